@@ -1,0 +1,120 @@
+/* test_main: runs one CUnit suite by name (as CTest does, one entry per
+ * suite) or all of them.  The suite list is suites.def. */
+#include "test_util.h"
+
+#include <CUnit/Basic.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SUITE(n) int suite_##n(void);
+#include "suites.def"
+#undef SUITE
+
+struct suite_entry {
+    const char *name;
+    int (*add)(void);
+};
+
+static const struct suite_entry suites[] = {
+#define SUITE(n) {#n, suite_##n},
+#include "suites.def"
+#undef SUITE
+};
+
+CU_pSuite test_suite(const char *name) { return CU_add_suite(name, NULL, NULL); }
+
+int test_tmpdir(char *buf, size_t len)
+{
+    static unsigned counter;
+    const char *base = getenv("SETSIM_TEST_TMP");
+    if (!base)
+        base = SETSIM_TEST_TMP;
+    mkdir(base, 0755);
+    int n = snprintf(buf, len, "%s/t%ld_%u", base, (long)getpid(), counter++);
+    if (n < 0 || (size_t)n >= len)
+        return -ENAMETOOLONG;
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", buf);
+    if (system(cmd) != 0)
+        return -EIO;
+    return mkdir(buf, 0755) == 0 ? 0 : -errno;
+}
+
+int test_run(const char *cmd, char *out, size_t outlen)
+{
+    char full[4096];
+    snprintf(full, sizeof full, "%s 2>&1", cmd);
+    FILE *p = popen(full, "r");
+    if (!p)
+        return -1;
+    size_t used = 0;
+    char tmp[4096];
+    size_t n;
+    while ((n = fread(tmp, 1, sizeof tmp, p)) > 0) {
+        if (out && used + 1 < outlen) {
+            size_t room = outlen - 1 - used;
+            size_t take = n < room ? n : room;
+            memcpy(out + used, tmp, take);
+            used += take;
+        }
+    }
+    if (out && outlen)
+        out[used] = '\0';
+    int st = pclose(p);
+    if (st == -1 || !WIFEXITED(st))
+        return -1;
+    return WEXITSTATUS(st);
+}
+
+const char *test_src_path(const char *rel, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s/%s", SETSIM_SOURCE_DIR, rel);
+    return buf;
+}
+
+int test_have_tool(const char *tool)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "command -v '%s' >/dev/null 2>&1", tool);
+    return system(cmd) == 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 2;
+    size_t nsuites = sizeof suites / sizeof suites[0];
+    int matched = 0;
+    for (size_t i = 0; i < nsuites; i++) {
+        if (argc > 1 && strcmp(argv[1], suites[i].name) != 0)
+            continue;
+        matched = 1;
+        if (suites[i].add() != 0) {
+            fprintf(stderr, "cannot register suite %s: %s\n", suites[i].name, CU_get_error_msg());
+            CU_cleanup_registry();
+            return 2;
+        }
+    }
+    if (!matched) {
+        fprintf(stderr, "unknown suite '%s'; suites:", argc > 1 ? argv[1] : "");
+        for (size_t i = 0; i < nsuites; i++)
+            fprintf(stderr, " %s", suites[i].name);
+        fprintf(stderr, "\n");
+        CU_cleanup_registry();
+        return 2;
+    }
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+    unsigned ran = CU_get_number_of_tests_run();
+    CU_cleanup_registry();
+    if (ran == 0) {
+        fprintf(stderr, "no test ran\n");
+        return 1;
+    }
+    return failed ? 1 : 0;
+}

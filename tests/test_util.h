@@ -1,0 +1,24 @@
+/* test_util: shared helpers for the CUnit suites (temporary directories,
+ * paths of the built tools and the source tree). */
+#ifndef SETSIM_TEST_UTIL_H
+#define SETSIM_TEST_UTIL_H
+
+#include <CUnit/CUnit.h>
+#include <stddef.h>
+
+/* Creates a fresh temporary directory under the build tree for this test
+ * run; writes its path into buf.  Returns 0 or -errno. */
+int test_tmpdir(char *buf, size_t len);
+/* Runs a shell command, returns its exit status (or -1), and captures up to
+ * outlen-1 bytes of its standard output (stderr joined) in out if given. */
+int test_run(const char *cmd, char *out, size_t outlen);
+/* Path of a file in the source tree (relative to the repository root). */
+const char *test_src_path(const char *rel, char *buf, size_t len);
+/* 1 if `tool` is on PATH. */
+int test_have_tool(const char *tool);
+
+/* Registers a suite; returns the suite or NULL (then the registry error is
+ * set).  Convenience over CU_add_suite. */
+CU_pSuite test_suite(const char *name);
+
+#endif
