@@ -1,0 +1,38 @@
+/* cli: shared definitions of the setsim command's subcommands: exit codes,
+ * the subcommand table, and small option-parsing helpers that turn bad
+ * flags into a clear message and exit status 2. */
+#ifndef SETSIM_CLI_H
+#define SETSIM_CLI_H
+
+#include <stdint.h>
+
+#include "sim_time.h"
+
+enum cli_exit {
+    CLI_OK = 0,      /* success */
+    CLI_FAILURE = 1, /* run-time failure (or a failed check) */
+    CLI_USAGE = 2,   /* bad input: usage, flags, files */
+};
+
+/* Each subcommand: argv[0] is the subcommand's name. */
+int cmd_bench(int argc, char **argv);
+
+/* Prints "setsim <cmd>: <message>" and a hint to stderr; returns CLI_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Value parsers for flags: on error they print "setsim CMD: --flag: reason"
+ * and return CLI_USAGE; 0 on success. */
+int cli_parse_u64(const char *cmd, const char *flag, const char *text, uint64_t min, uint64_t max,
+                  uint64_t *out);
+
+/* Allocation counter of this process (see alloc_count.c). */
+uint64_t cli_alloc_count(void);
+
+/* Peak resident set size of this process in KiB (from /proc). */
+long cli_peak_rss_kb(void);
+
+/* Monotonic wall clock in seconds. */
+double cli_wall_seconds(void);
+
+#endif
