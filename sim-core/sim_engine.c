@@ -5,8 +5,9 @@
  * per event on its tournament of children; the wheel ~60).
  *
  * Structure
- *   - recs[]: slab of event records (key, callback, context, argument,
- *     generation, state, list link).  A handle is (generation << 32 |
+ *   - recs[]: slab of 48-byte event records (key, callback, context,
+ *     argument, generation, list link); the state is encoded in the callback
+ *     pointer (NULL: free; cancelled_fn__: cancelled).  A handle is (generation << 32 |
  *     index); running or cancelling an event bumps its generation, so stale
  *     handles are detected, never reused.
  *   - Keys are 128-bit integers: time in the high 64 bits, then
@@ -64,9 +65,21 @@ struct ev_rec {
     void *ctx;       /* not owned */
     void *arg;       /* not owned */
     uint32_t gen;    /* generation, part of the handle; never 0 */
-    uint32_t state;  /* enum rec_state */
     uint32_t next;   /* next record in a slot list or the free list */
 };
+
+/* Marks a cancelled record; never called. */
+static void cancelled_fn__(struct sim_engine *eng, void *ctx, void *arg)
+{
+    (void)eng;
+    (void)ctx;
+    (void)arg;
+}
+
+static inline enum rec_state rec_state(const struct ev_rec *r)
+{
+    return !r->fn ? REC_FREE : r->fn == cancelled_fn__ ? REC_CANCELLED : REC_SCHEDULED;
+}
 
 struct key_vec {
     heap_key *v;
@@ -191,7 +204,7 @@ static int grow_recs__(struct native_engine *e)
 static void free_rec__(struct native_engine *e, uint32_t idx)
 {
     struct ev_rec *r = &e->recs[idx];
-    r->state = REC_FREE;
+    r->fn = NULL;
     r->next = e->free_head;
     e->free_head = idx;
 }
@@ -289,18 +302,18 @@ static int refill__(struct native_engine *e)
         migrate__(e);
         uint32_t *head = &e->slots[e->cur_b & (e->nb - 1)];
         if (*head != REC_NONE) {
-            size_t m = 0;
-            for (uint32_t i = *head; i != REC_NONE; i = e->recs[i].next)
-                m++;
-            /* Capacity only grows while the largest bucket grows. */
-            if (vec_reserve__(&e->cur, e->cur.n + m) != 0)
-                return -ENOMEM;
             size_t base = e->cur.n;
-            for (uint32_t i = *head; i != REC_NONE; i = e->recs[i].next)
+            for (uint32_t i = *head; i != REC_NONE; i = e->recs[i].next) {
+                /* Capacity only grows while the largest bucket grows. */
+                if (e->cur.n == e->cur.cap && vec_reserve__(&e->cur, e->cur.n + 1) != 0)
+                    return -ENOMEM;
                 e->cur.v[e->cur.n++] = e->recs[i].key;
+            }
             *head = REC_NONE;
+            size_t m = e->cur.n - base;
             e->wheel_n -= m;
-            sort_keys__(e->cur.v + base, m);
+            if (m > 1)
+                sort_keys__(e->cur.v + base, m);
             if (base > 0) /* migrated keys of the same bucket came first */
                 sort_keys__(e->cur.v, e->cur.n);
         }
@@ -362,7 +375,7 @@ static int rebuild__(struct native_engine *e, unsigned shift, size_t nb)
     size_t live = 0;
     for (size_t i = 0; i < n; i++) {
         uint32_t idx = key_idx(e->tmp.v[i]);
-        if (e->recs[idx].state == REC_CANCELLED)
+        if (rec_state(&e->recs[idx]) == REC_CANCELLED)
             free_rec__(e, idx);
         else
             e->tmp.v[live++] = e->tmp.v[i];
@@ -423,41 +436,54 @@ static void adapt__(struct native_engine *e)
 
 /* ---- the interface ---------------------------------------------------- */
 
+/* Everything but the common case: growing the slab, renumbering, keys for
+ * the current bucket or the overflow heap, a NULL callback. */
+static sim_event_id __attribute__((noinline))
+schedule_slow__(struct native_engine *e, sim_time_t at, sim_event_fn fn, void *ctx, void *arg)
+{
+    if (!fn)
+        return 0;
+    if (e->free_head == REC_NONE && grow_recs__(e) != 0)
+        return 0;
+    if (e->next_seq == SEQ_LIMIT && rebuild__(e, e->shift, e->nb) != 0)
+        return 0;
+    uint32_t idx = e->free_head;
+    struct ev_rec *r = &e->recs[idx];
+    uint32_t next_free = r->next;
+    heap_key k = make_key(at, e->next_seq, idx);
+    r->key = k;
+    if (place__(e, k) != 0)
+        return 0;
+    e->free_head = next_free;
+    e->next_seq++;
+    r->fn = fn;
+    r->ctx = ctx;
+    r->arg = arg;
+    return ((uint64_t)r->gen << 32) | idx;
+}
+
 static sim_event_id native_schedule_at(struct sim_engine *eng, sim_time_t at, sim_event_fn fn,
                                        void *ctx, void *arg)
 {
     struct native_engine *e = (struct native_engine *)eng;
-    if (__builtin_expect(!fn, 0))
-        return 0;
-    if (__builtin_expect(e->free_head == REC_NONE, 0) && grow_recs__(e) != 0)
-        return 0;
-    if (__builtin_expect(e->next_seq == SEQ_LIMIT, 0) && rebuild__(e, e->shift, e->nb) != 0)
-        return 0;
     if (at < eng->now)
         at = eng->now;
-
     uint32_t idx = e->free_head;
+    /* d - 1 < nb - 1  <=>  cur_b < b < cur_b + nb: the key goes to a slot. */
+    uint64_t d = (at >> e->shift) - e->cur_b;
+    if (__builtin_expect(idx == REC_NONE || d - 1 >= e->nb - 1 || !fn ||
+                             e->next_seq == SEQ_LIMIT, 0))
+        return schedule_slow__(e, at, fn, ctx, arg);
     struct ev_rec *r = &e->recs[idx];
-    heap_key k = make_key(at, e->next_seq, idx);
-    uint64_t b = at >> e->shift;
-    if (b > e->cur_b && b - e->cur_b < e->nb) {
-        /* The common case: a wheel slot, no allocation possible. */
-        uint32_t *head = &e->slots[b & (e->nb - 1)];
-        e->free_head = r->next;
-        r->next = *head;
-        *head = idx;
-        e->wheel_n++;
-    } else {
-        if (place__(e, k) != 0)
-            return 0;
-        e->free_head = r->next;
-    }
-    e->next_seq++;
-    r->key = k;
+    uint32_t *head = &e->slots[(at >> e->shift) & (e->nb - 1)];
+    e->free_head = r->next;
+    r->next = *head;
+    *head = idx;
+    e->wheel_n++;
+    r->key = make_key(at, e->next_seq++, idx);
     r->fn = fn;
     r->ctx = ctx;
     r->arg = arg;
-    r->state = REC_SCHEDULED;
     return ((uint64_t)r->gen << 32) | idx;
 }
 
@@ -469,9 +495,9 @@ static int native_cancel(struct sim_engine *eng, sim_event_id id)
     if (id == 0 || idx >= e->recs_cap)
         return -ENOENT;
     struct ev_rec *r = &e->recs[idx];
-    if (r->gen != gen || r->state != REC_SCHEDULED)
+    if (r->gen != gen || rec_state(r) != REC_SCHEDULED)
         return -ENOENT;
-    r->state = REC_CANCELLED;
+    r->fn = cancelled_fn__;
     retire_handle__(r);
     e->tombstones++;
     size_t queued = (e->cur.n - e->cur_pos) + e->wheel_n + e->ov.n;
@@ -499,7 +525,7 @@ static int native_run_until(struct sim_engine *eng, sim_time_t end)
         e->cur_pos++;
         uint32_t idx = key_idx(k);
         struct ev_rec *r = &e->recs[idx];
-        if (r->state == REC_CANCELLED) {
+        if (r->fn == cancelled_fn__) {
             e->tombstones--;
             free_rec__(e, idx);
             continue;
@@ -583,11 +609,11 @@ void sim_engine_destroy(struct sim_engine *eng)
 static int check_key__(const struct native_engine *e, heap_key k)
 {
     uint32_t idx = key_idx(k);
-    if (idx >= e->recs_cap || e->recs[idx].state == REC_FREE || e->recs[idx].key != k)
+    if (idx >= e->recs_cap || rec_state(&e->recs[idx]) == REC_FREE || e->recs[idx].key != k)
         return -1;
     if (key_seq(k) >= e->next_seq)
         return -1;
-    return e->recs[idx].state == REC_CANCELLED;
+    return rec_state(&e->recs[idx]) == REC_CANCELLED;
 }
 
 int sim_engine_check(const struct sim_engine *eng)
@@ -628,9 +654,9 @@ int sim_engine_check(const struct sim_engine *eng)
         cancelled += (size_t)c;
     }
     for (size_t i = 0; i < e->recs_cap; i++) {
-        if (e->recs[i].state == REC_SCHEDULED)
+        if (rec_state(&e->recs[i]) == REC_SCHEDULED)
             scheduled++;
-        else if (e->recs[i].state == REC_CANCELLED)
+        else if (rec_state(&e->recs[i]) == REC_CANCELLED)
             cancelled_recs++;
         if (e->recs[i].gen == 0)
             return -EINVAL;
@@ -639,7 +665,7 @@ int sim_engine_check(const struct sim_engine *eng)
         scheduled + cancelled != queued)
         return -EINVAL;
     for (uint32_t f = e->free_head; f != REC_NONE; f = e->recs[f].next)
-        if (f >= e->recs_cap || e->recs[f].state != REC_FREE || ++nfree > e->recs_cap)
+        if (f >= e->recs_cap || rec_state(&e->recs[f]) != REC_FREE || ++nfree > e->recs_cap)
             return -EINVAL;
     if (nfree + queued != e->recs_cap)
         return -EINVAL;

@@ -29,22 +29,6 @@ void sim_rng_init(struct sim_rng *r, uint64_t seed, const char *name)
         r->s[0] = 1;
 }
 
-static inline uint64_t rotl__(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-uint64_t sim_rng_u64(struct sim_rng *r)
-{
-    uint64_t *s = r->s;
-    uint64_t result = rotl__(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl__(s[3], 45);
-    return result;
-}
-
 uint64_t sim_rng_below(struct sim_rng *r, uint64_t n)
 {
     /* Lemire's multiply-shift with rejection: unbiased, usually one draw. */

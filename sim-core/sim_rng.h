@@ -16,7 +16,22 @@ struct sim_rng {
 };
 
 void sim_rng_init(struct sim_rng *r, uint64_t seed, const char *name);
-uint64_t sim_rng_u64(struct sim_rng *r);
+static inline uint64_t sim_rng_rotl__(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+/* Next 64 random bits (inline: models draw on the per-frame path). */
+static inline uint64_t sim_rng_u64(struct sim_rng *r)
+{
+    uint64_t *s = r->s;
+    uint64_t result = sim_rng_rotl__(s[1] * 5, 7) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = sim_rng_rotl__(s[3], 45);
+    return result;
+}
 /* Uniform in [0, n) without modulo bias; n > 0. */
 uint64_t sim_rng_below(struct sim_rng *r, uint64_t n);
 /* Uniform double in [0, 1). */
