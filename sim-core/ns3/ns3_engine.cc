@@ -1,0 +1,511 @@
+/* ns3_engine: the sim_engine interface over ns-3's Simulator.
+ *
+ * Every scheduled event is a slot of a slab owned by the engine.  A slot is
+ * itself the ns3::EventImpl that ns-3 queues, so scheduling allocates
+ * nothing in the steady state: the engine keeps one permanent reference on
+ * every slot (the SimpleRefCount starts at 1), ns-3 adds one while the slot
+ * is queued and drops it after invoking it, so ns-3 never deletes a slot.
+ * Slots live in fixed-size chunks whose addresses never move, because ns-3's
+ * queue holds raw pointers to them.  The handle of an event is
+ * generation << 32 | slot index (generation starts at 1, so 0 is never a
+ * handle); the generation changes whenever a slot is freed.
+ *
+ * Cancelling is lazy, as Simulator::Cancel is: the slot is marked and stays
+ * in ns-3's queue until ns-3 pops it, and only then is it freed; this way a
+ * slot is never reused while ns-3 still holds it, and ns-3's scheduler does
+ * no O(n) removal (PriorityQueueScheduler::Remove is a linear search).
+ *
+ * run_until(end) queues a boundary event at end (a slot of kind BOUNDARY)
+ * and calls Simulator::Run().  The boundary runs after every event queued at
+ * end before it; if user events were scheduled at end since it was queued,
+ * it queues itself again with zero delay (behind them), else it calls
+ * Simulator::Stop().  ns-3's own Stop(t) would not run events scheduled at
+ * exactly t during the run.  Boundary events are not counted in `executed`
+ * or pending().
+ *
+ * Invariant: while a user callback runs, and between runs, ns-3's current
+ * time equals ns3_clamp(eng->now), so a delay for ns-3 is ns3_clamp(at) -
+ * ns3_clamp(now) without asking ns-3 for the time.  (When the boundary
+ * pops, ns-3 is at the end while now may still be the last user event's
+ * time, so the boundary requeues with an explicit zero delay.)
+ *
+ * Slot states and transitions:
+ *   FREE      -> SCHEDULED  ns3_schedule_at (user), ns3_run_until (boundary)
+ *   SCHEDULED -> FREE       ns3_slot::Notify: the event runs (user) or the
+ *                           run reaches its end (boundary)
+ *   SCHEDULED -> SCHEDULED  ns3_slot::Notify: boundary queued again at end
+ *   SCHEDULED -> CANCELLED  ns3_cancel (user), ns3_run_until after stop()
+ *                           (boundary)
+ *   CANCELLED -> FREE       ns3_slot::Notify: ns-3 popped the cancelled slot
+ *   any       -> (gone)     ns3_destroy, after Simulator::Destroy() has
+ *                           dropped ns-3's references
+ */
+#include "ns3_engine.h"
+
+#include <ns3/event-impl.h>
+#include <ns3/nstime.h>
+#include <ns3/object-factory.h>
+#include <ns3/simulator.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <new>
+#include <type_traits>
+#include <vector>
+
+namespace {
+
+/* Slots per chunk: chunks never move once allocated (ns-3 keeps raw
+ * pointers to queued slots); 4096 slots of 72 bytes is a 288 KiB chunk,
+ * large enough that growth is rare and small enough for idle engines. */
+constexpr uint32_t NS3_CHUNK_SLOTS = 4096;
+/* Index meaning "no slot" at the end of the free list. */
+constexpr uint32_t NS3_NO_SLOT = UINT32_MAX;
+/* The most slots an engine may hold: indices must fit 32 bits and leave
+ * NS3_NO_SLOT free. */
+constexpr uint64_t NS3_MAX_SLOTS = (uint64_t)(NS3_NO_SLOT / NS3_CHUNK_SLOTS) * NS3_CHUNK_SLOTS;
+
+enum ns3_slot_state : uint8_t { NS3_FREE, NS3_SCHEDULED, NS3_CANCELLED };
+enum ns3_slot_kind : uint8_t { NS3_USER, NS3_BOUNDARY };
+
+struct ns3_engine;
+
+/* One event record, and the ns3::EventImpl ns-3 queues for it. */
+class ns3_slot final : public ns3::EventImpl {
+  public:
+    ns3_engine *eng;     /* owning engine */
+    sim_event_fn fn;     /* user callback (USER slots) */
+    void *ctx;           /* callback context, owned by the caller */
+    void *arg;           /* callback argument, owned by the caller */
+    sim_time_t at;       /* time the event runs; ns-3 has it at ns3_clamp(at) */
+    uint32_t gen;        /* handle generation, never 0 */
+    uint32_t index;      /* own index in the slab */
+    uint32_t next_free;  /* next FREE slot, or NS3_NO_SLOT */
+    ns3_slot_state state;
+    ns3_slot_kind kind;
+
+  protected:
+    void Notify() override;
+};
+
+/* The engine: the interface base first, so a struct sim_engine * from C
+ * converts back to the ns3_engine that embeds it. */
+struct ns3_engine {
+    struct sim_engine base;
+    std::vector<std::unique_ptr<ns3_slot[]>> chunks; /* the slab, owned */
+    uint32_t nslots;        /* slots allocated (chunks * NS3_CHUNK_SLOTS) */
+    uint32_t free_head;     /* first FREE slot, or NS3_NO_SLOT */
+    size_t live;            /* user events SCHEDULED (pending()) */
+    ns3_slot *boundary;     /* the run's boundary slot while running */
+    sim_time_t run_end_ns3; /* boundary time as ns-3 sees it (clamped) */
+    int run_error;          /* 0, or why the boundary could not requeue */
+    bool running;           /* inside Simulator::Run() */
+    bool reached_end;       /* the boundary stopped the run */
+    bool late_at_end;       /* user event scheduled at run_end_ns3 since the
+                               boundary was last queued */
+};
+
+static_assert(sizeof(ns3_slot) <= 72, "keep slots small: one per pending event");
+static_assert(std::is_standard_layout<ns3_engine>::value,
+              "struct sim_engine * must convert to ns3_engine *");
+
+/* ns-3's Simulator is one per process: at most one ns3_engine exists. */
+std::atomic<bool> ns3_engine_exists{false};
+
+inline ns3_engine *ns3_from_base(struct sim_engine *eng)
+{
+    return reinterpret_cast<ns3_engine *>(eng);
+}
+
+inline const ns3_engine *ns3_from_base(const struct sim_engine *eng)
+{
+    return reinterpret_cast<const ns3_engine *>(eng);
+}
+
+/* A sim_time_t as ns-3 can hold it: ns-3 time is a signed 64-bit count. */
+inline sim_time_t ns3_clamp(sim_time_t t)
+{
+    return t > NS3_ENGINE_TIME_MAX ? NS3_ENGINE_TIME_MAX : t;
+}
+
+/* The time an event scheduled for `at` runs at, as callbacks see it: not
+ * before now (sim_engine.h), and not beyond what ns-3 can queue, so that
+ * now never decreases.  Past NS3_ENGINE_TIME_MAX, ns-3 runs events in
+ * insertion order at NS3_ENGINE_TIME_MAX; they run at that time, or at now
+ * if run_until already took now beyond it. */
+inline sim_time_t ns3_event_time__(sim_time_t now, sim_time_t at)
+{
+    if (at < now)
+        at = now;
+    if (__builtin_expect(at > NS3_ENGINE_TIME_MAX, 0))
+        at = now > NS3_ENGINE_TIME_MAX ? now : NS3_ENGINE_TIME_MAX;
+    return at;
+}
+
+inline ns3_slot *ns3_slot_at(ns3_engine *e, uint32_t idx)
+{
+    return &e->chunks[idx / NS3_CHUNK_SLOTS][idx % NS3_CHUNK_SLOTS];
+}
+
+/* Adds one chunk of FREE slots to the slab.  Throws std::bad_alloc. */
+void ns3_grow__(ns3_engine *e)
+{
+    if ((uint64_t)e->nslots + NS3_CHUNK_SLOTS > NS3_MAX_SLOTS)
+        throw std::bad_alloc();
+    std::unique_ptr<ns3_slot[]> chunk(new ns3_slot[NS3_CHUNK_SLOTS]);
+    uint32_t base = e->nslots;
+    for (uint32_t i = 0; i < NS3_CHUNK_SLOTS; i++) {
+        ns3_slot *s = &chunk[i];
+        s->eng = e;
+        s->fn = nullptr;
+        s->ctx = s->arg = nullptr;
+        s->at = 0;
+        s->gen = 1;
+        s->index = base + i;
+        s->next_free = i + 1 < NS3_CHUNK_SLOTS ? base + i + 1 : e->free_head;
+        s->state = NS3_FREE;
+        s->kind = NS3_USER;
+    }
+    e->chunks.push_back(std::move(chunk));
+    e->free_head = base;
+    e->nslots = base + NS3_CHUNK_SLOTS;
+}
+
+/* Takes a FREE slot off the free list.  Throws std::bad_alloc. */
+inline uint32_t ns3_alloc_slot__(ns3_engine *e)
+{
+    if (e->free_head == NS3_NO_SLOT)
+        ns3_grow__(e);
+    uint32_t idx = e->free_head;
+    e->free_head = ns3_slot_at(e, idx)->next_free;
+    return idx;
+}
+
+/* Returns a slot to the free list and retires its handle. */
+inline void ns3_free_slot__(ns3_engine *e, ns3_slot *s)
+{
+    s->state = NS3_FREE;
+    if (++s->gen == 0)
+        s->gen = 1;
+    s->next_free = e->free_head;
+    e->free_head = s->index;
+}
+
+/* Queues a slot in ns-3 `delay` ps after ns-3's current time.  ns-3's
+ * queue takes a reference, dropped after it pops the slot.
+ * ScheduleWithContext with a raw EventImpl skips the EventId (and its
+ * reference traffic) that Schedule() builds; the context plays no part in
+ * ordering, which is by (time, uid) for every ns-3 scheduler.  Throws
+ * std::bad_alloc. */
+inline void ns3_queue__(ns3_slot *s, sim_time_t delay)
+{
+    ns3::Time d(static_cast<int64_t>(delay));
+    s->Ref();
+    try {
+        ns3::Simulator::ScheduleWithContext(ns3::Simulator::NO_CONTEXT, d, s);
+    } catch (...) {
+        s->Unref();
+        throw;
+    }
+}
+
+/* Queues a slot at its time, from user code or between runs, where ns-3's
+ * current time is ns3_clamp(now) (the invariant above). */
+inline void ns3_queue_at__(ns3_engine *e, ns3_slot *s)
+{
+    ns3_queue__(s, ns3_clamp(s->at) - ns3_clamp(e->base.now));
+}
+
+/* The boundary of a run popped: queue it again behind user events
+ * scheduled at the end meanwhile, or end the run.  No exception may unwind
+ * through ns-3's frames: a failure to queue ends the run with an error. */
+void ns3_boundary_fire__(ns3_engine *e, ns3_slot *s)
+{
+    if (e->late_at_end) {
+        e->late_at_end = false;
+        try {
+            /* Zero delay: ns-3 is at the end (now may still be the time
+             * of the last user event, before it). */
+            ns3_queue__(s, 0);
+            return;
+        } catch (...) {
+            e->run_error = -ENOMEM;
+        }
+    } else {
+        e->reached_end = true;
+    }
+    e->boundary = nullptr;
+    ns3_free_slot__(e, s);
+    ns3::Simulator::Stop();
+}
+
+} // namespace
+
+/* The trampoline ns-3 calls for every popped slot.  For a user event it
+ * frees the slot before calling back, so the callback may cancel its own
+ * (now stale) handle or reuse the slot; ns-3 drops its reference after
+ * Notify returns, which the engine's permanent reference absorbs. */
+void ns3_slot::Notify()
+{
+    ns3_engine *e = eng;
+    if (__builtin_expect(state != NS3_SCHEDULED, 0)) {
+        ns3_free_slot__(e, this);
+        return;
+    }
+    if (__builtin_expect(kind == NS3_BOUNDARY, 0)) {
+        ns3_boundary_fire__(e, this);
+        return;
+    }
+    sim_event_fn f = fn;
+    void *c = ctx, *a = arg;
+    e->base.now = at;
+    e->base.executed++;
+    e->live--;
+    ns3_free_slot__(e, this);
+    f(&e->base, c, a);
+}
+
+extern "C" const char *const ns3_engine_schedulers[] = {
+    "priority-queue", "map", "heap", "list", "calendar", nullptr};
+
+namespace {
+
+/* ns-3 scheduler TypeIds, by index in ns3_engine_schedulers (the first is
+ * the default). */
+const char *const ns3_scheduler_type_ids[] = {
+    "ns3::PriorityQueueScheduler", "ns3::MapScheduler",      "ns3::HeapScheduler",
+    "ns3::ListScheduler",          "ns3::CalendarScheduler",
+};
+
+static_assert(sizeof ns3_engine_schedulers / sizeof ns3_engine_schedulers[0] ==
+                  sizeof ns3_scheduler_type_ids / sizeof ns3_scheduler_type_ids[0] + 1,
+              "one TypeId per scheduler name");
+
+const char *ns3_scheduler_type__(const char *name)
+{
+    if (!name || !*name)
+        return ns3_scheduler_type_ids[0];
+    for (size_t i = 0; ns3_engine_schedulers[i]; i++)
+        if (std::strcmp(ns3_engine_schedulers[i], name) == 0)
+            return ns3_scheduler_type_ids[i];
+    return nullptr;
+}
+
+void ns3_err__(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+void ns3_err__(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || errlen == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    std::vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* Picosecond resolution, set once per process.  ns-3 records every Time
+ * created before the resolution is set so it can rescale them; the first
+ * SetResolution() (or Simulator::Run()) drops that registry, and a second
+ * SetResolution() would dereference it (an assertion in ns-3's debug
+ * builds, a crash in release ones).  So it is called only while the
+ * resolution is not yet picoseconds; nothing else in setsim uses ns-3. */
+bool ns3_set_ps_resolution__(char *err, size_t errlen)
+{
+    if (ns3::Time::GetResolution() != ns3::Time::PS)
+        ns3::Time::SetResolution(ns3::Time::PS);
+    if (ns3::Time::GetResolution() != ns3::Time::PS) {
+        ns3_err__(err, errlen, "ns3 engine: cannot set ns-3's time resolution to picoseconds");
+        return false;
+    }
+    return true;
+}
+
+} // namespace
+
+extern "C" {
+
+static sim_event_id ns3_schedule_at(struct sim_engine *eng, sim_time_t at, sim_event_fn fn,
+                                    void *ctx, void *arg)
+{
+    ns3_engine *e = ns3_from_base(eng);
+    if (__builtin_expect(!fn, 0))
+        return 0;
+    at = ns3_event_time__(eng->now, at);
+    ns3_slot *s;
+    try {
+        s = ns3_slot_at(e, ns3_alloc_slot__(e));
+        s->fn = fn;
+        s->ctx = ctx;
+        s->arg = arg;
+        s->at = at;
+        s->state = NS3_SCHEDULED;
+        s->kind = NS3_USER;
+    } catch (...) {
+        return 0;
+    }
+    try {
+        ns3_queue_at__(e, s);
+    } catch (...) {
+        ns3_free_slot__(e, s);
+        return 0;
+    }
+    e->live++;
+    if (e->running && ns3_clamp(at) == e->run_end_ns3)
+        e->late_at_end = true;
+    return ((uint64_t)s->gen << 32) | s->index;
+}
+
+static int ns3_cancel(struct sim_engine *eng, sim_event_id id)
+{
+    ns3_engine *e = ns3_from_base(eng);
+    uint32_t idx = (uint32_t)id;
+    uint32_t gen = (uint32_t)(id >> 32);
+    if (gen == 0 || idx >= e->nslots)
+        return -ENOENT;
+    ns3_slot *s = ns3_slot_at(e, idx);
+    if (s->gen != gen || s->state != NS3_SCHEDULED || s->kind != NS3_USER)
+        return -ENOENT;
+    s->state = NS3_CANCELLED; /* freed when ns-3 pops it */
+    e->live--;
+    return 0;
+}
+
+static int ns3_run_until(struct sim_engine *eng, sim_time_t end)
+{
+    ns3_engine *e = ns3_from_base(eng);
+    if (e->running)
+        return -EBUSY;
+    if (end < eng->now)
+        return 0; /* every event left is at or after now */
+    ns3_slot *b;
+    try {
+        b = ns3_slot_at(e, ns3_alloc_slot__(e));
+    } catch (...) {
+        return -ENOMEM;
+    }
+    b->at = end;
+    b->state = NS3_SCHEDULED;
+    b->kind = NS3_BOUNDARY;
+    b->fn = nullptr;
+    e->run_end_ns3 = ns3_clamp(end);
+    e->late_at_end = false;
+    e->reached_end = false;
+    e->run_error = 0;
+    try {
+        ns3_queue_at__(e, b);
+    } catch (...) {
+        ns3_free_slot__(e, b);
+        return -ENOMEM;
+    }
+    e->boundary = b;
+    e->running = true;
+    int rc = 0;
+    try {
+        ns3::Simulator::Run();
+    } catch (const std::bad_alloc &) {
+        rc = -ENOMEM;
+    } catch (...) {
+        rc = -EIO;
+    }
+    e->running = false;
+    if (e->reached_end) {
+        eng->now = end;
+    } else if (e->boundary) {
+        /* stop() ended the run before its end: the boundary stays queued
+         * in ns-3, inert, until ns-3 pops and frees it. */
+        e->boundary->state = NS3_CANCELLED;
+        e->boundary = nullptr;
+    }
+    return rc ? rc : e->run_error;
+}
+
+static void ns3_stop(struct sim_engine *eng)
+{
+    if (ns3_from_base(eng)->running)
+        ns3::Simulator::Stop();
+}
+
+static size_t ns3_pending(const struct sim_engine *eng) { return ns3_from_base(eng)->live; }
+
+static void ns3_destroy(struct sim_engine *eng)
+{
+    if (!eng)
+        return;
+    ns3_engine *e = ns3_from_base(eng);
+    try {
+        /* Drops ns-3's references to queued slots before the slab goes. */
+        ns3::Simulator::Destroy();
+    } catch (...) {
+        /* Nothing to report to; the slab is freed regardless. */
+    }
+    delete e;
+    ns3_engine_exists.store(false);
+}
+
+static const struct sim_engine_ops ns3_ops = {
+    "ns3", ns3_schedule_at, ns3_cancel, ns3_run_until, ns3_stop, ns3_pending, ns3_destroy,
+};
+
+struct sim_engine *ns3_engine_create(const struct ns3_engine_settings *s, char *err,
+                                     size_t errlen)
+{
+    const char *name = s ? s->scheduler : nullptr;
+    const char *type_id = ns3_scheduler_type__(name);
+    if (!type_id) {
+        ns3_err__(err, errlen,
+                  "ns3 engine: unknown scheduler '%s' (known: priority-queue, map, heap, list, "
+                  "calendar)",
+                  name);
+        return nullptr;
+    }
+    bool expected = false;
+    if (!ns3_engine_exists.compare_exchange_strong(expected, true)) {
+        ns3_err__(err, errlen,
+                  "ns3 engine: another ns-3 engine exists in this process (ns-3's Simulator is "
+                  "a process-wide singleton); destroy it first");
+        return nullptr;
+    }
+    ns3_engine *e = nullptr;
+    try {
+        if (!ns3_set_ps_resolution__(err, errlen))
+            goto fail;
+        e = new ns3_engine();
+        e->base.ops = &ns3_ops;
+        e->base.now = 0;
+        e->base.executed = 0;
+        e->nslots = 0;
+        e->free_head = NS3_NO_SLOT;
+        e->live = 0;
+        e->boundary = nullptr;
+        e->run_end_ns3 = 0;
+        e->run_error = 0;
+        e->running = e->reached_end = e->late_at_end = false;
+        ns3_grow__(e);
+        ns3::ObjectFactory factory;
+        factory.SetTypeId(type_id);
+        ns3::Simulator::SetScheduler(factory);
+        return &e->base;
+    } catch (const std::exception &ex) {
+        ns3_err__(err, errlen, "ns3 engine: %s", ex.what());
+    } catch (...) {
+        ns3_err__(err, errlen, "ns3 engine: unknown C++ exception while creating the engine");
+    }
+fail:
+    if (e) {
+        try {
+            ns3::Simulator::Destroy();
+        } catch (...) {
+            /* Already failing; the first error is the one reported. */
+        }
+        delete e;
+    }
+    ns3_engine_exists.store(false);
+    return nullptr;
+}
+
+} /* extern "C" */
