@@ -1,0 +1,125 @@
+/* pkt_roce: RoCEv2 codecs: IB transport headers (BTH, RETH, AETH) over
+ * UDP port 4791, the RC opcodes the transport model sends, the CNP of
+ * DCQCN, and the invariant CRC (ICRC) that ends every RoCEv2 packet.
+ *
+ * Frame layout built here: Ethernet [802.1Q] | IPv4/IPv6 | UDP | BTH |
+ * [RETH | AETH | 16 reserved bytes for a CNP] | virtual payload incl. pad |
+ * ICRC in the frame trailer.  The parser is pkt_parse() (pkt.h): it fills
+ * pkt_info.bth/reth/aeth and flags PKT_HAS_ROCE.
+ *
+ * ICRC (InfiniBand Architecture Vol. 1, the Invariant CRC, as the RoCEv2
+ * annex A17 adapts it to IP/UDP): the Ethernet
+ * CRC-32 (reflected polynomial 0xEDB88320, initial value all ones, final
+ * complement: the zlib crc32) computed over
+ *   8 bytes of 0xFF (the LRH the annex replaces),
+ *   the IP header with the variant fields set to all ones -- IPv4: DSCP+ECN,
+ *   TTL and header checksum; IPv6: traffic class, flow label, hop limit --,
+ *   the UDP header with its checksum set to all ones,
+ *   the BTH with its resv8a byte (F, B and 6 reserved bits) set to all ones,
+ *   and everything after the BTH up to the ICRC (payload and pad included).
+ * It goes on the wire least significant byte first, like the FCS: the value
+ * 0x2a00fd82 is sent as 82 fd 00 2a (Wireshark shows "Invariant CRC:
+ * 0x82fd002a").  Checked against a CNP captured from a ConnectX-4 Lx (see
+ * tests/test_pkt.c).  The virtual payload is all zeros, so its part of the
+ * CRC is the "append n zero bytes" operator x^(8n) mod P, computed in
+ * O(log n) multiplications (pkt_roce_crc32_zeros) as zlib's crc32_combine.
+ */
+#ifndef SETSIM_PKT_ROCE_H
+#define SETSIM_PKT_ROCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "frame.h"
+#include "pkt.h"
+
+#define PKT_ROCE_ICRC_LEN 4
+#define PKT_ROCE_DEFAULT_PKEY 0xFFFF /* full member of the default partition */
+
+/* BTH opcodes: RC (transport 000) and the RoCEv2 CNP. */
+#define PKT_IB_RC_SEND_FIRST 0x00
+#define PKT_IB_RC_SEND_MIDDLE 0x01
+#define PKT_IB_RC_SEND_LAST 0x02
+#define PKT_IB_RC_SEND_ONLY 0x04
+#define PKT_IB_RC_WRITE_FIRST 0x06  /* RETH */
+#define PKT_IB_RC_WRITE_MIDDLE 0x07
+#define PKT_IB_RC_WRITE_LAST 0x08
+#define PKT_IB_RC_WRITE_ONLY 0x0A   /* RETH */
+#define PKT_IB_RC_READ_REQUEST 0x0C /* RETH, no payload */
+#define PKT_IB_RC_READ_RESP_FIRST 0x0D  /* AETH */
+#define PKT_IB_RC_READ_RESP_MIDDLE 0x0E
+#define PKT_IB_RC_READ_RESP_LAST 0x0F   /* AETH */
+#define PKT_IB_RC_READ_RESP_ONLY 0x10   /* AETH */
+#define PKT_IB_RC_ACK 0x11              /* AETH, no payload */
+#define PKT_IB_CNP 0x81                 /* 16 reserved bytes, no payload */
+
+/* AETH syndrome: bits 6..5 say what it is, bits 4..0 carry a credit count
+ * (ACK), an RNR timer code (RNR NAK) or a NAK code (IBA Vol. 1, AETH). */
+#define PKT_AETH_KIND_MASK 0x60
+#define PKT_AETH_ACK 0x00
+#define PKT_AETH_RNR_NAK 0x20
+#define PKT_AETH_NAK 0x60
+#define PKT_AETH_VALUE_MASK 0x1F
+#define PKT_AETH_NAK_PSN_SEQ_ERR 0    /* PSN sequence error: go back N */
+#define PKT_AETH_NAK_INVALID_REQ 1
+#define PKT_AETH_NAK_REMOTE_ACCESS 2
+#define PKT_AETH_NAK_REMOTE_OP 3
+#define PKT_AETH_NAK_INVALID_RD_REQ 4
+#define PKT_AETH_CREDITS_INVALID 0x1F /* ACK without end-to-end credits */
+
+static inline uint8_t pkt_roce_aeth_ack(uint8_t credits)
+{
+    return (uint8_t)(PKT_AETH_ACK | (credits & PKT_AETH_VALUE_MASK));
+}
+static inline uint8_t pkt_roce_aeth_rnr_nak(uint8_t timer)
+{
+    return (uint8_t)(PKT_AETH_RNR_NAK | (timer & PKT_AETH_VALUE_MASK));
+}
+static inline uint8_t pkt_roce_aeth_nak(uint8_t code)
+{
+    return (uint8_t)(PKT_AETH_NAK | (code & PKT_AETH_VALUE_MASK));
+}
+/* PKT_AETH_ACK / PKT_AETH_RNR_NAK / PKT_AETH_NAK, or 0x40 (reserved). */
+static inline uint8_t pkt_roce_aeth_kind(uint8_t syndrome)
+{
+    return syndrome & PKT_AETH_KIND_MASK;
+}
+
+/* What to put in the IB headers of a RoCEv2 packet. */
+struct pkt_roce_spec {
+    struct pkt_bth bth;  /* all fields but pad, which the builder computes */
+    struct pkt_reth reth; /* used by opcodes with a RETH */
+    struct pkt_aeth aeth; /* used by opcodes with an AETH */
+    uint16_t udp_sport;   /* flow entropy for ECMP / SET hashing */
+};
+
+/* Builds a RoCEv2 packet with payload_len virtual payload bytes (plus
+ * 0..3 pad bytes, counted in bth.pad and in f->payload_len) and its ICRC in
+ * the trailer.  The UDP checksum is 0 over IPv4 (as RoCEv2 NICs send it) and
+ * computed over IPv6, where 0 is not allowed.  f must be empty.  Returns 0,
+ * -EINVAL (bad field, payload on an opcode without one), -EOPNOTSUPP (an
+ * opcode not listed above), -ENOSPC or -EMSGSIZE. */
+int pkt_roce_build(struct frame *f, const struct pkt_l2_spec *l2, const struct pkt_ip_spec *ip,
+                   const struct pkt_roce_spec *r, uint32_t payload_len);
+/* A CNP for dest_qp (BECN set, default P_Key, PSN 0) as DCQCN sends it. */
+int pkt_roce_cnp_build(struct frame *f, const struct pkt_l2_spec *l2,
+                       const struct pkt_ip_spec *ip, uint16_t udp_sport, uint32_t dest_qp);
+
+/* ICRC of a RoCEv2 frame (zlib crc32 convention, see above).  Returns 0,
+ * -ENOENT if the frame is not RoCEv2, or a pkt_parse() error. */
+int pkt_roce_icrc(const struct frame *f, uint32_t *icrc);
+/* Recomputes and stores the ICRC (after an edit of covered bytes). */
+int pkt_roce_icrc_fill(struct frame *f);
+/* 0 if the stored ICRC is right, -EBADMSG if not, -ENODATA if the frame has
+ * no stored ICRC, -ENOENT if not RoCEv2, or a parse error. */
+int pkt_roce_icrc_check(const struct frame *f);
+/* The same over captured bytes: the ICRC must be within caplen (-ENODATA
+ * otherwise); bytes between caplen and wire_len count as zeros. */
+int pkt_roce_icrc_check_bytes(const uint8_t *b, size_t caplen, size_t wire_len);
+
+/* CRC-32 as zlib's crc32(): pkt_roce_crc32(0, "123456789", 9) == 0xCBF43926. */
+uint32_t pkt_roce_crc32(uint32_t crc, const uint8_t *b, size_t n);
+/* pkt_roce_crc32(crc, <n zero bytes>, n) in O(log n). */
+uint32_t pkt_roce_crc32_zeros(uint32_t crc, uint64_t n);
+
+#endif
