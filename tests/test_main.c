@@ -47,7 +47,7 @@ int test_tmpdir(char *buf, size_t len)
 int test_run(const char *cmd, char *out, size_t outlen)
 {
     char full[4096];
-    snprintf(full, sizeof full, "%s 2>&1", cmd);
+    snprintf(full, sizeof full, "(%s) 2>&1", cmd);
     FILE *p = popen(full, "r");
     if (!p)
         return -1;
