@@ -1,0 +1,221 @@
+/* egress: per-priority queues, strict/ETS transmission selection and PFC
+ * pause state of one transmitting port (see egress.h). */
+#include "egress.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "pkt_pfc.h"
+
+/* ETS quantum per percent of share: 30 % -> 7.5 KiB per round.  Larger
+ * than a jumbo frame for shares >= 36 %, small enough that a round is
+ * short next to the 10 ms measurement window of DCB-006. */
+#define ETS_QUANTUM_PER_PCT 256
+
+void egress_settings_default(struct egress_settings *s, uint64_t rate_bps)
+{
+    memset(s, 0, sizeof *s);
+    s->rate_bps = rate_bps;
+    s->tc_tsa[0] = EGRESS_TSA_ETS;
+    s->tc_bw[0] = 100;
+    s->pfc_react = EGRESS_DEFAULT_PFC_REACT;
+}
+
+static int validate__(const struct egress_settings *s)
+{
+    for (int p = 0; p < EGRESS_PRIOS; p++)
+        if (s->prio_tc[p] >= EGRESS_PRIOS || s->tc_tsa[p] > EGRESS_TSA_ETS || s->tc_bw[p] > 100)
+            return -EINVAL;
+    return 0;
+}
+
+int egress_init(struct egress *q, const struct egress_settings *s)
+{
+    if (validate__(s) != 0)
+        return -EINVAL;
+    memset(q, 0, sizeof *q);
+    q->cfg = *s;
+    q->ets_fresh = 1;
+    return 0;
+}
+
+int egress_reconfigure(struct egress *q, const struct egress_settings *s)
+{
+    if (validate__(s) != 0)
+        return -EINVAL;
+    q->cfg = *s;
+    memset(q->deficit, 0, sizeof q->deficit);
+    q->ets_fresh = 1;
+    /* Pauses of priorities that no longer honour PFC end now (their
+     * interval is closed at the last known time, the pause start). */
+    for (int p = 0; p < EGRESS_PRIOS; p++) {
+        if (!(s->pfc_enabled & (1u << p)) && q->paused_until[p] > q->pause_start[p]) {
+            q->paused_total[p] += q->paused_until[p] - q->pause_start[p];
+            q->paused_until[p] = 0;
+        }
+    }
+    return 0;
+}
+
+void egress_flush_each(struct egress *q, void (*fn)(void *ctx, struct frame *f), void *ctx)
+{
+    for (int p = 0; p < EGRESS_PRIOS; p++) {
+        struct frame *f = q->q[p].head;
+        memset(&q->q[p], 0, sizeof q->q[p]);
+        while (f) {
+            struct frame *next = f->next;
+            f->next = NULL;
+            fn(ctx, f);
+            f = next;
+        }
+    }
+    q->total_bytes = 0;
+}
+
+static void unref_cb__(void *ctx, struct frame *f)
+{
+    (void)ctx;
+    frame_unref(f);
+}
+
+void egress_flush(struct egress *q) { egress_flush_each(q, unref_cb__, NULL); }
+
+int egress_enqueue(struct egress *q, uint8_t prio, struct frame *f)
+{
+    struct egress_queue *eq = &q->q[prio & 7];
+    uint32_t len = frame_wire_len(f);
+    uint32_t limit = q->cfg.queue_limit[prio & 7];
+    if (limit && eq->bytes + len > limit)
+        return -ENOBUFS;
+    f->next = NULL;
+    if (eq->tail)
+        eq->tail->next = f;
+    else
+        eq->head = f;
+    eq->tail = f;
+    eq->frames++;
+    eq->bytes += len;
+    q->total_bytes += len;
+    return 0;
+}
+
+static struct frame *pop__(struct egress *q, int p)
+{
+    struct egress_queue *eq = &q->q[p];
+    struct frame *f = eq->head;
+    eq->head = f->next;
+    if (!eq->head)
+        eq->tail = NULL;
+    f->next = NULL;
+    uint32_t len = frame_wire_len(f);
+    eq->frames--;
+    eq->bytes -= len;
+    q->total_bytes -= len;
+    return f;
+}
+
+/* Highest eligible backlogged priority of class tc, or -1; tracks the
+ * earliest pause end of backlogged paused priorities in *wake. */
+static int class_pick__(const struct egress *q, int tc, sim_time_t now, sim_time_t *wake)
+{
+    for (int p = EGRESS_PRIOS - 1; p >= 0; p--) {
+        if (q->cfg.prio_tc[p] != tc || !q->q[p].head)
+            continue;
+        if (egress_is_paused(q, (uint8_t)p, now)) {
+            if (q->paused_until[p] < *wake)
+                *wake = q->paused_until[p];
+            continue;
+        }
+        return p;
+    }
+    return -1;
+}
+
+struct frame *egress_next(struct egress *q, sim_time_t now, sim_time_t *wake)
+{
+    *wake = SIM_TIME_MAX;
+    if (q->total_bytes == 0)
+        return NULL;
+    /* 1. Strict classes, highest first. */
+    for (int tc = EGRESS_PRIOS - 1; tc >= 0; tc--) {
+        if (q->cfg.tc_tsa[tc] != EGRESS_TSA_STRICT)
+            continue;
+        int p = class_pick__(q, tc, now, wake);
+        if (p >= 0)
+            return pop__(q, p);
+    }
+    /* 2. ETS: deficit round robin over classes with an eligible frame.  At
+     * most two passes: the first may only add quanta. */
+    int eligible[EGRESS_PRIOS];
+    int any = 0;
+    for (int tc = 0; tc < EGRESS_PRIOS; tc++) {
+        eligible[tc] = q->cfg.tc_tsa[tc] == EGRESS_TSA_ETS ? class_pick__(q, tc, now, wake) : -1;
+        if (eligible[tc] >= 0)
+            any = 1;
+        else if (q->cfg.tc_tsa[tc] == EGRESS_TSA_ETS)
+            q->deficit[tc] = 0; /* idle classes bank no credit */
+    }
+    if (!any)
+        return NULL;
+    for (;;) {
+        int tc = q->ets_turn;
+        int p = eligible[tc];
+        if (p >= 0) {
+            if (q->ets_fresh) {
+                unsigned bw = q->cfg.tc_bw[tc] ? q->cfg.tc_bw[tc] : 1;
+                q->deficit[tc] += (int64_t)bw * ETS_QUANTUM_PER_PCT;
+                q->ets_fresh = 0;
+            }
+            uint32_t len = frame_wire_len(q->q[p].head);
+            if (q->deficit[tc] >= (int64_t)len) {
+                q->deficit[tc] -= len;
+                return pop__(q, p);
+            }
+        }
+        q->ets_turn = (uint8_t)((tc + 1) % EGRESS_PRIOS);
+        q->ets_fresh = 1;
+    }
+}
+
+sim_time_t egress_paused_time(const struct egress *q, uint8_t p, sim_time_t now)
+{
+    sim_time_t t = q->paused_total[p];
+    sim_time_t end = now < q->paused_until[p] ? now : q->paused_until[p];
+    if (end > q->pause_start[p])
+        t += end - q->pause_start[p];
+    return t;
+}
+
+void egress_pfc_receive(struct egress *q, sim_time_t now, uint16_t enable_vector,
+                        const uint16_t quanta[EGRESS_PRIOS], uint8_t *paused, uint8_t *resumed)
+{
+    *paused = *resumed = 0;
+    for (int p = 0; p < EGRESS_PRIOS; p++) {
+        if (!(enable_vector & (1u << p)))
+            continue;
+        /* DCB-002: bits for priorities without PFC here are ignored. */
+        if (!(q->cfg.pfc_enabled & (1u << p)))
+            continue;
+        /* "Paused" here means a pause is pending or running. */
+        int was = now < q->paused_until[p];
+        /* Close the previous interval where it ends, now at the latest. */
+        sim_time_t end = now < q->paused_until[p] ? now : q->paused_until[p];
+        if (end > q->pause_start[p])
+            q->paused_total[p] += end - q->pause_start[p];
+        if (quanta[p] == 0) {
+            q->paused_until[p] = 0;
+            q->pause_start[p] = now;
+            if (was)
+                *resumed |= (uint8_t)(1u << p);
+        } else {
+            /* DCB-002: a pause already in force continues; a new one starts
+             * after the reaction time. */
+            sim_time_t from = was && q->pause_from[p] <= now ? now : now + q->cfg.pfc_react;
+            q->pause_from[p] = from;
+            q->pause_start[p] = from;
+            q->paused_until[p] = from + pkt_pfc_quanta_time(quanta[p], q->cfg.rate_bps);
+            if (!was)
+                *paused |= (uint8_t)(1u << p);
+        }
+    }
+}
