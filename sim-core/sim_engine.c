@@ -26,7 +26,7 @@
  *   - cancel marks the record; its key stays as a tombstone and is dropped
  *     when reached.  When tombstones outnumber live events everything is
  *     rebuilt, so cancel-heavy models cannot bloat the queue.
- *   - Every ADAPT_PERIOD events the bucket width (from the mean gap between
+ *   - Every ADAPT_PERIOD keys consumed (checked between buckets) the bucket width (from the mean gap between
  *     executed events) and the wheel size (from the pending count) are
  *     re-estimated; the wheel is rebuilt when either is off by 4x.  The
  *     rebuild also renumbers sequences, so seq never overflows.
@@ -105,7 +105,7 @@ struct native_engine {
     struct key_vec ov;  /* overflow heap */
     struct key_vec tmp; /* scratch for rebuilds */
 
-    uint64_t adapt_count;  /* events run since the last estimate */
+    uint64_t adapt_count;  /* keys consumed since the last estimate */
     sim_time_t adapt_t0;   /* time of the first of them */
 };
 
@@ -312,8 +312,16 @@ static int refill__(struct native_engine *e)
             *head = REC_NONE;
             size_t m = e->cur.n - base;
             e->wheel_n -= m;
-            if (m > 1)
+            if (m == 2) { /* the common multi-key case: one compare */
+                heap_key *v = e->cur.v + base;
+                if (v[1] < v[0]) {
+                    heap_key t = v[0];
+                    v[0] = v[1];
+                    v[1] = t;
+                }
+            } else if (m > 2) {
                 sort_keys__(e->cur.v + base, m);
+            }
             if (base > 0) /* migrated keys of the same bucket came first */
                 sort_keys__(e->cur.v, e->cur.n);
         }
@@ -419,13 +427,13 @@ static void adapt__(struct native_engine *e)
 {
     sim_time_t span = e->base.now - e->adapt_t0;
     uint64_t gap = span / e->adapt_count; /* mean time between events */
-    /* One to two events per bucket: width = next power of two >= gap
-     * (measured: fewer sorts beat the cost of skipping empty slots). */
+    /* At most about one event per bucket: width = largest power of two <=
+     * gap (measured: skipping an empty slot costs less than sorting). */
     unsigned shift = 0;
-    while (shift < 62 && ((uint64_t)1 << shift) < gap)
+    while (shift < 62 && ((uint64_t)2 << shift) <= gap)
         shift++;
     size_t pending = e->base.ops->pending(&e->base);
-    size_t nb = pow2_at_least__(pending * 2 > MIN_NB ? pending * 2 : MIN_NB);
+    size_t nb = pow2_at_least__(pending * 4 > MIN_NB ? pending * 4 : MIN_NB);
     int shift_off = shift > e->shift + 1 || shift + 1 < e->shift;
     int nb_off = nb >= e->nb * 4 || nb * 4 <= e->nb;
     if (shift_off || nb_off)
@@ -512,6 +520,13 @@ static int native_run_until(struct sim_engine *eng, sim_time_t end)
     e->stopped = 0;
     for (;;) {
         if (e->cur_pos == e->cur.n) {
+            /* Between buckets: count what ran, re-estimate the geometry. */
+            e->adapt_count += e->cur.n;
+            if (e->adapt_count >= ADAPT_PERIOD) {
+                adapt__(e);
+                if (e->cur_pos < e->cur.n) /* a rebuild refilled the bucket */
+                    continue;
+            }
             int rc = refill__(e);
             if (rc < 0)
                 return rc;
@@ -537,8 +552,6 @@ static int native_run_until(struct sim_engine *eng, sim_time_t end)
         eng->now = t;
         eng->executed++;
         fn(eng, ctx, arg);
-        if (++e->adapt_count == ADAPT_PERIOD)
-            adapt__(e);
         if (e->stopped) {
             e->stopped = 0;
             return 0;
@@ -590,7 +603,7 @@ struct sim_engine *sim_engine_create(const struct sim_engine_settings *s)
     while (e->recs_cap < want && e->recs_cap <= IDX_MASK)
         if (grow_recs__(e) != 0)
             goto fail;
-    if (set_wheel_size__(e, pow2_at_least__(want * 2 > MIN_NB ? want * 2 : MIN_NB)) != 0 ||
+    if (set_wheel_size__(e, pow2_at_least__(want * 4 > MIN_NB ? want * 4 : MIN_NB)) != 0 ||
         vec_reserve__(&e->cur, 64) != 0 || vec_reserve__(&e->ov, want) != 0)
         goto fail;
     return &e->base;
