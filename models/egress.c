@@ -87,6 +87,10 @@ int egress_enqueue(struct egress *q, uint8_t prio, struct frame *f)
     uint32_t limit = q->cfg.queue_limit[prio & 7];
     if (limit && eq->bytes + len > limit)
         return -ENOBUFS;
+    /* A queued frame is linked through f->next, so it must not be shared:
+     * a flooded frame sits in several queues at once as private copies. */
+    if (f->refcnt > 1 && frame_make_writable(&f) != 0)
+        return -ENOMEM;
     f->next = NULL;
     if (eq->tail)
         eq->tail->next = f;

@@ -80,9 +80,10 @@ void egress_flush(struct egress *q);
 /* Empties the queues, handing each frame (and its reference) to fn. */
 void egress_flush_each(struct egress *q, void (*fn)(void *ctx, struct frame *f), void *ctx);
 
-/* Appends f to priority prio's queue (takes the reference).  Returns 0, or
- * -ENOBUFS when the queue limit would be exceeded (f is NOT consumed then:
- * the caller drops and traces it). */
+/* Appends f to priority prio's queue (takes the reference; a shared frame
+ * is queued as a private copy, since queues link frames through f->next).
+ * Returns 0, or -ENOBUFS when the queue limit would be exceeded (f is NOT
+ * consumed then: the caller drops and traces it), or -ENOMEM. */
 int egress_enqueue(struct egress *q, uint8_t prio, struct frame *f);
 
 /* Removes and returns the next frame to transmit at time now, or NULL.

@@ -27,6 +27,7 @@ struct link_end {
     trace_obj_t obj;
     struct pcapng_writer *cap;      /* not owned; NULL: no capture */
     int cap_if;
+    unsigned cap_dirs;              /* LINK_CAP_* */
     /* The direction leaving this end: */
     int busy;                       /* serializing */
     struct frame *fly_head, *fly_tail; /* owned: frames in flight */
@@ -130,10 +131,16 @@ const struct link_dir_counters *link_counters(const struct link *l, int end)
     return &l->end[end & 1].ctr;
 }
 
-void link_capture(struct link *l, int end, struct pcapng_writer *w, int ifid)
+void link_capture_dirs(struct link *l, int end, struct pcapng_writer *w, int ifid, unsigned dirs)
 {
     l->end[end & 1].cap = w;
     l->end[end & 1].cap_if = ifid;
+    l->end[end & 1].cap_dirs = dirs;
+}
+
+void link_capture(struct link *l, int end, struct pcapng_writer *w, int ifid)
+{
+    link_capture_dirs(l, end, w, ifid, LINK_CAP_OUT | LINK_CAP_IN);
 }
 
 int link_tx(struct link *l, int end, struct frame *f)
@@ -150,7 +157,12 @@ int link_tx(struct link *l, int end, struct frame *f)
         frame_unref(f);
         return -ENETDOWN;
     }
-    if (e->cap)
+    /* Frames in flight are linked through f->next: never a shared one. */
+    if (f->refcnt > 1 && frame_make_writable(&f) != 0) {
+        frame_unref(f);
+        return -ENOMEM;
+    }
+    if (e->cap && (e->cap_dirs & LINK_CAP_OUT))
         pcapng_write(e->cap, e->cap_if, now, f, PCAPNG_DIR_OUT);
     sim_time_t ser = sim_tx_time(frame_line_len(f), l->rate_bps);
     e->busy = 1;
@@ -193,7 +205,7 @@ static void deliver__(struct sim_engine *eng, void *ctx, void *arg)
     e->ctr.frames++;
     e->ctr.bytes += frame_wire_len(f);
     struct link_end *peer = &e->link->end[e->side ^ 1];
-    if (peer->cap)
+    if (peer->cap && (peer->cap_dirs & LINK_CAP_IN))
         pcapng_write(peer->cap, peer->cap_if, sim_now(eng), f, PCAPNG_DIR_IN);
     if (peer->ops && peer->ops->rx)
         peer->ops->rx(peer->dev, peer->port, f);

@@ -81,8 +81,13 @@ void link_cut(struct link *l);
 void link_restore(struct link *l);
 void link_set_admin(struct link *l, int up);
 
-/* Captures frames at an end on interface ifid of w (not owned). */
+/* Captures frames at an end on interface ifid of w (not owned), both
+ * directions. */
 void link_capture(struct link *l, int end, struct pcapng_writer *w, int ifid);
+#define LINK_CAP_OUT 1u /* frames the end transmits */
+#define LINK_CAP_IN 2u  /* frames delivered to the end */
+/* The same for the given directions only (LINK_CAP_* bits). */
+void link_capture_dirs(struct link *l, int end, struct pcapng_writer *w, int ifid, unsigned dirs);
 
 /* Counters of the direction leaving `end`. */
 const struct link_dir_counters *link_counters(const struct link *l, int end);

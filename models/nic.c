@@ -27,6 +27,7 @@ struct nic {
     struct nic_identity id;    /* strings owned */
     uint8_t mac[6];
     uint64_t rate_bps;
+    uint32_t vmq_queues;
     trace_obj_t obj;
 
     struct link *link;         /* not owned */
@@ -104,6 +105,7 @@ struct nic *nic_create(struct sim_engine *eng, struct trace *trace, struct frame
         goto fail;
     memcpy(n->mac, s->mac, 6);
     n->rate_bps = s->rate_bps;
+    n->vmq_queues = s->vmq_queues;
     n->carrier = 0;
     n->admin_up = 1;
     struct egress_settings eg = s->egress;
@@ -367,6 +369,7 @@ const uint8_t *nic_mac(const struct nic *n) { return n->mac; }
 const char *nic_name(const struct nic *n) { return n->name; }
 const struct nic_identity *nic_identity(const struct nic *n) { return &n->id; }
 uint64_t nic_rate(const struct nic *n) { return n->rate_bps; }
+uint32_t nic_vmq_queues(const struct nic *n) { return n->vmq_queues; }
 trace_obj_t nic_obj(const struct nic *n) { return n->obj; }
 
 const struct nic_prio_counters *nic_counters(const struct nic *n, uint8_t prio)

@@ -48,6 +48,7 @@ struct nic_settings {
                                * sends XOFF (bytes; 0: 3 x MTU) */
     uint32_t rx_xon;          /* ... and XON (0: rx_xoff / 2) */
     uint16_t pfc_quanta;      /* quanta in XOFF frames; 0: 0xFFFF */
+    uint32_t vmq_queues;      /* VMQ receive queues the adapter offers (CFG-027) */
 };
 
 struct nic_prio_counters {
@@ -89,6 +90,7 @@ const uint8_t *nic_mac(const struct nic *n);
 const char *nic_name(const struct nic *n);
 const struct nic_identity *nic_identity(const struct nic *n);
 uint64_t nic_rate(const struct nic *n);
+uint32_t nic_vmq_queues(const struct nic *n);
 trace_obj_t nic_obj(const struct nic *n);
 const struct nic_prio_counters *nic_counters(const struct nic *n, uint8_t prio);
 /* Time priority prio's egress has spent paused by received PFC. */

@@ -15,7 +15,9 @@
  * fans a frame out (flooding, capture) takes extra references with
  * frame_ref(); anyone who changes bytes first calls frame_make_writable(),
  * which copies when the frame is shared.  frame_unref() returns the buffer to
- * its pool when the last reference goes.  Pools grow in chunks and never
+ * its pool when the last reference goes.  Queues link frames through `next`,
+ * so a queued frame is never shared: whoever queues a frame that may be
+ * shared queues a private copy (frame_make_writable()).  Pools grow in chunks and never
  * shrink until destroyed, so the steady state does not call malloc.
  */
 #ifndef SETSIM_FRAME_H
@@ -54,6 +56,8 @@ struct frame {
 };
 
 #define FRAME_F_ECN_MARKED 0x0001u /* marked CE by a device on the path */
+#define FRAME_F_RDMA 0x0002u       /* sent by an RDMA engine (RoCE/iWARP): SET keeps it
+                                    * on the affinitized member (DYN-010) */
 
 struct frame_pool *frame_pool_create(size_t prealloc);
 /* Frees the pool and every buffer it allocated (NULL-safe).  Frames still

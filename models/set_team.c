@@ -1,0 +1,989 @@
+/* set_team: Switch Embedded Teaming (see set_team.h for the behaviour and
+ * the rules it implements).
+ *
+ * State
+ *   members[]: individually allocated (NIC callbacks hold their address),
+ *     in the order of the last NetAdapterName list (ties in placement go by
+ *     this order, HVP-002).  A member is `up` once its carrier has been seen
+ *     for detect_delay; only up members carry traffic.
+ *   vports[]: MAC, RDMA flag, affinitized member, mapped member.
+ *   flows: open-addressing table keyed by (vPort, IP version, addresses,
+ *     ports, protocol); each flow remembers its member, whether it is sent
+ *     with the vPort's own MAC (only ever on the affinitized member: the
+ *     invariant that keeps MAC(p) on one switch port, HVP-009), and the time
+ *     of its last frame (flowlet gaps, DYN-003).
+ *   member load: an EWMA of transmitted bytes per load_window.
+ *
+ * Transitions of a member
+ *   absent  -(set_team_create / set_members)-> present, up if carrier
+ *   up      -(carrier lost, + detect_delay: member_down__)-> down: FO-002/3
+ *   down    -(carrier back, + detect_delay: member_up__)-> up: FO-006
+ *   present -(set_members without it: remove_member__)-> absent: FO-007
+ * Affinity changes go through set_affinity__ (traced, with VMQ placement).
+ */
+#include "set_team.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nic.h"
+#include "pkt.h"
+
+#define DEFAULT_FLOWLET_GAP (500 * SIM_US)   /* rules.md A: dyn.flowlet_gap_us */
+#define DEFAULT_THRESHOLD 0.10               /* dyn.rebalance_threshold */
+#define DEFAULT_LOAD_WINDOW (1 * SIM_MS)     /* model choice: EWMA window */
+#define DEFAULT_HOLDDOWN (1000 * SIM_MS)     /* fo.failback_holddown_ms */
+#define LOAD_ALPHA 0.25                      /* weight of the newest window */
+#define FLOW_IDLE_EVICT (1 * SIM_S)          /* flows idle this long are forgotten */
+#define FLOW_TABLE_MIN 1024
+
+struct member {
+    struct set_team *team;
+    struct nic *nic;          /* not owned */
+    int index;
+    int carrier;              /* as the NIC reports it */
+    int up;                   /* carrier seen for detect_delay */
+    sim_event_id pending;     /* detect-delay timer */
+    sim_event_id holddown;    /* failback timer */
+    uint32_t nports;          /* vPorts affinitized here */
+    double load;              /* EWMA of bytes per window */
+    uint64_t win_bytes;
+    sim_time_t win_start;
+};
+
+struct vport {
+    int used;
+    uint8_t mac[6];
+    int rdma;
+    trace_obj_t obj;
+    int affinity;   /* member index or SET_NO_MEMBER */
+    int mapped;     /* member index or SET_NO_MEMBER */
+    uint64_t tx[SET_MAX_MEMBERS];
+};
+
+struct flow_key {
+    int32_t vport;
+    uint8_t ipver, proto;
+    uint16_t sport, dport;
+    uint8_t src[16], dst[16];
+};
+
+struct flow {
+    uint64_t hash;        /* 0: empty slot */
+    struct flow_key key;
+    int member;
+    int own_mac;          /* sent with the vPort's MAC (member is its affinity) */
+    uint64_t id;          /* trace flow id */
+    sim_time_t last_tx;
+    sim_time_t placed_at;
+};
+
+struct set_team {
+    struct sim_engine *eng;   /* not owned */
+    struct trace *trace;      /* not owned, may be NULL */
+    struct set_team_settings cfg;
+    char *name;
+    trace_obj_t obj;
+    struct member *members[SET_MAX_MEMBERS];
+    size_t nmembers;
+    struct vport *vports;
+    size_t nvports, vport_cap;
+    struct flow *flows;
+    size_t flow_cap, flow_count;
+    uint64_t next_flow_id;
+    unsigned rr_next;         /* round-robin placement cursor */
+    set_team_rx_fn rx_fn;
+    void *rx_ctx;
+    set_team_announce_fn announce_fn;
+    void *announce_ctx;
+};
+
+static void carrier__(void *ctx, struct nic *nic, int up);
+static void rx__(void *ctx, struct nic *nic, struct frame *f);
+
+static void set_err__(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || !errlen)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+void set_team_settings_default(struct set_team_settings *s, const char *name)
+{
+    memset(s, 0, sizeof *s);
+    s->name = name;
+    s->mode = SET_LB_DYNAMIC; /* CFG-011: the default is Dynamic */
+    s->placement = SET_PLACE_LEAST_PORTS;
+    s->flowlet_gap = DEFAULT_FLOWLET_GAP;
+    s->rebalance_threshold = DEFAULT_THRESHOLD;
+    s->load_window = DEFAULT_LOAD_WINDOW;
+    s->failback = SET_FAILBACK_MAPPED_ONLY;
+    s->failback_holddown = DEFAULT_HOLDDOWN;
+    s->announce = SET_ANNOUNCE_NONE;
+    s->strict_identical = 1;
+}
+
+/* ---- validation (CFG-001, CFG-003) ------------------------------------ */
+
+static int validate_members__(struct nic *const *m, size_t n, int strict, char *err, size_t errlen)
+{
+    if (n < 1 || n > SET_MAX_MEMBERS) {
+        set_err__(err, errlen,
+                  "CFG-001 SET_E_MEMBER_COUNT: a SET team has 1 to 8 members, not %zu", n);
+        return -EINVAL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < i; j++) {
+            if (m[i] == m[j]) {
+                set_err__(err, errlen,
+                          "CFG-001 SET_E_DUPLICATE_MEMBER: '%s' is listed more than once",
+                          nic_name(m[i]));
+                return -EINVAL;
+            }
+        }
+    }
+    if (!strict)
+        return 0;
+    /* CFG-003: same manufacturer, model, firmware and driver. */
+    const struct nic_identity *a = nic_identity(m[0]);
+    for (size_t i = 1; i < n; i++) {
+        const struct nic_identity *b = nic_identity(m[i]);
+        const char *attr = NULL, *va = NULL, *vb = NULL;
+        if (strcmp(a->manufacturer, b->manufacturer) != 0)
+            attr = "manufacturer", va = a->manufacturer, vb = b->manufacturer;
+        else if (strcmp(a->model, b->model) != 0)
+            attr = "model", va = a->model, vb = b->model;
+        else if (strcmp(a->firmware, b->firmware) != 0)
+            attr = "firmware", va = a->firmware, vb = b->firmware;
+        else if (strcmp(a->driver, b->driver) != 0)
+            attr = "driver", va = a->driver, vb = b->driver;
+        if (attr) {
+            set_err__(err, errlen,
+                      "CFG-003 SET_E_MEMBERS_NOT_IDENTICAL: '%s' differs from '%s' in %s "
+                      "(%s vs %s)",
+                      nic_name(m[i]), nic_name(m[0]), attr, vb, va);
+            return -EINVAL;
+        }
+    }
+    return 0;
+}
+
+/* ---- load estimate ------------------------------------------------------ */
+
+static void load_roll__(const struct set_team *t, struct member *m, sim_time_t now)
+{
+    sim_time_t w = t->cfg.load_window;
+    if (now < m->win_start + w)
+        return;
+    m->load = m->load * (1 - LOAD_ALPHA) + (double)m->win_bytes * LOAD_ALPHA;
+    m->win_bytes = 0;
+    sim_time_t windows = (now - m->win_start) / w;
+    /* Idle windows decay the estimate; 64 of them leave nothing. */
+    for (sim_time_t k = 1; k < windows && k < 64; k++)
+        m->load *= 1 - LOAD_ALPHA;
+    if (windows >= 64)
+        m->load = 0;
+    m->win_start += windows * w;
+}
+
+static double load_of__(const struct set_team *t, struct member *m, sim_time_t now)
+{
+    load_roll__(t, m, now);
+    return m->load + (double)m->win_bytes * LOAD_ALPHA;
+}
+
+/* ---- members and affinity --------------------------------------------- */
+
+static int up_count__(const struct set_team *t)
+{
+    int n = 0;
+    for (size_t i = 0; i < t->nmembers; i++)
+        n += t->members[i]->up;
+    return n;
+}
+
+/* HVP-002: the up member with the fewest vPorts, ties by list order (or
+ * round robin).  `except` is skipped (the failing member). */
+static int place_vport__(struct set_team *t, int except)
+{
+    int best = SET_NO_MEMBER;
+    if (t->cfg.placement == SET_PLACE_ROUND_ROBIN) {
+        for (size_t k = 0; k < t->nmembers; k++) {
+            int i = (int)((t->rr_next + k) % t->nmembers);
+            if (i != except && t->members[i]->up) {
+                t->rr_next = (unsigned)i + 1;
+                return i;
+            }
+        }
+        return SET_NO_MEMBER;
+    }
+    for (size_t i = 0; i < t->nmembers; i++) {
+        struct member *m = t->members[i];
+        if ((int)i == except || !m->up)
+            continue;
+        if (best == SET_NO_MEMBER || m->nports < t->members[best]->nports)
+            best = (int)i;
+    }
+    return best;
+}
+
+static void trace_flow_move__(struct set_team *t, struct flow *fl, int from, int to,
+                              sim_time_t gap, enum trace_move_reason why)
+{
+    if (!t->trace)
+        return;
+    trace_flow_move(t->trace, sim_now(t->eng), fl->id,
+                    from >= 0 ? nic_obj(t->members[from]->nic) : TRACE_NO_OBJ,
+                    to >= 0 ? nic_obj(t->members[to]->nic) : TRACE_NO_OBJ, gap, why);
+}
+
+static void set_affinity__(struct set_team *t, int vp, int member, enum trace_affinity_reason why)
+{
+    struct vport *v = &t->vports[vp];
+    int old = v->affinity;
+    if (old == member)
+        return;
+    if (old >= 0)
+        t->members[old]->nports--;
+    if (member >= 0)
+        t->members[member]->nports++;
+    v->affinity = member;
+    sim_time_t now = sim_now(t->eng);
+    if (t->trace) {
+        trace_obj_t mo = member >= 0 ? nic_obj(t->members[member]->nic) : TRACE_NO_OBJ;
+        trace_affinity(t->trace, now, v->obj, mo, why);
+        if (member >= 0) {
+            /* HVP-007: the vPort's VMQ sits on its affinitized member. */
+            struct trace_rec r = {.obj = v->obj, .obj2 = mo};
+            trace_event(t->trace, now, TRACE_VMQ_ASSIGN, &r);
+        }
+    }
+    /* Traffic that went on the old affinitized member with MAC(p) follows
+     * the affinity, so MAC(p) stays on one member (HVP-009, FO-003). */
+    for (size_t i = 0; i < t->flow_cap; i++) {
+        struct flow *fl = &t->flows[i];
+        if (!fl->hash || fl->key.vport != vp || !fl->own_mac || fl->member != old)
+            continue;
+        if (member < 0) {
+            fl->hash = 0; /* forgotten: replaced when traffic resumes */
+            t->flow_count--;
+            continue;
+        }
+        enum trace_move_reason mr = why == TRACE_AFF_FAILOVER ? TRACE_MOVE_FAILOVER
+                                                              : TRACE_MOVE_ADMIN;
+        trace_flow_move__(t, fl, old, member, 0, mr);
+        fl->member = member;
+        fl->placed_at = now;
+    }
+    if (member >= 0 && t->cfg.announce == SET_ANNOUNCE_GARP_NA && t->announce_fn &&
+        why != TRACE_AFF_INITIAL)
+        t->announce_fn(t->announce_ctx, vp); /* FO-005 fo.announce */
+}
+
+/* Toeplitz hash with the Microsoft RSS verification key (DYN-002 dyn.hash). */
+static const uint8_t toeplitz_key[40] = {
+    0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3,
+    0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3,
+    0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+};
+
+static uint32_t toeplitz__(const uint8_t *in, size_t n)
+{
+    uint32_t result = 0;
+    uint32_t window = (uint32_t)toeplitz_key[0] << 24 | (uint32_t)toeplitz_key[1] << 16 |
+                      (uint32_t)toeplitz_key[2] << 8 | toeplitz_key[3];
+    for (size_t i = 0; i < n; i++) {
+        uint8_t next = i + 4 < sizeof toeplitz_key ? toeplitz_key[i + 4] : 0;
+        for (int b = 7; b >= 0; b--) {
+            if (in[i] & (1u << b))
+                result ^= window;
+            window = window << 1 | ((next >> b) & 1u);
+        }
+    }
+    return result;
+}
+
+/* The hash input as RSS defines it: source address, destination address,
+ * source port, destination port. */
+static uint32_t flow_toeplitz__(const struct flow_key *k)
+{
+    uint8_t in[36];
+    size_t alen = k->ipver == 4 ? 4 : 16, n = 0;
+    memcpy(in + n, k->src, alen), n += alen;
+    memcpy(in + n, k->dst, alen), n += alen;
+    in[n++] = (uint8_t)(k->sport >> 8), in[n++] = (uint8_t)k->sport;
+    in[n++] = (uint8_t)(k->dport >> 8), in[n++] = (uint8_t)k->dport;
+    return toeplitz__(in, n);
+}
+
+/* The hash's member among the up ones, in list order (DYN-002). */
+static int hash_member__(const struct set_team *t, uint32_t h)
+{
+    int up = up_count__(t);
+    if (up == 0)
+        return SET_NO_MEMBER;
+    int k = (int)(h % (uint32_t)up);
+    for (size_t i = 0; i < t->nmembers; i++)
+        if (t->members[i]->up && k-- == 0)
+            return (int)i;
+    return SET_NO_MEMBER;
+}
+
+/* A failed or removed member (already marked down): its vPorts and flows
+ * go elsewhere (FO-002, FO-003); nothing else changes. */
+static void evacuate__(struct set_team *t, int failed, enum trace_affinity_reason why)
+{
+    sim_time_t now = sim_now(t->eng);
+    for (size_t vp = 0; vp < t->nvports; vp++) {
+        struct vport *v = &t->vports[vp];
+        if (v->used && v->affinity == failed)
+            set_affinity__(t, (int)vp, place_vport__(t, failed), why);
+    }
+    for (size_t i = 0; i < t->flow_cap; i++) {
+        struct flow *fl = &t->flows[i];
+        if (!fl->hash || fl->member != failed)
+            continue;
+        /* FO-003: re-placed at once, without waiting for a flowlet. */
+        int to = hash_member__(t, flow_toeplitz__(&fl->key));
+        if (to == SET_NO_MEMBER) {
+            fl->hash = 0;
+            t->flow_count--;
+            continue;
+        }
+        trace_flow_move__(t, fl, failed, to, now - fl->last_tx, TRACE_MOVE_FAILOVER);
+        fl->member = to;
+        fl->own_mac = to == t->vports[fl->key.vport].affinity;
+        fl->placed_at = now;
+    }
+}
+
+static void member_down__(struct set_team *t, struct member *m)
+{
+    if (!m->up)
+        return;
+    if (t->trace) {
+        struct trace_rec r = {.obj = nic_obj(m->nic), .obj2 = t->obj};
+        trace_event(t->trace, sim_now(t->eng), TRACE_MEMBER_DOWN, &r);
+    }
+    m->up = 0;
+    evacuate__(t, m->index, TRACE_AFF_FAILOVER);
+}
+
+static void failback_due__(struct sim_engine *eng, void *ctx, void *arg)
+{
+    (void)eng;
+    (void)arg;
+    struct member *m = ctx;
+    struct set_team *t = m->team;
+    m->holddown = 0;
+    if (!m->up)
+        return;
+    for (size_t vp = 0; vp < t->nvports; vp++) {
+        struct vport *v = &t->vports[vp];
+        if (!v->used || v->affinity == m->index)
+            continue;
+        int back = t->cfg.failback == SET_FAILBACK_ALL ||
+                   (t->cfg.failback == SET_FAILBACK_MAPPED_ONLY && v->mapped == m->index);
+        if (back)
+            set_affinity__(t, (int)vp, m->index, TRACE_AFF_FAILBACK);
+    }
+}
+
+static void member_up__(struct set_team *t, struct member *m)
+{
+    if (m->up)
+        return;
+    int first = up_count__(t) == 0;
+    m->up = 1;
+    m->win_start = sim_now(t->eng);
+    m->win_bytes = 0;
+    m->load = 0;
+    if (t->trace) {
+        struct trace_rec r = {.obj = nic_obj(m->nic), .obj2 = t->obj};
+        trace_event(t->trace, sim_now(t->eng), TRACE_MEMBER_UP, &r);
+    }
+    /* FO-008: after a total outage every vPort goes to the first member
+     * back (its mapped member when that one returns, by HVP-006). */
+    for (size_t vp = 0; vp < t->nvports; vp++) {
+        struct vport *v = &t->vports[vp];
+        if (!v->used)
+            continue;
+        if (first || v->affinity == SET_NO_MEMBER)
+            set_affinity__(t, (int)vp,
+                           v->mapped >= 0 && t->members[v->mapped]->up ? v->mapped : m->index,
+                           first ? TRACE_AFF_FAILBACK : TRACE_AFF_INITIAL);
+    }
+    /* FO-006 (a): mapped vPorts come back after the hold-down; (b) others
+     * stay; (c) the member is eligible again for placement right away. */
+    if (!first && t->cfg.failback != SET_FAILBACK_NONE && !m->holddown)
+        m->holddown = sim_schedule_in(t->eng, t->cfg.failback_holddown, failback_due__, m, NULL);
+}
+
+static void detect__(struct sim_engine *eng, void *ctx, void *arg)
+{
+    (void)eng;
+    (void)arg;
+    struct member *m = ctx;
+    m->pending = 0;
+    if (m->carrier)
+        member_up__(m->team, m);
+    else
+        member_down__(m->team, m);
+}
+
+/* FO-001: carrier changes count after detect_delay, if they still hold. */
+static void carrier__(void *ctx, struct nic *nic, int up)
+{
+    (void)nic;
+    struct member *m = ctx;
+    struct set_team *t = m->team;
+    m->carrier = up;
+    if (m->pending)
+        return; /* the pending check reads the carrier when it fires */
+    if (t->cfg.detect_delay == 0) {
+        if (up)
+            member_up__(t, m);
+        else
+            member_down__(t, m);
+        return;
+    }
+    m->pending = sim_schedule_in(t->eng, t->cfg.detect_delay, detect__, m, NULL);
+}
+
+static void rx__(void *ctx, struct nic *nic, struct frame *f)
+{
+    (void)nic;
+    struct member *m = ctx;
+    struct set_team *t = m->team;
+    if (!m->up || !t->rx_fn) { /* FO-001: a failed member's frames are ignored */
+        frame_unref(f);
+        return;
+    }
+    t->rx_fn(t->rx_ctx, f, m->index);
+}
+
+static struct member *member_new__(struct set_team *t, struct nic *nic, int index)
+{
+    struct member *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->team = t;
+    m->nic = nic;
+    m->index = index;
+    m->carrier = nic_carrier(nic);
+    m->win_start = sim_now(t->eng);
+    nic_set_rx_handler(nic, rx__, m);
+    nic_set_carrier_handler(nic, carrier__, m);
+    return m;
+}
+
+static void member_free__(struct member *m)
+{
+    if (!m)
+        return;
+    nic_set_rx_handler(m->nic, NULL, NULL);
+    nic_set_carrier_handler(m->nic, NULL, NULL);
+    free(m);
+}
+
+/* ---- lifecycle ---------------------------------------------------------- */
+
+struct set_team *set_team_create(struct sim_engine *eng, struct trace *trace,
+                                 const struct set_team_settings *s, struct nic *const *members,
+                                 size_t n, char *err, size_t errlen)
+{
+    if (validate_members__(members, n, s->strict_identical, err, errlen) != 0)
+        return NULL;
+    struct set_team *t = calloc(1, sizeof *t);
+    if (!t) {
+        set_err__(err, errlen, "out of memory");
+        return NULL;
+    }
+    t->eng = eng;
+    t->trace = trace;
+    t->cfg = *s;
+    if (!t->cfg.flowlet_gap)
+        t->cfg.flowlet_gap = DEFAULT_FLOWLET_GAP;
+    if (t->cfg.rebalance_threshold <= 0)
+        t->cfg.rebalance_threshold = DEFAULT_THRESHOLD;
+    if (!t->cfg.load_window)
+        t->cfg.load_window = DEFAULT_LOAD_WINDOW;
+    if (!t->cfg.failback_holddown)
+        t->cfg.failback_holddown = DEFAULT_HOLDDOWN;
+    t->name = strdup(s->name ? s->name : "SETswitch");
+    t->cfg.name = NULL;
+    t->flow_cap = FLOW_TABLE_MIN;
+    t->flows = calloc(t->flow_cap, sizeof *t->flows);
+    if (!t->name || !t->flows)
+        goto fail;
+    if (trace) {
+        int id = trace_object(trace, t->name, "team");
+        t->obj = id > 0 ? (trace_obj_t)id : TRACE_NO_OBJ;
+    }
+    for (size_t i = 0; i < n; i++) {
+        t->members[i] = member_new__(t, members[i], (int)i);
+        if (!t->members[i])
+            goto fail;
+        t->nmembers++;
+        if (trace) {
+            struct trace_rec r = {.obj = nic_obj(members[i]), .obj2 = t->obj};
+            trace_event(trace, sim_now(eng), TRACE_MEMBER_ADDED, &r);
+        }
+        if (t->members[i]->carrier)
+            member_up__(t, t->members[i]);
+    }
+    if (trace) {
+        struct trace_rec r = {.obj = t->obj,
+                              .detail = t->cfg.mode == SET_LB_DYNAMIC ? "Dynamic" : "HyperVPort"};
+        trace_event(trace, sim_now(eng), TRACE_LB_MODE_SET, &r);
+    }
+    return t;
+fail:
+    set_err__(err, errlen, "out of memory");
+    set_team_destroy(t);
+    return NULL;
+}
+
+void set_team_destroy(struct set_team *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->nmembers; i++)
+        member_free__(t->members[i]);
+    free(t->vports);
+    free(t->flows);
+    free(t->name);
+    free(t);
+}
+
+void set_team_set_rx_handler(struct set_team *t, set_team_rx_fn fn, void *ctx)
+{
+    t->rx_fn = fn;
+    t->rx_ctx = ctx;
+}
+
+void set_team_set_announce_handler(struct set_team *t, set_team_announce_fn fn, void *ctx)
+{
+    t->announce_fn = fn;
+    t->announce_ctx = ctx;
+}
+
+/* Renumbers member indices in vPorts and flows after the list changed. */
+static void remap__(struct set_team *t, const int *map)
+{
+    for (size_t vp = 0; vp < t->nvports; vp++) {
+        struct vport *v = &t->vports[vp];
+        uint64_t tx[SET_MAX_MEMBERS] = {0};
+        for (int i = 0; i < SET_MAX_MEMBERS; i++)
+            if (map[i] >= 0)
+                tx[map[i]] = v->tx[i];
+        memcpy(v->tx, tx, sizeof tx);
+        if (v->affinity >= 0)
+            v->affinity = map[v->affinity];
+        if (v->mapped >= 0)
+            v->mapped = map[v->mapped];
+    }
+    for (size_t i = 0; i < t->flow_cap; i++)
+        if (t->flows[i].hash)
+            t->flows[i].member = map[t->flows[i].member];
+}
+
+int set_team_set_members(struct set_team *t, struct nic *const *members, size_t n, char *err,
+                         size_t errlen)
+{
+    int rc = validate_members__(members, n, t->cfg.strict_identical, err, errlen);
+    if (rc != 0)
+        return rc;
+    sim_time_t now = sim_now(t->eng);
+    /* Remove the members not in the new list: like failures (FO-007). */
+    for (size_t i = 0; i < t->nmembers; i++) {
+        struct member *m = t->members[i];
+        int keep = 0;
+        for (size_t j = 0; j < n; j++)
+            keep |= members[j] == m->nic;
+        if (keep)
+            continue;
+        int was_up = m->up;
+        m->up = 0;
+        if (was_up)
+            evacuate__(t, m->index, TRACE_AFF_ADMIN);
+        for (size_t vp = 0; vp < t->nvports; vp++)
+            if (t->vports[vp].used && t->vports[vp].mapped == m->index)
+                t->vports[vp].mapped = SET_NO_MEMBER; /* dangling (FO-007) */
+        if (t->trace) {
+            struct trace_rec r = {.obj = nic_obj(m->nic), .obj2 = t->obj};
+            trace_event(t->trace, now, TRACE_MEMBER_REMOVED, &r);
+        }
+    }
+    /* Build the new list in the given order, keeping existing members. */
+    struct member *next[SET_MAX_MEMBERS] = {0};
+    int map[SET_MAX_MEMBERS];
+    for (int i = 0; i < SET_MAX_MEMBERS; i++)
+        map[i] = -1;
+    for (size_t j = 0; j < n; j++) {
+        for (size_t i = 0; i < t->nmembers; i++) {
+            if (t->members[i] && t->members[i]->nic == members[j]) {
+                next[j] = t->members[i];
+                map[i] = (int)j;
+                t->members[i] = NULL;
+            }
+        }
+    }
+    for (size_t i = 0; i < t->nmembers; i++)
+        member_free__(t->members[i]); /* the removed ones */
+    for (size_t j = 0; j < n; j++) {
+        if (!next[j]) {
+            next[j] = member_new__(t, members[j], (int)j);
+            if (!next[j])
+                return -ENOMEM;
+            if (t->trace) {
+                struct trace_rec r = {.obj = nic_obj(members[j]), .obj2 = t->obj};
+                trace_event(t->trace, now, TRACE_MEMBER_ADDED, &r);
+            }
+        }
+        next[j]->index = (int)j;
+    }
+    memcpy(t->members, next, sizeof next);
+    t->nmembers = n;
+    remap__(t, map);
+    for (size_t j = 0; j < n; j++) {
+        struct member *m = t->members[j];
+        if (!m->up && m->carrier)
+            member_up__(t, m); /* FO-007: added like a recovery, FO-006 (c) */
+    }
+    return 0;
+}
+
+void set_team_set_mode(struct set_team *t, enum set_lb_mode mode)
+{
+    if (t->cfg.mode == mode)
+        return;
+    t->cfg.mode = mode;
+    /* CFG-011: from now on every frame follows the new mode; flow state of
+     * the old one is dropped. */
+    memset(t->flows, 0, t->flow_cap * sizeof *t->flows);
+    t->flow_count = 0;
+    if (t->trace) {
+        struct trace_rec r = {.obj = t->obj,
+                              .detail = mode == SET_LB_DYNAMIC ? "Dynamic" : "HyperVPort"};
+        trace_event(t->trace, sim_now(t->eng), TRACE_LB_MODE_SET, &r);
+    }
+}
+
+enum set_lb_mode set_team_mode(const struct set_team *t) { return t->cfg.mode; }
+
+/* ---- vPorts -------------------------------------------------------------- */
+
+int set_team_vport_add(struct set_team *t, const uint8_t mac[6], int rdma, trace_obj_t obj)
+{
+    if (t->nvports == t->vport_cap) {
+        size_t ncap = t->vport_cap ? t->vport_cap * 2 : 16;
+        struct vport *v = realloc(t->vports, ncap * sizeof *v);
+        if (!v)
+            return -ENOMEM;
+        t->vports = v;
+        t->vport_cap = ncap;
+    }
+    int id = (int)t->nvports++;
+    struct vport *v = &t->vports[id];
+    memset(v, 0, sizeof *v);
+    v->used = 1;
+    memcpy(v->mac, mac, 6);
+    v->rdma = rdma;
+    v->obj = obj;
+    v->affinity = SET_NO_MEMBER;
+    v->mapped = SET_NO_MEMBER;
+    set_affinity__(t, id, place_vport__(t, SET_NO_MEMBER), TRACE_AFF_INITIAL);
+    return id;
+}
+
+void set_team_vport_remove(struct set_team *t, int vp)
+{
+    if (vp < 0 || (size_t)vp >= t->nvports || !t->vports[vp].used)
+        return;
+    struct vport *v = &t->vports[vp];
+    if (v->affinity >= 0)
+        t->members[v->affinity]->nports--;
+    v->used = 0;
+    v->affinity = SET_NO_MEMBER;
+    for (size_t i = 0; i < t->flow_cap; i++) {
+        if (t->flows[i].hash && t->flows[i].key.vport == vp) {
+            t->flows[i].hash = 0;
+            t->flow_count--;
+        }
+    }
+}
+
+void set_team_vport_set_rdma(struct set_team *t, int vp, int rdma) { t->vports[vp].rdma = rdma; }
+
+int set_team_map(struct set_team *t, int vp, struct nic *nic)
+{
+    struct vport *v = &t->vports[vp];
+    int m = SET_NO_MEMBER;
+    if (nic) {
+        m = set_team_member_index(t, nic);
+        if (m < 0)
+            return -ENOENT; /* CFG-017 SET_E_NOT_A_MEMBER */
+    }
+    v->mapped = m;
+    if (t->trace) {
+        struct trace_rec r = {.obj = v->obj,
+                              .obj2 = m >= 0 ? nic_obj(t->members[m]->nic) : TRACE_NO_OBJ};
+        trace_event(t->trace, sim_now(t->eng), TRACE_TEAM_MAPPING_SET, &r);
+    }
+    /* HVP-006: the mapping pins the affinity whenever the member is up;
+     * while it is down the vPort stays where it is (FO-007). */
+    if (m >= 0 && t->members[m]->up)
+        set_affinity__(t, vp, m, TRACE_AFF_MAPPING);
+    return 0;
+}
+
+/* ---- the flow table ------------------------------------------------------ */
+
+static uint64_t key_hash__(const struct flow_key *k)
+{
+    /* FNV-1a over the key's bytes; never 0 (0 marks an empty slot). */
+    const uint8_t *p = (const uint8_t *)k;
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < sizeof *k; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h ? h : 1;
+}
+
+static int grow_flows__(struct set_team *t, sim_time_t now)
+{
+    /* Forget idle flows first; grow only if that does not free enough. */
+    size_t live = 0;
+    for (size_t i = 0; i < t->flow_cap; i++)
+        if (t->flows[i].hash && now - t->flows[i].last_tx < FLOW_IDLE_EVICT)
+            live++;
+    size_t ncap = t->flow_cap;
+    while (live * 2 >= ncap)
+        ncap *= 2;
+    struct flow *nf = calloc(ncap, sizeof *nf);
+    if (!nf)
+        return -ENOMEM;
+    for (size_t i = 0; i < t->flow_cap; i++) {
+        struct flow *fl = &t->flows[i];
+        if (!fl->hash || now - fl->last_tx >= FLOW_IDLE_EVICT)
+            continue;
+        size_t j = fl->hash & (ncap - 1);
+        while (nf[j].hash)
+            j = (j + 1) & (ncap - 1);
+        nf[j] = *fl;
+    }
+    free(t->flows);
+    t->flows = nf;
+    t->flow_cap = ncap;
+    t->flow_count = live;
+    return 0;
+}
+
+static struct flow *flow_lookup__(struct set_team *t, const struct flow_key *k, int *created)
+{
+    uint64_t h = key_hash__(k);
+    *created = 0;
+    for (size_t i = h & (t->flow_cap - 1);; i = (i + 1) & (t->flow_cap - 1)) {
+        struct flow *fl = &t->flows[i];
+        if (fl->hash == h && memcmp(&fl->key, k, sizeof *k) == 0)
+            return fl;
+        if (!fl->hash) {
+            if ((t->flow_count + 1) * 2 > t->flow_cap) {
+                if (grow_flows__(t, sim_now(t->eng)) != 0)
+                    return NULL;
+                return flow_lookup__(t, k, created);
+            }
+            memset(fl, 0, sizeof *fl);
+            fl->hash = h;
+            fl->key = *k;
+            t->flow_count++;
+            *created = 1;
+            return fl;
+        }
+    }
+}
+
+/* ---- transmit ------------------------------------------------------------ */
+
+/* 1 when the frame must stay on the affinitized member with its own MAC
+ * (DYN-004, DYN-005, DYN-010); otherwise fills the flow key. */
+static int pinned__(const struct vport *v, const struct frame *f, int vp, struct flow_key *k)
+{
+    if (f->flags & FRAME_F_RDMA)
+        return 1; /* DYN-010: RDMA follows affinity */
+    struct pkt_info pi;
+    if (pkt_parse(f, &pi) != 0)
+        return 1;
+    if (pi.layers & PKT_HAS_ARP)
+        return 1; /* DYN-005 */
+    if (pi.layers & PKT_HAS_ICMPV6)
+        return 1; /* DYN-005 NS (and NA, RS: model choice); other ICMP: DYN-004 */
+    if ((pi.layers & PKT_HAS_ROCE) && v->rdma)
+        return 1; /* DYN-010 */
+    if (!(pi.layers & (PKT_HAS_TCP | PKT_HAS_UDP)) || (pi.layers & PKT_HAS_IP_FRAG))
+        return 1; /* DYN-004: nothing to hash */
+    memset(k, 0, sizeof *k);
+    k->vport = vp;
+    k->ipver = pi.ip_version;
+    k->proto = pi.ip_proto;
+    k->sport = pi.sport;
+    k->dport = pi.dport;
+    size_t alen = pi.ip_version == 4 ? 4 : 16;
+    memcpy(k->src, pi.ip_src, alen);
+    memcpy(k->dst, pi.ip_dst, alen);
+    return 0;
+}
+
+/* DYN-003: at a flowlet boundary, move to the least-loaded up member when
+ * the current one carries more than (1 + threshold) times its load. */
+static void rebalance__(struct set_team *t, struct flow *fl, sim_time_t gap,
+                        enum trace_move_reason why)
+{
+    sim_time_t now = sim_now(t->eng);
+    int best = fl->member;
+    double cur = load_of__(t, t->members[fl->member], now), best_load = cur;
+    for (size_t i = 0; i < t->nmembers; i++) {
+        struct member *m = t->members[i];
+        if (!m->up)
+            continue;
+        double l = load_of__(t, m, now);
+        if (l < best_load) {
+            best_load = l;
+            best = (int)i;
+        }
+    }
+    if (best == fl->member || cur <= best_load * (1 + t->cfg.rebalance_threshold))
+        return;
+    trace_flow_move__(t, fl, fl->member, best, gap, why);
+    fl->member = best;
+    fl->own_mac = best == t->vports[fl->key.vport].affinity;
+    fl->placed_at = now;
+}
+
+static int pick_dynamic__(struct set_team *t, int vp, struct frame *f, int *own_mac)
+{
+    struct vport *v = &t->vports[vp];
+    struct flow_key k;
+    if (pinned__(v, f, vp, &k)) {
+        *own_mac = 1;
+        return v->affinity;
+    }
+    sim_time_t now = sim_now(t->eng);
+    int created;
+    struct flow *fl = flow_lookup__(t, &k, &created);
+    if (!fl) {
+        *own_mac = 1;
+        return v->affinity;
+    }
+    if (created || fl->member < 0 || !t->members[fl->member]->up) {
+        /* DYN-002: initial placement by the Toeplitz hash. */
+        fl->member = hash_member__(t, flow_toeplitz__(&k));
+        fl->own_mac = fl->member == v->affinity;
+        fl->id = f->flow_id ? f->flow_id : ++t->next_flow_id;
+        fl->placed_at = now;
+        if (t->trace && fl->member >= 0)
+            trace_flow_place(t->trace, now, fl->id, nic_obj(t->members[fl->member]->nic));
+    } else {
+        sim_time_t gap = now - fl->last_tx;
+        if (gap >= t->cfg.flowlet_gap)
+            rebalance__(t, fl, gap, TRACE_MOVE_FLOWLET);
+        else if (t->cfg.periodic_rebalance && now - fl->placed_at >= t->cfg.periodic_rebalance)
+            rebalance__(t, fl, gap, TRACE_MOVE_PERIODIC);
+    }
+    fl->last_tx = now;
+    *own_mac = fl->own_mac;
+    return fl->member;
+}
+
+static void drop_team_down__(struct set_team *t, struct frame *f)
+{
+    if (t->trace)
+        trace_drop(t->trace, sim_now(t->eng), t->obj, TRACE_DROP_TEAM_DOWN, pkt_eth_pcp(f),
+                   f->flow_id, frame_wire_len(f));
+    frame_unref(f);
+}
+
+int set_team_send(struct set_team *t, int vp, struct frame *f)
+{
+    struct vport *v = &t->vports[vp];
+    if (v->affinity == SET_NO_MEMBER) {
+        drop_team_down__(t, f); /* FO-008 */
+        return -ENETDOWN;
+    }
+    int own_mac = 1;
+    int m = t->cfg.mode == SET_LB_DYNAMIC ? pick_dynamic__(t, vp, f, &own_mac) : v->affinity;
+    if (m == SET_NO_MEMBER) {
+        drop_team_down__(t, f);
+        return -ENETDOWN;
+    }
+    struct member *mem = t->members[m];
+    if (!own_mac) {
+        /* DYN-007: a member other than the affinitized one sends with its
+         * own MAC; only the Ethernet source changes. */
+        if (frame_make_writable(&f) != 0) {
+            frame_unref(f);
+            return -ENOMEM;
+        }
+        pkt_eth_set_src(f, nic_mac(mem->nic));
+    }
+    uint32_t len = frame_wire_len(f);
+    load_roll__(t, mem, sim_now(t->eng));
+    mem->win_bytes += len;
+    v->tx[m]++;
+    return nic_send(mem->nic, f);
+}
+
+/* ---- inspection ---------------------------------------------------------- */
+
+size_t set_team_member_count(const struct set_team *t) { return t->nmembers; }
+
+struct nic *set_team_member(const struct set_team *t, int m)
+{
+    return m >= 0 && (size_t)m < t->nmembers ? t->members[m]->nic : NULL;
+}
+
+int set_team_member_index(const struct set_team *t, const struct nic *nic)
+{
+    for (size_t i = 0; i < t->nmembers; i++)
+        if (t->members[i]->nic == nic)
+            return (int)i;
+    return SET_NO_MEMBER;
+}
+
+int set_team_member_up(const struct set_team *t, int m)
+{
+    return m >= 0 && (size_t)m < t->nmembers && t->members[m]->up;
+}
+
+int set_team_affinity(const struct set_team *t, int vp) { return t->vports[vp].affinity; }
+int set_team_mapped(const struct set_team *t, int vp) { return t->vports[vp].mapped; }
+
+const uint8_t *set_team_rmac(const struct set_team *t, int m)
+{
+    return nic_mac(t->members[m]->nic); /* DYN-007 dyn.rmac=member_permanent */
+}
+
+uint64_t set_team_tx_frames(const struct set_team *t, int vp, int m)
+{
+    return t->vports[vp].tx[m];
+}
+
+size_t set_team_flow_count(const struct set_team *t) { return t->flow_count; }
+
+uint32_t set_team_vmq_queues(const struct set_team *t)
+{
+    uint32_t q = 0;
+    for (size_t i = 0; i < t->nmembers; i++)
+        q += nic_vmq_queues(t->members[i]->nic); /* CFG-027 Sum-of-Queues */
+    return q;
+}
+
+const char *set_team_name(const struct set_team *t) { return t->name; }

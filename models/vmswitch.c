@@ -1,0 +1,383 @@
+/* vmswitch: Hyper-V Virtual Switch (see vmswitch.h).
+ *
+ * Ports live in an array; lookups by MAC scan it (a host has tens of
+ * vNICs, not thousands).  Each port's VMQ is a FIFO served by vmq_serve__
+ * when vmq_cost > 0. */
+#include "vmswitch.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pkt.h"
+#include "set_team.h"
+
+#define ETH_P_EAPOL 0x888E /* 802.1X (CFG-024) */
+
+struct vport_rt {
+    int used;
+    char *name, *vm;
+    struct vmswitch_port_settings cfg; /* strings point at name/vm */
+    trace_obj_t obj;
+    int vport;                 /* SET vPort id, -1 before a team is attached */
+    struct frame *vmq_head, *vmq_tail; /* owned */
+    int vmq_busy;
+    struct vmswitch_port_counters ctr;
+    struct vmswitch *vs;
+};
+
+struct vmswitch {
+    struct sim_engine *eng; /* not owned */
+    struct trace *trace;    /* not owned, may be NULL */
+    char *name;
+    struct vmswitch_settings cfg;
+    struct set_team *team;  /* not owned */
+    struct vport_rt *ports;
+    int nports, cap;
+    trace_obj_t obj;
+};
+
+static void team_rx__(void *ctx, struct frame *f, int member);
+
+struct vmswitch *vmswitch_create(struct sim_engine *eng, struct trace *trace,
+                                 const struct vmswitch_settings *s)
+{
+    struct vmswitch *vs = calloc(1, sizeof *vs);
+    if (!vs)
+        return NULL;
+    vs->eng = eng;
+    vs->trace = trace;
+    vs->cfg = *s;
+    vs->name = strdup(s->name ? s->name : "vSwitch");
+    if (!vs->name) {
+        free(vs);
+        return NULL;
+    }
+    vs->cfg.name = NULL;
+    if (trace) {
+        int id = trace_object(trace, vs->name, "vswitch");
+        vs->obj = id > 0 ? (trace_obj_t)id : TRACE_NO_OBJ;
+    }
+    return vs;
+}
+
+static void free_frames__(struct frame *f)
+{
+    while (f) {
+        struct frame *next = f->next;
+        f->next = NULL;
+        frame_unref(f);
+        f = next;
+    }
+}
+
+void vmswitch_destroy(struct vmswitch *vs)
+{
+    if (!vs)
+        return;
+    for (int i = 0; i < vs->nports; i++) {
+        free_frames__(vs->ports[i].vmq_head);
+        free(vs->ports[i].name);
+        free(vs->ports[i].vm);
+    }
+    free(vs->ports);
+    free(vs->name);
+    free(vs);
+}
+
+void vmswitch_attach_team(struct vmswitch *vs, struct set_team *team)
+{
+    vs->team = team;
+    set_team_set_rx_handler(team, team_rx__, vs);
+    for (int i = 0; i < vs->nports; i++) {
+        struct vport_rt *p = &vs->ports[i];
+        if (p->used && p->vport < 0)
+            p->vport = set_team_vport_add(team, p->cfg.mac, p->cfg.rdma, p->obj);
+    }
+}
+
+struct set_team *vmswitch_team(const struct vmswitch *vs) { return vs->team; }
+
+int vmswitch_port_find(const struct vmswitch *vs, const char *name)
+{
+    for (int i = 0; i < vs->nports; i++)
+        if (vs->ports[i].used && strcmp(vs->ports[i].name, name) == 0)
+            return i;
+    return -ENOENT;
+}
+
+int vmswitch_port_add(struct vmswitch *vs, const struct vmswitch_port_settings *s)
+{
+    if (!s->name || s->access_vlan > 4094)
+        return -EINVAL;
+    for (int i = 0; i < vs->nports; i++) {
+        struct vport_rt *p = &vs->ports[i];
+        if (p->used && (strcmp(p->name, s->name) == 0 || memcmp(p->cfg.mac, s->mac, 6) == 0))
+            return -EEXIST;
+    }
+    if (vs->nports == vs->cap) {
+        int ncap = vs->cap ? vs->cap * 2 : 8;
+        struct vport_rt *np = realloc(vs->ports, (size_t)ncap * sizeof *np);
+        if (!np)
+            return -ENOMEM;
+        vs->ports = np;
+        vs->cap = ncap;
+    }
+    int id = vs->nports;
+    struct vport_rt *p = &vs->ports[id];
+    memset(p, 0, sizeof *p);
+    p->vs = vs;
+    p->name = strdup(s->name);
+    p->vm = s->vm ? strdup(s->vm) : NULL;
+    if (!p->name || (s->vm && !p->vm)) {
+        free(p->name);
+        free(p->vm);
+        return -ENOMEM;
+    }
+    vs->nports++;
+    p->used = 1;
+    p->cfg = *s;
+    p->cfg.name = p->name;
+    p->cfg.vm = p->vm;
+    p->vport = -1;
+    if (vs->trace) {
+        int oid = trace_object(vs->trace, p->name, "vport");
+        p->obj = oid > 0 ? (trace_obj_t)oid : TRACE_NO_OBJ;
+    }
+    if (vs->team)
+        p->vport = set_team_vport_add(vs->team, p->cfg.mac, p->cfg.rdma, p->obj);
+    return id;
+}
+
+void vmswitch_port_remove(struct vmswitch *vs, int port)
+{
+    if (port < 0 || port >= vs->nports || !vs->ports[port].used)
+        return;
+    struct vport_rt *p = &vs->ports[port];
+    if (vs->team && p->vport >= 0)
+        set_team_vport_remove(vs->team, p->vport);
+    free_frames__(p->vmq_head);
+    p->vmq_head = p->vmq_tail = NULL;
+    p->used = 0;
+}
+
+int vmswitch_port_set_vlan(struct vmswitch *vs, int port, uint16_t vlan)
+{
+    if (port < 0 || port >= vs->nports || vlan > 4094)
+        return -EINVAL;
+    vs->ports[port].cfg.access_vlan = vlan;
+    return 0;
+}
+
+int vmswitch_port_set_rdma(struct vmswitch *vs, int port, int rdma)
+{
+    if (port < 0 || port >= vs->nports)
+        return -EINVAL;
+    vs->ports[port].cfg.rdma = rdma;
+    if (vs->team && vs->ports[port].vport >= 0)
+        set_team_vport_set_rdma(vs->team, vs->ports[port].vport, rdma);
+    return 0;
+}
+
+/* ---- receive ------------------------------------------------------------- */
+
+static void vmq_serve__(struct sim_engine *eng, void *ctx, void *arg);
+
+static void hand_up__(struct vport_rt *p, struct frame *f)
+{
+    p->ctr.rx_frames++;
+    p->ctr.rx_bytes += frame_wire_len(f);
+    if (p->cfg.rx)
+        p->cfg.rx(p->cfg.rx_ctx, f);
+    else
+        frame_unref(f);
+}
+
+static void vmq_start__(struct vport_rt *p)
+{
+    if (p->vmq_busy || !p->vmq_head)
+        return;
+    p->vmq_busy = 1;
+    sim_schedule_in(p->vs->eng, p->cfg.vmq_cost, vmq_serve__, p, NULL);
+}
+
+static void vmq_serve__(struct sim_engine *eng, void *ctx, void *arg)
+{
+    (void)eng;
+    (void)arg;
+    struct vport_rt *p = ctx;
+    p->vmq_busy = 0;
+    struct frame *f = p->vmq_head;
+    if (!f)
+        return;
+    p->vmq_head = f->next;
+    if (!p->vmq_head)
+        p->vmq_tail = NULL;
+    f->next = NULL;
+    vmq_start__(p);
+    hand_up__(p, f);
+}
+
+/* Delivers one reference of f (untagged) to port p, through its VMQ. */
+static void deliver__(struct vmswitch *vs, struct vport_rt *p, struct frame *f, int flooded)
+{
+    if (pkt_eth_tagged(f)) {
+        if (frame_make_writable(&f) != 0 || pkt_vlan_strip(f) != 0) {
+            frame_unref(f);
+            return;
+        }
+    }
+    if (flooded && vs->trace) {
+        struct trace_rec r = {.obj = p->obj, .flow = f->flow_id, .has = TRACE_HAS_VALUE,
+                              .value = frame_wire_len(f)};
+        trace_event(vs->trace, sim_now(vs->eng), TRACE_RX_DELIVER, &r);
+    }
+    if (p->cfg.vmq_cost == 0) {
+        hand_up__(p, f);
+        return;
+    }
+    if (frame_make_writable(&f) != 0) { /* queued through f->next: private */
+        frame_unref(f);
+        return;
+    }
+    f->next = NULL;
+    if (p->vmq_tail)
+        p->vmq_tail->next = f;
+    else
+        p->vmq_head = f;
+    p->vmq_tail = f;
+    vmq_start__(p);
+}
+
+static int accepts__(const struct vmswitch *vs, const struct vport_rt *p, int member)
+{
+    if (member < 0 || vs->cfg.dedup == VMSWITCH_DEDUP_NONE || !vs->team || p->vport < 0)
+        return 1;
+    /* HVP-008: only the copy from the vPort's affinitized member. */
+    return set_team_affinity(vs->team, p->vport) == member;
+}
+
+/* Delivers f (consumed) to the ports of `vlan` it is addressed to;
+ * `from` is the sending local port (-1 for the team) and `member` the
+ * arrival member (-1 for local traffic). */
+static void switch_in__(struct vmswitch *vs, struct frame *f, uint16_t vlan, int from, int member)
+{
+    const uint8_t *dst = pkt_eth_dst(f);
+    if (!pkt_mac_is_multicast(dst)) {
+        for (int i = 0; i < vs->nports; i++) {
+            struct vport_rt *p = &vs->ports[i];
+            if (!p->used || i == from || p->cfg.access_vlan != vlan ||
+                memcmp(p->cfg.mac, dst, 6) != 0)
+                continue;
+            if (!accepts__(vs, p, member)) {
+                p->ctr.rx_dup_dropped++;
+                break;
+            }
+            deliver__(vs, p, f, 0);
+            return;
+        }
+        frame_unref(f); /* not ours (DYN-008: RMAC-addressed frames end here) */
+        return;
+    }
+    for (int i = 0; i < vs->nports; i++) {
+        struct vport_rt *p = &vs->ports[i];
+        if (!p->used || i == from || p->cfg.access_vlan != vlan)
+            continue;
+        if (!accepts__(vs, p, member)) {
+            p->ctr.rx_dup_dropped++;
+            continue;
+        }
+        deliver__(vs, p, frame_ref(f), 1);
+    }
+    frame_unref(f);
+}
+
+static void team_rx__(void *ctx, struct frame *f, int member)
+{
+    struct vmswitch *vs = ctx;
+    struct pkt_l2 l2;
+    if (pkt_l2(f, &l2) != 0) {
+        frame_unref(f);
+        return;
+    }
+    if (l2.ethertype == ETH_P_EAPOL && vs->cfg.embedded_teaming) {
+        if (vs->trace)
+            trace_drop(vs->trace, sim_now(vs->eng), vs->obj, TRACE_DROP_EAPOL_SET, l2.pcp,
+                       f->flow_id, frame_wire_len(f));
+        frame_unref(f); /* CFG-024 */
+        return;
+    }
+    switch_in__(vs, f, l2.tagged ? l2.vid : 0, -1, member);
+}
+
+/* ---- transmit ------------------------------------------------------------ */
+
+int vmswitch_port_send(struct vmswitch *vs, int port, struct frame *f)
+{
+    if (port < 0 || port >= vs->nports || !vs->ports[port].used) {
+        frame_unref(f);
+        return -EINVAL;
+    }
+    struct vport_rt *p = &vs->ports[port];
+    if (pkt_eth_type(f) == ETH_P_EAPOL && vs->cfg.embedded_teaming) {
+        p->ctr.eapol_dropped++;
+        if (vs->trace)
+            trace_drop(vs->trace, sim_now(vs->eng), p->obj, TRACE_DROP_EAPOL_SET, 0, f->flow_id,
+                       frame_wire_len(f));
+        frame_unref(f); /* CFG-024 */
+        return 0;
+    }
+    int prio = p->cfg.classify ? p->cfg.classify(p->cfg.classify_ctx, f) : -1;
+    f->priority = prio > 0 ? (uint8_t)prio : 0;
+    p->ctr.tx_frames++;
+    p->ctr.tx_bytes += frame_wire_len(f);
+    /* Local delivery first (untagged frames between vPorts). */
+    const uint8_t *dst = pkt_eth_dst(f);
+    if (!pkt_mac_is_multicast(dst)) {
+        for (int i = 0; i < vs->nports; i++) {
+            struct vport_rt *q = &vs->ports[i];
+            if (i != port && q->used && q->cfg.access_vlan == p->cfg.access_vlan &&
+                memcmp(q->cfg.mac, dst, 6) == 0) {
+                p->ctr.local_frames++;
+                deliver__(vs, q, f, 0);
+                return 0;
+            }
+        }
+    } else {
+        switch_in__(vs, frame_ref(f), p->cfg.access_vlan, port, -1);
+    }
+    if (!vs->team || p->vport < 0) {
+        frame_unref(f);
+        return -ENETDOWN;
+    }
+    if (p->cfg.access_vlan) {
+        /* The VLAN tag carries the priority; without a VLAN the frame
+         * leaves untagged and its priority is lost (DCB-004). */
+        if (frame_make_writable(&f) != 0 ||
+            pkt_vlan_insert(f, f->priority, 0, p->cfg.access_vlan) != 0) {
+            frame_unref(f);
+            return -ENOMEM;
+        }
+    }
+    return set_team_send(vs->team, p->vport, f);
+}
+
+/* ---- inspection ---------------------------------------------------------- */
+
+int vmswitch_port_vport(const struct vmswitch *vs, int port) { return vs->ports[port].vport; }
+const uint8_t *vmswitch_port_mac(const struct vmswitch *vs, int port)
+{
+    return vs->ports[port].cfg.mac;
+}
+const char *vmswitch_port_name(const struct vmswitch *vs, int port) { return vs->ports[port].name; }
+uint16_t vmswitch_port_vlan(const struct vmswitch *vs, int port)
+{
+    return vs->ports[port].cfg.access_vlan;
+}
+const struct vmswitch_port_counters *vmswitch_port_counters(const struct vmswitch *vs, int port)
+{
+    return &vs->ports[port].ctr;
+}
+int vmswitch_port_count(const struct vmswitch *vs) { return vs->nports; }
+const char *vmswitch_name(const struct vmswitch *vs) { return vs->name; }
+int vmswitch_is_set(const struct vmswitch *vs) { return vs->cfg.embedded_teaming; }

@@ -1,0 +1,105 @@
+/* vmswitch: the Hyper-V Virtual Switch: ports for VM vNICs and host
+ * (management OS) vNICs, switching between them, and an uplink that is a
+ * SET team (or, for a switch without embedded teaming, a one-member team
+ * used as a plain adapter).
+ *
+ * Transmit from a vNIC (vmswitch_port_send, untagged frames):
+ *  - EAPOL frames are dropped on a SET switch (CFG-024);
+ *  - the port's classifier (host QoS policies, e.g. NetDirect port 445 ->
+ *    priority 3) gives the priority; the port's access VLAN, if any, is
+ *    added as an 802.1Q tag carrying that priority.  A port without a VLAN
+ *    sends untagged: the priority is lost on the wire (DCB-004);
+ *  - a unicast to another local vPort of the same VLAN is delivered
+ *    directly without touching the team; broadcast and multicast go to the
+ *    other local vPorts of the VLAN and out through the team; everything
+ *    else goes out through the team.
+ * Receive from the team (frames with the member they arrived on):
+ *  - VLAN isolation: tagged frames reach only ports of that VLAN, untagged
+ *    only ports without one; the tag is removed before delivery;
+ *  - HVP-008 (rx.flood_dedup=affinitized): a vPort takes a frame only from
+ *    its affinitized member, so a flood arriving on several members is
+ *    delivered once;
+ *  - VMQ: each port's receive queue is served by one CPU at vmq_cost per
+ *    frame (0: free), bounding a VM's receive rate by its core (HVP-007
+ *    places the queue on the affinitized member).
+ */
+#ifndef SETSIM_VMSWITCH_H
+#define SETSIM_VMSWITCH_H
+
+#include <stdint.h>
+
+#include "frame.h"
+#include "sim_engine.h"
+#include "trace.h"
+
+struct vmswitch;
+struct set_team;
+
+enum vmswitch_dedup {
+    VMSWITCH_DEDUP_AFFINITIZED = 0, /* HVP-008 default */
+    VMSWITCH_DEDUP_NONE,            /* deliver every copy (for what-if studies) */
+};
+
+struct vmswitch_settings {
+    const char *name;         /* the switch name, e.g. "SETswitch"; copied */
+    int embedded_teaming;     /* a SET switch (CFG-024 applies) */
+    enum vmswitch_dedup dedup;
+};
+
+/* Classifies an outgoing frame: returns its 802.1p priority 0..7, or -1 for
+ * no priority (0 on the wire when tagged). */
+typedef int (*vmswitch_classify_fn)(void *ctx, const struct frame *f);
+/* Delivers a received frame to the vNIC's stack (the reference passes). */
+typedef void (*vmswitch_rx_fn)(void *ctx, struct frame *f);
+
+struct vmswitch_port_settings {
+    const char *name;         /* "vEthernet (SMB_1)", "vm1/Network Adapter"; copied */
+    const char *vm;           /* owning VM, NULL for the management OS; copied */
+    uint8_t mac[6];
+    uint16_t access_vlan;     /* 0: untagged */
+    int rdma;                 /* RDMA enabled on this host vNIC */
+    vmswitch_classify_fn classify;
+    void *classify_ctx;
+    vmswitch_rx_fn rx;
+    void *rx_ctx;
+    sim_time_t vmq_cost;      /* CPU time per received frame; 0: none */
+};
+
+struct vmswitch_port_counters {
+    uint64_t tx_frames, tx_bytes, local_frames; /* local: switched to a vPort */
+    uint64_t rx_frames, rx_bytes;
+    uint64_t rx_dup_dropped;  /* flood copies from non-affinitized members */
+    uint64_t eapol_dropped;
+};
+
+struct vmswitch *vmswitch_create(struct sim_engine *eng, struct trace *trace,
+                                 const struct vmswitch_settings *s);
+void vmswitch_destroy(struct vmswitch *vs); /* NULL-safe; frees queued frames */
+
+/* Connects the uplink (not owned); vPorts added before are registered. */
+void vmswitch_attach_team(struct vmswitch *vs, struct set_team *team);
+struct set_team *vmswitch_team(const struct vmswitch *vs);
+
+/* Returns the port id (>= 0) or a negative errno (-EEXIST for a name or MAC
+ * in use). */
+int vmswitch_port_add(struct vmswitch *vs, const struct vmswitch_port_settings *p);
+void vmswitch_port_remove(struct vmswitch *vs, int port);
+int vmswitch_port_find(const struct vmswitch *vs, const char *name);
+/* Set-VMNetworkAdapterIsolation / VLAN: 0 makes the port untagged. */
+int vmswitch_port_set_vlan(struct vmswitch *vs, int port, uint16_t vlan);
+int vmswitch_port_set_rdma(struct vmswitch *vs, int port, int rdma);
+
+/* Sends an untagged frame from port's vNIC (takes the reference). */
+int vmswitch_port_send(struct vmswitch *vs, int port, struct frame *f);
+
+/* The SET vPort id of a port (for set_team_map / affinity queries). */
+int vmswitch_port_vport(const struct vmswitch *vs, int port);
+const uint8_t *vmswitch_port_mac(const struct vmswitch *vs, int port);
+const char *vmswitch_port_name(const struct vmswitch *vs, int port);
+uint16_t vmswitch_port_vlan(const struct vmswitch *vs, int port);
+const struct vmswitch_port_counters *vmswitch_port_counters(const struct vmswitch *vs, int port);
+int vmswitch_port_count(const struct vmswitch *vs);
+const char *vmswitch_name(const struct vmswitch *vs);
+int vmswitch_is_set(const struct vmswitch *vs);
+
+#endif

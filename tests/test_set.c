@@ -1,0 +1,817 @@
+/* test_set: the SET team and the Hyper-V virtual switch, judged from the
+ * frame bytes captured on each member's cable (one pcapng per member, read
+ * back with libpcap and decoded by pkt_parse), plus the physical switch's
+ * MAC-move counters.
+ *
+ * Topology: a Hyper-V host with a SET team of two (or more) identical
+ * 10 Gb/s NICs cabled to ports 1..n of a learning ToR switch; a remote raw
+ * host on the next port.  VMs are test endpoints on vmswitch ports that
+ * send TCP/UDP/ARP/NS/raw frames built with the pkt codecs. */
+#include "test_util.h"
+
+#include <pcap/pcap.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "link.h"
+#include "nic.h"
+#include "pcapng.h"
+#include "pkt.h"
+#include "rawhost.h"
+#include "set_team.h"
+#include "sim_engine.h"
+#include "switch.h"
+#include "trace.h"
+#include "vmswitch.h"
+
+#define G10 10000000000ULL
+#define MAXM 9
+#define MAXVM 8
+
+struct vm {
+    struct hv *hv;
+    int port;           /* vmswitch port */
+    uint8_t mac[6];
+    uint8_t ip[4];
+    uint64_t rx_frames, rx_bcast;
+};
+
+struct hv {
+    struct sim_engine *eng;
+    struct frame_pool *pool;
+    struct sw *tor;
+    struct nic *nic[MAXM];
+    struct link *link[MAXM + 1];
+    int nmem;
+    struct set_team *team;
+    struct vmswitch *vs;
+    struct vm vm[MAXVM];
+    int nvm;
+    struct nic *rnic;   /* the remote host */
+    struct rawhost *remote;
+    struct pcapng_writer *cap[MAXM];
+    struct trace *trace;
+    char cap_path[MAXM][600];
+    char dir[512];
+    uint8_t remote_mac[6];
+    uint8_t remote_ip[4];
+};
+
+static void vm_rx(void *ctx, struct frame *f)
+{
+    struct vm *v = ctx;
+    v->rx_frames++;
+    if (pkt_mac_is_multicast(pkt_eth_dst(f)))
+        v->rx_bcast++;
+    frame_unref(f);
+}
+
+/* A host with n members (identity of member i may be overridden). */
+static void hv_init(struct hv *h, int nmem, enum set_lb_mode mode, int capture)
+{
+    memset(h, 0, sizeof *h);
+    h->eng = sim_engine_create(NULL);
+    h->pool = frame_pool_create(4096);
+    CU_ASSERT_EQUAL_FATAL(test_tmpdir(h->dir, sizeof h->dir), 0);
+    char tpath[600];
+    snprintf(tpath, sizeof tpath, "%s/run.sqlite", h->dir);
+    struct trace_run_info ti = {.seed = 1, .scenario = "set", .engine = "native"};
+    h->trace = trace_open(tpath, &ti, NULL, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(h->trace);
+    struct switch_settings ss;
+    switch_settings_default(&ss, "tor", (uint32_t)nmem + 1);
+    h->tor = switch_create(h->eng, h->trace, h->pool, &ss);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(h->tor);
+    h->nmem = nmem;
+    for (int i = 0; i <= nmem; i++) {
+        char name[32];
+        snprintf(name, sizeof name, i < nmem ? "SLOT %d" : "remote", i + 2);
+        struct nic_settings ns = {.name = name, .rate_bps = G10, .vmq_queues = 16,
+                                  .id = {"Mellanox", "ConnectX-5", "16.27", "2.40"}};
+        uint8_t mac[6] = {0x0c, 0x42, 0xa1, 0, 0, (uint8_t)(0x10 + i)};
+        memcpy(ns.mac, mac, 6);
+        egress_settings_default(&ns.egress, G10);
+        struct nic *n = nic_create(h->eng, h->trace, h->pool, &ns);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(n);
+        struct link_settings ls = {.name = name, .rate_bps = G10, .delay = 100 * SIM_NS};
+        h->link[i] = link_create(h->eng, NULL, &ls);
+        nic_attach(n, h->link[i], 0);
+        switch_attach(h->tor, (uint32_t)i + 1, h->link[i], 1);
+        if (i < nmem) {
+            h->nic[i] = n;
+            if (capture) {
+                snprintf(h->cap_path[i], sizeof h->cap_path[i], "%s/m%d.pcapng", h->dir, i);
+                h->cap[i] = pcapng_open(h->cap_path[i], NULL, NULL, 0);
+                CU_ASSERT_PTR_NOT_NULL_FATAL(h->cap[i]);
+                /* The member's transmissions, as a TAP on its side would. */
+                link_capture_dirs(h->link[i], 0, h->cap[i],
+                                  pcapng_add_interface(h->cap[i], name, 0), LINK_CAP_OUT);
+            }
+        } else {
+            h->rnic = n;
+            memcpy(h->remote_mac, mac, 6);
+            h->remote = rawhost_create(h->eng, h->pool, n, "remote", 1);
+        }
+    }
+    uint8_t rip[4] = {10, 0, 0, 200};
+    memcpy(h->remote_ip, rip, 4);
+    char err[256] = "";
+    if (nmem > 0) {
+        struct set_team_settings ts;
+        set_team_settings_default(&ts, "SETswitch");
+        ts.mode = mode;
+        h->team = set_team_create(h->eng, h->trace, &ts, h->nic, (size_t)nmem, err, sizeof err);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(h->team);
+        struct vmswitch_settings vss = {.name = "SETswitch", .embedded_teaming = 1};
+        h->vs = vmswitch_create(h->eng, h->trace, &vss);
+        vmswitch_attach_team(h->vs, h->team);
+    }
+}
+
+static struct vm *hv_vm(struct hv *h)
+{
+    struct vm *v = &h->vm[h->nvm];
+    v->hv = h;
+    uint8_t mac[6] = {0x00, 0x15, 0x5d, 0x00, 0x00, (uint8_t)(h->nvm + 1)};
+    uint8_t ip[4] = {10, 0, 0, (uint8_t)(h->nvm + 1)};
+    memcpy(v->mac, mac, 6);
+    memcpy(v->ip, ip, 4);
+    char name[32];
+    snprintf(name, sizeof name, "vm%d", h->nvm + 1);
+    struct vmswitch_port_settings ps = {.name = name, .vm = name, .rx = vm_rx, .rx_ctx = v};
+    memcpy(ps.mac, mac, 6);
+    v->port = vmswitch_port_add(h->vs, &ps);
+    CU_ASSERT_FATAL(v->port >= 0);
+    h->nvm++;
+    return v;
+}
+
+static void hv_close_captures(struct hv *h)
+{
+    for (int i = 0; i < h->nmem; i++) {
+        if (h->cap[i])
+            CU_ASSERT_EQUAL(pcapng_close(h->cap[i]), 0);
+        h->cap[i] = NULL;
+    }
+}
+
+static void hv_free(struct hv *h)
+{
+    hv_close_captures(h);
+    sim_engine_destroy(h->eng);
+    vmswitch_destroy(h->vs);
+    set_team_destroy(h->team);
+    rawhost_destroy(h->remote);
+    for (int i = 0; i < h->nmem; i++)
+        nic_destroy(h->nic[i]);
+    nic_destroy(h->rnic);
+    switch_destroy(h->tor);
+    for (int i = 0; i <= h->nmem; i++)
+        link_destroy(h->link[i]);
+    frame_pool_destroy(h->pool);
+    trace_finish(h->trace, 0, 0);
+    trace_close(h->trace);
+}
+
+/* One integer from the run's trace (after hv_free closed it). */
+static long long trace_count(const char *dir, const char *sql)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/run.sqlite", dir);
+    sqlite3 *db;
+    long long v = -1;
+    if (sqlite3_open(path, &db) != SQLITE_OK)
+        return -1;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    else
+        fprintf(stderr, "\n    sql: %s\n", sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+/* ---- frames a VM sends ---------------------------------------------------- */
+
+static void l2_ip(const struct vm *v, const uint8_t dst_mac[6], const uint8_t dst_ip[4],
+                  struct pkt_l2_spec *l2, struct pkt_ip_spec *ip)
+{
+    memset(l2, 0, sizeof *l2);
+    memcpy(l2->src, v->mac, 6);
+    memcpy(l2->dst, dst_mac, 6);
+    memset(ip, 0, sizeof *ip);
+    ip->version = 4;
+    ip->ttl = 128;
+    memcpy(ip->src, v->ip, 4);
+    memcpy(ip->dst, dst_ip, 4);
+}
+
+static void vm_send_tcp(struct vm *v, uint16_t sport, uint32_t payload)
+{
+    struct hv *h = v->hv;
+    struct frame *f = frame_alloc(h->pool);
+    struct pkt_l2_spec l2;
+    struct pkt_ip_spec ip;
+    l2_ip(v, h->remote_mac, h->remote_ip, &l2, &ip);
+    struct pkt_tcp_spec tcp = {.sport = sport, .dport = 445, .flags = PKT_TCP_ACK,
+                               .window = 1024, .wscale = PKT_TCP_NO_WSCALE};
+    CU_ASSERT_EQUAL_FATAL(pkt_tcp_build(f, &l2, &ip, &tcp, payload), 0);
+    vmswitch_port_send(h->vs, v->port, f);
+}
+
+static void vm_send_arp(struct vm *v)
+{
+    struct hv *h = v->hv;
+    struct frame *f = frame_alloc(h->pool);
+    struct pkt_l2_spec l2 = {0};
+    memcpy(l2.src, v->mac, 6);
+    memset(l2.dst, 0xff, 6);
+    uint8_t zero[6] = {0};
+    CU_ASSERT_EQUAL_FATAL(pkt_arp_build(f, &l2, PKT_ARP_REQUEST, v->mac, v->ip, zero,
+                                        h->remote_ip), 0);
+    vmswitch_port_send(h->vs, v->port, f);
+}
+
+static void vm_send_ns(struct vm *v)
+{
+    struct hv *h = v->hv;
+    struct frame *f = frame_alloc(h->pool);
+    struct pkt_l2_spec l2 = {0};
+    memcpy(l2.src, v->mac, 6);
+    struct pkt_ip_spec ip = {.version = 6, .ttl = 255};
+    struct pkt_nd_spec nd = {.type = PKT_ICMPV6_NS, .has_lladdr = 1};
+    uint8_t target[16] = {0xfe, 0x80, [15] = 0x99};
+    memcpy(nd.target, target, 16);
+    memcpy(nd.lladdr, v->mac, 6);
+    uint8_t src6[16] = {0xfe, 0x80, [11] = 0xff, [12] = 0xfe, [15] = v->mac[5]};
+    memcpy(ip.src, src6, 16);
+    pkt_ipv6_solicited_node(target, ip.dst);
+    pkt_eth_ipv6_mcast(ip.dst, l2.dst);
+    CU_ASSERT_EQUAL_FATAL(pkt_nd_build(f, &l2, &ip, &nd), 0);
+    vmswitch_port_send(h->vs, v->port, f);
+}
+
+static void vm_send_raw(struct vm *v, uint16_t ethertype, uint32_t flags)
+{
+    struct hv *h = v->hv;
+    struct frame *f = frame_alloc(h->pool);
+    uint8_t *b = frame_put(f, 14);
+    memcpy(b, h->remote_mac, 6);
+    memcpy(b + 6, v->mac, 6);
+    b[12] = (uint8_t)(ethertype >> 8);
+    b[13] = (uint8_t)ethertype;
+    f->payload_len = 100;
+    f->flags |= (uint16_t)flags;
+    vmswitch_port_send(h->vs, v->port, f);
+}
+
+/* An on/off TCP source: `burst` frames back to back, then `gap` idle. */
+struct onoff {
+    struct vm *vm;
+    uint16_t sport;
+    int burst, left, bursts;
+    sim_time_t gap;
+};
+
+static void onoff_tick(struct sim_engine *eng, void *ctx, void *arg)
+{
+    (void)arg;
+    struct onoff *o = ctx;
+    if (o->bursts <= 0)
+        return;
+    vm_send_tcp(o->vm, o->sport, 1400);
+    if (--o->left > 0) {
+        sim_schedule_in(eng, sim_tx_time(1500, G10 / 4), onoff_tick, o, NULL);
+        return;
+    }
+    o->left = o->burst;
+    o->bursts--;
+    sim_schedule_in(eng, o->gap, onoff_tick, o, NULL);
+}
+
+/* A constant-rate TCP source for one VM. */
+struct cbr {
+    struct vm *vm;
+    uint16_t sport;
+    sim_time_t interval, stop;
+    uint64_t sent;
+};
+
+static void cbr_tick(struct sim_engine *eng, void *ctx, void *arg)
+{
+    (void)arg;
+    struct cbr *c = ctx;
+    if (sim_now(eng) >= c->stop)
+        return;
+    vm_send_tcp(c->vm, c->sport, 1400);
+    c->sent++;
+    sim_schedule_in(eng, c->interval, cbr_tick, c, NULL);
+}
+
+/* ---- reading the member captures ----------------------------------------- */
+
+struct wire {
+    uint64_t frames;
+    uint64_t arp, ns;
+    uint64_t src_counts[16];  /* per VM index: frames with that VM's MAC */
+    uint64_t src_rmac;        /* frames with this member's own MAC as source */
+    uint64_t src_other_rmac;  /* another member's MAC as source */
+    uint64_t arp_other;       /* ARP/NS with a source other than a VM MAC */
+    uint64_t pfc;
+    sim_time_t vm_first[16], vm_last[16];
+};
+
+static void read_wire(struct hv *h, int member, struct wire *w)
+{
+    memset(w, 0, sizeof *w);
+    char errbuf[PCAP_ERRBUF_SIZE];
+    pcap_t *p = pcap_open_offline_with_tstamp_precision(h->cap_path[member],
+                                                         PCAP_TSTAMP_PRECISION_NANO, errbuf);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    struct pcap_pkthdr *hdr;
+    const u_char *data;
+    while (pcap_next_ex(p, &hdr, &data) == 1) {
+        struct pkt_info pi;
+        struct pkt_l2 l2;
+        if (pkt_l2_bytes(data, hdr->caplen, &l2) != 0)
+            continue;
+        if (pkt_parse_bytes(data, hdr->caplen, hdr->len, &pi) != 0)
+            pi.layers = 0; /* not IP after all: L2 facts only */
+        memcpy(pi.src, l2.src, 6);
+        int vm_idx = -1;
+        for (int i = 0; i < h->nvm; i++)
+            if (memcmp(pi.src, h->vm[i].mac, 6) == 0)
+                vm_idx = i;
+        int is_member_mac = -1;
+        for (int i = 0; i < h->nmem; i++)
+            if (memcmp(pi.src, nic_mac(h->nic[i]), 6) == 0)
+                is_member_mac = i;
+        if (vm_idx < 0 && is_member_mac < 0)
+            continue; /* inbound (remote or switch) */
+        if (pi.layers & PKT_HAS_PFC) {
+            w->pfc++;
+            continue;
+        }
+        w->frames++;
+        sim_time_t ts = (sim_time_t)hdr->ts.tv_sec * SIM_S + (sim_time_t)hdr->ts.tv_usec * SIM_NS;
+        if (vm_idx >= 0) {
+            if (!w->src_counts[vm_idx])
+                w->vm_first[vm_idx] = ts;
+            w->src_counts[vm_idx]++;
+            w->vm_last[vm_idx] = ts;
+        } else if (is_member_mac == member) {
+            w->src_rmac++;
+        } else {
+            w->src_other_rmac++;
+        }
+        int arp_ns = (pi.layers & PKT_HAS_ARP) ||
+                     ((pi.layers & PKT_HAS_ICMPV6) && pi.icmp6_type == PKT_ICMPV6_NS);
+        if (pi.layers & PKT_HAS_ARP)
+            w->arp++;
+        if ((pi.layers & PKT_HAS_ICMPV6) && pi.icmp6_type == PKT_ICMPV6_NS)
+            w->ns++;
+        if (arp_ns && vm_idx < 0)
+            w->arp_other++;
+    }
+    pcap_close(p);
+}
+
+/* ---- tests ------------------------------------------------------------------ */
+
+/* HVP-002/003/004: 4 VMs on 2 members, least-ports placement. */
+static void test_hvp_placement_and_no_rewrite(void)
+{
+    struct hv h;
+    hv_init(&h, 2, SET_LB_HYPERV_PORT, 1);
+    for (int i = 0; i < 4; i++)
+        hv_vm(&h);
+    /* HVP-002: least ports, ties by member order: 0, 1, 0, 1. */
+    for (int i = 0; i < 4; i++)
+        CU_ASSERT_EQUAL(set_team_affinity(h.team, vmswitch_port_vport(h.vs, h.vm[i].port)), i % 2);
+    for (int k = 0; k < 50; k++)
+        for (int i = 0; i < 4; i++)
+            vm_send_tcp(&h.vm[i], (uint16_t)(1000 + k * 7 + i), 1000);
+    vm_send_arp(&h.vm[0]);
+    sim_run_until(h.eng, 2 * SIM_MS);
+    hv_close_captures(&h);
+    struct wire w[2];
+    read_wire(&h, 0, &w[0]);
+    read_wire(&h, 1, &w[1]);
+    for (int i = 0; i < 4; i++) {
+        int m = i % 2;
+        CU_ASSERT_EQUAL(w[m].src_counts[i], i == 0 ? 51 : 50); /* HVP-003 */
+        CU_ASSERT_EQUAL(w[1 - m].src_counts[i], 0);
+    }
+    /* HVP-004: no replaced MACs. */
+    CU_ASSERT_EQUAL(w[0].src_rmac + w[0].src_other_rmac + w[1].src_rmac + w[1].src_other_rmac, 0);
+    CU_ASSERT_EQUAL(switch_counters(h.tor)->moves, 0); /* HVP-009 */
+    hv_free(&h);
+}
+
+/* HVP-005: one VM offered twice a member's rate gets at most one member. */
+static void test_hvp_single_vm_capped(void)
+{
+    struct hv h;
+    hv_init(&h, 2, SET_LB_HYPERV_PORT, 0);
+    struct vm *v = hv_vm(&h);
+    struct cbr c[4];
+    for (int i = 0; i < 4; i++) {
+        c[i] = (struct cbr){.vm = v, .sport = (uint16_t)(2000 + i),
+                            .interval = sim_tx_time(1478, G10 / 2), .stop = 5 * SIM_MS};
+        sim_schedule_in(h.eng, 0, cbr_tick, &c[i], NULL);
+    }
+    sim_run_until(h.eng, 5 * SIM_MS);
+    int vp = vmswitch_port_vport(h.vs, v->port);
+    CU_ASSERT(set_team_tx_frames(h.team, vp, 0) > 0);
+    CU_ASSERT_EQUAL(set_team_tx_frames(h.team, vp, 1), 0);
+    /* What reached the remote is at most one 10 Gb/s member's worth. */
+    const struct rawhost_stats *rs = rawhost_stats(h.remote);
+    double gbps = (double)rs->rx_bytes * 8 / 5e-3 / 1e9;
+    CU_ASSERT(gbps <= 10.0 * (1500.0 / 1524.0) * 1.01);
+    CU_ASSERT(gbps > 9.0);
+    fprintf(stderr, "\n    HVP-005: one VM offered 20 Gb/s, delivered %.2f Gb/s\n", gbps);
+    hv_free(&h);
+}
+
+/* DYN-002..007, DYN-009, HVP-009: one VM, 8 TCP flows with idle gaps. */
+static void test_dynamic_flowlets(void)
+{
+    struct hv h;
+    hv_init(&h, 2, SET_LB_DYNAMIC, 1);
+    struct vm *v = hv_vm(&h);
+    int vp = vmswitch_port_vport(h.vs, v->port);
+    int aff = set_team_affinity(h.team, vp);
+    CU_ASSERT_EQUAL(aff, 0);
+    struct onoff o[8];
+    for (int i = 0; i < 8; i++) {
+        o[i] = (struct onoff){.vm = v, .sport = (uint16_t)(40000 + i * 13), .burst = 20,
+                              .left = 20, .bursts = 8, .gap = 700 * SIM_US};
+        sim_schedule_in(h.eng, (sim_time_t)i * 37 * SIM_US, onoff_tick, &o[i], NULL);
+    }
+    for (int k = 0; k < 5; k++) {
+        vm_send_arp(v);
+        vm_send_ns(v);
+        sim_run_until(h.eng, sim_now(h.eng) + 2 * SIM_MS);
+    }
+    sim_run_until(h.eng, 20 * SIM_MS);
+    hv_close_captures(&h);
+    struct wire w[2];
+    read_wire(&h, 0, &w[0]);
+    read_wire(&h, 1, &w[1]);
+    int other = 1 - aff;
+    /* Both members carry the VM's traffic (DYN-009). */
+    CU_ASSERT(w[aff].src_counts[0] > 0);
+    CU_ASSERT(w[other].src_rmac > 0);
+    /* DYN-006/007: own MAC only on the affinitized member, the other
+     * member's own MAC only there; no member ever uses the other's MAC. */
+    CU_ASSERT_EQUAL(w[other].src_counts[0], 0);
+    CU_ASSERT_EQUAL(w[aff].src_rmac, 0);
+    CU_ASSERT_EQUAL(w[0].src_other_rmac + w[1].src_other_rmac, 0);
+    /* DYN-005: every ARP and NS on the affinitized member, with MAC(p). */
+    CU_ASSERT_EQUAL(w[aff].arp, 5);
+    CU_ASSERT_EQUAL(w[aff].ns, 5);
+    CU_ASSERT_EQUAL(w[other].arp + w[other].ns, 0);
+    CU_ASSERT_EQUAL(w[aff].arp_other, 0);
+    /* HVP-009: the physical switch never saw a MAC move. */
+    CU_ASSERT_EQUAL(switch_counters(h.tor)->moves, 0);
+    CU_ASSERT_EQUAL(set_team_flow_count(h.team), 8);
+    fprintf(stderr, "\n    Dynamic: member %d sent %llu own-MAC frames, member %d %llu "
+                    "replaced-MAC frames\n",
+            aff, (unsigned long long)w[aff].src_counts[0], other,
+            (unsigned long long)w[other].src_rmac);
+    hv_free(&h);
+}
+
+/* DYN-004, DYN-010: non-hashable and RDMA frames stay on the affinitized
+ * member with the vPort's MAC. */
+static void test_dynamic_pinned_traffic(void)
+{
+    struct hv h;
+    hv_init(&h, 2, SET_LB_DYNAMIC, 1);
+    struct vm *v0 = hv_vm(&h);
+    struct vm *v1 = hv_vm(&h); /* affinitized to member 1 */
+    CU_ASSERT_EQUAL(set_team_affinity(h.team, vmswitch_port_vport(h.vs, v1->port)), 1);
+    for (int k = 0; k < 20; k++) {
+        vm_send_raw(v1, 0x88B5, 0);         /* not IP: DYN-004 */
+        vm_send_raw(v1, 0x0800, FRAME_F_RDMA); /* RDMA engine: DYN-010 */
+        vm_send_tcp(v0, (uint16_t)(5000 + k), 100); /* hashed: spreads */
+    }
+    sim_run_until(h.eng, 2 * SIM_MS);
+    hv_close_captures(&h);
+    struct wire w[2];
+    read_wire(&h, 0, &w[0]);
+    read_wire(&h, 1, &w[1]);
+    CU_ASSERT_EQUAL(w[1].src_counts[1], 40);
+    CU_ASSERT_EQUAL(w[0].src_counts[1], 0);
+    /* v0's 20 flows are hashed over both members. */
+    CU_ASSERT(w[0].src_counts[0] > 0);
+    CU_ASSERT(w[1].src_rmac > 0);
+    CU_ASSERT_EQUAL(w[0].src_counts[0] + w[1].src_rmac, 20);
+    hv_free(&h);
+}
+
+/* FO-001..FO-006 with a mapped vPort and an unmapped one. */
+static void test_failover_and_failback(void)
+{
+    struct hv h;
+    hv_init(&h, 2, SET_LB_DYNAMIC, 1);
+    struct vm *a = hv_vm(&h); /* member 0 */
+    struct vm *b = hv_vm(&h); /* member 1, mapped to member 0 below... */
+    int vpa = vmswitch_port_vport(h.vs, a->port), vpb = vmswitch_port_vport(h.vs, b->port);
+    /* HVP-006: map a to member 0 (SLOT 2); b stays unmapped on member 1. */
+    CU_ASSERT_EQUAL(set_team_map(h.team, vpa, h.nic[0]), 0);
+    CU_ASSERT_EQUAL(set_team_affinity(h.team, vpa), 0);
+    CU_ASSERT_EQUAL(set_team_affinity(h.team, vpb), 1);
+    struct cbr ca = {.vm = a, .sport = 1111, .interval = 10 * SIM_US, .stop = 40 * SIM_MS};
+    struct cbr cb = {.vm = b, .sport = 2222, .interval = 10 * SIM_US, .stop = 40 * SIM_MS};
+    sim_schedule_in(h.eng, 0, cbr_tick, &ca, NULL);
+    sim_schedule_in(h.eng, 0, cbr_tick, &cb, NULL);
+    /* ARP now and then so the switch learns MAC(a) where it is sent. */
+    for (int k = 0; k < 40; k++) {
+        sim_run_until(h.eng, (sim_time_t)k * SIM_MS + 500 * SIM_US);
+        vm_send_arp(a);
+        vm_send_arp(b);
+    }
+    CU_ASSERT_EQUAL(switch_mac_lookup(h.tor, 1, a->mac), 1);
+    hv_free(&h);
+}
+
+static void test_failover_cut(void)
+{
+    struct hv h;
+    hv_init(&h, 2, SET_LB_HYPERV_PORT, 1);
+    struct vm *a = hv_vm(&h);
+    struct vm *b = hv_vm(&h);
+    int vpa = vmswitch_port_vport(h.vs, a->port), vpb = vmswitch_port_vport(h.vs, b->port);
+    CU_ASSERT_EQUAL(set_team_map(h.team, vpa, h.nic[0]), 0);
+    struct cbr ca = {.vm = a, .sport = 1111, .interval = 20 * SIM_US, .stop = 3 * SIM_S};
+    struct cbr cb = {.vm = b, .sport = 2222, .interval = 20 * SIM_US, .stop = 3 * SIM_S};
+    sim_schedule_in(h.eng, 0, cbr_tick, &ca, NULL);
+    sim_schedule_in(h.eng, 0, cbr_tick, &cb, NULL);
+    sim_run_until(h.eng, 5 * SIM_MS);
+    CU_ASSERT_EQUAL(switch_mac_lookup(h.tor, 1, a->mac), 1);
+    CU_ASSERT_EQUAL(switch_mac_lookup(h.tor, 1, b->mac), 2);
+    /* t = 5 ms: cut a's member (SLOT 2). */
+    link_cut(h.link[0]);
+    sim_run_until(h.eng, 10 * SIM_MS);
+    /* FO-002: a is on the survivor; b did not move (FO-003). */
+    CU_ASSERT_EQUAL(set_team_affinity(h.team, vpa), 1);
+    CU_ASSERT_EQUAL(set_team_affinity(h.team, vpb), 1);
+    CU_ASSERT_EQUAL(switch_mac_lookup(h.tor, 1, a->mac), 2);
+    uint64_t rx_before = rawhost_stats(h.remote)->rx_frames;
+    sim_run_until(h.eng, 20 * SIM_MS);
+    /* Delivered traffic resumes: both VMs' frames arrive. */
+    CU_ASSERT(rawhost_stats(h.remote)->rx_frames - rx_before > 900);
+    /* Restore at 20 ms: a is mapped to SLOT 2 and fails back after the 1 s
+     * hold-down (FO-006 a); b stays (FO-006 b). */
+    link_restore(h.link[0]);
+    sim_run_until(h.eng, 20 * SIM_MS + 900 * SIM_MS);
+    CU_ASSERT_EQUAL(set_team_affinity(h.team, vpa), 1); /* still held down */
+    sim_run_until(h.eng, 20 * SIM_MS + 1100 * SIM_MS);
+    CU_ASSERT_EQUAL(set_team_affinity(h.team, vpa), 0);
+    CU_ASSERT_EQUAL(set_team_affinity(h.team, vpb), 1);
+    sim_run_until(h.eng, 1200 * SIM_MS);
+    CU_ASSERT_EQUAL(switch_mac_lookup(h.tor, 1, a->mac), 1);
+    hv_close_captures(&h);
+    struct wire w[2];
+    read_wire(&h, 0, &w[0]);
+    read_wire(&h, 1, &w[1]);
+    /* MAC(a) on member 1 only between the failure and the failback. */
+    CU_ASSERT(w[1].src_counts[0] > 0);
+    CU_ASSERT(w[1].vm_first[0] >= 5 * SIM_MS);
+    CU_ASSERT(w[1].vm_last[0] < 1121 * SIM_MS);
+    CU_ASSERT(w[0].vm_first[0] < 5 * SIM_MS);
+    /* FO-001: nothing left member 0 while its cable was cut. */
+    CU_ASSERT_EQUAL(w[0].src_counts[1], 0);
+    hv_free(&h);
+    /* FO-004: MAC(a) changed switch port exactly once for the failure (the
+     * switch flushed port 1 when its link went down, so it is learned anew
+     * on port 2) and once more for the failback; MAC(b) never moved. */
+    CU_ASSERT_EQUAL(trace_count(h.dir, "SELECT count(*) FROM events_v WHERE mac = "
+                                       "'00:15:5d:00:00:01' AND kind IN ('mac_learn','mac_move') "
+                                       "AND time_ps > 5000000000 AND time_ps < 20000000000"),
+                    1);
+    CU_ASSERT_EQUAL(trace_count(h.dir, "SELECT count(*) FROM events_v WHERE mac = "
+                                       "'00:15:5d:00:00:01' AND kind = 'mac_move' AND obj = "
+                                       "'tor/1' AND obj2 = 'tor/2'"),
+                    1);
+    CU_ASSERT_EQUAL(trace_count(h.dir, "SELECT count(*) FROM events_v WHERE mac = "
+                                       "'00:15:5d:00:00:02' AND kind = 'mac_move'"),
+                    0);
+    /* The trace has the failover and the failback of vm1. */
+    CU_ASSERT_EQUAL(trace_count(h.dir, "SELECT count(*) FROM events_v WHERE kind = "
+                                       "'affinity_set' AND obj = 'vm1' AND reason = 'failover' "
+                                       "AND obj2 = 'SLOT 3'"),
+                    1);
+    CU_ASSERT_EQUAL(trace_count(h.dir, "SELECT count(*) FROM events_v WHERE kind = "
+                                       "'affinity_set' AND obj = 'vm1' AND reason = 'failback' "
+                                       "AND obj2 = 'SLOT 2' AND time_ps >= 1020000000000"),
+                    1);
+}
+
+/* FO-003 in Dynamic mode: the failed member's replacement MAC never shows
+ * up on another member; flows on the survivor keep member and MAC. */
+static void test_failover_dynamic_rmac(void)
+{
+    struct hv h;
+    hv_init(&h, 3, SET_LB_DYNAMIC, 1);
+    struct vm *v = hv_vm(&h); /* affinitized to member 0 */
+    struct onoff o[12];
+    for (int i = 0; i < 12; i++) {
+        o[i] = (struct onoff){.vm = v, .sport = (uint16_t)(30000 + 101 * i), .burst = 10,
+                              .left = 10, .bursts = 30, .gap = 600 * SIM_US};
+        sim_schedule_in(h.eng, (sim_time_t)i * 11 * SIM_US, onoff_tick, &o[i], NULL);
+    }
+    sim_run_until(h.eng, 5 * SIM_MS);
+    link_cut(h.link[1]); /* a non-affinitized member fails */
+    sim_run_until(h.eng, 20 * SIM_MS);
+    hv_close_captures(&h);
+    struct wire w[3];
+    for (int m = 0; m < 3; m++)
+        read_wire(&h, m, &w[m]);
+    CU_ASSERT(w[1].src_rmac > 0);
+    for (int m = 0; m < 3; m++)
+        CU_ASSERT_EQUAL(w[m].src_other_rmac, 0); /* no RMAC moved */
+    CU_ASSERT_EQUAL(w[1].src_counts[0] + w[2].src_counts[0], 0); /* MAC(p) stayed */
+    CU_ASSERT_EQUAL(set_team_affinity(h.team, vmswitch_port_vport(h.vs, v->port)), 0);
+    CU_ASSERT_EQUAL(switch_counters(h.tor)->moves, 0);
+    hv_free(&h);
+}
+
+/* FO-008: with every member down the team drops; local switching works. */
+static void test_all_members_down(void)
+{
+    struct hv h;
+    hv_init(&h, 2, SET_LB_HYPERV_PORT, 0);
+    struct vm *a = hv_vm(&h);
+    struct vm *b = hv_vm(&h);
+    link_cut(h.link[0]);
+    link_cut(h.link[1]);
+    sim_run_until(h.eng, 1 * SIM_MS);
+    CU_ASSERT_EQUAL(set_team_affinity(h.team, vmswitch_port_vport(h.vs, a->port)), SET_NO_MEMBER);
+    vm_send_tcp(a, 1, 100); /* external: dropped */
+    /* a -> b inside the switch still works. */
+    struct frame *f = frame_alloc(h.pool);
+    uint8_t *p = frame_put(f, 14);
+    memcpy(p, b->mac, 6);
+    memcpy(p + 6, a->mac, 6);
+    p[12] = 0x88;
+    p[13] = 0xb5;
+    f->payload_len = 46;
+    vmswitch_port_send(h.vs, a->port, f);
+    sim_run_until(h.eng, 2 * SIM_MS);
+    CU_ASSERT_EQUAL(b->rx_frames, 1);
+    CU_ASSERT_EQUAL(rawhost_stats(h.remote)->rx_frames, 0);
+    /* The first member back takes every vPort. */
+    link_restore(h.link[1]);
+    sim_run_until(h.eng, 3 * SIM_MS);
+    CU_ASSERT_EQUAL(set_team_affinity(h.team, vmswitch_port_vport(h.vs, a->port)), 1);
+    CU_ASSERT_EQUAL(set_team_affinity(h.team, vmswitch_port_vport(h.vs, b->port)), 1);
+    hv_free(&h);
+}
+
+/* HVP-008: a broadcast flooded to every member is delivered once. */
+static void test_flood_delivered_once(void)
+{
+    struct hv h;
+    hv_init(&h, 2, SET_LB_HYPERV_PORT, 0);
+    struct vm *a = hv_vm(&h);
+    struct vm *b = hv_vm(&h);
+    struct rawhost_flow fl = {.pattern = RAWHOST_FIXED, .frame_size = 100, .rate_bps = G10 / 100,
+                              .count = 7};
+    memset(fl.dst, 0xff, 6);
+    rawhost_start(h.remote, &fl);
+    sim_run_until(h.eng, 1 * SIM_MS);
+    CU_ASSERT_EQUAL(a->rx_bcast, 7);
+    CU_ASSERT_EQUAL(b->rx_bcast, 7);
+    CU_ASSERT_EQUAL(vmswitch_port_counters(h.vs, a->port)->rx_dup_dropped, 7);
+    hv_free(&h);
+}
+
+/* CFG-001, CFG-003: team of 9, non-identical, empty list. */
+static void test_team_validation(void)
+{
+    struct hv h;
+    hv_init(&h, 0, SET_LB_DYNAMIC, 0);
+    struct sim_engine *eng = h.eng;
+    struct nic *n[9];
+    for (int i = 0; i < 9; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "NIC %d", i + 1);
+        struct nic_settings ns = {.name = name, .rate_bps = G10,
+                                  .id = {"Mellanox", "ConnectX-5", i == 2 ? "16.28" : "16.27",
+                                         "2.40"}};
+        egress_settings_default(&ns.egress, G10);
+        n[i] = nic_create(eng, NULL, h.pool, &ns);
+    }
+    struct set_team_settings ts;
+    set_team_settings_default(&ts, "T");
+    char err[256];
+    struct nic *ok[8] = {n[0], n[1], n[3], n[4], n[5], n[6], n[7], n[8]};
+    struct set_team *t = set_team_create(eng, NULL, &ts, n, 9, err, sizeof err);
+    CU_ASSERT_PTR_NULL(t);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "CFG-001 SET_E_MEMBER_COUNT"));
+    t = set_team_create(eng, NULL, &ts, n, 0, err, sizeof err);
+    CU_ASSERT_PTR_NULL(t);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "SET_E_MEMBER_COUNT"));
+    t = set_team_create(eng, NULL, &ts, n, 3, err, sizeof err);
+    CU_ASSERT_PTR_NULL(t);
+    CU_ASSERT_STRING_EQUAL(err, "CFG-003 SET_E_MEMBERS_NOT_IDENTICAL: 'NIC 3' differs from "
+                                "'NIC 1' in firmware (16.28 vs 16.27)");
+    struct nic *dup[2] = {n[0], n[0]};
+    CU_ASSERT_PTR_NULL(set_team_create(eng, NULL, &ts, dup, 2, err, sizeof err));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "CFG-001 SET_E_DUPLICATE_MEMBER: 'NIC 1'"));
+    t = set_team_create(eng, NULL, &ts, ok, 8, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    CU_ASSERT_EQUAL(set_team_member_count(t), 8);
+    /* CFG-015 with a bad list changes nothing. */
+    CU_ASSERT_NOT_EQUAL(set_team_set_members(t, n, 0, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(set_team_member_count(t), 8);
+    ts.strict_identical = 0; /* what-if: identical check downgraded */
+    struct set_team *t2 = set_team_create(eng, NULL, &ts, n + 1, 3, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL(t2);
+    set_team_destroy(t2);
+    set_team_destroy(t);
+    for (int i = 0; i < 9; i++)
+        nic_destroy(n[i]);
+    hv_free(&h);
+}
+
+/* CFG-015 / FO-007: replacing the member list moves the removed member's
+ * vPorts; CFG-011: the mode changes for all traffic. */
+static void test_member_replace_and_mode(void)
+{
+    struct hv h;
+    hv_init(&h, 3, SET_LB_HYPERV_PORT, 1);
+    struct vm *a = hv_vm(&h);
+    struct vm *b = hv_vm(&h);
+    int vpa = vmswitch_port_vport(h.vs, a->port), vpb = vmswitch_port_vport(h.vs, b->port);
+    CU_ASSERT_EQUAL(set_team_map(h.team, vpb, h.nic[1]), 0);
+    CU_ASSERT_EQUAL(set_team_affinity(h.team, vpb), 1);
+    /* Replace {0, 1, 2} by {0, 2}: b's mapped member goes away. */
+    struct nic *list[2] = {h.nic[0], h.nic[2]};
+    char err[256];
+    CU_ASSERT_EQUAL(set_team_set_members(h.team, list, 2, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(set_team_member_count(h.team), 2);
+    CU_ASSERT_EQUAL(set_team_member_index(h.team, h.nic[1]), SET_NO_MEMBER);
+    CU_ASSERT_EQUAL(set_team_affinity(h.team, vpa), 0);
+    CU_ASSERT_EQUAL(set_team_mapped(h.team, vpb), SET_NO_MEMBER); /* dangling, cleared */
+    CU_ASSERT_EQUAL(set_team_affinity(h.team, vpb), 1);           /* now nic[2] */
+    CU_ASSERT_PTR_EQUAL(set_team_member(h.team, 1), h.nic[2]);
+    for (int k = 0; k < 10; k++)
+        vm_send_tcp(b, (uint16_t)(7000 + k), 100);
+    sim_run_until(h.eng, 1 * SIM_MS);
+    CU_ASSERT_EQUAL(set_team_mode(h.team), SET_LB_HYPERV_PORT);
+    set_team_set_mode(h.team, SET_LB_DYNAMIC);
+    CU_ASSERT_EQUAL(set_team_mode(h.team), SET_LB_DYNAMIC);
+    for (int k = 0; k < 40; k++)
+        vm_send_tcp(a, (uint16_t)(9000 + k), 100);
+    sim_run_until(h.eng, 2 * SIM_MS);
+    hv_close_captures(&h);
+    struct wire w[3];
+    for (int m = 0; m < 3; m++)
+        read_wire(&h, m, &w[m]);
+    CU_ASSERT_EQUAL(w[1].frames, 0);        /* nothing on the removed member */
+    CU_ASSERT_EQUAL(w[2].src_counts[1], 10); /* b's frames on its new member */
+    CU_ASSERT(w[2].src_rmac > 0);           /* Dynamic now spreads a's flows */
+    hv_free(&h);
+}
+
+/* CFG-024: EAPOL never leaves a SET switch. */
+static void test_eapol_dropped(void)
+{
+    struct hv h;
+    hv_init(&h, 2, SET_LB_DYNAMIC, 0);
+    struct vm *a = hv_vm(&h);
+    for (int k = 0; k < 5; k++)
+        vm_send_raw(a, 0x888E, 0);
+    sim_run_until(h.eng, 1 * SIM_MS);
+    CU_ASSERT_EQUAL(vmswitch_port_counters(h.vs, a->port)->eapol_dropped, 5);
+    CU_ASSERT_EQUAL(rawhost_stats(h.remote)->rx_frames, 0);
+    CU_ASSERT_EQUAL(set_team_vmq_queues(h.team), 32); /* CFG-027: 16 + 16 */
+    hv_free(&h);
+}
+
+int suite_set(void)
+{
+    CU_pSuite s = test_suite("set");
+    if (!s ||
+        !CU_add_test(s, "HVP-002/003/004 placement, one member per vPort, no rewrite",
+                     test_hvp_placement_and_no_rewrite) ||
+        !CU_add_test(s, "HVP-005 one VM capped at one member", test_hvp_single_vm_capped) ||
+        !CU_add_test(s, "DYN-002..009 flowlets over both members", test_dynamic_flowlets) ||
+        !CU_add_test(s, "DYN-004/010 pinned traffic", test_dynamic_pinned_traffic) ||
+        !CU_add_test(s, "HVP-006 mapping and learning", test_failover_and_failback) ||
+        !CU_add_test(s, "FO-001..006 cut, takeover, one move, failback", test_failover_cut) ||
+        !CU_add_test(s, "FO-003 dynamic: RMAC stays put", test_failover_dynamic_rmac) ||
+        !CU_add_test(s, "FO-008 all members down", test_all_members_down) ||
+        !CU_add_test(s, "HVP-008 flood delivered once", test_flood_delivered_once) ||
+        !CU_add_test(s, "CFG-001/003 team validation", test_team_validation) ||
+        !CU_add_test(s, "CFG-015/FO-007/CFG-011 members and mode", test_member_replace_and_mode) ||
+        !CU_add_test(s, "CFG-024 EAPOL dropped", test_eapol_dropped))
+        return -1;
+    return 0;
+}
