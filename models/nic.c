@@ -370,6 +370,8 @@ const char *nic_name(const struct nic *n) { return n->name; }
 const struct nic_identity *nic_identity(const struct nic *n) { return &n->id; }
 uint64_t nic_rate(const struct nic *n) { return n->rate_bps; }
 uint32_t nic_vmq_queues(const struct nic *n) { return n->vmq_queues; }
+uint8_t nic_pfc_enabled(const struct nic *n) { return n->pfc_enabled; }
+const struct egress_settings *nic_egress_settings(const struct nic *n) { return &n->tx.eg.cfg; }
 trace_obj_t nic_obj(const struct nic *n) { return n->obj; }
 
 const struct nic_prio_counters *nic_counters(const struct nic *n, uint8_t prio)

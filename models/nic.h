@@ -91,6 +91,10 @@ const char *nic_name(const struct nic *n);
 const struct nic_identity *nic_identity(const struct nic *n);
 uint64_t nic_rate(const struct nic *n);
 uint32_t nic_vmq_queues(const struct nic *n);
+/* Priorities with PFC as programmed (nic_set_dcb). */
+uint8_t nic_pfc_enabled(const struct nic *n);
+/* The egress settings as programmed. */
+const struct egress_settings *nic_egress_settings(const struct nic *n);
 trace_obj_t nic_obj(const struct nic *n);
 const struct nic_prio_counters *nic_counters(const struct nic *n, uint8_t prio);
 /* Time priority prio's egress has spent paused by received PFC. */

@@ -49,6 +49,9 @@ struct frame {
     uint16_t flags;          /* FRAME_F_* */
     uint32_t ingress_port;   /* port it arrived on at the current device */
     uint64_t flow_id;        /* traffic flow this frame belongs to, 0 if none */
+    uint16_t nd_port;        /* RDMA frames: the NetworkDirect port of their
+                              * connection (SMB Direct: 445), for host QoS
+                              * policies (CFG-031); 0 otherwise */
     sim_time_t t_created;    /* time the frame was built */
     sim_time_t t_enqueued;   /* time it entered the current queue */
     uint8_t trailer[FRAME_TRAILER_MAX];
