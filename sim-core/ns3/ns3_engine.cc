@@ -42,12 +42,34 @@
  */
 #include "ns3_engine.h"
 
+/* ns-3.37's mac64-address.h (pulled in by the network headers) calls
+ * memcmp without including <cstring> itself. */
+#include <cstring>
+
+#include <ns3/application-container.h>
+#include <ns3/arp-l3-protocol.h>
+#include <ns3/bridge-helper.h>
+#include <ns3/csma-helper.h>
+#include <ns3/csma-net-device.h>
+#include <ns3/data-rate.h>
 #include <ns3/event-impl.h>
+#include <ns3/inet-socket-address.h>
+#include <ns3/internet-stack-helper.h>
+#include <ns3/ipv4-address-helper.h>
+#include <ns3/ipv4-interface-container.h>
+#include <ns3/net-device-container.h>
+#include <ns3/node-container.h>
 #include <ns3/nstime.h>
 #include <ns3/object-factory.h>
+#include <ns3/on-off-helper.h>
+#include <ns3/packet-sink-helper.h>
+#include <ns3/packet-sink.h>
 #include <ns3/simulator.h>
+#include <ns3/string.h>
+#include <ns3/uinteger.h>
 
 #include <atomic>
+#include <chrono>
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
@@ -506,6 +528,257 @@ fail:
     }
     ns3_engine_exists.store(false);
     return nullptr;
+}
+
+} /* extern "C" */
+
+/* ---- Benchmarks written against ns-3's own API (ns3_engine.h) ----------
+ *
+ * Both take ns-3's singleton the way ns3_engine_create() does (the
+ * ns3_engine_exists flag), so a benchmark and an engine never share the
+ * Simulator, and both end with Simulator::Destroy(). */
+
+namespace {
+
+/* Bytes of the headers around an OnOff UDP payload in a CSMA frame:
+ * Ethernet II 14, IPv4 20, UDP 8, FCS 4. */
+constexpr uint32_t NS3_FABRIC_FRAME_OVERHEAD = 14 + 20 + 8 + 4;
+/* Preamble + SFD (8) and inter-frame gap (12): line bytes a frame costs
+ * beyond its own, which CSMA models only as an inter-frame gap. */
+constexpr uint32_t NS3_FABRIC_LINE_EXTRA = 8 + 12;
+/* Largest frame_bytes: a 1500-byte CSMA MTU plus Ethernet header and FCS. */
+constexpr uint32_t NS3_FABRIC_FRAME_MAX = 1518;
+/* Smallest frame_bytes: the Ethernet minimum (64 with FCS). */
+constexpr uint32_t NS3_FABRIC_FRAME_MIN = 64;
+/* Most host pairs: the IPv4 /8 and the bridge's port count are no limit
+ * below this, and it matches the native switch's 256 ports. */
+constexpr uint32_t NS3_FABRIC_MAX_PAIRS = 128;
+/* UDP port of the sinks. */
+constexpr uint16_t NS3_FABRIC_PORT = 9;
+
+/* Takes ns-3's Simulator for a benchmark; false if an engine holds it. */
+bool ns3_bench_claim__(char *err, size_t errlen)
+{
+    bool expected = false;
+    if (ns3_engine_exists.compare_exchange_strong(expected, true))
+        return true;
+    ns3_err__(err, errlen,
+              "ns-3 benchmark: an ns-3 engine exists in this process (ns-3's Simulator is a "
+              "process-wide singleton); destroy it first");
+    return false;
+}
+
+/* Destroys what the benchmark left in the Simulator and releases it. */
+void ns3_bench_release__()
+{
+    try {
+        ns3::Simulator::Destroy();
+    } catch (...) {
+        /* Nothing to report to: the benchmark's result stands. */
+    }
+    ns3_engine_exists.store(false);
+}
+
+void ns3_use_priority_queue__()
+{
+    ns3::ObjectFactory factory;
+    factory.SetTypeId(ns3_scheduler_type_ids[0]);
+    ns3::Simulator::SetScheduler(factory);
+}
+
+/* State of the plain hold model, shared by all its events. */
+struct ns3_hold_plain {
+    uint64_t lcg, mul, add;
+    unsigned shift;       /* 64 - delay bits */
+    uint64_t to_schedule; /* events still to be created */
+    uint64_t executed;
+    uint64_t warm;        /* events of the warm-up */
+    std::chrono::steady_clock::time_point t_warm; /* when the warm-up ended */
+};
+
+inline ns3::Time ns3_hold_plain_delay__(ns3_hold_plain *st)
+{
+    st->lcg = st->lcg * st->mul + st->add;
+    return ns3::PicoSeconds(st->lcg >> st->shift);
+}
+
+/* One hold event, written as an ns-3 model writes its events: a plain
+ * function rescheduled through Simulator::Schedule. */
+void ns3_hold_plain_event__(ns3_hold_plain *st)
+{
+    if (++st->executed == st->warm)
+        st->t_warm = std::chrono::steady_clock::now();
+    if (st->to_schedule == 0)
+        return;
+    st->to_schedule--;
+    ns3::Simulator::Schedule(ns3_hold_plain_delay__(st), &ns3_hold_plain_event__, st);
+}
+
+/* The fabric world; every object is owned by ns-3 (NodeList and the
+ * applications), freed by Simulator::Destroy(). */
+void ns3_fabric_build__(const struct ns3_bench_fabric_cfg *cfg,
+                        std::vector<ns3::Ptr<ns3::PacketSink>> &sinks, uint32_t payload)
+{
+    uint32_t nhosts = 2 * cfg->pairs;
+    ns3::NodeContainer hosts, bridge;
+    hosts.Create(nhosts);
+    bridge.Create(1);
+
+    ns3::CsmaHelper csma;
+    csma.SetChannelAttribute("DataRate", ns3::DataRateValue(ns3::DataRate(cfg->rate_bps)));
+    csma.SetChannelAttribute("Delay", ns3::TimeValue(ns3::PicoSeconds(cfg->delay)));
+    /* 20 byte times of preamble, SFD and gap, rounded up to whole ps. */
+    ns3::Time gap = ns3::PicoSeconds(
+        ((uint64_t)NS3_FABRIC_LINE_EXTRA * 8 * 1000000000000ULL + cfg->rate_bps - 1) /
+        cfg->rate_bps);
+    ns3::NetDeviceContainer host_devs, bridge_ports;
+    for (uint32_t i = 0; i < nhosts; i++) {
+        ns3::NetDeviceContainer pair = csma.Install(ns3::NodeContainer(hosts.Get(i), bridge.Get(0)));
+        for (uint32_t k = 0; k < 2; k++)
+            ns3::DynamicCast<ns3::CsmaNetDevice>(pair.Get(k))->SetInterframeGap(gap);
+        host_devs.Add(pair.Get(0));
+        bridge_ports.Add(pair.Get(1));
+    }
+    ns3::BridgeHelper bridge_helper;
+    bridge_helper.Install(bridge.Get(0), bridge_ports);
+
+    ns3::InternetStackHelper stack;
+    stack.Install(hosts);
+    /* ARP requests go out at once, not after ns-3's default random jitter
+     * of up to 10 ms: the native hosts' learning frames take microseconds,
+     * and both sides should be sending from the start. */
+    for (uint32_t i = 0; i < nhosts; i++)
+        hosts.Get(i)->GetObject<ns3::ArpL3Protocol>()->SetAttribute(
+            "RequestJitter", ns3::StringValue("ns3::ConstantRandomVariable[Constant=0]"));
+    ns3::Ipv4AddressHelper addresses;
+    addresses.SetBase("10.0.0.0", "255.0.0.0");
+    ns3::Ipv4InterfaceContainer ifs = addresses.Assign(host_devs);
+
+    /* Application bits per line time of one frame: the line rate as the
+     * OnOff application counts it (payload only), scaled by the load and
+     * rounded down so the source never outruns the line. */
+    uint64_t line_bits = (uint64_t)(cfg->frame_bytes + NS3_FABRIC_LINE_EXTRA) * 8 * 100;
+    uint64_t app_rate = (uint64_t)((unsigned __int128)cfg->rate_bps * payload * 8 *
+                                   cfg->load_pct / line_bits);
+    for (uint32_t i = 0; i < cfg->pairs; i++) {
+        uint32_t rx = cfg->pairs + i;
+        ns3::PacketSinkHelper sink("ns3::UdpSocketFactory",
+                                   ns3::InetSocketAddress(ns3::Ipv4Address::GetAny(),
+                                                          NS3_FABRIC_PORT));
+        ns3::ApplicationContainer sa = sink.Install(hosts.Get(rx));
+        sa.Start(ns3::Seconds(0));
+        sinks.push_back(ns3::DynamicCast<ns3::PacketSink>(sa.Get(0)));
+
+        ns3::OnOffHelper onoff("ns3::UdpSocketFactory",
+                               ns3::InetSocketAddress(ifs.GetAddress(rx), NS3_FABRIC_PORT));
+        onoff.SetAttribute("OnTime", ns3::StringValue("ns3::ConstantRandomVariable[Constant=1e9]"));
+        onoff.SetAttribute("OffTime", ns3::StringValue("ns3::ConstantRandomVariable[Constant=0]"));
+        onoff.SetAttribute("PacketSize", ns3::UintegerValue(payload));
+        onoff.SetAttribute("DataRate", ns3::DataRateValue(ns3::DataRate(app_rate)));
+        ns3::ApplicationContainer ca = onoff.Install(hosts.Get(i));
+        ca.Start(ns3::PicoSeconds(cfg->start));
+    }
+}
+
+} // namespace
+
+extern "C" {
+
+int ns3_bench_hold(const struct ns3_bench_hold_cfg *cfg, struct ns3_bench_hold_result *out,
+                   char *err, size_t errlen)
+{
+    if (!cfg || !out || cfg->pending == 0 || cfg->pending > cfg->events ||
+        cfg->delay_bits == 0 || cfg->delay_bits > 63) {
+        ns3_err__(err, errlen, "ns-3 hold benchmark: bad settings");
+        return -EINVAL;
+    }
+    if (!ns3_bench_claim__(err, errlen))
+        return -EBUSY;
+    int rc = 0;
+    try {
+        if (!ns3_set_ps_resolution__(err, errlen)) {
+            ns3_bench_release__();
+            return -EINVAL;
+        }
+        ns3_use_priority_queue__();
+        ns3_hold_plain st{};
+        st.lcg = cfg->lcg_seed;
+        st.mul = cfg->lcg_mul;
+        st.add = cfg->lcg_add;
+        st.shift = 64 - cfg->delay_bits;
+        st.to_schedule = cfg->events - cfg->pending;
+        st.warm = cfg->events / 10;
+        for (uint64_t i = 0; i < cfg->pending; i++)
+            ns3::Simulator::Schedule(ns3_hold_plain_delay__(&st), &ns3_hold_plain_event__, &st);
+        auto t0 = std::chrono::steady_clock::now();
+        if (st.warm == 0)
+            st.t_warm = t0;
+        ns3::Simulator::Run();
+        double dt =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - st.t_warm).count();
+        out->executed = st.executed;
+        out->events_per_s = dt > 0 ? (double)(st.executed - st.warm) / dt : 0;
+    } catch (const std::bad_alloc &) {
+        ns3_err__(err, errlen, "ns-3 hold benchmark: out of memory");
+        rc = -ENOMEM;
+    } catch (const std::exception &ex) {
+        ns3_err__(err, errlen, "ns-3 hold benchmark: %s", ex.what());
+        rc = -EIO;
+    } catch (...) {
+        ns3_err__(err, errlen, "ns-3 hold benchmark: unknown C++ exception");
+        rc = -EIO;
+    }
+    ns3_bench_release__();
+    return rc;
+}
+
+int ns3_bench_fabric(const struct ns3_bench_fabric_cfg *cfg, struct ns3_bench_fabric_result *out,
+                     char *err, size_t errlen)
+{
+    if (!cfg || !out || cfg->pairs == 0 || cfg->pairs > NS3_FABRIC_MAX_PAIRS ||
+        cfg->rate_bps == 0 || cfg->frame_bytes < NS3_FABRIC_FRAME_MIN ||
+        cfg->frame_bytes > NS3_FABRIC_FRAME_MAX || cfg->load_pct == 0 || cfg->load_pct > 100 ||
+        cfg->sim_time > NS3_ENGINE_TIME_MAX || cfg->start > cfg->sim_time) {
+        ns3_err__(err, errlen,
+                  "ns-3 fabric benchmark: bad settings (1..%u pairs, frames of %u..%u bytes, "
+                  "load 1..100 %%, start <= sim time)",
+                  NS3_FABRIC_MAX_PAIRS, NS3_FABRIC_FRAME_MIN, NS3_FABRIC_FRAME_MAX);
+        return -EINVAL;
+    }
+    if (!ns3_bench_claim__(err, errlen))
+        return -EBUSY;
+    int rc = 0;
+    try {
+        if (!ns3_set_ps_resolution__(err, errlen)) {
+            ns3_bench_release__();
+            return -EINVAL;
+        }
+        ns3_use_priority_queue__();
+        uint32_t payload = cfg->frame_bytes - NS3_FABRIC_FRAME_OVERHEAD;
+        std::vector<ns3::Ptr<ns3::PacketSink>> sinks;
+        ns3_fabric_build__(cfg, sinks, payload);
+        ns3::Simulator::Stop(ns3::PicoSeconds(cfg->sim_time));
+        auto t0 = std::chrono::steady_clock::now();
+        ns3::Simulator::Run();
+        out->wall_s =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        out->delivered = 0;
+        for (const auto &s : sinks)
+            out->delivered += s->GetTotalRx() / payload;
+        out->events = ns3::Simulator::GetEventCount();
+        out->sim_time = (sim_time_t)ns3::Simulator::Now().GetPicoSeconds();
+    } catch (const std::bad_alloc &) {
+        ns3_err__(err, errlen, "ns-3 fabric benchmark: out of memory");
+        rc = -ENOMEM;
+    } catch (const std::exception &ex) {
+        ns3_err__(err, errlen, "ns-3 fabric benchmark: %s", ex.what());
+        rc = -EIO;
+    } catch (...) {
+        ns3_err__(err, errlen, "ns-3 fabric benchmark: unknown C++ exception");
+        rc = -EIO;
+    }
+    ns3_bench_release__();
+    return rc;
 }
 
 } /* extern "C" */

@@ -55,6 +55,69 @@ struct sim_engine *ns3_engine_create(const struct ns3_engine_settings *s, char *
 /* The scheduler names ns3_engine_create() accepts, NULL-terminated. */
 extern const char *const ns3_engine_schedulers[];
 
+/* ---- Benchmarks written against ns-3's own API ------------------------
+ * What `setsim bench` compares the native engine and models with: ns-3
+ * used the way ns-3 models are written, not through the shim.  Both use
+ * ns-3's Simulator singleton, so they fail (-EBUSY) while an ns-3 engine
+ * exists, and leave it destroyed (Simulator::Destroy) when they return.
+ * Time resolution is picoseconds, as for the engine above.  They return 0
+ * or a negative errno and write a one-line reason to err on failure. */
+
+/* The hold model: `pending` events queued, each schedules one more after a
+ * delay of lcg >> (64 - delay_bits) ps, lcg = lcg * lcg_mul + lcg_add,
+ * until `events` have run.  Events are Simulator::Schedule(delay, &fn, st)
+ * (a MakeEvent per event) on the PriorityQueue scheduler. */
+struct ns3_bench_hold_cfg {
+    uint64_t events;     /* >= pending */
+    uint64_t pending;    /* >= 1 */
+    uint64_t lcg_seed;   /* initial state of the delay stream */
+    uint64_t lcg_mul, lcg_add;
+    unsigned delay_bits; /* 1..63 */
+};
+
+struct ns3_bench_hold_result {
+    uint64_t executed;   /* events run */
+    double events_per_s; /* after the first 10 % (warm-up) */
+};
+
+int ns3_bench_hold(const struct ns3_bench_hold_cfg *cfg, struct ns3_bench_hold_result *out,
+                   char *err, size_t errlen);
+
+/* The fabric of `setsim bench fabric` as ns-3 can build it: ns-3's
+ * BridgeNetDevice works only over CSMA, so each of the 2 x pairs hosts has
+ * a CsmaNetDevice on its own CsmaChannel (rate_bps, delay) to a bridge
+ * node whose BridgeNetDevice spans the 2 x pairs CSMA ports.  Hosts run
+ * IPv4 (InternetStackHelper, addresses 10.0.0.0/8); host i sends to host
+ * pairs + i with a UDP OnOffApplication, always on, at load_pct % of the
+ * line rate, its packets sized so that the Ethernet frame is frame_bytes
+ * long (FCS included); receivers count packets with a PacketSink.  The
+ * CSMA inter-frame gap is set to 20 byte times (preamble, SFD and IFG,
+ * which CSMA does not otherwise model) so a frame occupies the line as
+ * long as on a native link.  The event scheduler is PriorityQueue.
+ * ARP requests have no jitter (ns-3 defaults to up to 10 ms).
+ * CSMA is a shared bus: a channel stays busy while a frame propagates and
+ * senders back off, so it carries about half the line rate with a 1 us
+ * delay; at full load the rest is dropped at the sender's device queue. */
+struct ns3_bench_fabric_cfg {
+    uint32_t pairs;       /* 1..128 */
+    uint64_t rate_bps;    /* every channel */
+    sim_time_t delay;     /* every channel's propagation delay, ps */
+    uint32_t frame_bytes; /* 64..1518 */
+    uint32_t load_pct;    /* offered load, percent of the line rate, 1..100 */
+    sim_time_t start;     /* when the OnOff applications start */
+    sim_time_t sim_time;  /* Simulator::Stop time */
+};
+
+struct ns3_bench_fabric_result {
+    uint64_t delivered;  /* packets the sinks received */
+    uint64_t events;     /* Simulator::GetEventCount() after the run */
+    sim_time_t sim_time; /* Simulator::Now() at the end, ps */
+    double wall_s;       /* wall time of Simulator::Run() */
+};
+
+int ns3_bench_fabric(const struct ns3_bench_fabric_cfg *cfg, struct ns3_bench_fabric_result *out,
+                     char *err, size_t errlen);
+
 #ifdef __cplusplus
 }
 #endif
