@@ -562,6 +562,20 @@ void set_team_destroy(struct set_team *t)
     free(t);
 }
 
+void set_team_detach(struct set_team *t)
+{
+    for (size_t i = 0; i < t->nmembers; i++) {
+        struct member *m = t->members[i];
+        nic_set_rx_handler(m->nic, NULL, NULL);
+        nic_set_carrier_handler(m->nic, NULL, NULL);
+        m->up = 0;
+        m->carrier = 0;
+    }
+    for (size_t vp = 0; vp < t->nvports; vp++)
+        t->vports[vp].affinity = SET_NO_MEMBER;
+    t->rx_fn = NULL;
+}
+
 void set_team_set_rx_handler(struct set_team *t, set_team_rx_fn fn, void *ctx)
 {
     t->rx_fn = fn;

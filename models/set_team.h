@@ -100,6 +100,10 @@ struct set_team *set_team_create(struct sim_engine *eng, struct trace *trace,
                                  const struct set_team_settings *s, struct nic *const *members,
                                  size_t n, char *err, size_t errlen);
 void set_team_destroy(struct set_team *t); /* NULL-safe; detaches from the NICs */
+/* Disconnects the team from its NICs (no more frames or carrier events
+ * reach it; it sends nothing more) while keeping it allocated: for a
+ * switch removed while the simulation runs (CFG-016). */
+void set_team_detach(struct set_team *t);
 
 void set_team_set_rx_handler(struct set_team *t, set_team_rx_fn fn, void *ctx);
 void set_team_set_announce_handler(struct set_team *t, set_team_announce_fn fn, void *ctx);

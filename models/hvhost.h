@@ -1,0 +1,204 @@
+/* hvhost: a Hyper-V host: its physical adapters, the host's DCB/QoS state
+ * (NetQos policies, flow control, traffic classes, per-adapter QoS), its
+ * virtual switches (each a vmswitch over a SET team, or over one adapter
+ * without embedded teaming), and the vNICs of the management OS and of its
+ * VMs, each with an IP endpoint (ipstack).
+ *
+ * This is the model the PowerShell effects act on: each cmdlet of the
+ * scenario's `powershell:` block maps to one or a few calls here.  Errors
+ * come back as negative errno plus a message that starts with the rule's
+ * error code (e.g. "CFG-005 SET_E_NOT_A_SET_SWITCH: ...").
+ *
+ * DCB programming (CFG-030..035): an adapter gets the host's traffic
+ * classes (ETS) and flow-control priorities (PFC) only while the
+ * Data-Center-Bridging feature is installed, NetAdapterQos is enabled on
+ * it, and a kernel debugger (if configured) does not block NetQos
+ * (AllowFlowControlUnderDebugger = 1); otherwise it runs with one class,
+ * no ETS split and no PFC.  Host vNIC traffic is classified by the
+ * NetQos policies (NetworkDirect port for RDMA, CFG-031, DCB-011; TCP/UDP
+ * ports); the priority reaches the wire only in an 802.1Q tag (DCB-004).
+ */
+#ifndef SETSIM_HVHOST_H
+#define SETSIM_HVHOST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "frame.h"
+#include "nic.h"
+#include "set_team.h"
+#include "sim_engine.h"
+#include "trace.h"
+
+struct hvhost;
+struct ipstack;
+struct vmswitch;
+
+#define HVHOST_MAX_NAME 128
+
+enum hvhost_os {
+    HVHOST_OS_WS2016 = 0, /* the seed's platform */
+    HVHOST_OS_WS2012R2,   /* no SET, no RDMA on switch-bound adapters (CFG-004, CFG-022) */
+};
+
+struct hvhost_settings {
+    const char *name;        /* "hv1"; copied */
+    enum hvhost_os os;
+    uint32_t logical_processors; /* 0: 16 */
+    uint32_t smt;            /* logical processors per core; 0: 2 (host.smt) */
+    int debugger;            /* a kernel debugger is configured (CFG-035) */
+    int allow_mgmt_os_default; /* CFG-009 vswitch.allow_management_os_default (1) */
+    struct set_team_settings team; /* defaults for new SET teams */
+    uint8_t host_index;      /* makes generated MACs unique across hosts */
+};
+
+void hvhost_settings_default(struct hvhost_settings *s, const char *name);
+
+struct hvhost *hvhost_create(struct sim_engine *eng, struct trace *trace, struct frame_pool *pool,
+                             const struct hvhost_settings *s);
+/* Destroys vNICs, switches, teams and NICs (NULL-safe).  The engine must be
+ * destroyed first (models never touch it while being torn down). */
+void hvhost_destroy(struct hvhost *h);
+const char *hvhost_name(const struct hvhost *h);
+
+/* ---- physical adapters -------------------------------------------------- */
+
+/* Creates adapter s->name (e.g. "SLOT 2") owned by the host. */
+struct nic *hvhost_add_nic(struct hvhost *h, const struct nic_settings *s);
+struct nic *hvhost_nic(const struct hvhost *h, const char *name);
+size_t hvhost_nic_count(const struct hvhost *h);
+struct nic *hvhost_nic_at(const struct hvhost *h, size_t i);
+/* Disable-/Enable-/Restart-NetAdapter on a physical adapter. */
+int hvhost_nic_admin(struct hvhost *h, const char *name, int up, char *err, size_t errlen);
+int hvhost_nic_restart(struct hvhost *h, const char *name, char *err, size_t errlen);
+
+/* ---- features, registry, DCB ------------------------------------------- */
+
+int hvhost_install_feature(struct hvhost *h, const char *feature, char *err, size_t errlen);
+int hvhost_feature_installed(const struct hvhost *h, const char *feature);
+/* Registry DWORD under HKLM\...\NDIS\Parameters (only the value this model
+ * reads: AllowFlowControlUnderDebugger); other paths are stored and ignored. */
+int hvhost_set_registry(struct hvhost *h, const char *path, const char *name, int64_t value,
+                        char *err, size_t errlen);
+
+struct hvhost_qos_policy {
+    char name[HVHOST_MAX_NAME];
+    uint16_t nd_port;     /* NetDirectPortMatchCondition, 0: none */
+    uint16_t tcp_port;    /* IPDstPortMatchCondition with TCP, 0: none */
+    uint16_t udp_port;
+    int smb_template;     /* -SMB: TCP 445 */
+    uint8_t priority;     /* PriorityValue8021Action */
+    uint8_t precedence;   /* default 127 */
+};
+
+/* New-NetQosPolicy (CFG-031): -EEXIST QOS_E_DUPLICATE_POLICY, -EINVAL for a
+ * priority above 7. */
+int hvhost_qos_policy_add(struct hvhost *h, const struct hvhost_qos_policy *p, char *err,
+                          size_t errlen);
+size_t hvhost_qos_policy_count(const struct hvhost *h);
+const struct hvhost_qos_policy *hvhost_qos_policy_at(const struct hvhost *h, size_t i);
+
+/* Enable-/Disable-NetQosFlowControl (CFG-032): host-wide PFC priorities. */
+int hvhost_flow_control(struct hvhost *h, uint8_t prio_mask, int enable, char *err,
+                        size_t errlen);
+uint8_t hvhost_pfc_mask(const struct hvhost *h);
+
+/* New-NetQosTrafficClass (CFG-033): -EINVAL for a priority in use
+ * (QOS_E_PRIORITY_IN_USE), shares above 100 % (QOS_E_BANDWIDTH_OVERCOMMIT),
+ * or more than 7 classes. */
+struct hvhost_tclass {
+    char name[HVHOST_MAX_NAME];
+    uint8_t prio_mask;
+    uint8_t bandwidth;   /* percent */
+    int ets;             /* 1: ETS, 0: Strict */
+};
+int hvhost_traffic_class_add(struct hvhost *h, const struct hvhost_tclass *c, char *err,
+                             size_t errlen);
+size_t hvhost_traffic_class_count(const struct hvhost *h);
+const struct hvhost_tclass *hvhost_traffic_class_at(const struct hvhost *h, size_t i);
+/* The default class: the priorities of no class, 100 minus the ETS sum. */
+void hvhost_default_class(const struct hvhost *h, struct hvhost_tclass *out);
+
+/* Enable-/Disable-NetAdapterQos (CFG-034) on a physical adapter. */
+int hvhost_adapter_qos(struct hvhost *h, const char *nic, int enable, char *err, size_t errlen);
+int hvhost_adapter_qos_enabled(const struct hvhost *h, const char *nic);
+/* Why an adapter's DCB is not programmed: NULL when it is, else "feature",
+ * "disabled" (NetAdapterQos off) or "debugger" (CFG-035). */
+const char *hvhost_dcb_blocked(const struct hvhost *h, const char *nic);
+
+/* ---- virtual switches --------------------------------------------------- */
+
+/* New-VMSwitch with adapters: teamed when embedded_teaming (CFG-006/007
+ * decide the flag before this call); allow_mgmt_os < 0 means "not given"
+ * (CFG-009 default). */
+int hvhost_vswitch_create(struct hvhost *h, const char *name, const char *const *nics, size_t n,
+                          int embedded_teaming, int allow_mgmt_os, char *err, size_t errlen);
+/* Remove-VMSwitch: the team goes with it (CFG-016); its vNICs too. */
+int hvhost_vswitch_remove(struct hvhost *h, const char *name, char *err, size_t errlen);
+/* Set-VMSwitchTeam -NetAdapterName (CFG-015) / -LoadBalancingAlgorithm (CFG-011). */
+int hvhost_team_set_members(struct hvhost *h, const char *sw, const char *const *nics, size_t n,
+                            char *err, size_t errlen);
+int hvhost_team_set_mode(struct hvhost *h, const char *sw, enum set_lb_mode mode, char *err,
+                         size_t errlen);
+struct set_team *hvhost_team(const struct hvhost *h, const char *sw);
+struct vmswitch *hvhost_vswitch(const struct hvhost *h, const char *sw);
+size_t hvhost_vswitch_count(const struct hvhost *h);
+const char *hvhost_vswitch_name_at(const struct hvhost *h, size_t i);
+int hvhost_vswitch_is_set(const struct hvhost *h, const char *sw);
+
+/* ---- VMs and vNICs ------------------------------------------------------ */
+
+int hvhost_vm_add(struct hvhost *h, const char *vm, char *err, size_t errlen);
+int hvhost_vm_exists(const struct hvhost *h, const char *vm);
+
+struct hvhost_vnic_settings {
+    const char *name;     /* the adapter name: "SMB_1" (shown as "vEthernet (SMB_1)"
+                           * for the management OS), or the VM's adapter name */
+    const char *vm;       /* NULL: management OS */
+    const char *sw;       /* switch name */
+    const uint8_t *mac;   /* NULL: generated from the host's pool 00:15:5D:.. */
+    int has_ipv4;
+    uint8_t ipv4[4];
+    uint8_t prefix_len;
+    uint16_t vlan;        /* 0: untagged */
+    sim_time_t vmq_cost;  /* per received frame; 0: none */
+};
+
+/* Add-VMNetworkAdapter; returns a vNIC id >= 0. */
+int hvhost_vnic_add(struct hvhost *h, const struct hvhost_vnic_settings *s, char *err,
+                    size_t errlen);
+/* Finds a vNIC by adapter name ("SMB_1" or "vEthernet (SMB_1)") of the
+ * management OS (vm NULL) or of a VM; -ENOENT, or -EEXIST when several
+ * match and sw does not settle it (CFG-017 SET_E_AMBIGUOUS_VNIC). */
+int hvhost_vnic_find(const struct hvhost *h, const char *vm, const char *name, const char *sw);
+size_t hvhost_vnic_count(const struct hvhost *h);
+/* Set-VMNetworkAdapterIsolation / VLAN (CFG-036 seed semantics: VID given
+ * = the vNIC's access VLAN). */
+int hvhost_vnic_set_vlan(struct hvhost *h, int vnic, uint16_t vlan, char *err, size_t errlen);
+/* Enable-NetAdapterRdma on a host vNIC (CFG-022). */
+int hvhost_vnic_set_rdma(struct hvhost *h, int vnic, int enable, char *err, size_t errlen);
+/* Set-VMNetworkAdapterTeamMapping (CFG-017, HVP-006); member NULL clears. */
+int hvhost_vnic_map(struct hvhost *h, int vnic, const char *member, char *err, size_t errlen);
+/* Enable-NetAdapterRdma on a physical adapter: marks it RDMA-enabled
+ * (restart unless no_restart: CFG-021 member down/up). */
+int hvhost_nic_set_rdma(struct hvhost *h, const char *nic, int enable, int no_restart, char *err,
+                        size_t errlen);
+int hvhost_nic_rdma(const struct hvhost *h, const char *nic);
+
+struct hvhost_vnic_info {
+    const char *name;        /* adapter name */
+    const char *display;     /* "vEthernet (SMB_1)" or "vm1/Network Adapter" */
+    const char *vm;          /* NULL: management OS */
+    const char *sw;
+    const uint8_t *mac;
+    uint16_t vlan;
+    int rdma;
+    int port;                /* vmswitch port */
+    int vport;               /* SET vPort */
+    struct ipstack *stack;
+};
+int hvhost_vnic_info(const struct hvhost *h, int vnic, struct hvhost_vnic_info *out);
+/* Priority the host's NetQos policies give frame f of vNIC vnic (-1: none). */
+int hvhost_classify(const struct hvhost *h, int vnic, const struct frame *f);
+
+#endif
