@@ -29,6 +29,18 @@ static int validate__(const struct egress_settings *s)
     return 0;
 }
 
+/* The class masks egress_next() walks instead of cfg.tc_tsa. */
+static void class_masks__(struct egress *q)
+{
+    q->strict_tcs = q->ets_tcs = 0;
+    for (int tc = 0; tc < EGRESS_PRIOS; tc++) {
+        if (q->cfg.tc_tsa[tc] == EGRESS_TSA_STRICT)
+            q->strict_tcs |= (uint8_t)(1u << tc);
+        else
+            q->ets_tcs |= (uint8_t)(1u << tc);
+    }
+}
+
 int egress_init(struct egress *q, const struct egress_settings *s)
 {
     if (validate__(s) != 0)
@@ -36,6 +48,7 @@ int egress_init(struct egress *q, const struct egress_settings *s)
     memset(q, 0, sizeof *q);
     q->cfg = *s;
     q->ets_fresh = 1;
+    class_masks__(q);
     return 0;
 }
 
@@ -44,6 +57,7 @@ int egress_reconfigure(struct egress *q, const struct egress_settings *s)
     if (validate__(s) != 0)
         return -EINVAL;
     q->cfg = *s;
+    class_masks__(q);
     memset(q->deficit, 0, sizeof q->deficit);
     q->ets_fresh = 1;
     /* Pauses of priorities that no longer honour PFC end now (their
@@ -70,6 +84,17 @@ void egress_flush_each(struct egress *q, void (*fn)(void *ctx, struct frame *f),
         }
     }
     q->total_bytes = 0;
+    q->backlog = 0;
+}
+
+struct frame *egress_take_queue(struct egress *q, uint8_t p)
+{
+    struct egress_queue *eq = &q->q[p & 7];
+    struct frame *f = eq->head;
+    q->total_bytes -= eq->bytes;
+    q->backlog &= (uint8_t)~(1u << (p & 7));
+    memset(eq, 0, sizeof *eq);
+    return f;
 }
 
 static void unref_cb__(void *ctx, struct frame *f)
@@ -100,6 +125,7 @@ int egress_enqueue(struct egress *q, uint8_t prio, struct frame *f)
     eq->frames++;
     eq->bytes += len;
     q->total_bytes += len;
+    q->backlog |= (uint8_t)(1u << (prio & 7));
     return 0;
 }
 
@@ -108,8 +134,10 @@ static struct frame *pop__(struct egress *q, int p)
     struct egress_queue *eq = &q->q[p];
     struct frame *f = eq->head;
     eq->head = f->next;
-    if (!eq->head)
+    if (!eq->head) {
         eq->tail = NULL;
+        q->backlog &= (uint8_t)~(1u << p);
+    }
     f->next = NULL;
     uint32_t len = frame_wire_len(f);
     eq->frames--;
@@ -118,12 +146,24 @@ static struct frame *pop__(struct egress *q, int p)
     return f;
 }
 
-/* Highest eligible backlogged priority of class tc, or -1; tracks the
- * earliest pause end of backlogged paused priorities in *wake. */
-static int class_pick__(const struct egress *q, int tc, sim_time_t now, sim_time_t *wake)
+/* Bit tc set: some priority in prios maps to class tc. */
+static inline unsigned classes_of__(const struct egress *q, unsigned prios)
 {
-    for (int p = EGRESS_PRIOS - 1; p >= 0; p--) {
-        if (q->cfg.prio_tc[p] != tc || !q->q[p].head)
+    unsigned m = 0;
+    for (; prios; prios &= prios - 1)
+        m |= 1u << q->cfg.prio_tc[__builtin_ctz(prios)];
+    return m;
+}
+
+/* Highest eligible priority of class tc among the backlogged ones, or -1;
+ * tracks the earliest pause end of backlogged paused priorities in *wake. */
+static int class_pick__(const struct egress *q, int tc, unsigned backlog, sim_time_t now,
+                        sim_time_t *wake)
+{
+    while (backlog) {
+        int p = 31 - __builtin_clz(backlog);
+        backlog &= ~(1u << p);
+        if (q->cfg.prio_tc[p] != tc)
             continue;
         if (egress_is_paused(q, (uint8_t)p, now)) {
             if (q->paused_until[p] < *wake)
@@ -140,31 +180,37 @@ struct frame *egress_next(struct egress *q, sim_time_t now, sim_time_t *wake)
     *wake = SIM_TIME_MAX;
     if (q->total_bytes == 0)
         return NULL;
+    unsigned backlog = q->backlog;
+    unsigned classes = classes_of__(q, backlog); /* classes with a frame queued */
     /* 1. Strict classes, highest first. */
-    for (int tc = EGRESS_PRIOS - 1; tc >= 0; tc--) {
-        if (q->cfg.tc_tsa[tc] != EGRESS_TSA_STRICT)
-            continue;
-        int p = class_pick__(q, tc, now, wake);
+    for (unsigned m = classes & q->strict_tcs; m;) {
+        int tc = 31 - __builtin_clz(m);
+        m &= ~(1u << tc);
+        int p = class_pick__(q, tc, backlog, now, wake);
         if (p >= 0)
             return pop__(q, p);
     }
     /* 2. ETS: deficit round robin over classes with an eligible frame.  At
-     * most two passes: the first may only add quanta. */
+     * most two passes: the first may only add quanta.  eligible[tc] is set
+     * for the classes in `any`. */
     int eligible[EGRESS_PRIOS];
-    int any = 0;
-    for (int tc = 0; tc < EGRESS_PRIOS; tc++) {
-        eligible[tc] = q->cfg.tc_tsa[tc] == EGRESS_TSA_ETS ? class_pick__(q, tc, now, wake) : -1;
-        if (eligible[tc] >= 0)
-            any = 1;
-        else if (q->cfg.tc_tsa[tc] == EGRESS_TSA_ETS)
+    unsigned any = 0;
+    for (unsigned m = q->ets_tcs; m; m &= m - 1) {
+        int tc = __builtin_ctz(m);
+        int p = classes & (1u << tc) ? class_pick__(q, tc, backlog, now, wake) : -1;
+        if (p >= 0) {
+            eligible[tc] = p;
+            any |= 1u << tc;
+        } else {
             q->deficit[tc] = 0; /* idle classes bank no credit */
+        }
     }
     if (!any)
         return NULL;
     for (;;) {
         int tc = q->ets_turn;
-        int p = eligible[tc];
-        if (p >= 0) {
+        if (any & (1u << tc)) {
+            int p = eligible[tc];
             if (q->ets_fresh) {
                 unsigned bw = q->cfg.tc_bw[tc] ? q->cfg.tc_bw[tc] : 1;
                 q->deficit[tc] += (int64_t)bw * ETS_QUANTUM_PER_PCT;

@@ -68,8 +68,14 @@ struct egress {
     int64_t deficit[EGRESS_PRIOS];         /* ETS deficit per class, bytes */
     uint8_t ets_turn;                      /* class whose turn it is (ETS) */
     uint8_t ets_fresh;                     /* the turn's quantum not yet added */
+    uint8_t backlog;                       /* bit p: q[p] holds a frame */
+    uint8_t strict_tcs, ets_tcs;           /* bit tc: class tc is strict / ETS
+                                            * (from cfg.tc_tsa) */
     uint64_t total_bytes;                  /* bytes in all queues */
 };
+/* The queues change only through the functions below, which keep
+ * backlog and total_bytes; cfg changes through egress_reconfigure()
+ * (pfc_enabled may also be changed directly). */
 
 /* Initializes q (no allocation).  Returns 0 or -EINVAL for a bad map. */
 int egress_init(struct egress *q, const struct egress_settings *s);
@@ -79,6 +85,9 @@ int egress_reconfigure(struct egress *q, const struct egress_settings *s);
 void egress_flush(struct egress *q);
 /* Empties the queues, handing each frame (and its reference) to fn. */
 void egress_flush_each(struct egress *q, void (*fn)(void *ctx, struct frame *f), void *ctx);
+/* Empties priority p's queue and returns its frames, linked through
+ * f->next in queue order (the references pass to the caller). */
+struct frame *egress_take_queue(struct egress *q, uint8_t p);
 
 /* Appends f to priority prio's queue (takes the reference; a shared frame
  * is queued as a private copy, since queues link frames through f->next).

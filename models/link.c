@@ -43,6 +43,10 @@ struct link {
     char *name;
     uint64_t rate_bps;
     sim_time_t delay, detect_delay;
+    /* Serialization time of the last line length seen: frames of a flow
+     * mostly have one size, and the exact time needs a 128-bit division. */
+    uint32_t ser_len;         /* line bytes; 0: none yet */
+    sim_time_t ser_time;
     int intact, admin_up;
     struct link_end end[2];
 };
@@ -164,7 +168,12 @@ int link_tx(struct link *l, int end, struct frame *f)
     }
     if (e->cap && (e->cap_dirs & LINK_CAP_OUT))
         pcapng_write(e->cap, e->cap_if, now, f, PCAPNG_DIR_OUT);
-    sim_time_t ser = sim_tx_time(frame_line_len(f), l->rate_bps);
+    uint32_t line = frame_line_len(f);
+    if (line != l->ser_len) {
+        l->ser_len = line;
+        l->ser_time = sim_tx_time(line, l->rate_bps);
+    }
+    sim_time_t ser = l->ser_time;
     e->busy = 1;
     e->ctr.busy += ser;
     f->next = NULL;

@@ -32,6 +32,7 @@ struct rawhost {
     int nflows;
     struct rawhost_stats st;
     uint64_t next_seq[RAWHOST_MAX_PEERS]; /* expected next sequence per peer */
+    uint32_t last_peer;      /* index of the peer the last frame came from */
 };
 
 static void rx__(void *ctx, struct nic *nic, struct frame *f);
@@ -52,18 +53,25 @@ struct rawhost *rawhost_create(struct sim_engine *eng, struct frame_pool *pool, 
 
 void rawhost_destroy(struct rawhost *h) { free(h); }
 
-static void put64__(uint8_t *p, uint64_t v)
+/* Big-endian 64-bit store and load, spelled out byte by byte so the
+ * compiler turns each into one byte-swapped access (a loop is not). */
+static inline void put64__(uint8_t *p, uint64_t v)
 {
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (56 - 8 * i));
+    p[0] = (uint8_t)(v >> 56);
+    p[1] = (uint8_t)(v >> 48);
+    p[2] = (uint8_t)(v >> 40);
+    p[3] = (uint8_t)(v >> 32);
+    p[4] = (uint8_t)(v >> 24);
+    p[5] = (uint8_t)(v >> 16);
+    p[6] = (uint8_t)(v >> 8);
+    p[7] = (uint8_t)v;
 }
 
-static uint64_t get64__(const uint8_t *p)
+static inline uint64_t get64__(const uint8_t *p)
 {
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = (v << 8) | p[i];
-    return v;
+    return (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 | (uint64_t)p[2] << 40 |
+           (uint64_t)p[3] << 32 | (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16 |
+           (uint64_t)p[6] << 8 | p[7];
 }
 
 static struct frame *build__(struct rawhost *h, struct rh_flow *rf)
@@ -150,18 +158,30 @@ int rawhost_start(struct rawhost *h, const struct rawhost_flow *flow)
     return 0;
 }
 
+static inline int peer_is__(const struct rawhost_peer_stats *p, const uint8_t *src,
+                             uint64_t flow)
+{
+    return p->flow_id == flow && memcmp(p->src, src, 6) == 0;
+}
+
 static struct rawhost_peer_stats *peer__(struct rawhost *h, const uint8_t *src, uint64_t flow,
                                          size_t *idx)
 {
+    /* Frames come in runs from one peer: try the last one first. */
+    uint32_t last = h->last_peer;
+    if (last < h->st.npeers && peer_is__(&h->st.peer[last], src, flow)) {
+        *idx = last;
+        return &h->st.peer[last];
+    }
     for (uint32_t i = 0; i < h->st.npeers; i++) {
-        if (memcmp(h->st.peer[i].src, src, 6) == 0 && h->st.peer[i].flow_id == flow) {
-            *idx = i;
+        if (peer_is__(&h->st.peer[i], src, flow)) {
+            *idx = h->last_peer = i;
             return &h->st.peer[i];
         }
     }
     if (h->st.npeers == RAWHOST_MAX_PEERS)
         return NULL;
-    *idx = h->st.npeers;
+    *idx = h->last_peer = h->st.npeers;
     struct rawhost_peer_stats *p = &h->st.peer[h->st.npeers++];
     memcpy(p->src, src, 6);
     p->flow_id = flow;

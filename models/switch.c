@@ -438,9 +438,13 @@ static int vlan_allowed__(const struct sw_port *sp, uint16_t vlan)
     return vlan == sp->cfg.pvid || (sp->allowed[vlan >> 3] & (1u << (vlan & 7)));
 }
 
-/* Queues one reference of f on port out with the bytes that port sends. */
+/* Queues one reference of f on port out with the bytes that port sends;
+ * l2 is rx__'s decode of f's bytes.  f is rewritten in place only when it
+ * is not shared, i.e. on its last use (flood__ holds a reference of its
+ * own, so every flooded port rewrites a private copy): the decode holds
+ * for every port. */
 static void forward__(struct sw *sw, struct sw_port *in, struct sw_port *out, struct frame *f,
-                      uint16_t vlan, uint8_t pcp)
+                      const struct pkt_l2 *l2, uint16_t vlan, uint8_t pcp)
 {
     if (!out->carrier || !link_is_up(out->link)) {
         f->priority = pcp;
@@ -448,8 +452,8 @@ static void forward__(struct sw *sw, struct sw_port *in, struct sw_port *out, st
         return;
     }
     int want_tag = out->cfg.mode == SWITCH_TRUNK && vlan != out->cfg.pvid;
-    int tagged = pkt_eth_tagged(f);
-    if (want_tag != tagged || (tagged && (pkt_eth_vid(f) != vlan || pkt_eth_pcp(f) != pcp))) {
+    int tagged = l2->tagged;
+    if (want_tag != tagged || (tagged && (l2->vid != vlan || l2->pcp != pcp))) {
         if (frame_make_writable(&f) != 0) {
             frame_unref(f);
             return;
@@ -495,8 +499,8 @@ static void forward__(struct sw *sw, struct sw_port *in, struct sw_port *out, st
         out->ctr.max_queue[pcp] = q;
 }
 
-static void flood__(struct sw *sw, struct sw_port *in, struct frame *f, uint16_t vlan,
-                    uint8_t pcp)
+static void flood__(struct sw *sw, struct sw_port *in, struct frame *f, const struct pkt_l2 *l2,
+                    uint16_t vlan, uint8_t pcp)
 {
     sw->ctr.flooded++;
     uint32_t n = sw->cfg.nports;
@@ -504,7 +508,7 @@ static void flood__(struct sw *sw, struct sw_port *in, struct frame *f, uint16_t
         struct sw_port *out = &sw->ports[i];
         if (out == in || !out->link || !vlan_allowed__(out, vlan) || !out->carrier)
             continue;
-        forward__(sw, in, out, frame_ref(f), vlan, pcp);
+        forward__(sw, in, out, frame_ref(f), l2, vlan, pcp);
     }
     frame_unref(f);
 }
@@ -591,12 +595,12 @@ static void rx__(void *dev, uint32_t port, struct frame *f)
     if (!pkt_mac_is_multicast(l2.src))
         learn__(sw, vlan, l2.src, sp->num);
     if (pkt_mac_is_multicast(l2.dst)) {
-        flood__(sw, sp, f, vlan, pcp);
+        flood__(sw, sp, f, &l2, vlan, pcp);
         return;
     }
     uint32_t out = lookup__(sw, vlan, l2.dst);
     if (out == 0) {
-        flood__(sw, sp, f, vlan, pcp);
+        flood__(sw, sp, f, &l2, vlan, pcp);
         return;
     }
     if (out == sp->num) {
@@ -605,7 +609,7 @@ static void rx__(void *dev, uint32_t port, struct frame *f)
         drop__(sw, sp->num, f, TRACE_DROP_NO_ROUTE);
         return;
     }
-    forward__(sw, sp, &sw->ports[out], f, vlan, pcp);
+    forward__(sw, sp, &sw->ports[out], f, &l2, vlan, pcp);
 }
 
 /* ---- PFC watchdog --------------------------------------------------- */
@@ -651,10 +655,8 @@ static void wd_check__(struct sim_engine *eng, void *ctx, void *arg)
                 trace_event(sw->trace, now, TRACE_NOTE, &r);
             }
             if (sw->cfg.wd_action == SWITCH_WD_DRAIN) {
-                struct frame *fr = sp->tx.eg.q[p].head;
                 /* Drain only this priority's queue. */
-                sp->tx.eg.total_bytes -= sp->tx.eg.q[p].bytes;
-                memset(&sp->tx.eg.q[p], 0, sizeof sp->tx.eg.q[p]);
+                struct frame *fr = egress_take_queue(&sp->tx.eg, p);
                 struct flush_ctx fc = {sw, sp->num, TRACE_DROP_OTHER};
                 while (fr) {
                     struct frame *next = fr->next;

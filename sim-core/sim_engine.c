@@ -320,6 +320,16 @@ static int refill__(struct native_engine *e)
                     v[1] = t;
                 }
             } else if (m > 2) {
+                /* Slot lists are LIFO, so keys come out newest first:
+                 * reversed, equal-time keys (and keys scheduled in time
+                 * order) are already in order, the insertion sort's best
+                 * case instead of its worst. */
+                for (heap_key *lo = e->cur.v + base, *hi = e->cur.v + e->cur.n - 1; lo < hi;
+                     lo++, hi--) {
+                    heap_key t = *lo;
+                    *lo = *hi;
+                    *hi = t;
+                }
                 sort_keys__(e->cur.v + base, m);
             }
             if (base > 0) /* migrated keys of the same bucket came first */
