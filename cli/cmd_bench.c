@@ -598,6 +598,7 @@ struct bench_case {
 static const struct bench_case bench_cases[] = {
     {"engine", bench_engine__, "event scheduler throughput (hold model), optionally vs ns-3"},
     {"fabric", bench_fabric__, "frames/s through a switched fabric of raw hosts, optionally vs ns-3"},
+    {"set", bench_set_cmd, "frames/s through SET teams, vmswitches and VM stacks vs the fabric"},
 };
 
 static void bench_help__(FILE *out)
@@ -621,5 +622,5 @@ int cmd_bench(int argc, char **argv)
     for (size_t i = 0; i < sizeof bench_cases / sizeof bench_cases[0]; i++)
         if (strcmp(argv[1], bench_cases[i].name) == 0)
             return bench_cases[i].run(argc - 1, argv + 1);
-    return cli_usage_error("bench", "unknown case '%s' (cases: engine, fabric)", argv[1]);
+    return cli_usage_error("bench", "unknown case '%s' (cases: engine, fabric, set)", argv[1]);
 }

@@ -62,6 +62,7 @@ struct vport {
     int affinity;   /* member index or SET_NO_MEMBER */
     int mapped;     /* member index or SET_NO_MEMBER */
     uint64_t tx[SET_MAX_MEMBERS];
+    size_t last_flow; /* slot of the vPort's last flow (a cache, checked) */
 };
 
 struct flow_key {
@@ -99,6 +100,10 @@ struct set_team {
     void *rx_ctx;
     set_team_announce_fn announce_fn;
     void *announce_ctx;
+    struct {
+        set_team_affinity_fn fn; /* NULL: free slot */
+        void *ctx;
+    } watchers[SET_MAX_WATCHERS];
 };
 
 static void carrier__(void *ctx, struct nic *nic, int up);
@@ -284,6 +289,9 @@ static void set_affinity__(struct set_team *t, int vp, int member, enum trace_af
     if (member >= 0 && t->cfg.announce == SET_ANNOUNCE_GARP_NA && t->announce_fn &&
         why != TRACE_AFF_INITIAL)
         t->announce_fn(t->announce_ctx, vp); /* FO-005 fo.announce */
+    for (int i = 0; i < SET_MAX_WATCHERS; i++)
+        if (t->watchers[i].fn)
+            t->watchers[i].fn(t->watchers[i].ctx, vp, old, member);
 }
 
 /* Toeplitz hash with the Microsoft RSS verification key (DYN-002 dyn.hash). */
@@ -588,6 +596,23 @@ void set_team_set_announce_handler(struct set_team *t, set_team_announce_fn fn, 
     t->announce_ctx = ctx;
 }
 
+int set_team_watch_affinity(struct set_team *t, set_team_affinity_fn fn, void *ctx)
+{
+    for (int i = 0; i < SET_MAX_WATCHERS; i++)
+        if (!t->watchers[i].fn) {
+            t->watchers[i].fn = fn;
+            t->watchers[i].ctx = ctx;
+            return i;
+        }
+    return -ENOSPC;
+}
+
+void set_team_unwatch_affinity(struct set_team *t, int id)
+{
+    if (id >= 0 && id < SET_MAX_WATCHERS)
+        t->watchers[id].fn = NULL;
+}
+
 /* Renumbers member indices in vPorts and flows after the list changed. */
 static void remap__(struct set_team *t, const int *map)
 {
@@ -713,6 +738,7 @@ int set_team_vport_add(struct set_team *t, const uint8_t mac[6], int rdma, trace
     v->obj = obj;
     v->affinity = SET_NO_MEMBER;
     v->mapped = SET_NO_MEMBER;
+    v->last_flow = SIZE_MAX;
     set_affinity__(t, id, place_vport__(t, SET_NO_MEMBER), TRACE_AFF_INITIAL);
     return id;
 }
@@ -762,13 +788,20 @@ int set_team_map(struct set_team *t, int vp, struct nic *nic)
 
 static uint64_t key_hash__(const struct flow_key *k)
 {
-    /* FNV-1a over the key's bytes; never 0 (0 marks an empty slot). */
-    const uint8_t *p = (const uint8_t *)k;
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < sizeof *k; i++) {
-        h ^= p[i];
-        h *= 0x100000001b3ULL;
+    /* Multiply-xorshift over the key's 8-byte words (keys are zeroed
+     * before they are filled, padding included); never 0 (0 marks an empty
+     * slot). */
+    const unsigned char *p = (const unsigned char *)k;
+    uint64_t h = 0x9E3779B97F4A7C15ULL, w;
+    size_t i = 0;
+    for (; i + 8 <= sizeof *k; i += 8) {
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 33;
     }
+    for (; i < sizeof *k; i++)
+        h = (h ^ p[i]) * 0x100000001b3ULL;
+    h ^= h >> 29;
     return h ? h : 1;
 }
 
@@ -882,17 +915,76 @@ static void rebalance__(struct set_team *t, struct flow *fl, sim_time_t gap,
     fl->placed_at = now;
 }
 
+/* The 4-tuple of a plain TCP/UDP frame over IPv4 (not a fragment) or IPv6
+ * (no extension header), read straight from the bytes: 0, or -1 when the
+ * frame needs the full classification (pinned__). */
+static int fast_key__(const struct frame *f, int vp, struct flow_key *k)
+{
+    const uint8_t *b = frame_cdata(f);
+    size_t len = f->len, o = 12;
+    if (len < 14)
+        return -1;
+    uint16_t et = pkt_rd16(b + o);
+    if (et == PKT_ETH_P_VLAN) {
+        if (len < 18)
+            return -1;
+        o += 4;
+        et = pkt_rd16(b + o);
+    }
+    o += 2;
+    memset(k, 0, sizeof *k);
+    k->vport = vp;
+    size_t l4;
+    if (et == PKT_ETH_P_IPV4) {
+        if (len < o + 20 || (b[o] >> 4) != 4)
+            return -1;
+        size_t ihl = (size_t)(b[o] & 0x0f) * 4;
+        if (ihl < 20 || (pkt_rd16(b + o + 6) & 0x3fff) != 0) /* MF or offset: a fragment */
+            return -1;
+        k->ipver = 4;
+        k->proto = b[o + 9];
+        memcpy(k->src, b + o + 12, 4);
+        memcpy(k->dst, b + o + 16, 4);
+        l4 = o + ihl;
+    } else if (et == PKT_ETH_P_IPV6) {
+        if (len < o + 40 || (b[o] >> 4) != 6)
+            return -1;
+        k->ipver = 6;
+        k->proto = b[o + 6];
+        memcpy(k->src, b + o + 8, 16);
+        memcpy(k->dst, b + o + 24, 16);
+        l4 = o + 40;
+    } else {
+        return -1;
+    }
+    if ((k->proto != PKT_IPPROTO_TCP && k->proto != PKT_IPPROTO_UDP) || len < l4 + 4)
+        return -1;
+    k->sport = pkt_rd16(b + l4);
+    k->dport = pkt_rd16(b + l4 + 2);
+    return 0;
+}
+
 static int pick_dynamic__(struct set_team *t, int vp, struct frame *f, int *own_mac)
 {
     struct vport *v = &t->vports[vp];
     struct flow_key k;
-    if (pinned__(v, f, vp, &k)) {
+    struct flow *fl = NULL;
+    int created = 0;
+    int fast = !(f->flags & FRAME_F_RDMA) && fast_key__(f, vp, &k) == 0 &&
+               !(v->rdma && k.proto == PKT_IPPROTO_UDP && k.dport == PKT_ROCE_UDP_PORT);
+    if (fast && v->last_flow < t->flow_cap) {
+        /* The vPort's previous flow again: no hashing at all. */
+        struct flow *last = &t->flows[v->last_flow];
+        if (last->hash && memcmp(&last->key, &k, sizeof k) == 0)
+            fl = last;
+    }
+    if (!fl && !fast && pinned__(v, f, vp, &k)) {
         *own_mac = 1;
         return v->affinity;
     }
     sim_time_t now = sim_now(t->eng);
-    int created;
-    struct flow *fl = flow_lookup__(t, &k, &created);
+    if (!fl)
+        fl = flow_lookup__(t, &k, &created);
     if (!fl) {
         *own_mac = 1;
         return v->affinity;
@@ -913,6 +1005,7 @@ static int pick_dynamic__(struct set_team *t, int vp, struct frame *f, int *own_
             rebalance__(t, fl, gap, TRACE_MOVE_PERIODIC);
     }
     fl->last_tx = now;
+    v->last_flow = (size_t)(fl - t->flows);
     *own_mac = fl->own_mac;
     return fl->member;
 }

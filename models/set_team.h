@@ -108,6 +108,16 @@ void set_team_detach(struct set_team *t);
 void set_team_set_rx_handler(struct set_team *t, set_team_rx_fn fn, void *ctx);
 void set_team_set_announce_handler(struct set_team *t, set_team_announce_fn fn, void *ctx);
 
+/* Affinity watchers: called after vPort vport's affinitized member changed
+ * from old_member to new_member (SET_NO_MEMBER: none), e.g. by a vNIC's
+ * RDMA engine, whose connections live in the member's NIC (FO-009).  A
+ * watcher must not send through the team from inside the call. */
+#define SET_MAX_WATCHERS 16
+typedef void (*set_team_affinity_fn)(void *ctx, int vport, int old_member, int new_member);
+/* Returns a watcher id (>= 0), or -ENOSPC. */
+int set_team_watch_affinity(struct set_team *t, set_team_affinity_fn fn, void *ctx);
+void set_team_unwatch_affinity(struct set_team *t, int id);
+
 /* CFG-015: the member set becomes exactly members[0..n); validated as at
  * creation (nothing changes on error).  Removed members are handled like
  * failures (FO-007). */
