@@ -259,10 +259,15 @@ void egress_pfc_receive(struct egress *q, sim_time_t now, uint16_t enable_vector
                 *resumed |= (uint8_t)(1u << p);
         } else {
             /* DCB-002: a pause already in force continues; a new one starts
-             * after the reaction time. */
-            sim_time_t from = was && q->pause_from[p] <= now ? now : now + q->cfg.pfc_react;
-            q->pause_from[p] = from;
-            q->pause_start[p] = from;
+             * after the reaction time.  One still pending (inside its
+             * reaction time) keeps its start and ends quanta after this
+             * frame takes effect. */
+            int pending = was && q->pause_from[p] > now;
+            sim_time_t from = was && !pending ? now : now + q->cfg.pfc_react;
+            if (!pending) {
+                q->pause_from[p] = from;
+                q->pause_start[p] = from;
+            }
             q->paused_until[p] = from + pkt_pfc_quanta_time(quanta[p], q->cfg.rate_bps);
             if (!was)
                 *paused |= (uint8_t)(1u << p);

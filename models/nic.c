@@ -342,7 +342,20 @@ int nic_set_dcb(struct nic *n, const struct egress_settings *eg, uint8_t pfc_ena
     if (s.rate_bps == 0)
         s.rate_bps = n->rate_bps;
     s.pfc_enabled = pfc_enabled;
-    int rc = egress_reconfigure(&n->tx.eg, &s);
+    struct egress scratch; /* validates s before anything changes */
+    int rc = egress_init(&scratch, &s);
+    if (rc != 0)
+        return rc;
+    /* Received pauses of priorities leaving PFC end now: an XON closes
+     * their paused time at this instant (egress_reconfigure has no clock
+     * and would count the whole pause). */
+    uint8_t leaving = n->tx.eg.cfg.pfc_enabled & (uint8_t)~pfc_enabled;
+    if (leaving) {
+        static const uint16_t xon[8];
+        uint8_t paused, resumed;
+        egress_pfc_receive(&n->tx.eg, sim_now(n->eng), leaving, xon, &paused, &resumed);
+    }
+    rc = egress_reconfigure(&n->tx.eg, &s);
     if (rc != 0)
         return rc;
     /* Priorities leaving PFC leave XOFF too. */

@@ -647,6 +647,8 @@ static void wd_check__(struct sim_engine *eng, void *ctx, void *arg)
             /* A storm: stop honouring PFC on this queue. */
             sp->wd_tripped |= bit;
             sp->tx.eg.cfg.pfc_enabled &= (uint8_t)~bit;
+            /* The pause ends now: close its interval in the paused time. */
+            sp->tx.eg.paused_total[p] = egress_paused_time(&sp->tx.eg, p, now);
             sp->tx.eg.paused_until[p] = 0;
             sp->paused_since[p] = 0;
             if (sw->trace) {
