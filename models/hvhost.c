@@ -63,6 +63,7 @@ struct hvhost {
     int nic_rdma[MAX_NICS];
     int nic_qos[MAX_NICS];      /* NetAdapterQos enabled */
     int nic_switch[MAX_NICS];   /* switch index bound to, -1 */
+    struct hvhost_nic_props props[MAX_NICS];
     size_t nnics;
     int dcb_installed;
     int allow_fc_debugger;      /* AllowFlowControlUnderDebugger */
@@ -118,8 +119,10 @@ struct hvhost *hvhost_create(struct sim_engine *eng, struct trace *trace, struct
         h->cfg.logical_processors = DEFAULT_LPS;
     if (!h->cfg.smt)
         h->cfg.smt = 2;
-    for (int i = 0; i < MAX_NICS; i++)
+    for (int i = 0; i < MAX_NICS; i++) {
         h->nic_switch[i] = -1;
+        h->props[i] = (struct hvhost_nic_props){.rss_base = -1, .rss_max = -1, .vmq_enabled = 1};
+    }
     return h;
 }
 
@@ -944,4 +947,68 @@ int hvhost_vnic_info(const struct hvhost *h, int vnic, struct hvhost_vnic_info *
     out->vport = vmswitch_port_vport(h->sws[v->sw].vs, v->port);
     out->stack = v->stack;
     return 0;
+}
+
+int hvhost_nic_set_property(struct hvhost *h, const char *nic, const char *keyword,
+                            const char *value, char *err, size_t errlen)
+{
+    int i = find_nic__(h, nic, err, errlen);
+    if (i < 0)
+        return -ENOENT;
+    if (!keyword || !value)
+        return 0;
+    char *end;
+    long v = strtol(value, &end, 0);
+    int numeric = *value && !*end;
+    struct hvhost_nic_props *p = &h->props[i];
+    if (strcasecmp(keyword, "*RssBaseProcNumber") == 0 || strcasecmp(keyword, "*MaxRssProcessors") == 0 ||
+        strcasecmp(keyword, "*JumboPacket") == 0 || strcasecmp(keyword, "*VMQ") == 0) {
+        if (!numeric || v < 0) {
+            set_err__(err, errlen, "InvalidArgument: %s takes a non-negative number, not '%s'",
+                      keyword, value);
+            return -EINVAL;
+        }
+        if (strcasecmp(keyword, "*RssBaseProcNumber") == 0)
+            p->rss_base = (int)v;
+        else if (strcasecmp(keyword, "*MaxRssProcessors") == 0)
+            p->rss_max = (int)v;
+        else if (strcasecmp(keyword, "*JumboPacket") == 0)
+            p->jumbo = (int)v;
+        else
+            p->vmq_enabled = v != 0;
+    }
+    return 0;
+}
+
+int hvhost_nic_props(const struct hvhost *h, const char *nic, struct hvhost_nic_props *out)
+{
+    int i = nic_index__(h, nic);
+    if (i < 0)
+        return -ENOENT;
+    *out = h->props[i];
+    return 0;
+}
+
+uint32_t hvhost_logical_processors(const struct hvhost *h) { return h->cfg.logical_processors; }
+uint32_t hvhost_smt(const struct hvhost *h) { return h->cfg.smt; }
+
+int hvhost_vnic_set_ipv4(struct hvhost *h, int vnic, const uint8_t ip[4], uint8_t prefix_len,
+                         char *err, size_t errlen)
+{
+    if (vnic < 0 || (size_t)vnic >= h->nvnics || !h->vnics[vnic]) {
+        set_err__(err, errlen, "no such vNIC");
+        return -ENOENT;
+    }
+    struct hv_vnic *v = h->vnics[vnic];
+    char name[4 * HVHOST_MAX_NAME + 8];
+    snprintf(name, sizeof name, "%s/%s/ip", h->name, v->display);
+    struct ipstack_settings is;
+    ipstack_settings_default(&is, name, v->mac);
+    is.has_ipv4 = 1;
+    memcpy(is.ipv4, ip, 4);
+    is.ipv4_prefix_len = prefix_len;
+    int rc = ipstack_reconfigure(v->stack, &is);
+    if (rc)
+        set_err__(err, errlen, "invalid address for %s", v->display);
+    return rc;
 }

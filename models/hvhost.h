@@ -185,6 +185,25 @@ int hvhost_nic_set_rdma(struct hvhost *h, const char *nic, int enable, int no_re
                         size_t errlen);
 int hvhost_nic_rdma(const struct hvhost *h, const char *nic);
 
+/* Set-NetAdapterAdvancedProperty / Set-NetAdapterVmq: the keywords this
+ * model reads (*RssBaseProcNumber, *MaxRssProcessors, *VMQ, *JumboPacket)
+ * are kept for the VMQ placement rules (CFG-027, CFG-028); others are
+ * accepted and ignored. */
+int hvhost_nic_set_property(struct hvhost *h, const char *nic, const char *keyword,
+                            const char *value, char *err, size_t errlen);
+struct hvhost_nic_props {
+    int rss_base;      /* *RssBaseProcNumber, -1: not set */
+    int rss_max;       /* *MaxRssProcessors, -1: not set */
+    int vmq_enabled;   /* *VMQ (default 1) */
+    int jumbo;         /* *JumboPacket bytes, 0: not set */
+};
+int hvhost_nic_props(const struct hvhost *h, const char *nic, struct hvhost_nic_props *out);
+uint32_t hvhost_logical_processors(const struct hvhost *h);
+uint32_t hvhost_smt(const struct hvhost *h);
+/* Gives a vNIC an IP address (the scenario's `addresses`). */
+int hvhost_vnic_set_ipv4(struct hvhost *h, int vnic, const uint8_t ip[4], uint8_t prefix_len,
+                         char *err, size_t errlen);
+
 struct hvhost_vnic_info {
     const char *name;        /* adapter name */
     const char *display;     /* "vEthernet (SMB_1)" or "vm1/Network Adapter" */

@@ -61,6 +61,11 @@ struct world {
     struct timed *timeline;           /* owned */
     size_t ntimed;
     int finished;
+    struct {
+        void (*fn)(void *ctx, FILE *out);
+        void *ctx;
+    } extra[4];
+    int nextra;
     double wall_s;                    /* wall time of world_run */
     uint64_t events;
 };
@@ -469,6 +474,15 @@ static void gbps__(char *buf, size_t len, uint64_t bytes, sim_time_t t)
     snprintf(buf, len, "%7.3f Gb/s", s > 0 ? (double)bytes * 8 / s / 1e9 : 0.0);
 }
 
+void world_add_summary(struct world *w, void (*fn)(void *ctx, FILE *out), void *ctx)
+{
+    if (w->nextra < 4) {
+        w->extra[w->nextra].fn = fn;
+        w->extra[w->nextra].ctx = ctx;
+        w->nextra++;
+    }
+}
+
 void world_summary(const struct world *w, FILE *out)
 {
     char tbuf[32];
@@ -546,6 +560,8 @@ void world_summary(const struct world *w, FILE *out)
         }
         fprintf(out, any ? "\n" : "  PFC frames sent: none\n");
     }
+    for (int i = 0; i < w->nextra; i++)
+        w->extra[i].fn(w->extra[i].ctx, out);
 }
 
 int world_finish(struct world *w, char *err, size_t errlen)

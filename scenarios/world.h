@@ -96,6 +96,8 @@ typedef void (*world_progress_fn)(void *ctx, sim_time_t now, sim_time_t end);
 int world_run(struct world *w, world_progress_fn progress, void *ctx);
 /* The summary of the run (what summary.txt holds). */
 void world_summary(const struct world *w, FILE *out);
+/* Adds a section to the summary (traffic results, rule verdicts). */
+void world_add_summary(struct world *w, void (*fn)(void *ctx, FILE *out), void *ctx);
 /* Marks the run complete, closes the files, writes summary.txt and moves
  * the staging directory to outdir.  0 or negative errno with err. */
 int world_finish(struct world *w, char *err, size_t errlen);

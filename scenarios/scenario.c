@@ -1,0 +1,1060 @@
+/* scenario: scenario file -> world (see scenario.h).
+ *
+ * Build order (each step needs the ones before it):
+ *   1. load, --set overrides, schema check;
+ *   2. world (run directory, engine, trace, capture);
+ *   3. nic_models; switches and their ports; hosts and their adapters;
+ *   4. cabling;
+ *   5. each host's PowerShell block (switches, teams, host vNICs, DCB);
+ *   6. VMs and their vNICs (on switches the PowerShell made), addresses;
+ *   7. captures, timeline, traffic.
+ * Errors are collected (up to MAX_DIAGS) and stop the build at the end of
+ * the step that produced them. */
+#include "scenario.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "hvhost.h"
+#include "ipstack.h"
+#include "link.h"
+#include "nic.h"
+#include "ps_effects.h"
+#include "ps_script.h"
+#include "schema.h"
+#include "udpgen.h"
+#include "vmswitch.h"
+#include "ydoc.h"
+
+#define MAX_DIAGS 200
+#define MAX_MODELS 64
+#define MAX_FLOWS 1024
+#define DEFAULT_PAYLOAD 1472 /* 1518-byte frames over IPv4 */
+#define UDP_BASE_PORT 5001
+
+struct nic_model {
+    const char *name;
+    struct nic_identity id;
+    uint64_t rate;
+    int64_t vmq;
+    int rdma;
+};
+
+/* A timeline entry, kept until the run ends. */
+struct tl_event {
+    struct scenario *sc;
+    const struct ydoc_node *node;
+    enum { TL_RUN, TL_CUT, TL_RESTORE, TL_STORM, TL_STORM_END, TL_MIGRATE } kind;
+    struct hvhost *host;
+    struct ps_script *script; /* TL_RUN, owned */
+    char target[256];
+    char to[128];
+    uint8_t prios;
+};
+
+struct scenario {
+    struct scenario_options opt;
+    struct ydoc *doc;
+    struct world *world;
+    char name[256];
+    sim_time_t duration;
+    uint64_t seed;
+    struct scenario_diag *diags;
+    size_t ndiags, nerrors, nwarnings;
+    struct nic_model models[MAX_MODELS];
+    size_t nmodels;
+    struct tl_event *events;
+    size_t nevents;
+    struct udpgen *flows[MAX_FLOWS];
+    size_t nflows;
+    char scratch[PATH_MAX - 32];
+};
+
+/* ---- diagnostics ---------------------------------------------------------- */
+
+static void diag__(struct scenario *sc, enum scenario_severity sev, const char *text)
+{
+    if (sev == SCENARIO_ERROR)
+        sc->nerrors++;
+    else
+        sc->nwarnings++;
+    if (sc->ndiags == MAX_DIAGS)
+        return;
+    struct scenario_diag *d = &sc->diags[sc->ndiags++];
+    d->severity = sev;
+    snprintf(d->text, sizeof d->text, "%s", text);
+}
+
+static void err_at__(struct scenario *sc, const struct ydoc_node *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void err_at__(struct scenario *sc, const struct ydoc_node *n, const char *fmt, ...)
+{
+    char msg[900];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    struct ydoc_err e;
+    ydoc_error(&e, n, "%s", msg);
+    diag__(sc, SCENARIO_ERROR, e.msg);
+}
+
+static void warn_at__(struct scenario *sc, const struct ydoc_node *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void warn_at__(struct scenario *sc, const struct ydoc_node *n, const char *fmt, ...)
+{
+    char msg[900];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    struct ydoc_err e;
+    ydoc_error(&e, n, "warning: %s", msg);
+    diag__(sc, SCENARIO_WARNING, e.msg);
+}
+
+static void yerr__(struct scenario *sc, const struct ydoc_err *e) { diag__(sc, SCENARIO_ERROR, e->msg); }
+
+/* An entry's field: a mapping's key, or the entry itself when the entry is
+ * the shorthand scalar/list for that key. */
+static const struct ydoc_node *field__(const struct ydoc_node *entry, const char *key,
+                                       const char *shorthand)
+{
+    if (!entry)
+        return NULL;
+    if (ydoc_kind(entry) != YDOC_MAP)
+        return shorthand && strcmp(key, shorthand) == 0 ? entry : NULL;
+    return ydoc_map_get(entry, key, NULL);
+}
+
+/* ---- small parsers ---------------------------------------------------------- */
+
+static int parse_mac__(const char *s, uint8_t mac[6])
+{
+    unsigned v[6];
+    char sep[5];
+    if (sscanf(s, "%2x%c%2x%c%2x%c%2x%c%2x%c%2x", &v[0], &sep[0], &v[1], &sep[1], &v[2], &sep[2],
+               &v[3], &sep[3], &v[4], &sep[4], &v[5]) != 11)
+        return -EINVAL;
+    for (int i = 0; i < 5; i++)
+        if (sep[i] != ':' && sep[i] != '-')
+            return -EINVAL;
+    for (int i = 0; i < 6; i++)
+        mac[i] = (uint8_t)v[i];
+    return 0;
+}
+
+static int parse_ipv4_prefix__(const char *s, uint8_t ip[4], uint8_t *prefix)
+{
+    unsigned a, b, c, d, p = 24;
+    char tail;
+    int n = sscanf(s, "%u.%u.%u.%u/%u%c", &a, &b, &c, &d, &p, &tail);
+    if (n != 4 && n != 5)
+        return -EINVAL;
+    if (a > 255 || b > 255 || c > 255 || d > 255 || p > 32)
+        return -EINVAL;
+    ip[0] = (uint8_t)a, ip[1] = (uint8_t)b, ip[2] = (uint8_t)c, ip[3] = (uint8_t)d;
+    *prefix = (uint8_t)p;
+    return 0;
+}
+
+static int prio_list__(struct scenario *sc, const struct ydoc_node *n, uint8_t *mask)
+{
+    *mask = 0;
+    if (!n)
+        return 0;
+    int64_t *v = NULL;
+    size_t count = 0;
+    struct ydoc_err e;
+    if (ydoc_as_int_list(n, 0, 7, &v, &count, &e) != 0) {
+        yerr__(sc, &e);
+        return -EINVAL;
+    }
+    for (size_t i = 0; i < count; i++)
+        *mask |= (uint8_t)(1u << v[i]);
+    free(v);
+    return 0;
+}
+
+/* ---- nic models ----------------------------------------------------------- */
+
+static const struct nic_model *model__(const struct scenario *sc, const char *name)
+{
+    for (size_t i = 0; i < sc->nmodels; i++)
+        if (strcmp(sc->models[i].name, name) == 0)
+            return &sc->models[i];
+    return NULL;
+}
+
+static void build_models__(struct scenario *sc, const struct ydoc_node *root)
+{
+    const struct ydoc_node *models = ydoc_map_get(root, "nic_models", NULL);
+    for (size_t i = 0; models && i < ydoc_count(models) && sc->nmodels < MAX_MODELS; i++) {
+        const struct ydoc_node *m = ydoc_value(models, i);
+        struct nic_model *nm = &sc->models[sc->nmodels++];
+        struct ydoc_err e;
+        memset(nm, 0, sizeof *nm);
+        nm->name = ydoc_key(models, i);
+        nm->id.firmware = nm->id.driver = "";
+        nm->vmq = 16;
+        if (ydoc_get_str(m, "manufacturer", YDOC_REQUIRED, &nm->id.manufacturer, &e) ||
+            ydoc_get_str(m, "model", YDOC_REQUIRED, &nm->id.model, &e) ||
+            ydoc_get_str(m, "firmware", 0, &nm->id.firmware, &e) ||
+            ydoc_get_str(m, "driver", 0, &nm->id.driver, &e) ||
+            ydoc_get_rate(m, "rate", YDOC_REQUIRED, &nm->rate, &e) ||
+            ydoc_get_int(m, "vmq_queues", 0, 0, 1024, &nm->vmq, &e) ||
+            ydoc_get_enum(m, "rdma", 0, schema_rdma_values, &nm->rdma, &e))
+            yerr__(sc, &e);
+    }
+}
+
+/* ---- switches --------------------------------------------------------------- */
+
+/* Port selectors: "3", "1-8", "all". */
+static int port_range__(const char *sel, uint32_t nports, uint32_t *lo, uint32_t *hi)
+{
+    if (strcasecmp(sel, "all") == 0) {
+        *lo = 1;
+        *hi = nports;
+        return 0;
+    }
+    unsigned a, b;
+    char tail;
+    if (sscanf(sel, "%u-%u%c", &a, &b, &tail) == 2) {
+        *lo = a;
+        *hi = b;
+    } else if (sscanf(sel, "%u%c", &a, &tail) == 1) {
+        *lo = *hi = a;
+    } else {
+        return -EINVAL;
+    }
+    return *lo >= 1 && *lo <= *hi && *hi <= nports ? 0 : -ERANGE;
+}
+
+static void build_switch__(struct scenario *sc, const char *name, const struct ydoc_node *n)
+{
+    struct ydoc_err e;
+    int64_t ports = 0, mtu = 1522;
+    struct switch_settings ss;
+    switch_settings_default(&ss, name, 1);
+    uint64_t buffer = ss.buffer;
+    sim_time_t aging = ss.aging;
+    if (ydoc_get_int(n, "ports", YDOC_REQUIRED, 1, SWITCH_MAX_PORTS, &ports, &e) ||
+        ydoc_get_size(n, "buffer", 0, &buffer, &e) ||
+        ydoc_get_int(n, "mtu", 0, 64, 16384, &mtu, &e) ||
+        ydoc_get_time(n, "aging", 0, &aging, &e)) {
+        yerr__(sc, &e);
+        return;
+    }
+    ss.nports = (uint32_t)ports;
+    ss.buffer = buffer;
+    ss.mtu = (uint32_t)mtu;
+    ss.aging = aging;
+    ss.seed = sc->seed;
+    uint32_t headroom = 0;
+    const struct ydoc_node *pfc = ydoc_map_get(n, "pfc", NULL);
+    if (pfc) {
+        uint64_t xoff = ss.xoff, xon = 0, hr = 0;
+        int mode = SCHEMA_XOFF_STATIC, wd = SCHEMA_WATCHDOG_OFF;
+        int64_t quanta = 0xFFFF;
+        double alpha = ss.xoff_alpha;
+        sim_time_t wdt = 200 * SIM_MS;
+        if (prio_list__(sc, ydoc_map_get(pfc, "priorities", NULL), &ss.pfc_enabled) ||
+            ydoc_get_enum(pfc, "xoff_mode", 0, schema_xoff_mode_values, &mode, &e) ||
+            ydoc_get_size(pfc, "xoff", 0, &xoff, &e) || ydoc_get_size(pfc, "xon", 0, &xon, &e) ||
+            ydoc_get_double(pfc, "alpha", 0, 0.0001, 64, &alpha, &e) ||
+            ydoc_get_size(pfc, "headroom", 0, &hr, &e) ||
+            ydoc_get_int(pfc, "quanta", 0, 1, 65535, &quanta, &e) ||
+            ydoc_get_enum(pfc, "watchdog", 0, schema_watchdog_values, &wd, &e) ||
+            ydoc_get_time(pfc, "watchdog_time", 0, &wdt, &e)) {
+            yerr__(sc, &e);
+            return;
+        }
+        ss.xoff_mode = (enum switch_threshold_mode)mode;
+        ss.xoff = (uint32_t)xoff;
+        ss.xoff_alpha = alpha;
+        ss.xon_delta = xon && xon < xoff ? (uint32_t)(xoff - xon) : 0;
+        ss.pfc_quanta = (uint16_t)quanta;
+        ss.wd_action = (enum switch_watchdog_action)wd;
+        ss.wd_detect = wdt;
+        headroom = (uint32_t)hr;
+    }
+    const struct ydoc_node *ecn = ydoc_map_get(n, "ecn", NULL);
+    for (size_t i = 0; ecn && i < ydoc_count(ecn); i++) {
+        int p = atoi(ydoc_key(ecn, i));
+        const struct ydoc_node *en = ydoc_value(ecn, i);
+        uint64_t kmin = 0, kmax = 0;
+        double pmax = 0;
+        if (ydoc_get_size(en, "kmin", YDOC_REQUIRED, &kmin, &e) ||
+            ydoc_get_size(en, "kmax", YDOC_REQUIRED, &kmax, &e) ||
+            ydoc_get_double(en, "pmax", YDOC_REQUIRED, 0, 1, &pmax, &e)) {
+            yerr__(sc, &e);
+            return;
+        }
+        if (kmax <= kmin) {
+            err_at__(sc, en, "ecn priority %d: kmax must be above kmin", p);
+            return;
+        }
+        ss.ecn_enabled |= (uint8_t)(1u << p);
+        ss.ecn[p] = (struct switch_ecn){(uint32_t)kmin, (uint32_t)kmax, pmax};
+    }
+    char err[512];
+    struct sw *sw = world_add_switch(sc->world, &ss, err, sizeof err);
+    if (!sw) {
+        err_at__(sc, n, "%s", err);
+        return;
+    }
+    /* Egress classes shared by every port. */
+    struct switch_port_settings base;
+    switch_port_settings_default(&base);
+    base.headroom = headroom;
+    const struct ydoc_node *ets = ydoc_map_get(n, "ets", NULL);
+    if (ets && ydoc_count(ets)) {
+        unsigned total = 0;
+        for (size_t k = 0; k < ydoc_count(ets) && k < 8; k++) {
+            const struct ydoc_node *c = ydoc_item(ets, k);
+            uint8_t mask;
+            int algo = SCHEMA_TSA_ETS;
+            int64_t bw = 0;
+            if (prio_list__(sc, ydoc_map_get(c, "priorities", NULL), &mask) ||
+                ydoc_get_enum(c, "algorithm", 0, schema_tsa_values, &algo, &e) ||
+                ydoc_get_int(c, "bandwidth", 0, 0, 100, &bw, &e)) {
+                if (algo >= 0)
+                    yerr__(sc, &e);
+                return;
+            }
+            base.egress.tc_tsa[k] = (uint8_t)algo;
+            base.egress.tc_bw[k] = (uint8_t)bw;
+            if (algo == SCHEMA_TSA_ETS)
+                total += (unsigned)bw;
+            for (int p = 0; p < 8; p++)
+                if (mask & (1u << p))
+                    base.egress.prio_tc[p] = (uint8_t)k;
+        }
+        if (total != 100)
+            warn_at__(sc, ets, "ETS shares add up to %u%%, not 100%%", total);
+    }
+    for (uint32_t p = 1; p <= ss.nports; p++)
+        switch_port_configure(sw, p, &base);
+    const struct ydoc_node *pc = ydoc_map_get(n, "port_config", NULL);
+    for (size_t i = 0; pc && i < ydoc_count(pc); i++) {
+        const char *selector = ydoc_key(pc, i);
+        uint32_t lo, hi;
+        if (port_range__(selector, ss.nports, &lo, &hi) != 0) {
+            err_at__(sc, ydoc_key_node(pc, i),
+                     "'%s' is not a port, a range of ports (1-%u) or 'all'", selector,
+                     ss.nports);
+            continue;
+        }
+        const struct ydoc_node *pn = ydoc_value(pc, i);
+        struct switch_port_settings ps = base;
+        int mode = SCHEMA_PORT_ACCESS;
+        int64_t vlan = 1, dprio = 0;
+        uint64_t hr = headroom;
+        if (ydoc_get_enum(pn, "mode", 0, schema_port_mode_values, &mode, &e) ||
+            ydoc_get_int(pn, "vlan", 0, 0, 4094, &vlan, &e) ||
+            ydoc_get_int(pn, "default_priority", 0, 0, 7, &dprio, &e) ||
+            ydoc_get_size(pn, "headroom", 0, &hr, &e)) {
+            yerr__(sc, &e);
+            continue;
+        }
+        ps.mode = (enum switch_port_mode)mode;
+        ps.pvid = (uint16_t)vlan;
+        ps.default_pcp = (uint8_t)dprio;
+        ps.headroom = (uint32_t)hr;
+        uint8_t allowed[512];
+        const struct ydoc_node *vl = ydoc_map_get(pn, "vlans", NULL);
+        if (vl) {
+            int64_t *v = NULL;
+            size_t cnt = 0;
+            if (ydoc_as_int_list(vl, 1, 4094, &v, &cnt, &e) != 0) {
+                yerr__(sc, &e);
+                continue;
+            }
+            memset(allowed, 0, sizeof allowed);
+            for (size_t k = 0; k < cnt; k++)
+                allowed[v[k] >> 3] |= (uint8_t)(1u << (v[k] & 7));
+            free(v);
+            ps.allowed = allowed;
+        }
+        for (uint32_t p = lo; p <= hi; p++)
+            switch_port_configure(sw, p, &ps);
+    }
+}
+
+/* ---- hosts --------------------------------------------------------------------- */
+
+static struct hvhost *build_host__(struct scenario *sc, const char *name, const struct ydoc_node *n,
+                                   size_t index)
+{
+    struct ydoc_err e;
+    struct hvhost_settings hs;
+    hvhost_settings_default(&hs, name);
+    int os = SCHEMA_OS_WS2016;
+    int64_t lps = 16;
+    bool dbg = false;
+    if (ydoc_get_enum(n, "os", 0, schema_os_values, &os, &e) ||
+        ydoc_get_int(n, "logical_processors", 0, 1, 2048, &lps, &e) ||
+        ydoc_get_bool(n, "debugger", 0, &dbg, &e)) {
+        yerr__(sc, &e);
+        return NULL;
+    }
+    hs.os = (enum hvhost_os)os;
+    hs.logical_processors = (uint32_t)lps;
+    hs.debugger = dbg;
+    char err[512];
+    struct hvhost *h = world_add_host(sc->world, &hs, err, sizeof err);
+    if (!h) {
+        err_at__(sc, n, "%s", err);
+        return NULL;
+    }
+    const struct ydoc_node *nics = ydoc_map_get(n, "nics", NULL);
+    for (size_t i = 0; nics && i < ydoc_count(nics); i++) {
+        const char *nic_name = ydoc_key(nics, i);
+        const struct ydoc_node *nn = ydoc_value(nics, i);
+        const struct ydoc_node *mn = field__(nn, "model", "model");
+        const char *mname = mn ? ydoc_text(mn) : NULL;
+        const struct nic_model *m = mname ? model__(sc, mname) : NULL;
+        if (!m) {
+            const char *cands[MAX_MODELS];
+            for (size_t k = 0; k < sc->nmodels; k++)
+                cands[k] = sc->models[k].name;
+            const char *sug = mname ? ydoc_suggest(mname, cands, sc->nmodels) : NULL;
+            err_at__(sc, mn ? mn : nn, "unknown NIC model '%s'%s%s%s", mname ? mname : "",
+                     sug ? " (did you mean '" : " (define it under nic_models)", sug ? sug : "",
+                     sug ? "'?)" : "");
+            continue;
+        }
+        struct nic_settings ns = {.name = nic_name, .id = m->id, .rate_bps = m->rate,
+                                  .vmq_queues = (uint32_t)m->vmq};
+        if (ydoc_kind(nn) == YDOC_MAP) {
+            int64_t vmq = m->vmq;
+            const char *mac = NULL;
+            if (ydoc_get_rate(nn, "rate", 0, &ns.rate_bps, &e) ||
+                ydoc_get_int(nn, "vmq_queues", 0, 0, 1024, &vmq, &e) ||
+                ydoc_get_str(nn, "mac", 0, &mac, &e)) {
+                yerr__(sc, &e);
+                continue;
+            }
+            ns.vmq_queues = (uint32_t)vmq;
+            if (mac && parse_mac__(mac, ns.mac) != 0) {
+                err_at__(sc, ydoc_map_get(nn, "mac", NULL),
+                         "'%s' is not a MAC address (02:00:00:00:01:02 or 02-00-00-00-01-02)", mac);
+                continue;
+            }
+        }
+        if (!ns.mac[0] && !ns.mac[1] && !ns.mac[5]) {
+            /* Locally administered, from the host's and the adapter's place. */
+            uint8_t mac[6] = {0x02, 0x53, 0x45, (uint8_t)(index + 1), 0, (uint8_t)(i + 1)};
+            memcpy(ns.mac, mac, 6);
+        }
+        egress_settings_default(&ns.egress, ns.rate_bps);
+        if (!hvhost_add_nic(h, &ns))
+            err_at__(sc, ydoc_key_node(nics, i), "adapter '%s' is defined twice", nic_name);
+    }
+    return h;
+}
+
+struct ps_warn_ctx {
+    struct scenario *sc;
+    const struct ps_script *script;
+};
+
+static void ps_warn__(void *ctx, const struct ps_command *cmd, const char *code, const char *msg)
+{
+    struct ps_warn_ctx *w = ctx;
+    char text[1024];
+    snprintf(text, sizeof text, "%s:%d:%d: warning: %s: %s %s", w->script->file, cmd->line,
+             cmd->col, cmd->name, code, msg);
+    diag__(w->sc, SCENARIO_WARNING, text);
+}
+
+/* Parses a PowerShell block; binding errors become diagnostics.  NULL
+ * when the text cannot be parsed at all. */
+static struct ps_script *parse_ps__(struct scenario *sc, const struct ydoc_node *n)
+{
+    int line, col0;
+    ydoc_text_origin(n, &line, &col0);
+    struct ps_script *script = NULL;
+    unsigned flags = sc->opt.seed_compat ? PS_SCRIPT_SEED_COMPAT : 0;
+    if (ps_parse_script(ydoc_text(n), ydoc_pos(n).file, line, col0, flags, &script) != 0) {
+        err_at__(sc, n, "out of memory parsing PowerShell");
+        return NULL;
+    }
+    for (size_t i = 0; i < script->nerrors; i++) {
+        char text[1024];
+        ps_script_format_error(script, &script->errors[i], text, sizeof text);
+        diag__(sc, SCENARIO_ERROR, text);
+    }
+    for (size_t i = 0; i < script->nstmts; i++) {
+        const struct ps_command *cmd = script->stmts[i].cmd;
+        for (size_t k = 0; cmd && k < cmd->nwarnings; k++) {
+            char text[1024];
+            snprintf(text, sizeof text, "%s:%d:%d: warning: %s: %s %s", script->file,
+                     cmd->warnings[k].line, cmd->warnings[k].col, cmd->name, cmd->warnings[k].id,
+                     cmd->warnings[k].message);
+            diag__(sc, SCENARIO_WARNING, text);
+        }
+    }
+    return script;
+}
+
+/* Applies a parsed script's statements to a host.  Returns the number of
+ * failed statements. */
+static int apply_ps__(struct scenario *sc, struct hvhost *h, const struct ps_script *script)
+{
+    if (script->parse_failed)
+        return 1; /* PowerShell runs none of a script that does not parse */
+    struct ps_warn_ctx wc = {sc, script};
+    struct ps_effects fx = {.host = h, .out = world_log_file(sc->world), .warn = ps_warn__,
+                            .warn_ctx = &wc, .seed_semantics = 1};
+    int failed = 0;
+    for (size_t i = 0; i < script->nstmts; i++) {
+        const struct ps_command *cmd = script->stmts[i].cmd;
+        if (!cmd) {
+            failed++;
+            continue; /* its binding error is already reported */
+        }
+        char buf[600];
+        ps_command_format(cmd, buf, sizeof buf);
+        world_log(sc->world, "PS %s> %s\n", hvhost_name(h), buf);
+        char err[512] = "";
+        if (ps_effects_apply(&fx, cmd, err, sizeof err) != 0) {
+            char text[1024];
+            snprintf(text, sizeof text, "%s:%d:%d: %s: %s", script->file, cmd->line, cmd->col,
+                     cmd->name, err);
+            diag__(sc, SCENARIO_ERROR, text);
+            world_log(sc->world, "  error: %s\n", err);
+            failed++;
+        }
+    }
+    return failed;
+}
+
+static void build_vms__(struct scenario *sc, struct hvhost *h, const struct ydoc_node *n)
+{
+    const struct ydoc_node *vms = ydoc_map_get(n, "vms", NULL);
+    for (size_t i = 0; vms && i < ydoc_count(vms); i++) {
+        const struct ydoc_node *vn = ydoc_item(vms, i);
+        const struct ydoc_node *name_n = field__(vn, "name", "name");
+        const char *vm = name_n ? ydoc_text(name_n) : NULL;
+        char err[512];
+        if (!vm || hvhost_vm_add(h, vm, err, sizeof err) != 0) {
+            err_at__(sc, vn, "%s", vm ? err : "a VM needs a name");
+            continue;
+        }
+        const struct ydoc_node *vnics = field__(vn, "vnics", "name");
+        size_t count = vnics && ydoc_kind(vnics) == YDOC_SEQ ? ydoc_count(vnics) : 0;
+        for (size_t k = 0; k < (count ? count : 1); k++) {
+            const struct ydoc_node *an = count ? ydoc_item(vnics, k) : NULL;
+            struct hvhost_vnic_settings s = {.name = "Network Adapter", .vm = vm};
+            const struct ydoc_node *f;
+            if ((f = field__(an, "name", NULL)))
+                s.name = ydoc_text(f);
+            if ((f = field__(an, "switch", NULL)))
+                s.sw = ydoc_text(f);
+            else if (hvhost_vswitch_count(h) == 1)
+                s.sw = hvhost_vswitch_name_at(h, 0);
+            if (!s.sw) {
+                err_at__(sc, an ? an : vn, "VM '%s': which virtual switch? host %s has %zu "
+                                           "(give `switch:`)",
+                         vm, hvhost_name(h), hvhost_vswitch_count(h));
+                continue;
+            }
+            uint8_t mac[6];
+            if ((f = field__(an, "mac", NULL))) {
+                if (parse_mac__(ydoc_text(f), mac) != 0) {
+                    err_at__(sc, f, "'%s' is not a MAC address", ydoc_text(f));
+                    continue;
+                }
+                s.mac = mac;
+            }
+            if ((f = field__(an, "ip", "ip"))) {
+                if (parse_ipv4_prefix__(ydoc_text(f), s.ipv4, &s.prefix_len) != 0) {
+                    err_at__(sc, f, "'%s' is not an IPv4 address with prefix (10.0.0.11/24)",
+                             ydoc_text(f));
+                    continue;
+                }
+                s.has_ipv4 = 1;
+            }
+            int64_t vlan = 0;
+            struct ydoc_err e;
+            if (an && ydoc_kind(an) == YDOC_MAP &&
+                ydoc_get_int(an, "vlan", 0, 0, 4094, &vlan, &e) != 0) {
+                yerr__(sc, &e);
+                continue;
+            }
+            s.vlan = (uint16_t)vlan;
+            if (hvhost_vnic_add(h, &s, err, sizeof err) < 0)
+                err_at__(sc, an ? an : vn, "VM '%s': %s", vm, err);
+        }
+    }
+    const struct ydoc_node *addrs = ydoc_map_get(n, "addresses", NULL);
+    for (size_t i = 0; addrs && i < ydoc_count(addrs); i++) {
+        const char *adapter = ydoc_key(addrs, i);
+        const struct ydoc_node *an = ydoc_value(addrs, i);
+        const struct ydoc_node *ipn = field__(an, "ip", "ip");
+        int id = hvhost_vnic_find(h, NULL, adapter, NULL);
+        if (id < 0) {
+            err_at__(sc, ydoc_key_node(addrs, i),
+                     "host %s has no management-OS adapter '%s' (the PowerShell block creates "
+                     "them)",
+                     hvhost_name(h), adapter);
+            continue;
+        }
+        uint8_t ip[4], prefix;
+        if (!ipn || parse_ipv4_prefix__(ydoc_text(ipn), ip, &prefix) != 0) {
+            err_at__(sc, ipn ? ipn : an, "'%s' is not an IPv4 address with prefix",
+                     ipn ? ydoc_text(ipn) : "");
+            continue;
+        }
+        char err[256];
+        hvhost_vnic_set_ipv4(h, id, ip, prefix, err, sizeof err);
+        int64_t vlan = 0;
+        struct ydoc_err e;
+        if (ydoc_kind(an) == YDOC_MAP && ydoc_get_int(an, "vlan", 0, 0, 4094, &vlan, &e) == 0 &&
+            vlan) {
+            struct hvhost_vnic_info vi;
+            hvhost_vnic_info(h, id, &vi);
+            if (!vi.vlan)
+                hvhost_vnic_set_vlan(h, id, (uint16_t)vlan, err, sizeof err);
+        }
+    }
+}
+
+/* ---- endpoints of traffic --------------------------------------------------------- */
+
+/* "vm1", "hv2/vm3" (a VM's first vNIC) or "hv1/vEthernet (SMB_1)". */
+static struct ipstack *stack__(struct scenario *sc, const char *spec)
+{
+    const char *slash = strchr(spec, '/');
+    struct world *w = sc->world;
+    if (slash) {
+        char hname[128];
+        snprintf(hname, sizeof hname, "%.*s", (int)(slash - spec), spec);
+        struct hvhost *h = world_host(w, hname);
+        if (!h)
+            return NULL;
+        int id = hvhost_vnic_find(h, NULL, slash + 1, NULL);
+        if (id < 0) {
+            for (size_t i = 0; i < hvhost_vnic_count(h); i++) {
+                struct hvhost_vnic_info vi;
+                if (hvhost_vnic_info(h, (int)i, &vi) == 0 && vi.vm &&
+                    strcmp(vi.vm, slash + 1) == 0)
+                    return vi.stack;
+            }
+            return NULL;
+        }
+        struct hvhost_vnic_info vi;
+        return hvhost_vnic_info(h, id, &vi) == 0 ? vi.stack : NULL;
+    }
+    for (size_t k = 0; k < world_host_count(w); k++) {
+        struct hvhost *h = world_host_at(w, k);
+        for (size_t i = 0; i < hvhost_vnic_count(h); i++) {
+            struct hvhost_vnic_info vi;
+            if (hvhost_vnic_info(h, (int)i, &vi) == 0 && vi.vm && strcmp(vi.vm, spec) == 0)
+                return vi.stack;
+        }
+    }
+    return NULL;
+}
+
+static void build_traffic__(struct scenario *sc, const struct ydoc_node *root)
+{
+    const struct ydoc_node *tr = ydoc_map_get(root, "traffic", NULL);
+    for (size_t i = 0; tr && i < ydoc_count(tr); i++) {
+        const struct ydoc_node *fn = ydoc_item(tr, i);
+        struct ydoc_err e;
+        const char *from = NULL, *to = NULL, *name = NULL;
+        int kind = SCHEMA_KIND_TCP, pattern = SCHEMA_PATTERN_BULK, dist = SCHEMA_DIST_FIXED;
+        uint64_t size = 1000000, rate = 0;
+        sim_time_t start = 0, stop = 0, on = SIM_MS, off = SIM_MS;
+        int64_t port = UDP_BASE_PORT + (int64_t)i;
+        if (ydoc_get_str(fn, "from", YDOC_REQUIRED, &from, &e) ||
+            ydoc_get_str(fn, "to", YDOC_REQUIRED, &to, &e) ||
+            ydoc_get_str(fn, "name", 0, &name, &e) ||
+            ydoc_get_enum(fn, "kind", 0, schema_traffic_kind_values, &kind, &e) ||
+            ydoc_get_enum(fn, "pattern", 0, schema_pattern_values, &pattern, &e) ||
+            ydoc_get_enum(fn, "distribution", 0, schema_distribution_values, &dist, &e) ||
+            ydoc_get_size(fn, "size", 0, &size, &e) || ydoc_get_rate(fn, "rate", 0, &rate, &e) ||
+            ydoc_get_time(fn, "start", 0, &start, &e) || ydoc_get_time(fn, "stop", 0, &stop, &e) ||
+            ydoc_get_time(fn, "on", 0, &on, &e) || ydoc_get_time(fn, "off", 0, &off, &e) ||
+            ydoc_get_int(fn, "port", 0, 1, 65535, &port, &e)) {
+            yerr__(sc, &e);
+            continue;
+        }
+        if (kind != SCHEMA_KIND_UDP) {
+            err_at__(sc, ydoc_map_get(fn, "kind", NULL) ? ydoc_map_get(fn, "kind", NULL) : fn,
+                     "traffic kind '%s' is not available in this build of setsim (transports "
+                     "land with issue 5); use kind: udp",
+                     schema_traffic_kind_values[kind]);
+            continue;
+        }
+        if (pattern != SCHEMA_PATTERN_BULK && pattern != SCHEMA_PATTERN_CONSTANT &&
+            pattern != SCHEMA_PATTERN_ONOFF) {
+            err_at__(sc, ydoc_map_get(fn, "pattern", NULL), "pattern '%s' is not available for "
+                                                              "udp (bulk, constant, onoff)",
+                     schema_pattern_values[pattern]);
+            continue;
+        }
+        struct ipstack *src = stack__(sc, from), *dst = stack__(sc, to);
+        if (!src || !dst) {
+            err_at__(sc, ydoc_map_get(fn, src ? "to" : "from", NULL),
+                     "'%s' is not a VM or a host adapter with an IP stack ('vm1', 'hv2/vm3' or "
+                     "'hv1/vEthernet (SMB_1)')",
+                     src ? to : from);
+            continue;
+        }
+        if (sc->nflows == MAX_FLOWS) {
+            err_at__(sc, fn, "too many traffic entries (at most %d)", MAX_FLOWS);
+            continue;
+        }
+        char label[64];
+        if (!name) {
+            snprintf(label, sizeof label, "flow%zu", i + 1);
+            name = label;
+        }
+        struct udpgen_settings us = {.name = name, .src = src, .dst = dst,
+                                     .dport = (uint16_t)port, .payload = DEFAULT_PAYLOAD,
+                                     .rate_bps = rate ? rate : 10000000000ULL,
+                                     .pattern = pattern == SCHEMA_PATTERN_BULK ? UDPGEN_BULK
+                                                : pattern == SCHEMA_PATTERN_CONSTANT
+                                                    ? UDPGEN_CONSTANT
+                                                    : UDPGEN_ONOFF,
+                                     .bytes = size, .start = start, .stop = stop, .on = on,
+                                     .off = off, .exponential = dist == SCHEMA_DIST_EXPONENTIAL,
+                                     .seed = sc->seed, .flow_id = i + 1};
+        int rc;
+        struct udpgen *g = udpgen_create(world_engine(sc->world), &us, &rc);
+        if (!g) {
+            err_at__(sc, fn, "cannot start traffic '%s': %s", name,
+                     rc == -EADDRINUSE ? "the destination port is already in use (give port:)"
+                                       : "both ends need IP addresses");
+            continue;
+        }
+        sc->flows[sc->nflows++] = g;
+    }
+}
+
+/* ---- timeline ---------------------------------------------------------------------- */
+
+static void tl_fire__(struct world *w, void *ctx)
+{
+    struct tl_event *ev = ctx;
+    struct scenario *sc = ev->sc;
+    char tbuf[32];
+    world_log(w, "[%s] timeline: ", sim_time_format(sim_now(world_engine(w)), tbuf, sizeof tbuf));
+    switch (ev->kind) {
+    case TL_RUN: {
+        world_log(w, "PowerShell on %s\n", hvhost_name(ev->host));
+        struct ps_effects fx = {.host = ev->host, .out = world_log_file(w), .seed_semantics = 1};
+        for (size_t i = 0; i < ev->script->nstmts; i++) {
+            const struct ps_command *cmd = ev->script->stmts[i].cmd;
+            char err[512];
+            if (cmd && ps_effects_apply(&fx, cmd, err, sizeof err) != 0)
+                world_log(w, "  %s: %s\n", cmd->name, err);
+        }
+        break;
+    }
+    case TL_CUT:
+    case TL_RESTORE: {
+        struct link *l = world_link_at(w, ev->target);
+        world_log(w, "%s %s\n", ev->kind == TL_CUT ? "cut" : "restore", ev->target);
+        if (ev->kind == TL_CUT)
+            link_cut(l);
+        else
+            link_restore(l);
+        break;
+    }
+    case TL_STORM:
+    case TL_STORM_END: {
+        const char *slash = strchr(ev->target, '/');
+        char hname[128];
+        snprintf(hname, sizeof hname, "%.*s", (int)(slash - ev->target), ev->target);
+        struct nic *n = hvhost_nic(world_host(w, hname), slash + 1);
+        world_log(w, "PFC storm %s on %s\n", ev->kind == TL_STORM ? "starts" : "ends",
+                  ev->target);
+        nic_pause_storm(n, ev->prios, ev->kind == TL_STORM);
+        break;
+    }
+    case TL_MIGRATE:
+        world_log(w, "migrate %s to %s (not modelled: logged only)\n", ev->target, ev->to);
+        break;
+    }
+    (void)sc;
+}
+
+static void build_timeline__(struct scenario *sc, const struct ydoc_node *root)
+{
+    const struct ydoc_node *tl = ydoc_map_get(root, "timeline", NULL);
+    size_t n = tl ? ydoc_count(tl) : 0;
+    sc->events = calloc(2 * n + 1, sizeof *sc->events);
+    for (size_t i = 0; i < n; i++) {
+        const struct ydoc_node *en = ydoc_item(tl, i);
+        struct ydoc_err e;
+        sim_time_t at = 0, dur = 0;
+        const char *host = NULL;
+        if (ydoc_get_time(en, "at", YDOC_REQUIRED, &at, &e) ||
+            ydoc_get_time(en, "duration", 0, &dur, &e) || ydoc_get_str(en, "host", 0, &host, &e)) {
+            yerr__(sc, &e);
+            continue;
+        }
+        if (at > sc->duration)
+            warn_at__(sc, ydoc_map_get(en, "at", NULL), "this event is after the end of the run");
+        struct tl_event *ev = &sc->events[sc->nevents];
+        memset(ev, 0, sizeof *ev);
+        ev->sc = sc;
+        ev->node = en;
+        const struct ydoc_node *v;
+        if ((v = ydoc_map_get(en, "run", NULL))) {
+            ev->kind = TL_RUN;
+            ev->host = host ? world_host(sc->world, host) : NULL;
+            if (!ev->host) {
+                err_at__(sc, host ? ydoc_map_get(en, "host", NULL) : en,
+                         host ? "no host named '%s'" : "`run` needs a `host`%s", host ? host : "");
+                continue;
+            }
+            ev->script = parse_ps__(sc, v);
+            if (!ev->script)
+                continue;
+        } else if ((v = ydoc_map_get(en, "cut", NULL)) || (v = ydoc_map_get(en, "restore", NULL))) {
+            ev->kind = ydoc_map_get(en, "cut", NULL) ? TL_CUT : TL_RESTORE;
+            snprintf(ev->target, sizeof ev->target, "%s", ydoc_text(v));
+            if (!world_link_at(sc->world, ev->target)) {
+                err_at__(sc, v, "'%s' is not a cabled endpoint", ev->target);
+                continue;
+            }
+        } else if ((v = ydoc_map_get(en, "pfc_storm", NULL))) {
+            ev->kind = TL_STORM;
+            snprintf(ev->target, sizeof ev->target, "%s", ydoc_text(v));
+            const char *slash = strchr(ev->target, '/');
+            char hname[128];
+            snprintf(hname, sizeof hname, "%.*s", slash ? (int)(slash - ev->target) : 0,
+                     ev->target);
+            struct hvhost *h = slash ? world_host(sc->world, hname) : NULL;
+            struct nic *nic = h ? hvhost_nic(h, slash + 1) : NULL;
+            if (!nic) {
+                err_at__(sc, v, "'%s' is not a host adapter (hv1/SLOT 2)", ev->target);
+                continue;
+            }
+            if (prio_list__(sc, ydoc_map_get(en, "priorities", NULL), &ev->prios) != 0)
+                continue;
+            if (!ev->prios)
+                ev->prios = nic_pfc_enabled(nic) ? nic_pfc_enabled(nic) : 0x08;
+            if (dur) {
+                struct tl_event *end = &sc->events[sc->nevents + 1];
+                *end = *ev;
+                end->kind = TL_STORM_END;
+                world_at(sc->world, at + dur, tl_fire__, end);
+                sc->nevents++;
+            }
+        } else if ((v = ydoc_map_get(en, "migrate", NULL))) {
+            ev->kind = TL_MIGRATE;
+            snprintf(ev->target, sizeof ev->target, "%s", ydoc_text(v));
+            const char *to = NULL;
+            ydoc_get_str(en, "to", 0, &to, &e);
+            snprintf(ev->to, sizeof ev->to, "%s", to ? to : "");
+            warn_at__(sc, v, "VM live migration is not modelled yet: the event is logged only");
+        } else {
+            err_at__(sc, en, "a timeline event needs one of run, cut, restore, pfc_storm, migrate");
+            continue;
+        }
+        world_at(sc->world, at, tl_fire__, ev);
+        sc->nevents++;
+    }
+}
+
+/* ---- the whole file ------------------------------------------------------------------- */
+
+static void traffic_summary__(void *ctx, FILE *out) { scenario_traffic_summary(ctx, out); }
+
+static int build__(struct scenario *sc, const char *path)
+{
+    struct ydoc_err e;
+    if (ydoc_load_file(path, &sc->doc, &e) != 0) {
+        yerr__(sc, &e);
+        return -EINVAL;
+    }
+    for (size_t i = 0; i < sc->opt.nsets; i++) {
+        if (ydoc_set_arg(sc->doc, sc->opt.sets[i], &e) != 0) {
+            yerr__(sc, &e);
+            return -EINVAL;
+        }
+    }
+    const struct ydoc_node *root = ydoc_root(sc->doc);
+    if (ydoc_check(root, &schema_scenario_file, &e) != 0) {
+        yerr__(sc, &e);
+        return -EINVAL;
+    }
+    const struct ydoc_node *sn = ydoc_map_get(root, "scenario", NULL);
+    const char *name = NULL;
+    uint64_t seed = 1;
+    if (ydoc_get_str(sn, "name", YDOC_REQUIRED, &name, &e) ||
+        ydoc_get_time(sn, "duration", YDOC_REQUIRED, &sc->duration, &e) ||
+        ydoc_get_u64(sn, "seed", 0, 0, UINT64_MAX, &seed, &e)) {
+        yerr__(sc, &e);
+        return -EINVAL;
+    }
+    snprintf(sc->name, sizeof sc->name, "%s", name);
+    sc->seed = sc->opt.has_seed ? sc->opt.seed : seed;
+    char hash[YDOC_HASH_HEX + 1];
+    ydoc_hash(sc->doc, hash);
+    char werr[512];
+    const char *outdir = sc->opt.outdir;
+    if (sc->opt.lint) {
+        snprintf(sc->scratch, sizeof sc->scratch, "/tmp/setsim-lint-%ld", (long)getpid());
+        outdir = sc->scratch;
+    }
+    struct world_options wo = {.outdir = outdir, .scenario_name = sc->name,
+                               .scenario_hash = hash, .scenario_file = path, .seed = sc->seed,
+                               .engine = sc->opt.engine, .make_engine = sc->opt.make_engine,
+                               .duration = sc->duration, .overwrite = sc->opt.overwrite ||
+                                                                      sc->opt.lint};
+    sc->world = world_create(&wo, werr, sizeof werr);
+    if (!sc->world) {
+        char text[700];
+        snprintf(text, sizeof text, "%s", werr);
+        diag__(sc, SCENARIO_ERROR, text);
+        return -EINVAL;
+    }
+    build_models__(sc, root);
+    const struct ydoc_node *sws = ydoc_map_get(root, "switches", NULL);
+    for (size_t i = 0; sws && i < ydoc_count(sws); i++)
+        build_switch__(sc, ydoc_key(sws, i), ydoc_value(sws, i));
+    const struct ydoc_node *hosts = ydoc_map_get(root, "hosts", NULL);
+    struct hvhost *hv[256] = {0};
+    size_t nh = hosts ? ydoc_count(hosts) : 0;
+    for (size_t i = 0; i < nh && i < 256; i++)
+        hv[i] = build_host__(sc, ydoc_key(hosts, i), ydoc_value(hosts, i), i);
+    if (sc->nerrors)
+        return -EINVAL;
+    const struct ydoc_node *cabling = ydoc_map_get(root, "cabling", NULL);
+    for (size_t i = 0; cabling && i < ydoc_count(cabling); i++) {
+        const struct ydoc_node *cn = ydoc_item(cabling, i);
+        const struct ydoc_node *ends = field__(cn, "ends", "ends");
+        if (!ends || ydoc_count(ends) != 2) {
+            err_at__(sc, cn, "a cable has two ends: [hv1/SLOT 2, tor1/1]");
+            continue;
+        }
+        int64_t length = 3;
+        uint64_t rate = 0;
+        sim_time_t delay = 0;
+        if (ydoc_kind(cn) == YDOC_MAP &&
+            (ydoc_get_int(cn, "length", 0, 0, 100000, &length, &e) ||
+             ydoc_get_rate(cn, "rate", 0, &rate, &e) || ydoc_get_time(cn, "delay", 0, &delay, &e))) {
+            yerr__(sc, &e);
+            continue;
+        }
+        if (delay)
+            length = (int64_t)(delay / (5 * SIM_NS));
+        char err[512];
+        if (!world_cable(sc->world, ydoc_text(ydoc_item(ends, 0)), ydoc_text(ydoc_item(ends, 1)),
+                         rate, (uint32_t)length, err, sizeof err))
+            err_at__(sc, cn, "%s", err);
+    }
+    if (sc->nerrors)
+        return -EINVAL;
+    for (size_t i = 0; i < nh && i < 256; i++) {
+        const struct ydoc_node *ps = ydoc_map_get(ydoc_value(hosts, i), "powershell", NULL);
+        if (!ps || !hv[i])
+            continue;
+        struct ps_script *script = parse_ps__(sc, ps);
+        if (script) {
+            apply_ps__(sc, hv[i], script);
+            ps_script_free(script);
+        }
+    }
+    for (size_t i = 0; i < nh && i < 256; i++)
+        if (hv[i])
+            build_vms__(sc, hv[i], ydoc_value(hosts, i));
+    if (sc->nerrors)
+        return -EINVAL;
+    const struct ydoc_node *cap = ydoc_map_get(root, "capture", NULL);
+    for (size_t i = 0; cap && i < ydoc_count(cap); i++) {
+        char err[512];
+        if (world_capture(sc->world, ydoc_text(ydoc_item(cap, i)), err, sizeof err) != 0)
+            err_at__(sc, ydoc_item(cap, i), "%s", err);
+    }
+    build_timeline__(sc, root);
+    build_traffic__(sc, root);
+    world_add_summary(sc->world, traffic_summary__, sc);
+    return sc->nerrors ? -EINVAL : 0;
+}
+
+struct scenario *scenario_build(const char *path, const struct scenario_options *o)
+{
+    struct scenario *sc = calloc(1, sizeof *sc);
+    if (!sc)
+        return NULL;
+    sc->opt = *o;
+    sc->diags = calloc(MAX_DIAGS, sizeof *sc->diags);
+    if (!sc->diags) {
+        free(sc);
+        return NULL;
+    }
+    build__(sc, path); /* diagnostics say how it went */
+    return sc;
+}
+
+void scenario_free(struct scenario *sc)
+{
+    if (!sc)
+        return;
+    world_destroy(sc->world); /* the engine first, then the models */
+    for (size_t i = 0; i < sc->nflows; i++)
+        udpgen_destroy(sc->flows[i]);
+    for (size_t i = 0; i < sc->nevents; i++)
+        if (sc->events[i].kind == TL_RUN)
+            ps_script_free(sc->events[i].script);
+    free(sc->events);
+    ydoc_free(sc->doc);
+    free(sc->diags);
+    free(sc);
+}
+
+struct world *scenario_world(const struct scenario *sc) { return sc->nerrors ? NULL : sc->world; }
+size_t scenario_error_count(const struct scenario *sc) { return sc->nerrors; }
+size_t scenario_warning_count(const struct scenario *sc) { return sc->nwarnings; }
+size_t scenario_diag_count(const struct scenario *sc) { return sc->ndiags; }
+const struct scenario_diag *scenario_diag_at(const struct scenario *sc, size_t i)
+{
+    return i < sc->ndiags ? &sc->diags[i] : NULL;
+}
+
+void scenario_print_diags(const struct scenario *sc, FILE *out)
+{
+    for (size_t i = 0; i < sc->ndiags; i++)
+        fprintf(out, "%s\n", sc->diags[i].text);
+    if (sc->nerrors + sc->nwarnings > sc->ndiags)
+        fprintf(out, "(%zu more not shown)\n", sc->nerrors + sc->nwarnings - sc->ndiags);
+}
+
+const char *scenario_name(const struct scenario *sc) { return sc->name; }
+sim_time_t scenario_duration(const struct scenario *sc) { return sc->duration; }
+
+void scenario_traffic_summary(const struct scenario *sc, FILE *out)
+{
+    if (!sc->nflows)
+        return;
+    fprintf(out, "\ntraffic\n");
+    for (size_t i = 0; i < sc->nflows; i++) {
+        const struct udpgen_stats *st = udpgen_stats(sc->flows[i]);
+        char t1[32];
+        double dur = st->last_rx > st->first_rx ? (double)(st->last_rx - st->first_rx) / 1e12 : 0;
+        fprintf(out, "  %-16s udp  sent %llu B  received %llu B (%.1f%%)  goodput %.3f Gb/s  "
+                     "last arrival %s\n",
+                udpgen_name(sc->flows[i]), (unsigned long long)st->sent_bytes,
+                (unsigned long long)st->recv_bytes,
+                st->sent_bytes ? 100.0 * (double)st->recv_bytes / (double)st->sent_bytes : 0.0,
+                dur > 0 ? (double)st->recv_bytes * 8 / dur / 1e9 : 0.0,
+                sim_time_format(st->last_rx, t1, sizeof t1));
+    }
+}
