@@ -1,0 +1,250 @@
+/* test_scenario: `setsim run` and `setsim lint` on scenario files, through
+ * the built binary: the bad-input corpus (tests/bad/NAME.yaml, each starting
+ * with "# expect: <the exact first diagnostic>") exits 2 with that message
+ * and leaves no run directory; the quickstart runs and writes a complete
+ * run directory; the same seed gives identical event rows and capture
+ * bytes; command-line errors exit 2. */
+#include "test_util.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static int exists(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void test_bad_corpus(void)
+{
+    char dir[600], tmp[512];
+    test_src_path("tests/bad", dir, sizeof dir);
+    CU_ASSERT_EQUAL_FATAL(test_tmpdir(tmp, sizeof tmp), 0);
+    DIR *d = opendir(dir);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    char *names[256];
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < 256)
+        if (strstr(e->d_name, ".yaml"))
+            names[n++] = strdup(e->d_name);
+    closedir(d);
+    qsort(names, n, sizeof *names, cmp_names);
+    CU_ASSERT(n >= 60);
+    size_t checked = 0;
+    for (size_t i = 0; i < n; i++) {
+        char path[900], expect[1200] = "", cmd[2400], out[8192];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        FILE *f = fopen(path, "r");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+        if (!fgets(expect, sizeof expect, f))
+            expect[0] = '\0';
+        fclose(f);
+        CU_ASSERT_EQUAL(strncmp(expect, "# expect: ", 10), 0);
+        char *want = expect + 10;
+        want[strcspn(want, "\n")] = '\0';
+        /* Run from the corpus directory so positions carry the bare name. */
+        snprintf(cmd, sizeof cmd, "cd '%s' && '%s' lint '%s' > '%s/out.txt'; echo $? > '%s/rc'",
+                 dir, SETSIM_BIN, names[i], tmp, tmp);
+        test_run(cmd, NULL, 0);
+        char rcpath[600], outpath[600], rcbuf[16] = "";
+        snprintf(rcpath, sizeof rcpath, "%s/rc", tmp);
+        snprintf(outpath, sizeof outpath, "%s/out.txt", tmp);
+        f = fopen(rcpath, "r");
+        if (f) {
+            if (!fgets(rcbuf, sizeof rcbuf, f))
+                rcbuf[0] = '\0';
+            fclose(f);
+        }
+        f = fopen(outpath, "r");
+        char first[8192] = "";
+        while (f && fgets(out, sizeof out, f)) {
+            if (strstr(out, ": warning: "))
+                continue;
+            memcpy(first, out, sizeof first);
+            first[strcspn(first, "\n")] = '\0';
+            break;
+        }
+        if (f)
+            fclose(f);
+        int ok = atoi(rcbuf) == 2 && strcmp(first, want) == 0;
+        if (!ok)
+            fprintf(stderr, "\n  %s: exit %d\n    got  '%s'\n    want '%s'\n", names[i],
+                    atoi(rcbuf), first, want);
+        CU_ASSERT(ok);
+        checked++;
+        /* setsim run on the same file: exit 2 and no run directory. */
+        if (i % 5 == 0) {
+            char outdir[700];
+            snprintf(outdir, sizeof outdir, "%s/run-%zu", tmp, i);
+            snprintf(cmd, sizeof cmd, "cd '%s' && '%s' run '%s' -o '%s' >/dev/null 2>&1", dir,
+                     SETSIM_BIN, names[i], outdir);
+            CU_ASSERT_EQUAL(test_run(cmd, NULL, 0), 2);
+            CU_ASSERT_FALSE(exists(outdir));
+        }
+        free(names[i]);
+    }
+    /* No staging directory was left behind anywhere. */
+    char cmd[900], out[256];
+    snprintf(cmd, sizeof cmd, "ls -d '%s'/*.staging-* 2>/dev/null | wc -l", tmp);
+    test_run(cmd, out, sizeof out);
+    CU_ASSERT_STRING_EQUAL(out, "0\n");
+    fprintf(stderr, "\n    %zu bad inputs checked\n", checked);
+}
+
+static void run_quickstart(const char *outdir, const char *extra, int *rc)
+{
+    char qs[600], cmd[2000];
+    test_src_path("scenarios/examples/quickstart.yaml", qs, sizeof qs);
+    snprintf(cmd, sizeof cmd, "'%s' run '%s' -o '%s' --quiet %s > '%s.out' 2>&1", SETSIM_BIN, qs,
+             outdir, extra ? extra : "", outdir);
+    *rc = test_run(cmd, NULL, 0);
+}
+
+static void test_quickstart(void)
+{
+    char tmp[512], out[700], path[800], cmd[1200], buf[4096];
+    CU_ASSERT_EQUAL_FATAL(test_tmpdir(tmp, sizeof tmp), 0);
+    snprintf(out, sizeof out, "%s/qs", tmp);
+    int rc;
+    run_quickstart(out, NULL, &rc);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    const char *files[] = {"run.sqlite", "capture.pcapng", "log.txt", "summary.txt"};
+    for (int i = 0; i < 4; i++) {
+        snprintf(path, sizeof path, "%s/%s", out, files[i]);
+        CU_ASSERT(exists(path));
+    }
+    snprintf(cmd, sizeof cmd, "sqlite3 '%s/run.sqlite' 'SELECT complete, scenario FROM runs'",
+             out);
+    CU_ASSERT_EQUAL(test_run(cmd, buf, sizeof buf), 0);
+    CU_ASSERT_STRING_EQUAL(buf, "1|quickstart\n");
+    /* The expected outcome stated at the top of the file. */
+    snprintf(cmd, sizeof cmd, "cat '%s/summary.txt'", out);
+    CU_ASSERT_EQUAL(test_run(cmd, buf, sizeof buf), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "steady           udp"));
+
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "moves 0, flaps 0"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "drops: none"));
+    /* Both members of hv1 transmitted VM traffic. */
+    snprintf(cmd, sizeof cmd, "grep -c 'tx   0.000' '%s/summary.txt'", out);
+    test_run(cmd, buf, sizeof buf);
+    CU_ASSERT_STRING_EQUAL(buf, "2\n"); /* only hv2's two adapters sent nothing */
+    /* The capture decodes.  The SMB vNIC's UDP leaves on VLAN 42 with
+     * priority 0: the NetDirect policy tags RDMA only (DCB-011). */
+    snprintf(cmd, sizeof cmd, "tshark -r '%s/capture.pcapng' -Y '_ws.malformed' 2>/dev/null | wc -l",
+             out);
+    CU_ASSERT_EQUAL(test_run(cmd, buf, sizeof buf), 0);
+    CU_ASSERT_STRING_EQUAL(buf, "0\n");
+    snprintf(cmd, sizeof cmd, "tshark -r '%s/capture.pcapng' -Y 'vlan.id == 42' -T fields "
+                              "-e vlan.priority 2>/dev/null | sort -u",
+             out);
+    CU_ASSERT_EQUAL(test_run(cmd, buf, sizeof buf), 0);
+    CU_ASSERT_STRING_EQUAL(buf, "0\n");
+    /* The Get-* output is in the log. */
+    snprintf(cmd, sizeof cmd, "grep -c 'LoadBalancingAlgorithm : Dynamic' '%s/log.txt'", out);
+    test_run(cmd, buf, sizeof buf);
+    CU_ASSERT_STRING_EQUAL(buf, "1\n");
+}
+
+static void events_dump(const char *dir, char *buf, size_t len)
+{
+    char cmd[900];
+    snprintf(cmd, sizeof cmd, "sqlite3 '%s/run.sqlite' 'SELECT * FROM events ORDER BY seq' | "
+                              "sha256sum",
+             dir);
+    test_run(cmd, buf, len);
+}
+
+static void file_sum(const char *path, char *buf, size_t len)
+{
+    char cmd[900];
+    snprintf(cmd, sizeof cmd, "sha256sum < '%s'", path);
+    test_run(cmd, buf, len);
+}
+
+static void test_determinism(void)
+{
+    char tmp[512], a[700], b[700], c[700], d[700];
+    CU_ASSERT_EQUAL_FATAL(test_tmpdir(tmp, sizeof tmp), 0);
+    snprintf(a, sizeof a, "%s/a", tmp);
+    snprintf(b, sizeof b, "%s/b", tmp);
+    snprintf(c, sizeof c, "%s/c", tmp);
+    snprintf(d, sizeof d, "%s/d", tmp);
+    int rc;
+    const char *expo = "--set traffic.1.distribution=exponential";
+    char seed1[128], seed2[128];
+    snprintf(seed1, sizeof seed1, "%s --seed 1", expo);
+    snprintf(seed2, sizeof seed2, "%s --seed 2", expo);
+    run_quickstart(a, seed1, &rc);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    run_quickstart(b, seed1, &rc);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    run_quickstart(c, seed2, &rc);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    run_quickstart(d, NULL, &rc);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    char ea[128], eb[128], ec[128], pa[128], pb[128], pc[128], path[800];
+    events_dump(a, ea, sizeof ea);
+    events_dump(b, eb, sizeof eb);
+    events_dump(c, ec, sizeof ec);
+    snprintf(path, sizeof path, "%s/capture.pcapng", a);
+    file_sum(path, pa, sizeof pa);
+    snprintf(path, sizeof path, "%s/capture.pcapng", b);
+    file_sum(path, pb, sizeof pb);
+    snprintf(path, sizeof path, "%s/capture.pcapng", c);
+    file_sum(path, pc, sizeof pc);
+    CU_ASSERT_STRING_EQUAL(ea, eb); /* same seed: same event rows */
+    CU_ASSERT_STRING_EQUAL(pa, pb); /* ... and the same capture bytes */
+    CU_ASSERT_STRING_NOT_EQUAL(pa, pc); /* another seed: other on/off periods */
+}
+
+static void test_cli_errors(void)
+{
+    char qs[600], cmd[1200], out[4096];
+    test_src_path("scenarios/examples/quickstart.yaml", qs, sizeof qs);
+    snprintf(cmd, sizeof cmd, "'%s' run", SETSIM_BIN);
+    CU_ASSERT_EQUAL(test_run(cmd, out, sizeof out), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "which scenario file?"));
+    snprintf(cmd, sizeof cmd, "'%s' run '%s' --frobnicate", SETSIM_BIN, qs);
+    CU_ASSERT_EQUAL(test_run(cmd, out, sizeof out), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "unknown option '--frobnicate'"));
+    snprintf(cmd, sizeof cmd, "'%s' run /nonexistent.yaml", SETSIM_BIN);
+    CU_ASSERT_EQUAL(test_run(cmd, out, sizeof out), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "/nonexistent.yaml: cannot read"));
+    snprintf(cmd, sizeof cmd, "'%s' run '%s' --engine gpu", SETSIM_BIN, qs);
+    CU_ASSERT_EQUAL(test_run(cmd, out, sizeof out), 2);
+    snprintf(cmd, sizeof cmd, "'%s' lint '%s' --set 'hosts.hv9.os=ws2016'", SETSIM_BIN, qs);
+    CU_ASSERT_EQUAL(test_run(cmd, out, sizeof out), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "--set:1:7: no key 'hv9' in 'hosts'"));
+    snprintf(cmd, sizeof cmd, "'%s' lint '%s' --set 'scenario.duration=5 parsecs'", SETSIM_BIN,
+             qs);
+    CU_ASSERT_EQUAL(test_run(cmd, out, sizeof out), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "--set:1:19:"));
+    snprintf(cmd, sizeof cmd, "'%s' lint '%s' --strict", SETSIM_BIN, qs);
+    CU_ASSERT_EQUAL(test_run(cmd, out, sizeof out), 1); /* the seed's ISO warnings */
+    snprintf(cmd, sizeof cmd, "'%s' lint '%s'", SETSIM_BIN, qs);
+    CU_ASSERT_EQUAL(test_run(cmd, out, sizeof out), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "0 error(s), 4 warning(s)"));
+    snprintf(cmd, sizeof cmd, "'%s' run --help", SETSIM_BIN);
+    CU_ASSERT_EQUAL(test_run(cmd, out, sizeof out), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "Usage: setsim run FILE"));
+}
+
+int suite_scenario(void)
+{
+    CU_pSuite s = test_suite("scenario");
+    if (!s || !CU_add_test(s, "bad inputs: exact message, exit 2, no run directory", test_bad_corpus) ||
+        !CU_add_test(s, "quickstart runs and meets its stated outcome", test_quickstart) ||
+        !CU_add_test(s, "same seed, same bytes; other seed, other bytes", test_determinism) ||
+        !CU_add_test(s, "command-line errors", test_cli_errors))
+        return -1;
+    return 0;
+}
