@@ -1,0 +1,147 @@
+/* hvrdma: a vNIC's RoCEv2 engine bound to its host and SET team (see
+ * hvrdma.h). */
+#include "hvrdma.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hvhost.h"
+#include "nic.h"
+#include "set_team.h"
+
+struct hvrdma {
+    struct hvhost *host;      /* not owned */
+    int vnic;
+    int vport;
+    struct set_team *team;    /* not owned (the vNIC's switch's team) */
+    int watch_id;
+    int member;               /* where the QPs live */
+    uint32_t queue_limit;
+    struct roce_dev *dev;     /* owned */
+    struct frame probe;       /* an RDMA frame to ask the host's classifier with */
+};
+
+void hvrdma_settings_default(struct hvrdma_settings *s, const char *name)
+{
+    memset(s, 0, sizeof *s);
+    roce_settings_default(&s->roce, name, 0);
+    s->tx_queue_limit = HVRDMA_DEFAULT_QUEUE_LIMIT;
+}
+
+static void set_err__(char *err, size_t errlen, const char *msg, const char *who)
+{
+    if (err && errlen)
+        snprintf(err, errlen, msg, who);
+}
+
+/* The 802.1p priority the vNIC's frames of nd_port carry on the wire:
+ * the NetQos classification when the vNIC tags, else 0 (DCB-004). */
+static uint8_t wire_prio__(struct hvrdma *r, uint16_t nd_port)
+{
+    struct hvhost_vnic_info vi;
+    if (hvhost_vnic_info(r->host, r->vnic, &vi) != 0 || !vi.vlan)
+        return 0;
+    r->probe.nd_port = nd_port;
+    int p = hvhost_classify(r->host, r->vnic, &r->probe);
+    return p > 0 ? (uint8_t)p : 0;
+}
+
+static int gate__(void *ctx, uint16_t nd_port)
+{
+    struct hvrdma *r = ctx;
+    int m = set_team_affinity(r->team, r->vport);
+    if (m == SET_NO_MEMBER)
+        return 0; /* team down: the frames are dropped there (FO-008) */
+    struct nic *n = set_team_member(r->team, m);
+    return nic_tx_backlog(n, wire_prio__(r, nd_port)) >= r->queue_limit;
+}
+
+static void affinity__(void *ctx, int vport, int old_member, int new_member)
+{
+    (void)old_member;
+    struct hvrdma *r = ctx;
+    if (vport != r->vport || new_member == SET_NO_MEMBER || new_member == r->member)
+        return;
+    int had = r->member != SET_NO_MEMBER;
+    r->member = new_member;
+    roce_dev_set_rate(r->dev, nic_rate(set_team_member(r->team, new_member)));
+    if (had)
+        roce_dev_port_change(r->dev); /* FO-009 */
+}
+
+struct hvrdma *hvrdma_create(struct sim_engine *eng, struct trace *trace, struct frame_pool *pool,
+                             struct hvhost *h, int vnic, const struct hvrdma_settings *s,
+                             char *err, size_t errlen)
+{
+    struct hvhost_vnic_info vi;
+    if (!h || !s || hvhost_vnic_info(h, vnic, &vi) != 0) {
+        set_err__(err, errlen, "no such vNIC%s", "");
+        return NULL;
+    }
+    if (!vi.rdma) {
+        set_err__(err, errlen,
+                  "DCB-010 RDMA_E_NOT_ENABLED: %s is not RDMA-enabled (Enable-NetAdapterRdma)",
+                  vi.display);
+        return NULL;
+    }
+    struct set_team *team = hvhost_team(h, vi.sw);
+    if (!team || !vi.stack) {
+        set_err__(err, errlen, "%s has no team or IP stack", vi.display);
+        return NULL;
+    }
+    struct hvrdma *r = calloc(1, sizeof *r);
+    if (!r) {
+        set_err__(err, errlen, "out of memory%s", "");
+        return NULL;
+    }
+    r->host = h;
+    r->vnic = vnic;
+    r->vport = vi.vport;
+    r->team = team;
+    r->queue_limit = s->tx_queue_limit;
+    r->probe.flags = FRAME_F_RDMA;
+    r->member = set_team_affinity(team, vi.vport);
+    struct roce_settings rs = s->roce;
+    if (!rs.rate_bps) {
+        int m = r->member != SET_NO_MEMBER ? r->member : 0;
+        rs.rate_bps = nic_rate(set_team_member(team, m));
+    }
+    r->dev = roce_dev_create(eng, trace, pool, vi.stack, &rs);
+    if (!r->dev) {
+        set_err__(err, errlen, errno == EADDRINUSE ? "%s already has an RDMA engine"
+                                                   : "bad RoCE settings for %s",
+                  vi.display);
+        free(r);
+        return NULL;
+    }
+    r->watch_id = set_team_watch_affinity(team, affinity__, r);
+    if (r->watch_id < 0) {
+        set_err__(err, errlen, "too many affinity watchers on the team of %s", vi.display);
+        roce_dev_destroy(r->dev);
+        free(r);
+        return NULL;
+    }
+    if (r->queue_limit)
+        roce_dev_set_tx_gate(r->dev, gate__, r);
+    return r;
+}
+
+void hvrdma_destroy(struct hvrdma *r)
+{
+    if (!r)
+        return;
+    set_team_unwatch_affinity(r->team, r->watch_id);
+    roce_dev_destroy(r->dev);
+    free(r);
+}
+
+struct roce_dev *hvrdma_dev(const struct hvrdma *r) { return r->dev; }
+int hvrdma_member(const struct hvrdma *r) { return r->member; }
+int hvrdma_vnic(const struct hvrdma *r) { return r->vnic; }
+
+struct nic *hvrdma_member_nic(const struct hvrdma *r)
+{
+    return r->member == SET_NO_MEMBER ? NULL : set_team_member(r->team, r->member);
+}
