@@ -61,7 +61,7 @@ struct vport {
     trace_obj_t obj;
     int affinity;   /* member index or SET_NO_MEMBER */
     int mapped;     /* member index or SET_NO_MEMBER */
-    uint64_t tx[SET_MAX_MEMBERS];
+    uint64_t tx[2 * SET_MAX_MEMBERS];
     size_t last_flow; /* slot of the vPort's last flow (a cache, checked) */
 };
 
@@ -88,7 +88,8 @@ struct set_team {
     struct set_team_settings cfg;
     char *name;
     trace_obj_t obj;
-    struct member *members[SET_MAX_MEMBERS];
+    struct member *members[2 * SET_MAX_MEMBERS]; /* 2x: leaving members are kept
+                                                  * at the end while replaced */
     size_t nmembers;
     struct vport *vports;
     size_t nvports, vport_cap;
@@ -618,7 +619,7 @@ static void remap__(struct set_team *t, const int *map)
 {
     for (size_t vp = 0; vp < t->nvports; vp++) {
         struct vport *v = &t->vports[vp];
-        uint64_t tx[SET_MAX_MEMBERS] = {0};
+        uint64_t tx[2 * SET_MAX_MEMBERS] = {0};
         for (int i = 0; i < SET_MAX_MEMBERS; i++)
             if (map[i] >= 0)
                 tx[map[i]] = v->tx[i];
@@ -640,14 +641,60 @@ int set_team_set_members(struct set_team *t, struct nic *const *members, size_t 
     if (rc != 0)
         return rc;
     sim_time_t now = sim_now(t->eng);
-    /* Remove the members not in the new list: like failures (FO-007). */
+    /* The new list, in the given order: existing members keep their state,
+     * new ones join first (FO-007: they are eligible when the removed
+     * members' vPorts are placed again, FO-006 (c)); the removed ones are
+     * then handled like failures. */
+    struct member *next[SET_MAX_MEMBERS] = {0};
+    struct member *gone[SET_MAX_MEMBERS] = {0};
+    size_t ngone = 0;
+    int map[SET_MAX_MEMBERS];
+    for (int i = 0; i < SET_MAX_MEMBERS; i++)
+        map[i] = -1;
     for (size_t i = 0; i < t->nmembers; i++) {
         struct member *m = t->members[i];
-        int keep = 0;
+        int keep = -1;
         for (size_t j = 0; j < n; j++)
-            keep |= members[j] == m->nic;
-        if (keep)
+            if (members[j] == m->nic)
+                keep = (int)j;
+        if (keep >= 0) {
+            next[keep] = m;
+            map[i] = keep;
+        } else {
+            gone[ngone++] = m;
+        }
+    }
+    for (size_t j = 0; j < n; j++) {
+        if (next[j])
             continue;
+        next[j] = member_new__(t, members[j], (int)j);
+        if (!next[j])
+            return -ENOMEM;
+        if (t->trace) {
+            struct trace_rec r = {.obj = nic_obj(members[j]), .obj2 = t->obj};
+            trace_event(t->trace, now, TRACE_MEMBER_ADDED, &r);
+        }
+    }
+    /* Install the new array with the leaving members appended, so indices
+     * stay valid while they are evacuated. */
+    struct member *all[2 * SET_MAX_MEMBERS];
+    for (size_t j = 0; j < n; j++) {
+        all[j] = next[j];
+        next[j]->index = (int)j;
+    }
+    for (size_t k = 0; k < ngone; k++) {
+        all[n + k] = gone[k];
+        map[gone[k]->index] = (int)(n + k);
+        gone[k]->index = (int)(n + k);
+    }
+    remap__(t, map);
+    memcpy(t->members, all, (n + ngone) * sizeof *all);
+    t->nmembers = n + ngone;
+    for (size_t j = 0; j < n; j++)
+        if (!next[j]->up && next[j]->carrier)
+            member_up__(t, next[j]);
+    for (size_t k = 0; k < ngone; k++) {
+        struct member *m = gone[k];
         int was_up = m->up;
         m->up = 0;
         if (was_up)
@@ -660,42 +707,9 @@ int set_team_set_members(struct set_team *t, struct nic *const *members, size_t 
             trace_event(t->trace, now, TRACE_MEMBER_REMOVED, &r);
         }
     }
-    /* Build the new list in the given order, keeping existing members. */
-    struct member *next[SET_MAX_MEMBERS] = {0};
-    int map[SET_MAX_MEMBERS];
-    for (int i = 0; i < SET_MAX_MEMBERS; i++)
-        map[i] = -1;
-    for (size_t j = 0; j < n; j++) {
-        for (size_t i = 0; i < t->nmembers; i++) {
-            if (t->members[i] && t->members[i]->nic == members[j]) {
-                next[j] = t->members[i];
-                map[i] = (int)j;
-                t->members[i] = NULL;
-            }
-        }
-    }
-    for (size_t i = 0; i < t->nmembers; i++)
-        member_free__(t->members[i]); /* the removed ones */
-    for (size_t j = 0; j < n; j++) {
-        if (!next[j]) {
-            next[j] = member_new__(t, members[j], (int)j);
-            if (!next[j])
-                return -ENOMEM;
-            if (t->trace) {
-                struct trace_rec r = {.obj = nic_obj(members[j]), .obj2 = t->obj};
-                trace_event(t->trace, now, TRACE_MEMBER_ADDED, &r);
-            }
-        }
-        next[j]->index = (int)j;
-    }
-    memcpy(t->members, next, sizeof next);
     t->nmembers = n;
-    remap__(t, map);
-    for (size_t j = 0; j < n; j++) {
-        struct member *m = t->members[j];
-        if (!m->up && m->carrier)
-            member_up__(t, m); /* FO-007: added like a recovery, FO-006 (c) */
-    }
+    for (size_t k = 0; k < ngone; k++)
+        member_free__(gone[k]);
     return 0;
 }
 

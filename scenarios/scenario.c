@@ -507,9 +507,14 @@ static struct ps_script *parse_ps__(struct scenario *sc, const struct ydoc_node 
     return script;
 }
 
+struct pending_vnic;
+static void attach_vnics__(struct scenario *sc, struct hvhost *h, struct pending_vnic *pend,
+                           size_t npend, int final);
+
 /* Applies a parsed script's statements to a host.  Returns the number of
  * failed statements. */
-static int apply_ps__(struct scenario *sc, struct hvhost *h, const struct ps_script *script)
+static int apply_ps__(struct scenario *sc, struct hvhost *h, const struct ps_script *script,
+                      struct pending_vnic *pend, size_t npend)
 {
     if (script->parse_failed)
         return 1; /* PowerShell runs none of a script that does not parse */
@@ -535,11 +540,29 @@ static int apply_ps__(struct scenario *sc, struct hvhost *h, const struct ps_scr
             world_log(sc->world, "  error: %s\n", err);
             failed++;
         }
+        if (pend)
+            attach_vnics__(sc, h, pend, npend, 0);
     }
     return failed;
 }
 
-static void build_vms__(struct scenario *sc, struct hvhost *h, const struct ydoc_node *n)
+/* A VM vNIC from the file, waiting for its virtual switch: VMs exist
+ * before the host's PowerShell runs (so it can map or isolate their
+ * adapters), and each vNIC is connected as soon as its switch exists. */
+struct pending_vnic {
+    struct hvhost *host;
+    const struct ydoc_node *node;
+    const char *vm, *name, *sw;
+    int has_mac;
+    uint8_t mac[6];
+    struct hvhost_vnic_settings s;
+    int done;
+};
+
+#define MAX_PENDING 1024
+
+static void add_vms__(struct scenario *sc, struct hvhost *h, const struct ydoc_node *n,
+                      struct pending_vnic *pend, size_t *npend)
 {
     const struct ydoc_node *vms = ydoc_map_get(n, "vms", NULL);
     for (size_t i = 0; vms && i < ydoc_count(vms); i++) {
@@ -551,52 +574,86 @@ static void build_vms__(struct scenario *sc, struct hvhost *h, const struct ydoc
             err_at__(sc, vn, "%s", vm ? err : "a VM needs a name");
             continue;
         }
-        const struct ydoc_node *vnics = field__(vn, "vnics", "name");
+        const struct ydoc_node *vnics = field__(vn, "vnics", NULL);
         size_t count = vnics && ydoc_kind(vnics) == YDOC_SEQ ? ydoc_count(vnics) : 0;
-        for (size_t k = 0; k < (count ? count : 1); k++) {
+        for (size_t k = 0; k < (count ? count : 1) && *npend < MAX_PENDING; k++) {
             const struct ydoc_node *an = count ? ydoc_item(vnics, k) : NULL;
-            struct hvhost_vnic_settings s = {.name = "Network Adapter", .vm = vm};
+            struct pending_vnic *p = &pend[(*npend)++];
+            memset(p, 0, sizeof *p);
+            p->host = h;
+            p->node = an ? an : vn;
+            p->s.vm = vm;
+            p->s.name = "Network Adapter";
             const struct ydoc_node *f;
             if ((f = field__(an, "name", NULL)))
-                s.name = ydoc_text(f);
+                p->s.name = ydoc_text(f);
             if ((f = field__(an, "switch", NULL)))
-                s.sw = ydoc_text(f);
-            else if (hvhost_vswitch_count(h) == 1)
-                s.sw = hvhost_vswitch_name_at(h, 0);
-            if (!s.sw) {
-                err_at__(sc, an ? an : vn, "VM '%s': which virtual switch? host %s has %zu "
-                                           "(give `switch:`)",
-                         vm, hvhost_name(h), hvhost_vswitch_count(h));
-                continue;
-            }
-            uint8_t mac[6];
+                p->s.sw = ydoc_text(f);
             if ((f = field__(an, "mac", NULL))) {
-                if (parse_mac__(ydoc_text(f), mac) != 0) {
+                if (parse_mac__(ydoc_text(f), p->mac) != 0) {
                     err_at__(sc, f, "'%s' is not a MAC address", ydoc_text(f));
+                    p->done = 1;
                     continue;
                 }
-                s.mac = mac;
+                p->s.mac = p->mac;
             }
             if ((f = field__(an, "ip", "ip"))) {
-                if (parse_ipv4_prefix__(ydoc_text(f), s.ipv4, &s.prefix_len) != 0) {
+                if (parse_ipv4_prefix__(ydoc_text(f), p->s.ipv4, &p->s.prefix_len) != 0) {
                     err_at__(sc, f, "'%s' is not an IPv4 address with prefix (10.0.0.11/24)",
                              ydoc_text(f));
+                    p->done = 1;
                     continue;
                 }
-                s.has_ipv4 = 1;
+                p->s.has_ipv4 = 1;
             }
             int64_t vlan = 0;
             struct ydoc_err e;
             if (an && ydoc_kind(an) == YDOC_MAP &&
                 ydoc_get_int(an, "vlan", 0, 0, 4094, &vlan, &e) != 0) {
                 yerr__(sc, &e);
+                p->done = 1;
                 continue;
             }
-            s.vlan = (uint16_t)vlan;
-            if (hvhost_vnic_add(h, &s, err, sizeof err) < 0)
-                err_at__(sc, an ? an : vn, "VM '%s': %s", vm, err);
+            p->s.vlan = (uint16_t)vlan;
         }
     }
+}
+
+/* Connects the pending vNICs of host h whose switch exists (a vNIC
+ * without `switch` goes to the host's only switch).  With final set,
+ * those left are errors. */
+static void attach_vnics__(struct scenario *sc, struct hvhost *h, struct pending_vnic *pend,
+                           size_t npend, int final)
+{
+    for (size_t i = 0; i < npend; i++) {
+        struct pending_vnic *p = &pend[i];
+        if (p->done || p->host != h)
+            continue;
+        struct hvhost_vnic_settings s = p->s;
+        if (!s.sw && hvhost_vswitch_count(h) == 1)
+            s.sw = hvhost_vswitch_name_at(h, 0);
+        if (!s.sw || !hvhost_vswitch(h, s.sw)) {
+            if (final) {
+                p->done = 1;
+                if (s.sw)
+                    err_at__(sc, p->node, "VM '%s': host %s has no virtual switch '%s'", s.vm,
+                             hvhost_name(h), s.sw);
+                else
+                    err_at__(sc, p->node, "VM '%s': which virtual switch? host %s has %zu "
+                                          "(give `switch:`)",
+                             s.vm, hvhost_name(h), hvhost_vswitch_count(h));
+            }
+            continue;
+        }
+        p->done = 1;
+        char err[512];
+        if (hvhost_vnic_add(h, &s, err, sizeof err) < 0)
+            err_at__(sc, p->node, "VM '%s': %s", s.vm, err);
+    }
+}
+
+static void build_addresses__(struct scenario *sc, struct hvhost *h, const struct ydoc_node *n)
+{
     const struct ydoc_node *addrs = ydoc_map_get(n, "addresses", NULL);
     for (size_t i = 0; addrs && i < ydoc_count(addrs); i++) {
         const char *adapter = ydoc_key(addrs, i);
@@ -962,19 +1019,28 @@ static int build__(struct scenario *sc, const char *path)
     }
     if (sc->nerrors)
         return -EINVAL;
-    for (size_t i = 0; i < nh && i < 256; i++) {
-        const struct ydoc_node *ps = ydoc_map_get(ydoc_value(hosts, i), "powershell", NULL);
-        if (!ps || !hv[i])
-            continue;
-        struct ps_script *script = parse_ps__(sc, ps);
-        if (script) {
-            apply_ps__(sc, hv[i], script);
-            ps_script_free(script);
-        }
+    struct pending_vnic *pend = calloc(MAX_PENDING, sizeof *pend);
+    size_t npend = 0;
+    if (!pend) {
+        err_at__(sc, root, "out of memory");
+        return -ENOMEM;
     }
     for (size_t i = 0; i < nh && i < 256; i++)
         if (hv[i])
-            build_vms__(sc, hv[i], ydoc_value(hosts, i));
+            add_vms__(sc, hv[i], ydoc_value(hosts, i), pend, &npend);
+    for (size_t i = 0; i < nh && i < 256; i++) {
+        if (!hv[i])
+            continue;
+        const struct ydoc_node *ps = ydoc_map_get(ydoc_value(hosts, i), "powershell", NULL);
+        struct ps_script *script = ps ? parse_ps__(sc, ps) : NULL;
+        if (script) {
+            apply_ps__(sc, hv[i], script, pend, npend);
+            ps_script_free(script);
+        }
+        attach_vnics__(sc, hv[i], pend, npend, 1);
+        build_addresses__(sc, hv[i], ydoc_value(hosts, i));
+    }
+    free(pend);
     if (sc->nerrors)
         return -EINVAL;
     const struct ydoc_node *cap = ydoc_map_get(root, "capture", NULL);
