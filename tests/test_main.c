@@ -70,6 +70,20 @@ int test_run(const char *cmd, char *out, size_t outlen)
     return WEXITSTATUS(st);
 }
 
+char *test_tshark_clean(const char *pcap, const char *opts, size_t outmax)
+{
+    char cmd[1400];
+    snprintf(cmd, sizeof cmd, "tshark -n -r '%s' -V %s", pcap, opts);
+    char *out = malloc(outmax);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+    CU_ASSERT_EQUAL(test_run(cmd, out, outmax), 0);
+    CU_ASSERT(strlen(out) + 1 < outmax);
+    CU_ASSERT_PTR_NULL(strstr(out, "Malformed"));
+    CU_ASSERT_PTR_NULL(strstr(out, "Expert Info (Error"));
+    CU_ASSERT_PTR_NULL(strstr(out, "Checksum Status: Bad"));
+    return out;
+}
+
 const char *test_src_path(const char *rel, char *buf, size_t len)
 {
     snprintf(buf, len, "%s/%s", SETSIM_SOURCE_DIR, rel);

@@ -12,6 +12,11 @@ int test_tmpdir(char *buf, size_t len);
 /* Runs a shell command, returns its exit status (or -1), and captures up to
  * outlen-1 bytes of its standard output (stderr joined) in out if given. */
 int test_run(const char *cmd, char *out, size_t outlen);
+/* Decodes a capture with `tshark -n -r pcap -V opts` and asserts that
+ * tshark succeeded, its output fit in outmax bytes, and that it reports no
+ * malformed packet, no error-level expert info and no bad checksum.
+ * Returns the decoded text (free it) for the caller's own checks. */
+char *test_tshark_clean(const char *pcap, const char *opts, size_t outmax);
 /* Path of a file in the source tree (relative to the repository root). */
 const char *test_src_path(const char *rel, char *buf, size_t len);
 /* 1 if `tool` is on PATH. */
