@@ -45,6 +45,8 @@ struct trace {
     sqlite3_stmt *ins_object;
     sqlite3_stmt *find_metric;
     sqlite3_stmt *ins_metric;
+    sqlite3_stmt *ins_flow;
+    sqlite3_stmt *ins_verdict;
     char *path;                /* owned copy, for messages */
     int fd;                    /* own descriptor of the file, for fsync */
     enum trace_state state;
@@ -294,7 +296,39 @@ static const char schema_sql[] =
     " ORDER BY e.seq;"
     "CREATE VIEW samples_v AS SELECT s.time_ps, o.name AS obj, m.name AS metric, m.unit,"
     " s.value FROM samples s JOIN metrics m ON m.id = s.metric"
-    " LEFT JOIN objects o ON o.id = s.obj ORDER BY s.rowid;";
+    " LEFT JOIN objects o ON o.id = s.obj ORDER BY s.rowid;"
+    "CREATE TABLE flows("
+    " id INTEGER PRIMARY KEY,"          /* the flow id of the events rows */
+    " generator TEXT NOT NULL,"         /* traffic entry's name */
+    " kind TEXT NOT NULL,"              /* tcp, udp, roce, iwarp, smb */
+    " class TEXT NOT NULL,"             /* traffic class label for reports */
+    " prio INTEGER,"                    /* 802.1p priority on the wire */
+    " src TEXT NOT NULL, dst TEXT NOT NULL,"
+    " start_ps INTEGER NOT NULL,"
+    " end_ps INTEGER,"                  /* NULL: not completed by the end */
+    " fct_ps INTEGER,"                  /* end - start; NULL when not completed */
+    " size_bytes INTEGER,"              /* bytes asked for; NULL: unbounded */
+    " sent_bytes INTEGER NOT NULL,"     /* payload bytes sent (first copies) */
+    " delivered_bytes INTEGER NOT NULL,"/* payload bytes delivered in order */
+    " goodput_bps REAL,"                /* delivered * 8 / (end or stop - start) */
+    " retransmissions INTEGER NOT NULL DEFAULT 0,"
+    " naks INTEGER NOT NULL DEFAULT 0,"
+    " cnps INTEGER NOT NULL DEFAULT 0,"
+    " timeouts INTEGER NOT NULL DEFAULT 0,"
+    " pause_ps INTEGER NOT NULL DEFAULT 0," /* time its sender's queue was paused */
+    " complete INTEGER NOT NULL CHECK (complete IN (0, 1)));"
+    "CREATE TABLE verdicts("
+    " rule TEXT NOT NULL,"              /* rule ID, e.g. DYN-005 */
+    " title TEXT NOT NULL,"
+    " severity TEXT NOT NULL,"          /* error, warning, info */
+    " needs TEXT NOT NULL,"             /* wire, inferred, events */
+    " status TEXT NOT NULL CHECK (status IN ('pass', 'fail', 'warn', 'na')),"
+    " reason TEXT,"                     /* why na / one-line explanation */
+    " capture TEXT,"                    /* capture file or interface of the first offence */
+    " frame INTEGER,"                   /* 1-based frame number of the first offence */
+    " time_ps INTEGER,"                 /* its timestamp */
+    " checked INTEGER NOT NULL DEFAULT 0,"   /* frames or events examined */
+    " violations INTEGER NOT NULL DEFAULT 0);";
 
 /* Indexes for the checker's queries, built once at the end (cheaper than
  * maintaining them row by row). */
@@ -434,6 +468,19 @@ static int prepare_writers__(struct trace *t)
         rc = prepare__(t, "SELECT id, unit FROM metrics WHERE name = ?1", &t->find_metric);
     if (!rc)
         rc = prepare__(t, "INSERT INTO metrics(name, unit) VALUES(?1, ?2)", &t->ins_metric);
+    if (!rc)
+        rc = prepare__(t,
+                       "INSERT INTO flows(id, generator, kind, class, prio, src, dst, start_ps,"
+                       " end_ps, fct_ps, size_bytes, sent_bytes, delivered_bytes, goodput_bps,"
+                       " retransmissions, naks, cnps, timeouts, pause_ps, complete) VALUES"
+                       "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)",
+                       &t->ins_flow);
+    if (!rc)
+        rc = prepare__(t,
+                       "INSERT INTO verdicts(rule, title, severity, needs, status, reason,"
+                       " capture, frame, time_ps, checked, violations) VALUES"
+                       "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+                       &t->ins_verdict);
     return rc;
 }
 
@@ -494,6 +541,8 @@ static void free_trace__(struct trace *t)
 {
     sqlite3_finalize(t->ins_event);
     sqlite3_finalize(t->ins_sample);
+    sqlite3_finalize(t->ins_flow);
+    sqlite3_finalize(t->ins_verdict);
     sqlite3_finalize(t->find_object);
     sqlite3_finalize(t->ins_object);
     sqlite3_finalize(t->find_metric);
@@ -851,5 +900,91 @@ int trace_sample(struct trace *t, sim_time_t time, trace_obj_t obj, trace_metric
     sqlite3_reset(s);
     if (rc != SQLITE_DONE)
         return fail_sqlite__(t, rc, "insert sample");
+    return row_done__(t);
+}
+
+/* ---- flows and verdicts ------------------------------------------------ */
+
+int trace_flow_result(struct trace *t, const struct trace_flow_row *f)
+{
+    if (!t || !f || !f->generator || !f->kind || !f->src || !f->dst)
+        return -EINVAL;
+    if (t->err)
+        return t->err;
+    if (t->state != TRACE_S_OPEN)
+        return -EINVAL;
+    sqlite3_stmt *s = t->ins_flow;
+    sqlite3_bind_int64(s, 1, (sqlite3_int64)f->id);
+    sqlite3_bind_text(s, 2, f->generator, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, f->kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, f->cls ? f->cls : f->kind, -1, SQLITE_STATIC);
+    if (f->prio >= 0)
+        sqlite3_bind_int(s, 5, f->prio);
+    else
+        sqlite3_bind_null(s, 5);
+    sqlite3_bind_text(s, 6, f->src, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 7, f->dst, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 8, (sqlite3_int64)f->start);
+    if (f->complete) {
+        sqlite3_bind_int64(s, 9, (sqlite3_int64)f->end);
+        sqlite3_bind_int64(s, 10, (sqlite3_int64)(f->end - f->start));
+    } else {
+        sqlite3_bind_null(s, 9);
+        sqlite3_bind_null(s, 10);
+    }
+    if (f->size_bytes)
+        sqlite3_bind_int64(s, 11, (sqlite3_int64)f->size_bytes);
+    else
+        sqlite3_bind_null(s, 11);
+    sqlite3_bind_int64(s, 12, (sqlite3_int64)f->sent_bytes);
+    sqlite3_bind_int64(s, 13, (sqlite3_int64)f->delivered_bytes);
+    sim_time_t until = f->complete ? f->end : f->stop;
+    if (until > f->start)
+        sqlite3_bind_double(s, 14, (double)f->delivered_bytes * 8.0 /
+                                       ((double)(until - f->start) * 1e-12));
+    else
+        sqlite3_bind_null(s, 14);
+    sqlite3_bind_int64(s, 15, (sqlite3_int64)f->retransmissions);
+    sqlite3_bind_int64(s, 16, (sqlite3_int64)f->naks);
+    sqlite3_bind_int64(s, 17, (sqlite3_int64)f->cnps);
+    sqlite3_bind_int64(s, 18, (sqlite3_int64)f->timeouts);
+    sqlite3_bind_int64(s, 19, (sqlite3_int64)f->pause);
+    sqlite3_bind_int(s, 20, f->complete ? 1 : 0);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE)
+        return fail_sqlite__(t, rc, "insert flow");
+    return row_done__(t);
+}
+
+int trace_verdict(struct trace *t, const struct trace_verdict_row *v)
+{
+    if (!t || !v || !v->rule || !v->title || !v->severity || !v->needs || !v->status)
+        return -EINVAL;
+    if (t->err)
+        return t->err;
+    if (t->state != TRACE_S_OPEN)
+        return -EINVAL;
+    sqlite3_stmt *s = t->ins_verdict;
+    sqlite3_bind_text(s, 1, v->rule, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, v->title, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, v->severity, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, v->needs, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, v->status, -1, SQLITE_STATIC);
+    bind_text_or_null__(s, 6, v->reason);
+    bind_text_or_null__(s, 7, v->capture);
+    if (v->frame) {
+        sqlite3_bind_int64(s, 8, (sqlite3_int64)v->frame);
+        sqlite3_bind_int64(s, 9, (sqlite3_int64)v->time);
+    } else {
+        sqlite3_bind_null(s, 8);
+        sqlite3_bind_null(s, 9);
+    }
+    sqlite3_bind_int64(s, 10, (sqlite3_int64)v->checked);
+    sqlite3_bind_int64(s, 11, (sqlite3_int64)v->violations);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE)
+        return fail_sqlite__(t, rc, "insert verdict");
     return row_done__(t);
 }

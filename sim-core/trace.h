@@ -46,6 +46,14 @@
  *   samples(time_ps INTEGER, obj INTEGER, metric INTEGER, value REAL)
  *   events_v, samples_v                  views with names joined in and
  *                                        MACs as text
+ *   flows(id, generator, kind, class, prio, src, dst, start_ps, end_ps,
+ *        fct_ps, size_bytes, sent_bytes, delivered_bytes, goodput_bps,
+ *        retransmissions, naks, cnps, timeouts, pause_ps, complete)
+ *                                        one row per flow, written when the
+ *                                        run ends (trace_flow_result)
+ *   verdicts(rule, title, severity, needs, status, reason, capture, frame,
+ *        time_ps, checked, violations)   the checker's rule verdicts
+ *                                        (trace_verdict)
  *
  * Encodings: times are picoseconds; unsigned 64-bit values (seed, flow id,
  * times) are stored as SQLite's signed INTEGER with the same bits, so
@@ -72,7 +80,7 @@
 struct trace;
 struct sqlite3;
 
-#define TRACE_SCHEMA_VERSION 1
+#define TRACE_SCHEMA_VERSION 2
 /* Rows per transaction when the caller gives 0: large enough that commits
  * cost little, small enough that an interrupted run keeps most rows. */
 #define TRACE_BATCH_DEFAULT 10000u
@@ -252,6 +260,40 @@ int trace_flow_move(struct trace *t, sim_time_t time, uint64_t flow, trace_obj_t
  * NULL. */
 int trace_sample(struct trace *t, sim_time_t time, trace_obj_t obj, trace_metric_t metric,
                  double value);
+
+/* One flow's result (the flows table).  Strings are read during the call
+ * only.  prio < 0 stores NULL; size_bytes 0 stores NULL (unbounded). */
+struct trace_flow_row {
+    uint64_t id;              /* flow id used in the events rows */
+    const char *generator;    /* traffic entry's name */
+    const char *kind;         /* "tcp", "udp", "roce", "iwarp", "smb" */
+    const char *cls;          /* class label for reports; NULL: kind */
+    int prio;                 /* 802.1p priority, -1: unknown */
+    const char *src, *dst;    /* endpoint names as in the scenario */
+    sim_time_t start;         /* when the flow started */
+    sim_time_t end;           /* when it completed (if complete) */
+    sim_time_t stop;          /* end of measurement when not complete */
+    uint64_t size_bytes;      /* bytes asked for, 0: unbounded */
+    uint64_t sent_bytes, delivered_bytes;
+    uint64_t retransmissions, naks, cnps, timeouts;
+    sim_time_t pause;         /* time its sender's queue spent paused */
+    int complete;             /* 1: every byte delivered */
+};
+int trace_flow_result(struct trace *t, const struct trace_flow_row *f);
+
+/* One rule verdict (the verdicts table).  Strings are read during the
+ * call only; status is "pass", "fail", "warn" or "na"; frame 0 stores
+ * NULL frame and time. */
+struct trace_verdict_row {
+    const char *rule, *title, *severity, *needs, *status;
+    const char *reason;       /* why na, or the first failure's explanation */
+    const char *capture;      /* capture (file or interface) of the first offence */
+    uint64_t frame;           /* 1-based frame number of the first offence, 0: none */
+    sim_time_t time;          /* its timestamp */
+    uint64_t checked;         /* frames or events examined */
+    uint64_t violations;      /* offences found */
+};
+int trace_verdict(struct trace *t, const struct trace_verdict_row *v);
 
 /* Events rows written so far. */
 uint64_t trace_event_rows(const struct trace *t);

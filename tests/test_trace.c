@@ -320,6 +320,58 @@ static void test_close_without_finish(void)
     sqlite3_close(db);
 }
 
+/* Flow results and verdicts: NULLs where the row says "none", the FCT
+ * and goodput derived from the times. */
+static void test_flows_and_verdicts(void)
+{
+    char path[600];
+    CU_ASSERT_FATAL(db_path(path, sizeof path) == 0);
+    char err[512];
+    struct trace *t = trace_open(path, &info, err, sizeof err);
+    CU_ASSERT_FATAL(t != NULL);
+    struct trace_flow_row done = {.id = 5, .generator = "smb", .kind = "smb", .cls = "SMB",
+                                  .prio = 3, .src = "hv1/vEthernet (SMB_1)",
+                                  .dst = "hv2/vEthernet (SMB_1)", .start = 1000000,
+                                  .end = 9000000, .size_bytes = 1000, .sent_bytes = 1000,
+                                  .delivered_bytes = 1000, .naks = 2, .pause = 77,
+                                  .complete = 1};
+    struct trace_flow_row open_flow = {.id = 6, .generator = "vm", .kind = "udp", .prio = -1,
+                                       .src = "vm1", .dst = "vm3", .start = 0,
+                                       .stop = 8000000, .sent_bytes = 500,
+                                       .delivered_bytes = 400};
+    CU_ASSERT_EQUAL(trace_flow_result(t, &done), 0);
+    CU_ASSERT_EQUAL(trace_flow_result(t, &open_flow), 0);
+    struct trace_flow_row bad = {.id = 7};
+    CU_ASSERT_EQUAL(trace_flow_result(t, &bad), -EINVAL);
+    struct trace_verdict_row pass = {.rule = "DYN-005", .title = "ARP and NS on the affinitized member",
+                                     .severity = "error", .needs = "wire", .status = "pass",
+                                     .checked = 10};
+    struct trace_verdict_row fail = {.rule = "HVP-004", .title = "No source MAC replacement",
+                                     .severity = "error", .needs = "wire", .status = "fail",
+                                     .reason = "source MAC rewritten", .capture = "hv1/SLOT 3",
+                                     .frame = 42, .time = 123, .checked = 50, .violations = 3};
+    CU_ASSERT_EQUAL(trace_verdict(t, &pass), 0);
+    CU_ASSERT_EQUAL(trace_verdict(t, &fail), 0);
+    CU_ASSERT_EQUAL(trace_finish(t, 9000000, 1), 0);
+    CU_ASSERT_EQUAL(trace_close(t), 0);
+
+    sqlite3 *db = open_ro(path);
+    CU_ASSERT_FATAL(db != NULL);
+    char *rows = dump(db, "SELECT id, class, prio, end_ps, fct_ps, size_bytes, goodput_bps,"
+                          " naks, pause_ps, complete FROM flows ORDER BY id");
+    CU_ASSERT_STRING_EQUAL(rows, "5|SMB|3|9000000|8000000|1000|1000000000.0|2|77|1\n"
+                                 "6|udp|||||400000000.0|0|0|0\n");
+    free(rows);
+    /* the open flow's goodput is over start..stop */
+    CU_ASSERT_EQUAL(query_int(db, "SELECT CAST(goodput_bps AS INTEGER) FROM flows WHERE id = 6"),
+                    400000000);
+    char *v = dump(db, "SELECT rule, status, capture, frame, time_ps, violations FROM verdicts"
+                       " ORDER BY rowid");
+    CU_ASSERT_STRING_EQUAL(v, "DYN-005|pass||||0\nHVP-004|fail|hv1/SLOT 3|42|123|3\n");
+    free(v);
+    sqlite3_close(db);
+}
+
 /* A process that dies mid-run: the committed batches are readable and the
  * run is not complete. */
 static void test_interrupted_run(void)
@@ -480,7 +532,8 @@ int suite_trace(void)
         !CU_add_test(s, "interrupted run", test_interrupted_run) ||
         !CU_add_test(s, "existing file", test_existing_file) ||
         !CU_add_test(s, "rejected calls", test_rejected_calls) ||
-        !CU_add_test(s, "deterministic rows", test_deterministic_rows))
+        !CU_add_test(s, "deterministic rows", test_deterministic_rows) ||
+        !CU_add_test(s, "flows and verdicts", test_flows_and_verdicts))
         return -1;
     return 0;
 }
