@@ -28,15 +28,12 @@
 #include "ps_effects.h"
 #include "ps_script.h"
 #include "schema.h"
-#include "udpgen.h"
+#include "scn_traffic.h"
 #include "vmswitch.h"
 #include "ydoc.h"
 
 #define MAX_DIAGS 200
 #define MAX_MODELS 64
-#define MAX_FLOWS 1024
-#define DEFAULT_PAYLOAD 1472 /* 1518-byte frames over IPv4 */
-#define UDP_BASE_PORT 5001
 
 struct nic_model {
     const char *name;
@@ -71,8 +68,7 @@ struct scenario {
     size_t nmodels;
     struct tl_event *events;
     size_t nevents;
-    struct udpgen *flows[MAX_FLOWS];
-    size_t nflows;
+    struct scn_traffic *traffic;
     char scratch[PATH_MAX - 32];
 };
 
@@ -687,120 +683,6 @@ static void build_addresses__(struct scenario *sc, struct hvhost *h, const struc
     }
 }
 
-/* ---- endpoints of traffic --------------------------------------------------------- */
-
-/* "vm1", "hv2/vm3" (a VM's first vNIC) or "hv1/vEthernet (SMB_1)". */
-static struct ipstack *stack__(struct scenario *sc, const char *spec)
-{
-    const char *slash = strchr(spec, '/');
-    struct world *w = sc->world;
-    if (slash) {
-        char hname[128];
-        snprintf(hname, sizeof hname, "%.*s", (int)(slash - spec), spec);
-        struct hvhost *h = world_host(w, hname);
-        if (!h)
-            return NULL;
-        int id = hvhost_vnic_find(h, NULL, slash + 1, NULL);
-        if (id < 0) {
-            for (size_t i = 0; i < hvhost_vnic_count(h); i++) {
-                struct hvhost_vnic_info vi;
-                if (hvhost_vnic_info(h, (int)i, &vi) == 0 && vi.vm &&
-                    strcmp(vi.vm, slash + 1) == 0)
-                    return vi.stack;
-            }
-            return NULL;
-        }
-        struct hvhost_vnic_info vi;
-        return hvhost_vnic_info(h, id, &vi) == 0 ? vi.stack : NULL;
-    }
-    for (size_t k = 0; k < world_host_count(w); k++) {
-        struct hvhost *h = world_host_at(w, k);
-        for (size_t i = 0; i < hvhost_vnic_count(h); i++) {
-            struct hvhost_vnic_info vi;
-            if (hvhost_vnic_info(h, (int)i, &vi) == 0 && vi.vm && strcmp(vi.vm, spec) == 0)
-                return vi.stack;
-        }
-    }
-    return NULL;
-}
-
-static void build_traffic__(struct scenario *sc, const struct ydoc_node *root)
-{
-    const struct ydoc_node *tr = ydoc_map_get(root, "traffic", NULL);
-    for (size_t i = 0; tr && i < ydoc_count(tr); i++) {
-        const struct ydoc_node *fn = ydoc_item(tr, i);
-        struct ydoc_err e;
-        const char *from = NULL, *to = NULL, *name = NULL;
-        int kind = SCHEMA_KIND_TCP, pattern = SCHEMA_PATTERN_BULK, dist = SCHEMA_DIST_FIXED;
-        uint64_t size = 1000000, rate = 0;
-        sim_time_t start = 0, stop = 0, on = SIM_MS, off = SIM_MS;
-        int64_t port = UDP_BASE_PORT + (int64_t)i;
-        if (ydoc_get_str(fn, "from", YDOC_REQUIRED, &from, &e) ||
-            ydoc_get_str(fn, "to", YDOC_REQUIRED, &to, &e) ||
-            ydoc_get_str(fn, "name", 0, &name, &e) ||
-            ydoc_get_enum(fn, "kind", 0, schema_traffic_kind_values, &kind, &e) ||
-            ydoc_get_enum(fn, "pattern", 0, schema_pattern_values, &pattern, &e) ||
-            ydoc_get_enum(fn, "distribution", 0, schema_distribution_values, &dist, &e) ||
-            ydoc_get_size(fn, "size", 0, &size, &e) || ydoc_get_rate(fn, "rate", 0, &rate, &e) ||
-            ydoc_get_time(fn, "start", 0, &start, &e) || ydoc_get_time(fn, "stop", 0, &stop, &e) ||
-            ydoc_get_time(fn, "on", 0, &on, &e) || ydoc_get_time(fn, "off", 0, &off, &e) ||
-            ydoc_get_int(fn, "port", 0, 1, 65535, &port, &e)) {
-            yerr__(sc, &e);
-            continue;
-        }
-        if (kind != SCHEMA_KIND_UDP) {
-            err_at__(sc, ydoc_map_get(fn, "kind", NULL) ? ydoc_map_get(fn, "kind", NULL) : fn,
-                     "traffic kind '%s' is not available in this build of setsim (transports "
-                     "land with issue 5); use kind: udp",
-                     schema_traffic_kind_values[kind]);
-            continue;
-        }
-        if (pattern != SCHEMA_PATTERN_BULK && pattern != SCHEMA_PATTERN_CONSTANT &&
-            pattern != SCHEMA_PATTERN_ONOFF) {
-            err_at__(sc, ydoc_map_get(fn, "pattern", NULL), "pattern '%s' is not available for "
-                                                              "udp (bulk, constant, onoff)",
-                     schema_pattern_values[pattern]);
-            continue;
-        }
-        struct ipstack *src = stack__(sc, from), *dst = stack__(sc, to);
-        if (!src || !dst) {
-            err_at__(sc, ydoc_map_get(fn, src ? "to" : "from", NULL),
-                     "'%s' is not a VM or a host adapter with an IP stack ('vm1', 'hv2/vm3' or "
-                     "'hv1/vEthernet (SMB_1)')",
-                     src ? to : from);
-            continue;
-        }
-        if (sc->nflows == MAX_FLOWS) {
-            err_at__(sc, fn, "too many traffic entries (at most %d)", MAX_FLOWS);
-            continue;
-        }
-        char label[64];
-        if (!name) {
-            snprintf(label, sizeof label, "flow%zu", i + 1);
-            name = label;
-        }
-        struct udpgen_settings us = {.name = name, .src = src, .dst = dst,
-                                     .dport = (uint16_t)port, .payload = DEFAULT_PAYLOAD,
-                                     .rate_bps = rate ? rate : 10000000000ULL,
-                                     .pattern = pattern == SCHEMA_PATTERN_BULK ? UDPGEN_BULK
-                                                : pattern == SCHEMA_PATTERN_CONSTANT
-                                                    ? UDPGEN_CONSTANT
-                                                    : UDPGEN_ONOFF,
-                                     .bytes = size, .start = start, .stop = stop, .on = on,
-                                     .off = off, .exponential = dist == SCHEMA_DIST_EXPONENTIAL,
-                                     .seed = sc->seed, .flow_id = i + 1};
-        int rc;
-        struct udpgen *g = udpgen_create(world_engine(sc->world), &us, &rc);
-        if (!g) {
-            err_at__(sc, fn, "cannot start traffic '%s': %s", name,
-                     rc == -EADDRINUSE ? "the destination port is already in use (give port:)"
-                                       : "both ends need IP addresses");
-            continue;
-        }
-        sc->flows[sc->nflows++] = g;
-    }
-}
-
 /* ---- timeline ---------------------------------------------------------------------- */
 
 static void tl_fire__(struct world *w, void *ctx)
@@ -933,6 +815,11 @@ static void build_timeline__(struct scenario *sc, const struct ydoc_node *root)
 
 static void traffic_summary__(void *ctx, FILE *out) { scenario_traffic_summary(ctx, out); }
 
+static void traffic_diag__(void *ctx, int warning, const char *text)
+{
+    diag__(ctx, warning ? SCENARIO_WARNING : SCENARIO_ERROR, text);
+}
+
 static int build__(struct scenario *sc, const char *path)
 {
     struct ydoc_err e;
@@ -1050,7 +937,9 @@ static int build__(struct scenario *sc, const char *path)
             err_at__(sc, ydoc_item(cap, i), "%s", err);
     }
     build_timeline__(sc, root);
-    build_traffic__(sc, root);
+    sc->traffic = scn_traffic_build(sc->world, root, sc->seed, traffic_diag__, sc);
+    if (!sc->traffic)
+        err_at__(sc, root, "out of memory");
     world_add_summary(sc->world, traffic_summary__, sc);
     return sc->nerrors ? -EINVAL : 0;
 }
@@ -1075,8 +964,7 @@ void scenario_free(struct scenario *sc)
     if (!sc)
         return;
     world_destroy(sc->world); /* the engine first, then the models */
-    for (size_t i = 0; i < sc->nflows; i++)
-        udpgen_destroy(sc->flows[i]);
+    scn_traffic_free(sc->traffic);
     for (size_t i = 0; i < sc->nevents; i++)
         if (sc->events[i].kind == TL_RUN)
             ps_script_free(sc->events[i].script);
@@ -1108,19 +996,5 @@ sim_time_t scenario_duration(const struct scenario *sc) { return sc->duration; }
 
 void scenario_traffic_summary(const struct scenario *sc, FILE *out)
 {
-    if (!sc->nflows)
-        return;
-    fprintf(out, "\ntraffic\n");
-    for (size_t i = 0; i < sc->nflows; i++) {
-        const struct udpgen_stats *st = udpgen_stats(sc->flows[i]);
-        char t1[32];
-        double dur = st->last_rx > st->first_rx ? (double)(st->last_rx - st->first_rx) / 1e12 : 0;
-        fprintf(out, "  %-16s udp  sent %llu B  received %llu B (%.1f%%)  goodput %.3f Gb/s  "
-                     "last arrival %s\n",
-                udpgen_name(sc->flows[i]), (unsigned long long)st->sent_bytes,
-                (unsigned long long)st->recv_bytes,
-                st->sent_bytes ? 100.0 * (double)st->recv_bytes / (double)st->sent_bytes : 0.0,
-                dur > 0 ? (double)st->recv_bytes * 8 / dur / 1e9 : 0.0,
-                sim_time_format(st->last_rx, t1, sizeof t1));
-    }
+    scn_traffic_summary(sc->traffic, out);
 }
