@@ -14,6 +14,7 @@ struct subcommand {
 static const struct subcommand subcommands[] = {
     {"run", cmd_run, "run a scenario file and write its run directory"},
     {"lint", cmd_lint, "check a scenario file (YAML, PowerShell, configuration rules)"},
+    {"report", cmd_report, "CSV exports and figures of a finished run (or a study)"},
     {"bench", cmd_bench, "measure the engine and models (events or frames per second)"},
 };
 
