@@ -139,6 +139,10 @@ struct progress {
     int shown;
 };
 
+#define PROGRESS_BAR 30 /* characters of the bar */
+
+/* The progress bar: on a terminal only, from one second of wall time on
+ * (shorter runs show nothing), redrawn in place on stderr. */
 static void progress__(void *ctx, sim_time_t now, sim_time_t end)
 {
     struct progress *p = ctx;
@@ -147,9 +151,15 @@ static void progress__(void *ctx, sim_time_t now, sim_time_t end)
         return;
     double frac = end ? (double)now / (double)end : 1;
     double eta = frac > 0 ? el * (1 - frac) / frac : 0;
-    char a[32], b[32];
-    fprintf(stderr, "\r  %5.1f%%  simulated %s of %s  wall %.1fs  ETA %.1fs   ", 100 * frac,
-            sim_time_format(now, a, sizeof a), sim_time_format(end, b, sizeof b), el, eta);
+    char bar[PROGRESS_BAR + 1], a[40], b[40];
+    int fill = (int)(frac * PROGRESS_BAR + 0.5);
+    for (int i = 0; i < PROGRESS_BAR; i++)
+        bar[i] = i < fill ? '#' : '.';
+    bar[PROGRESS_BAR] = '\0';
+    fprintf(stderr, "\r  [%s] %5.1f%%  simulated %s of %s  wall %.1f s  ETA %.1f s ", bar,
+            100 * frac, world_time_str(now, a, sizeof a), world_time_str(end, b, sizeof b), el,
+            eta);
+    fflush(stderr);
     p->shown = 1;
 }
 

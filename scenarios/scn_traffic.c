@@ -190,6 +190,6 @@ void scn_traffic_summary(const struct scn_traffic *sc, FILE *out)
                 (unsigned long long)st->recv_bytes,
                 st->sent_bytes ? 100.0 * (double)st->recv_bytes / (double)st->sent_bytes : 0.0,
                 dur > 0 ? (double)st->recv_bytes * 8 / dur / 1e9 : 0.0,
-                sim_time_format(st->last_rx, t1, sizeof t1));
+                world_time_str(st->last_rx, t1, sizeof t1));
     }
 }

@@ -468,6 +468,15 @@ int world_run(struct world *w, world_progress_fn progress, void *ctx)
     return 0;
 }
 
+char *world_time_str(sim_time_t t, char *buf, size_t len)
+{
+    /* One unit for every time of the summary: milliseconds, to the
+     * nanosecond, so values line up and compare at a glance. */
+    snprintf(buf, len, "%llu.%06llu ms", (unsigned long long)(t / SIM_MS),
+             (unsigned long long)(t % SIM_MS / SIM_NS));
+    return buf;
+}
+
 static void gbps__(char *buf, size_t len, uint64_t bytes, sim_time_t t)
 {
     double s = (double)t / (double)SIM_S;
@@ -483,6 +492,36 @@ void world_add_summary(struct world *w, void (*fn)(void *ctx, FILE *out), void *
     }
 }
 
+/* The PFC a switch received and the time each port's egress spent paused
+ * by it, per priority (nothing when no PFC reached the switch). */
+static void summary_switch_pause__(const struct sw *sw, FILE *out)
+{
+    uint64_t rx[8] = {0};
+    for (uint32_t p = 1; switch_port_counters(sw, p); p++)
+        for (int q = 0; q < 8; q++)
+            rx[q] += switch_port_counters(sw, p)->pfc_rx[q];
+    int any = 0;
+    for (int q = 0; q < 8; q++) {
+        if (!rx[q])
+            continue;
+        fprintf(out, "%spriority %d: %llu", any ? ", " : "  PFC frames received: ", q,
+                (unsigned long long)rx[q]);
+        any = 1;
+    }
+    if (!any)
+        return;
+    fprintf(out, "\n");
+    for (uint32_t p = 1; switch_port_counters(sw, p); p++) {
+        for (uint8_t q = 0; q < 8; q++) {
+            sim_time_t t = switch_paused_time(sw, p, q);
+            char tbuf[40];
+            if (t)
+                fprintf(out, "  port %u priority %u paused %s\n", p, q,
+                        world_time_str(t, tbuf, sizeof tbuf));
+        }
+    }
+}
+
 void world_summary(const struct world *w, FILE *out)
 {
     char tbuf[32];
@@ -490,7 +529,7 @@ void world_summary(const struct world *w, FILE *out)
     fprintf(out, "setsim %s: scenario %s, seed %llu, engine %s\n", SETSIM_VERSION,
             w->scenario_name, (unsigned long long)w->opt.seed, w->engine_name);
     fprintf(out, "simulated %s in %.2f s of wall time, %llu events\n",
-            sim_time_format(end, tbuf, sizeof tbuf), w->wall_s, (unsigned long long)w->events);
+            world_time_str(end, tbuf, sizeof tbuf), w->wall_s, (unsigned long long)w->events);
     for (size_t i = 0; i < w->nhosts; i++) {
         const struct hvhost *h = w->hosts[i];
         fprintf(out, "\nhost %s\n", hvhost_name(h));
@@ -513,7 +552,7 @@ void world_summary(const struct world *w, FILE *out)
             fprintf(out, "  %-14s tx %s  rx %s  PFC sent %llu received %llu  paused %s  "
                          "drops %llu\n",
                     nic_name(n), a, b, (unsigned long long)pfc_tx, (unsigned long long)pfc_rx,
-                    sim_time_format(paused, tbuf, sizeof tbuf), (unsigned long long)drops);
+                    world_time_str(paused, tbuf, sizeof tbuf), (unsigned long long)drops);
         }
         for (size_t s = 0; s < hvhost_vswitch_count(h); s++) {
             const char *swn = hvhost_vswitch_name_at(h, s);
@@ -559,6 +598,7 @@ void world_summary(const struct world *w, FILE *out)
             any = 1;
         }
         fprintf(out, any ? "\n" : "  PFC frames sent: none\n");
+        summary_switch_pause__(sw, out);
     }
     for (int i = 0; i < w->nextra; i++)
         w->extra[i].fn(w->extra[i].ctx, out);

@@ -94,6 +94,9 @@ FILE *world_log_file(struct world *w);
 typedef void (*world_progress_fn)(void *ctx, sim_time_t now, sim_time_t end);
 /* Runs the simulation to the duration.  0 or a negative errno. */
 int world_run(struct world *w, world_progress_fn progress, void *ctx);
+/* A time as the summary shows every time: milliseconds with six decimals
+ * ("12.000250 ms"); returns buf. */
+char *world_time_str(sim_time_t t, char *buf, size_t len);
 /* The summary of the run (what summary.txt holds). */
 void world_summary(const struct world *w, FILE *out);
 /* Adds a section to the summary (traffic results, rule verdicts). */
