@@ -16,6 +16,7 @@ static const struct subcommand subcommands[] = {
     {"lint", cmd_lint, "check a scenario file (YAML, PowerShell, configuration rules)"},
     {"report", cmd_report, "CSV exports and figures of a finished run (or a study)"},
     {"bench", cmd_bench, "measure the engine and models (events or frames per second)"},
+    {"digest", cmd_digest, "print a run directory's digest (regression goldens)"},
 };
 
 #define NSUB (sizeof subcommands / sizeof subcommands[0])
