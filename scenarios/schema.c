@@ -15,7 +15,9 @@ const char *const schema_xoff_mode_values[] = {"static", "dynamic", NULL};
 const char *const schema_watchdog_values[] = {"off", "drain", "ignore", NULL};
 const char *const schema_tsa_values[] = {"strict", "ets", NULL};
 const char *const schema_traffic_kind_values[] = {"tcp", "udp", "roce", "iwarp", "smb", NULL};
-const char *const schema_pattern_values[] = {"bulk", "constant", "onoff", "cdf", "rr", NULL};
+const char *const schema_pattern_values[] = {"bulk", "constant", "onoff", "cdf", "rr", "incast",
+                                             NULL};
+const char *const schema_operation_values[] = {"write", "read", NULL};
 const char *const schema_distribution_values[] = {"fixed", "exponential", NULL};
 const char *const schema_congestion_values[] = {"newreno", "cubic", NULL};
 
@@ -284,8 +286,13 @@ static const struct ydoc_schema cable_schema = {
 
 static const struct ydoc_key flow_keys[] = {
     {.name = "name", .type = YDOC_T_STR, .def = "flowN", .doc = "Label in reports."},
-    {.name = "from", .type = YDOC_T_STR, .flags = YDOC_K_REQUIRED,
-     .doc = "Sender: a VM (`vm1`), or a host adapter (`hv1/vEthernet (SMB_1)`)."},
+    {.name = "from", .type = YDOC_T_STR, .def = "none",
+     .doc = "Sender: a VM (`vm1`), a host adapter (`hv1/vEthernet (SMB_1)`), or for smb a "
+            "host (`hv1`: every RDMA-enabled host vNIC).  Required unless `senders` is given."},
+    {.name = "senders", .type = YDOC_T_LIST, .item = YDOC_T_STR, .min_items = 1,
+     .max_items = 64, .def = "[from]",
+     .doc = "Several senders, named like `from` (incast: all start at `start`; cdf: they take "
+            "the arrivals in turn)."},
     {.name = "to", .type = YDOC_T_STR, .flags = YDOC_K_REQUIRED,
      .doc = "Receiver, named like `from` (a VM may be qualified by its host: `hv2/vm3`)."},
     {.name = "kind", .type = YDOC_T_ENUM, .values = schema_traffic_kind_values, .def = "tcp",
@@ -293,11 +300,16 @@ static const struct ydoc_key flow_keys[] = {
     {.name = "pattern", .type = YDOC_T_ENUM, .values = schema_pattern_values, .def = "bulk",
      .doc = "bulk: `size` bytes; constant: `rate` from start to stop; onoff: `rate` in `on`/"
             "`off` periods; cdf: sizes from `cdf` with Poisson arrivals at `load`; rr: "
-            "requests of `size`."},
+            "requests of `size` answered by `response` bytes, in a closed loop; incast: `size` "
+            "bytes from every sender at once."},
     {.name = "size", .type = YDOC_T_SIZE, .def = "1MB",
-     .doc = "Bytes of a bulk transfer, or of each request/response."},
+     .doc = "Bytes of a bulk or incast flow, or of each request (rr)."},
+    {.name = "response", .type = YDOC_T_SIZE, .def = "size",
+     .doc = "Bytes of each response (rr)."},
+    {.name = "operation", .type = YDOC_T_ENUM, .values = schema_operation_values,
+     .def = "write", .doc = "SMB Direct operation of each flow (smb; rr always reads)."},
     {.name = "rate", .type = YDOC_T_RATE, .def = "line rate",
-     .doc = "Sending rate of constant and on/off patterns."},
+     .doc = "Sending rate of constant and on/off patterns, and of udp datagrams."},
     {.name = "start", .type = YDOC_T_TIME, .def = "0", .doc = "Start time."},
     {.name = "stop", .type = YDOC_T_TIME, .def = "end of run", .doc = "Stop time."},
     {.name = "on", .type = YDOC_T_TIME, .def = "1ms", .doc = "On period (onoff)."},
@@ -310,11 +322,14 @@ static const struct ydoc_key flow_keys[] = {
     {.name = "load", .type = YDOC_T_DOUBLE, .min = 0.0001, .max = 1.0, .def = "0.5",
      .doc = "Target load as a fraction of the sender's line rate (cdf pattern)."},
     {.name = "port", .type = YDOC_T_INT, .min = 1, .max = 65535, .def = "per kind",
-     .doc = "Destination port (TCP/UDP), or the NetworkDirect port (445 for smb)."},
+     .doc = "Destination port: tcp/udp 5001 + entry index, iwarp 5445, roce the "
+            "NetworkDirect port 445 (the seed's NetQos policy puts it on priority 3); smb is "
+            "always 445."},
     {.name = "priority", .type = YDOC_T_INT, .min = 0, .max = 7, .def = "from QoS policy",
      .doc = "802.1p priority when no NetQos policy classifies the traffic."},
     {.name = "connections", .type = YDOC_T_INT, .min = 1, .max = 64, .def = "1",
-     .doc = "Parallel connections (smb: per RDMA vNIC)."},
+     .doc = "Parallel connections per sender, each with its own flows (smb: RDMA "
+            "connections per RDMA vNIC)."},
     {.name = "congestion", .type = YDOC_T_ENUM, .values = schema_congestion_values,
      .def = "newreno", .doc = "TCP congestion control (tcp, iwarp)."},
     {0},

@@ -53,8 +53,12 @@ enum schema_pattern {
     SCHEMA_PATTERN_ONOFF,
     SCHEMA_PATTERN_CDF,
     SCHEMA_PATTERN_RR,
+    SCHEMA_PATTERN_INCAST,
 };
 extern const char *const schema_pattern_values[];
+/* traffic.<n>.operation */
+enum schema_operation { SCHEMA_OP_WRITE, SCHEMA_OP_READ };
+extern const char *const schema_operation_values[];
 /* traffic.<n>.distribution */
 enum schema_distribution { SCHEMA_DIST_FIXED, SCHEMA_DIST_EXPONENTIAL };
 extern const char *const schema_distribution_values[];

@@ -66,6 +66,16 @@ struct world {
         void *ctx;
     } extra[4];
     int nextra;
+    struct {
+        void (*fn)(struct world *w, void *ctx);
+        void *ctx;
+    } on_finish[4];
+    int non_finish;
+    struct {
+        void (*fn)(void *ctx);
+        void *ctx;
+    } on_teardown[4];
+    int non_teardown;
     double wall_s;                    /* wall time of world_run */
     uint64_t events;
 };
@@ -170,6 +180,8 @@ void world_destroy(struct world *w)
         return;
     /* The engine first: no event may run on a model being freed. */
     sim_engine_destroy(w->eng);
+    for (int i = 0; i < w->non_teardown; i++)
+        w->on_teardown[i].fn(w->on_teardown[i].ctx);
     for (size_t i = 0; i < w->nhosts; i++)
         hvhost_destroy(w->hosts[i]);
     for (size_t i = 0; i < w->nsws; i++)
@@ -604,8 +616,30 @@ void world_summary(const struct world *w, FILE *out)
         w->extra[i].fn(w->extra[i].ctx, out);
 }
 
+int world_on_finish(struct world *w, void (*fn)(struct world *w, void *ctx), void *ctx)
+{
+    if (w->non_finish == 4)
+        return -ENOSPC;
+    w->on_finish[w->non_finish].fn = fn;
+    w->on_finish[w->non_finish].ctx = ctx;
+    w->non_finish++;
+    return 0;
+}
+
+int world_on_teardown(struct world *w, void (*fn)(void *ctx), void *ctx)
+{
+    if (w->non_teardown == 4)
+        return -ENOSPC;
+    w->on_teardown[w->non_teardown].fn = fn;
+    w->on_teardown[w->non_teardown].ctx = ctx;
+    w->non_teardown++;
+    return 0;
+}
+
 int world_finish(struct world *w, char *err, size_t errlen)
 {
+    for (int i = 0; i < w->non_finish; i++)
+        w->on_finish[i].fn(w, w->on_finish[i].ctx);
     int rc = trace_finish(w->trace, sim_now(w->eng), sim_event_count(w->eng));
     if (rc != 0) {
         set_err__(err, errlen, "%s/run.sqlite: %s", w->staging, strerror(-rc));

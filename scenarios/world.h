@@ -101,6 +101,13 @@ char *world_time_str(sim_time_t t, char *buf, size_t len);
 void world_summary(const struct world *w, FILE *out);
 /* Adds a section to the summary (traffic results, rule verdicts). */
 void world_add_summary(struct world *w, void (*fn)(void *ctx, FILE *out), void *ctx);
+/* Runs fn(ctx) in world_finish before the trace is marked complete (the
+ * traffic writes its flow rows here). */
+int world_on_finish(struct world *w, void (*fn)(struct world *w, void *ctx), void *ctx);
+/* Runs fn(ctx) in world_destroy after the engine is gone and before the
+ * hosts are freed (models built on hosts, e.g. transports bound to vNIC
+ * stacks, are freed here). */
+int world_on_teardown(struct world *w, void (*fn)(void *ctx), void *ctx);
 /* Marks the run complete, closes the files, writes summary.txt and moves
  * the staging directory to outdir.  0 or negative errno with err. */
 int world_finish(struct world *w, char *err, size_t errlen);
