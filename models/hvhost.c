@@ -228,9 +228,10 @@ int hvhost_nic_restart(struct hvhost *h, const char *name, char *err, size_t err
         struct trace_rec r = {.obj = nic_obj(n)};
         trace_event(h->trace, sim_now(h->eng), TRACE_ADAPTER_RESTART, &r);
     }
-    /* CFG-021: a restart is a down/up transition of the adapter. */
+    /* CFG-021: a restart is a down/up transition of the adapter (for a
+     * SET member: member_down, FO-001..FO-006, member_up). */
     nic_set_admin(n, 0);
-    sim_schedule_in(h->eng, 0, restart_up__, n, NULL);
+    sim_schedule_in(h->eng, h->cfg.restart_time, restart_up__, n, NULL);
     return 0;
 }
 
@@ -561,6 +562,11 @@ int hvhost_vswitch_remove(struct hvhost *h, const char *name, char *err, size_t 
     for (size_t k = 0; k < sw->nnic; k++)
         h->nic_switch[sw->nic[k]] = -1;
     set_team_detach(sw->team); /* CFG-016: the team goes with its switch */
+    if (h->trace) {
+        /* The team's trace object carries the switch's name. */
+        struct trace_rec r = {.obj = set_team_obj(sw->team), .detail = "switch_removed"};
+        trace_event(h->trace, sim_now(h->eng), TRACE_NOTE, &r);
+    }
     if (h->ngrave < MAX_SWITCHES)
         h->grave[h->ngrave++] = *sw;
     memset(sw, 0, sizeof *sw);
@@ -707,6 +713,10 @@ static int vnic_tx__(void *ctx, struct frame *f)
 {
     struct hv_vnic *v = ctx;
     struct hvhost *h = v->h;
+    if (!v->used) {
+        frame_unref(f); /* CFG-016: its switch was removed under it */
+        return -ENETDOWN;
+    }
     return vmswitch_port_send(h->sws[v->sw].vs, v->port, f);
 }
 

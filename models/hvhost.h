@@ -50,6 +50,8 @@ struct hvhost_settings {
     int allow_mgmt_os_default; /* CFG-009 vswitch.allow_management_os_default (1) */
     struct set_team_settings team; /* defaults for new SET teams */
     uint8_t host_index;      /* makes generated MACs unique across hosts */
+    sim_time_t restart_time; /* CFG-021 model choice: how long an adapter restart
+                              * keeps it down (0: down and up at the same instant) */
 };
 
 void hvhost_settings_default(struct hvhost_settings *s, const char *name);

@@ -1108,3 +1108,4 @@ uint32_t set_team_vmq_queues(const struct set_team *t)
 }
 
 const char *set_team_name(const struct set_team *t) { return t->name; }
+trace_obj_t set_team_obj(const struct set_team *t) { return t->obj; }

@@ -156,5 +156,6 @@ size_t set_team_flow_count(const struct set_team *t);
 /* Sum of the members' VMQ queues (CFG-027 Sum-of-Queues). */
 uint32_t set_team_vmq_queues(const struct set_team *t);
 const char *set_team_name(const struct set_team *t);
+trace_obj_t set_team_obj(const struct set_team *t); /* named after its switch */
 
 #endif

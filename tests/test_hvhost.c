@@ -16,6 +16,7 @@
 #include "pcapng.h"
 #include "pkt.h"
 #include "switch.h"
+#include "trace.h"
 #include "vmswitch.h"
 
 #define G25 25000000000ULL
@@ -29,7 +30,14 @@ struct rig {
     struct pcapng_writer *cap[4];
     char cap_path[4][600];
     char dir[512];
+    struct trace *trace; /* NULL unless rig_init_trace */
 };
+
+/* Optional extras of the next rig_init (reset by it). */
+static struct {
+    int trace;
+    sim_time_t restart_time, holddown;
+} rig_opts;
 
 static void rig_init(struct rig *r, int debugger, enum set_announce announce)
 {
@@ -37,10 +45,17 @@ static void rig_init(struct rig *r, int debugger, enum set_announce announce)
     r->eng = sim_engine_create(NULL);
     r->pool = frame_pool_create(4096);
     CU_ASSERT_EQUAL_FATAL(test_tmpdir(r->dir, sizeof r->dir), 0);
+    if (rig_opts.trace) {
+        char tpath[600];
+        snprintf(tpath, sizeof tpath, "%s/run.sqlite", r->dir);
+        struct trace_run_info ti = {.seed = 1, .scenario = "hvhost", .engine = "native"};
+        r->trace = trace_open(tpath, &ti, NULL, 0);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(r->trace);
+    }
     struct switch_settings ss;
     switch_settings_default(&ss, "tor", 4);
     ss.pfc_enabled = 0x08;
-    r->tor = switch_create(r->eng, NULL, r->pool, &ss);
+    r->tor = switch_create(r->eng, r->trace, r->pool, &ss);
     for (int h = 0; h < 2; h++) {
         char name[8];
         snprintf(name, sizeof name, "hv%d", h + 1);
@@ -49,7 +64,10 @@ static void rig_init(struct rig *r, int debugger, enum set_announce announce)
         hs.host_index = (uint8_t)(h + 1);
         hs.debugger = debugger;
         hs.team.announce = announce;
-        r->hv[h] = hvhost_create(r->eng, NULL, r->pool, &hs);
+        hs.restart_time = rig_opts.restart_time;
+        if (rig_opts.holddown)
+            hs.team.failback_holddown = rig_opts.holddown;
+        r->hv[h] = hvhost_create(r->eng, h == 0 ? r->trace : NULL, r->pool, &hs);
         CU_ASSERT_PTR_NOT_NULL_FATAL(r->hv[h]);
         for (int k = 0; k < 2; k++) {
             char nn[16];
@@ -92,6 +110,37 @@ static void rig_free(struct rig *r)
     for (int i = 0; i < 4; i++)
         link_destroy(r->link[i]);
     frame_pool_destroy(r->pool);
+    if (r->trace) {
+        trace_finish(r->trace, 0, 0);
+        trace_close(r->trace);
+    }
+    memset(&rig_opts, 0, sizeof rig_opts);
+}
+
+/* One integer from the rig's trace (after rig_free closed it). */
+static long long rig_count(const struct rig *r, const char *sql)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/run.sqlite", r->dir);
+    return test_sql_int(path, sql);
+}
+
+/* Frames with source MAC mac in a capture, within [from, to). */
+static uint64_t count_src(const char *path, const uint8_t *mac, sim_time_t from, sim_time_t to)
+{
+    char errbuf[PCAP_ERRBUF_SIZE];
+    pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    struct pcap_pkthdr *hdr;
+    const u_char *data;
+    uint64_t n = 0;
+    while (pcap_next_ex(p, &hdr, &data) == 1) {
+        sim_time_t ts = (sim_time_t)hdr->ts.tv_sec * SIM_S + (sim_time_t)hdr->ts.tv_usec * SIM_NS;
+        if (hdr->caplen >= 12 && memcmp(data + 6, mac, 6) == 0 && ts >= from && ts < to)
+            n++;
+    }
+    pcap_close(p);
+    return n;
 }
 
 static void rig_close_caps(struct rig *r)
@@ -145,25 +194,32 @@ static void count_rx(void *ctx, struct ipstack *s, struct frame *f, const struct
     frame_unref(f);
 }
 
+/* On each host: switch SETswitch over SLOT 2 and SLOT 3 (allow_mgmt as
+ * hvhost_vswitch_create takes it) and VM vm1 with 10.0.0.<host>/24. */
+static void rig_vm_pair(struct rig *r, int allow_mgmt, int vnic[2])
+{
+    char err[256];
+    for (int h = 0; h < 2; h++) {
+        const char *members[2] = {"SLOT 2", "SLOT 3"};
+        CU_ASSERT_EQUAL(hvhost_vswitch_create(r->hv[h], "SETswitch", members, 2, 1, allow_mgmt,
+                                              err, sizeof err),
+                        0);
+        CU_ASSERT_EQUAL(hvhost_vm_add(r->hv[h], "vm1", err, sizeof err), 0);
+        struct hvhost_vnic_settings vn = {.name = "Network Adapter", .vm = "vm1",
+                                          .sw = "SETswitch", .has_ipv4 = 1,
+                                          .ipv4 = {10, 0, 0, (uint8_t)(h + 1)}, .prefix_len = 24};
+        vnic[h] = hvhost_vnic_add(r->hv[h], &vn, err, sizeof err);
+        CU_ASSERT_FATAL(vnic[h] >= 0);
+    }
+}
+
 /* VM on hv1 -> VM on hv2 over UDP: ARP through both teams and the ToR. */
 static void test_vm_to_vm_udp(void)
 {
     struct rig r;
     rig_init(&r, 0, SET_ANNOUNCE_NONE);
-    char err[256];
     int vnic[2];
-    for (int h = 0; h < 2; h++) {
-        const char *members[2] = {"SLOT 2", "SLOT 3"};
-        CU_ASSERT_EQUAL(hvhost_vswitch_create(r.hv[h], "SETswitch", members, 2, 1, -1, err,
-                                              sizeof err),
-                        0);
-        CU_ASSERT_EQUAL(hvhost_vm_add(r.hv[h], "vm1", err, sizeof err), 0);
-        struct hvhost_vnic_settings vn = {.name = "Network Adapter", .vm = "vm1",
-                                          .sw = "SETswitch", .has_ipv4 = 1,
-                                          .ipv4 = {10, 0, 0, (uint8_t)(h + 1)}, .prefix_len = 24};
-        vnic[h] = hvhost_vnic_add(r.hv[h], &vn, err, sizeof err);
-        CU_ASSERT_FATAL(vnic[h] >= 0);
-    }
+    rig_vm_pair(&r, -1, vnic);
     /* CFG-009: each switch gave the management OS a vNIC. */
     CU_ASSERT_EQUAL(hvhost_vnic_find(r.hv[0], NULL, "vEthernet (SETswitch)", NULL), 0);
     struct hvhost_vnic_info a, b;
@@ -218,6 +274,22 @@ static void read_tags(const char *path, const uint8_t *mac, struct wire_tags *w)
     pcap_close(p);
 }
 
+/* One RoCEv2-sized UDP frame of the vNIC's RDMA engine (FRAME_F_RDMA,
+ * NetworkDirect port 445) to dst. */
+static void send_rdma_frame(struct ipstack *st, struct frame_pool *pool, const uint8_t dst[4],
+                            uint16_t sport)
+{
+    struct pkt_l2_spec l2;
+    struct pkt_ip_spec ip;
+    ipstack_l2_spec(st, &l2);
+    CU_ASSERT_EQUAL(ipstack_ip_spec(st, 4, dst, 0, 0, &ip), 0);
+    struct frame *f = frame_alloc(pool);
+    CU_ASSERT_EQUAL_FATAL(pkt_udp_build(f, &l2, &ip, sport, 4791, 1024), 0);
+    f->flags |= FRAME_F_RDMA;
+    f->nd_port = 445;
+    ipstack_send(st, f);
+}
+
 /* The SMB vNICs' RDMA frames: VID 42 / PCP 3, each on its mapped member. */
 static void smb_rdma_run(int debugger, int registry_override, struct wire_tags out[2][2])
 {
@@ -255,16 +327,7 @@ static void smb_rdma_run(int debugger, int registry_override, struct wire_tags o
     for (int n = 0; n < 40; n++) {
         for (int k = 0; k < 2; k++) {
             uint8_t dst[4] = {10, 0, 42, (uint8_t)(21 + k)};
-            struct pkt_l2_spec l2;
-            struct pkt_ip_spec ip;
-            ipstack_l2_spec(st[k], &l2);
-            CU_ASSERT_EQUAL(ipstack_ip_spec(st[k], 4, dst, 0, 0, &ip), 0);
-            struct frame *f = frame_alloc(r.pool);
-            CU_ASSERT_EQUAL_FATAL(pkt_udp_build(f, &l2, &ip, (uint16_t)(50000 + n), 4791, 1024),
-                                  0);
-            f->flags |= FRAME_F_RDMA;
-            f->nd_port = 445;
-            ipstack_send(st[k], f);
+            send_rdma_frame(st[k], r.pool, dst, (uint16_t)(50000 + n));
         }
         sim_run_until(r.eng, sim_now(r.eng) + 20 * SIM_US);
     }
@@ -402,6 +465,189 @@ static void test_config_errors(void)
     rig_free(&r);
 }
 
+
+/* A VM or host vNIC sending a UDP datagram every 10 us until `stop`. */
+struct udp_src {
+    struct ipstack *st;
+    struct frame_pool *pool;
+    uint8_t dst[4];
+    uint16_t dport;
+    sim_time_t stop;
+    uint64_t sent;
+    int rdma; /* RoCEv2-like frames of the RDMA engine (DYN-010: on the affinitized member) */
+};
+
+static void udp_tick(struct sim_engine *eng, void *ctx, void *arg)
+{
+    (void)arg;
+    struct udp_src *u = ctx;
+    if (sim_now(eng) >= u->stop)
+        return;
+    if (u->rdma) {
+        send_rdma_frame(u->st, u->pool, u->dst, 50000);
+    } else {
+        struct ipstack_udp d = {.version = 4, .dst = u->dst, .sport = 7000, .dport = u->dport,
+                                .payload_len = 1000};
+        ipstack_send_udp(u->st, &d);
+    }
+    u->sent++;
+    sim_schedule_in(eng, 10 * SIM_US, udp_tick, u, NULL);
+}
+
+/* CFG-016: the switch is removed while its VM is sending: the switch, its
+ * team and its vNICs are gone, nothing from its vPorts leaves the members
+ * afterwards, the adapters are free for a new switch, and the member list
+ * can never be emptied before that. */
+static void test_switch_removed_running(void)
+{
+    rig_opts.trace = 1;
+    struct rig r;
+    rig_init(&r, 0, SET_ANNOUNCE_NONE);
+    char err[256];
+    int vnic[2];
+    const char *members[2] = {"SLOT 2", "SLOT 3"};
+    rig_vm_pair(&r, 0, vnic);
+    /* CFG-016 (and CFG-001): the list cannot be emptied. */
+    CU_ASSERT_EQUAL(hvhost_team_set_members(r.hv[0], "SETswitch", NULL, 0, err, sizeof err),
+                    -EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "SET_E_MEMBER_COUNT"));
+    CU_ASSERT_EQUAL(set_team_member_count(hvhost_team(r.hv[0], "SETswitch")), 2);
+    struct hvhost_vnic_info a, b;
+    hvhost_vnic_info(r.hv[0], vnic[0], &a);
+    hvhost_vnic_info(r.hv[1], vnic[1], &b);
+    uint8_t amac[6];
+    memcpy(amac, a.mac, 6);
+    struct counter got = {0};
+    CU_ASSERT_EQUAL(ipstack_bind(b.stack, PKT_IPPROTO_UDP, 5000, count_rx, &got), 0);
+    struct udp_src u = {.st = a.stack, .dst = {10, 0, 0, 2}, .dport = 5000, .stop = 6 * SIM_MS};
+    sim_schedule_in(r.eng, 0, udp_tick, &u, NULL);
+    sim_run_until(r.eng, 3 * SIM_MS);
+    uint64_t before = got.frames;
+    CU_ASSERT(before > 250);
+    CU_ASSERT_EQUAL(hvhost_vswitch_remove(r.hv[0], "SETswitch", err, sizeof err), 0);
+    /* CFG-POST: the switch, its team and its vNICs are gone. */
+    CU_ASSERT_PTR_NULL(hvhost_vswitch(r.hv[0], "SETswitch"));
+    CU_ASSERT_PTR_NULL(hvhost_team(r.hv[0], "SETswitch"));
+    CU_ASSERT_EQUAL(hvhost_vswitch_count(r.hv[0]), 0);
+    CU_ASSERT_EQUAL(hvhost_vnic_find(r.hv[0], "vm1", "Network Adapter", NULL), -ENOENT);
+    sim_run_until(r.eng, 6 * SIM_MS);
+    /* What was on the wire at the instant may still arrive; nothing after. */
+    CU_ASSERT(got.frames - before <= 2);
+    CU_ASSERT(u.sent > 550); /* the VM kept trying */
+    /* The adapters are free again: a new SET switch takes them. */
+    CU_ASSERT_EQUAL(hvhost_vswitch_create(r.hv[0], "SETswitch2", members, 2, 1, 0, err,
+                                          sizeof err),
+                    0);
+    CU_ASSERT_EQUAL(set_team_member_count(hvhost_team(r.hv[0], "SETswitch2")), 2);
+    rig_close_caps(&r);
+    for (int k = 0; k < 2; k++) {
+        uint64_t late = count_src(r.cap_path[k], amac, 3 * SIM_MS + 2 * SIM_US, 7 * SIM_MS);
+        CU_ASSERT_EQUAL(late, 0);
+    }
+    CU_ASSERT(count_src(r.cap_path[0], amac, 0, 3 * SIM_MS) +
+                  count_src(r.cap_path[1], amac, 0, 3 * SIM_MS) > 250);
+    rig_free(&r);
+    CU_ASSERT_EQUAL(rig_count(&r, "SELECT count(*) FROM events_v WHERE kind = 'note' AND obj = "
+                                  "'SETswitch' AND detail = 'switch_removed' AND time_ps = "
+                                  "3000000000"),
+                    1);
+}
+
+/* CFG-021: Enable-NetAdapterRdma restarts a member unless -NoRestart:
+ * adapter_restart, member_down, FO-002 (SMB_1 moves to SLOT 3), the
+ * restart time (1 ms here) as a transmit gap on SLOT 2, member_up, and the
+ * mapped vNIC's failback after the hold-down (0.5 ms here).  CFG-022: the
+ * members are RDMA-enabled afterwards; RDMA on switch-bound adapters is
+ * refused on 2012 R2 with the rule's error. */
+static void test_rdma_enable_restarts_member(void)
+{
+    rig_opts.trace = 1;
+    rig_opts.restart_time = 1 * SIM_MS;
+    rig_opts.holddown = 500 * SIM_US;
+    struct rig r;
+    rig_init(&r, 0, SET_ANNOUNCE_NONE);
+    char err[256];
+    seed_config(r.hv[0], 1);
+    seed_config(r.hv[1], 2);
+    int id = hvhost_vnic_find(r.hv[0], NULL, "SMB_1", NULL);
+    CU_ASSERT_FATAL(id >= 0);
+    struct hvhost_vnic_info vi;
+    hvhost_vnic_info(r.hv[0], id, &vi);
+    uint8_t smac[6];
+    memcpy(smac, vi.mac, 6);
+    struct set_team *t = hvhost_team(r.hv[0], "SETswitch");
+    CU_ASSERT_EQUAL(set_team_affinity(t, vi.vport), 0);
+    struct udp_src u = {.st = vi.stack, .pool = r.pool, .dst = {10, 0, 42, 21}, .dport = 4791,
+                        .stop = 6 * SIM_MS, .rdma = 1};
+    sim_schedule_in(r.eng, 0, udp_tick, &u, NULL);
+    sim_run_until(r.eng, 2 * SIM_MS);
+    CU_ASSERT_EQUAL(hvhost_nic_set_rdma(r.hv[0], "SLOT 2", 1, 0, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(hvhost_nic_set_rdma(r.hv[0], "SLOT 3", 1, 1, err, sizeof err), 0);
+    sim_run_until(r.eng, 2 * SIM_MS + 10 * SIM_US);
+    CU_ASSERT_EQUAL(set_team_affinity(t, vi.vport), 1); /* FO-002 during the restart */
+    sim_run_until(r.eng, 6 * SIM_MS);
+    CU_ASSERT_EQUAL(set_team_affinity(t, vi.vport), 0); /* FO-006 (a): mapped, back */
+    CU_ASSERT(hvhost_nic_rdma(r.hv[0], "SLOT 2"));
+    CU_ASSERT(hvhost_nic_rdma(r.hv[0], "SLOT 3"));
+    rig_close_caps(&r);
+    /* The wire: SMB_1 on SLOT 2 before, a gap on SLOT 2 while it restarts
+     * and until the failback, SLOT 3 meanwhile, SLOT 2 again after. */
+    CU_ASSERT(count_src(r.cap_path[0], smac, 0, 2 * SIM_MS) > 150);
+    CU_ASSERT_EQUAL(count_src(r.cap_path[0], smac, 2 * SIM_MS + 2 * SIM_US, 3500 * SIM_US), 0);
+    CU_ASSERT(count_src(r.cap_path[1], smac, 2 * SIM_MS, 3500 * SIM_US) > 100);
+    CU_ASSERT_EQUAL(count_src(r.cap_path[1], smac, 0, 2 * SIM_MS), 0);
+    CU_ASSERT(count_src(r.cap_path[0], smac, 3500 * SIM_US, 6 * SIM_MS) > 200);
+    CU_ASSERT_EQUAL(count_src(r.cap_path[1], smac, 3500 * SIM_US + 2 * SIM_US, 6 * SIM_MS), 0);
+    rig_free(&r);
+    /* One restart for SLOT 2 (none for SLOT 3 with -NoRestart): down at 2 ms,
+     * up at 3 ms, SMB_1 failed over then failed back after 0.5 ms. */
+    CU_ASSERT_EQUAL(rig_count(&r, "SELECT count(*) FROM events_v WHERE kind = "
+                                  "'adapter_restart'"),
+                    1);
+    CU_ASSERT_EQUAL(rig_count(&r, "SELECT count(*) FROM events_v WHERE kind = "
+                                  "'adapter_restart' AND obj = 'SLOT 2' AND time_ps = "
+                                  "2000000000"),
+                    1);
+    CU_ASSERT_EQUAL(rig_count(&r, "SELECT count(*) FROM events_v WHERE kind = 'member_down' "
+                                  "AND obj = 'SLOT 2' AND time_ps = 2000000000"),
+                    1);
+    CU_ASSERT_EQUAL(rig_count(&r, "SELECT count(*) FROM events_v WHERE kind = 'member_up' AND "
+                                  "obj = 'SLOT 2' AND time_ps = 3000000000"),
+                    1);
+    CU_ASSERT_EQUAL(rig_count(&r, "SELECT count(*) FROM events_v WHERE kind IN ('member_down', "
+                                  "'member_up') AND obj = 'SLOT 3' AND time_ps > 0"),
+                    0);
+    CU_ASSERT_EQUAL(rig_count(&r, "SELECT count(*) FROM events_v WHERE kind = 'affinity_set' "
+                                  "AND obj = 'hv1/vEthernet (SMB_1)' AND reason = 'failback' AND "
+                                  "obj2 = 'SLOT 2' AND time_ps = 3500000000"),
+                    1);
+    /* CFG-022 on the 2012 R2 profile: refused, nothing enabled. */
+    struct sim_engine *eng = sim_engine_create(NULL);
+    struct frame_pool *pool = frame_pool_create(64);
+    struct hvhost_settings hs;
+    hvhost_settings_default(&hs, "old");
+    hs.os = HVHOST_OS_WS2012R2;
+    struct hvhost *old = hvhost_create(eng, NULL, pool, &hs);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(old);
+    struct nic_settings ns = {.name = "NIC1", .rate_bps = G25, .mac = {2, 0, 0, 0, 0, 1}};
+    egress_settings_default(&ns.egress, G25);
+    CU_ASSERT_PTR_NOT_NULL(hvhost_add_nic(old, &ns));
+    const char *one[1] = {"NIC1"};
+    CU_ASSERT_EQUAL(hvhost_vswitch_create(old, "RDMAswitch", one, 1, 0, -1, err, sizeof err), 0);
+    struct hvhost_vnic_settings vn = {.name = "SMB_1", .sw = "RDMAswitch"};
+    int oid = hvhost_vnic_add(old, &vn, err, sizeof err);
+    CU_ASSERT_FATAL(oid >= 0);
+    CU_ASSERT_EQUAL(hvhost_vnic_set_rdma(old, oid, 1, err, sizeof err), -ENOTSUP);
+    CU_ASSERT_STRING_EQUAL(err, "CFG-022 SET_E_RDMA_UNSUPPORTED_OS: RDMA on switch-bound "
+                                "adapters needs Windows Server 2016");
+    struct hvhost_vnic_info oi;
+    hvhost_vnic_info(old, oid, &oi);
+    CU_ASSERT_EQUAL(oi.rdma, 0);
+    sim_engine_destroy(eng);
+    hvhost_destroy(old);
+    frame_pool_destroy(pool);
+}
+
 int suite_hvhost(void)
 {
     CU_pSuite s = test_suite("hvhost");
@@ -411,7 +657,10 @@ int suite_hvhost(void)
         !CU_add_test(s, "CFG-035 debugger blocks NetQos until the override",
                      test_debugger_blocks_netqos) ||
         !CU_add_test(s, "FO-005 announcement on the new member", test_failover_announce) ||
-        !CU_add_test(s, "configuration errors with rule codes", test_config_errors))
+        !CU_add_test(s, "configuration errors with rule codes", test_config_errors) ||
+        !CU_add_test(s, "CFG-016 switch removed while running", test_switch_removed_running) ||
+        !CU_add_test(s, "CFG-021/022 RDMA enable restarts a member",
+                     test_rdma_enable_restarts_member))
         return -1;
     return 0;
 }

@@ -10,7 +10,6 @@
 #include "test_util.h"
 
 #include <pcap/pcap.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,9 +50,9 @@ struct hv {
     int nvm;
     struct nic *rnic;   /* the remote host */
     struct rawhost *remote;
-    struct pcapng_writer *cap[MAXM];
+    struct pcapng_writer *cap[MAXM], *cap_in[MAXM];
     struct trace *trace;
-    char cap_path[MAXM][600];
+    char cap_path[MAXM][600], cap_in_path[MAXM][600];
     char dir[512];
     uint8_t remote_mac[6];
     uint8_t remote_ip[4];
@@ -68,8 +67,20 @@ static void vm_rx(void *ctx, struct frame *f)
     frame_unref(f);
 }
 
-/* A host with n members (identity of member i may be overridden). */
+/* A host with n members (identity of member i may be overridden).
+ * capture: 0 none, 1 each member's transmissions (m<i>.pcapng), 2 also
+ * what each member receives (m<i>-in.pcapng).  ts: team settings (NULL:
+ * the defaults with `mode`). */
+static void hv_init_ts(struct hv *h, int nmem, enum set_lb_mode mode, int capture,
+                       const struct set_team_settings *tso);
+
 static void hv_init(struct hv *h, int nmem, enum set_lb_mode mode, int capture)
+{
+    hv_init_ts(h, nmem, mode, capture, NULL);
+}
+
+static void hv_init_ts(struct hv *h, int nmem, enum set_lb_mode mode, int capture,
+                       const struct set_team_settings *tso)
 {
     memset(h, 0, sizeof *h);
     h->eng = sim_engine_create(NULL);
@@ -109,6 +120,14 @@ static void hv_init(struct hv *h, int nmem, enum set_lb_mode mode, int capture)
                 link_capture_dirs(h->link[i], 0, h->cap[i],
                                   pcapng_add_interface(h->cap[i], name, 0), LINK_CAP_OUT);
             }
+            if (capture == 2) {
+                snprintf(h->cap_in_path[i], sizeof h->cap_in_path[i], "%s/m%d-in.pcapng",
+                         h->dir, i);
+                h->cap_in[i] = pcapng_open(h->cap_in_path[i], NULL, NULL, 0);
+                CU_ASSERT_PTR_NOT_NULL_FATAL(h->cap_in[i]);
+                link_capture_dirs(h->link[i], 0, h->cap_in[i],
+                                  pcapng_add_interface(h->cap_in[i], name, 0), LINK_CAP_IN);
+            }
         } else {
             h->rnic = n;
             memcpy(h->remote_mac, mac, 6);
@@ -122,6 +141,8 @@ static void hv_init(struct hv *h, int nmem, enum set_lb_mode mode, int capture)
         struct set_team_settings ts;
         set_team_settings_default(&ts, "SETswitch");
         ts.mode = mode;
+        if (tso)
+            ts = *tso;
         h->team = set_team_create(h->eng, h->trace, &ts, h->nic, (size_t)nmem, err, sizeof err);
         CU_ASSERT_PTR_NOT_NULL_FATAL(h->team);
         struct vmswitch_settings vss = {.name = "SETswitch", .embedded_teaming = 1};
@@ -153,7 +174,9 @@ static void hv_close_captures(struct hv *h)
     for (int i = 0; i < h->nmem; i++) {
         if (h->cap[i])
             CU_ASSERT_EQUAL(pcapng_close(h->cap[i]), 0);
-        h->cap[i] = NULL;
+        if (h->cap_in[i])
+            CU_ASSERT_EQUAL(pcapng_close(h->cap_in[i]), 0);
+        h->cap[i] = h->cap_in[i] = NULL;
     }
 }
 
@@ -180,18 +203,7 @@ static long long trace_count(const char *dir, const char *sql)
 {
     char path[600];
     snprintf(path, sizeof path, "%s/run.sqlite", dir);
-    sqlite3 *db;
-    long long v = -1;
-    if (sqlite3_open(path, &db) != SQLITE_OK)
-        return -1;
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    else
-        fprintf(stderr, "\n    sql: %s\n", sqlite3_errmsg(db));
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
+    return test_sql_int(path, sql);
 }
 
 /* ---- frames a VM sends ---------------------------------------------------- */
@@ -219,6 +231,7 @@ static void vm_send_tcp(struct vm *v, uint16_t sport, uint32_t payload)
     struct pkt_tcp_spec tcp = {.sport = sport, .dport = 445, .flags = PKT_TCP_ACK,
                                .window = 1024, .wscale = PKT_TCP_NO_WSCALE};
     CU_ASSERT_EQUAL_FATAL(pkt_tcp_build(f, &l2, &ip, &tcp, payload), 0);
+    f->flow_id = sport; /* the trace's flow id is the source port */
     vmswitch_port_send(h->vs, v->port, f);
 }
 
@@ -795,6 +808,439 @@ static void test_eapol_dropped(void)
     hv_free(&h);
 }
 
+/* ---- per-frame records from every member's capture ------------------------ */
+
+struct rec {
+    sim_time_t ts;
+    int member;        /* capture it was read from */
+    int vm;            /* VM index by source MAC, -1: none */
+    int rmac;          /* member index whose MAC is the source, -1: none */
+    uint16_t sport;    /* TCP/UDP source port, 0: none */
+};
+
+static int rec_cmp(const void *a, const void *b)
+{
+    const struct rec *x = a, *y = b;
+    if (x->ts != y->ts)
+        return x->ts < y->ts ? -1 : 1;
+    return x->member - y->member;
+}
+
+/* Every frame a VM or a member's MAC sourced, from all members' transmit
+ * captures, in wire-time order.  Returns the count (*out malloc'd). */
+static size_t read_recs(struct hv *h, struct rec **out)
+{
+    size_t n = 0, cap = 1024;
+    struct rec *r = malloc(cap * sizeof *r);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    for (int m = 0; m < h->nmem; m++) {
+        char errbuf[PCAP_ERRBUF_SIZE];
+        pcap_t *p = pcap_open_offline_with_tstamp_precision(h->cap_path[m],
+                                                             PCAP_TSTAMP_PRECISION_NANO, errbuf);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+        struct pcap_pkthdr *hdr;
+        const u_char *data;
+        while (pcap_next_ex(p, &hdr, &data) == 1) {
+            struct pkt_l2 l2;
+            if (pkt_l2_bytes(data, hdr->caplen, &l2) != 0)
+                continue;
+            struct rec x = {.ts = (sim_time_t)hdr->ts.tv_sec * SIM_S +
+                                  (sim_time_t)hdr->ts.tv_usec * SIM_NS,
+                            .member = m, .vm = -1, .rmac = -1};
+            for (int i = 0; i < h->nvm; i++)
+                if (memcmp(l2.src, h->vm[i].mac, 6) == 0)
+                    x.vm = i;
+            for (int i = 0; i < h->nmem; i++)
+                if (memcmp(l2.src, nic_mac(h->nic[i]), 6) == 0)
+                    x.rmac = i;
+            if (x.vm < 0 && x.rmac < 0)
+                continue;
+            struct pkt_info pi;
+            if (pkt_parse_bytes(data, hdr->caplen, hdr->len, &pi) == 0 &&
+                (pi.layers & (PKT_HAS_TCP | PKT_HAS_UDP)))
+                x.sport = pi.sport;
+            if (n == cap) {
+                cap *= 2;
+                r = realloc(r, cap * sizeof *r);
+                CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+            }
+            r[n++] = x;
+        }
+        pcap_close(p);
+    }
+    qsort(r, n, sizeof *r, rec_cmp);
+    *out = r;
+    return n;
+}
+
+/* A flow's member changes as the captures show them. */
+struct flow_changes {
+    uint16_t sport;
+    int last_member;
+    sim_time_t last_ts;
+    int changes;
+    sim_time_t min_gap;   /* smallest wire gap before a change */
+    int frames;
+};
+
+static struct flow_changes *fc_find(struct flow_changes *fc, int *n, uint16_t sport)
+{
+    for (int i = 0; i < *n; i++)
+        if (fc[i].sport == sport)
+            return &fc[i];
+    fc[*n] = (struct flow_changes){.sport = sport, .last_member = -1, .min_gap = INT64_MAX};
+    return &fc[(*n)++];
+}
+
+/* Counts each flow's member changes; for each change, `on_change` (may be
+ * NULL) gets the flow, the new member and the wire times around it. */
+static int flow_changes(const struct rec *r, size_t n, struct flow_changes *fc, int max,
+                        void (*on_change)(void *ctx, uint16_t sport, int to, sim_time_t prev,
+                                          sim_time_t ts),
+                        void *ctx)
+{
+    int nf = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!r[i].sport)
+            continue;
+        CU_ASSERT_FATAL(nf < max);
+        struct flow_changes *f = fc_find(fc, &nf, r[i].sport);
+        if (f->last_member >= 0 && f->last_member != r[i].member) {
+            f->changes++;
+            sim_time_t gap = r[i].ts - f->last_ts;
+            if (gap < f->min_gap)
+                f->min_gap = gap;
+            if (on_change)
+                on_change(ctx, f->sport, r[i].member, f->last_ts, r[i].ts);
+        }
+        f->last_member = r[i].member;
+        f->last_ts = r[i].ts;
+        f->frames++;
+    }
+    return nf;
+}
+
+static struct flow_changes *fc_get(struct flow_changes *fc, int n, uint16_t sport)
+{
+    for (int i = 0; i < n; i++)
+        if (fc[i].sport == sport)
+            return &fc[i];
+    return NULL;
+}
+
+/* DYN-003: a flow moves only after an idle gap of at least the flowlet gap
+ * (500 us); flows with shorter gaps and a never-idle flow stay where the
+ * hash put them.  Judged from the captures (a flow's frames change member
+ * only across a silence) and from the flow_move events' gaps, and the two
+ * agree: every member change on the wire is one flowlet move in the trace. */
+static void test_dynamic_flowlet_gap(void)
+{
+    struct hv h;
+    hv_init(&h, 2, SET_LB_DYNAMIC, 1);
+    struct vm *v = hv_vm(&h);
+    /* A never-idle 4 Gb/s flow keeps its member loaded. */
+    struct cbr heavy = {.vm = v, .sport = 777, .interval = sim_tx_time(1478, 4 * G10 / 10),
+                        .stop = 30 * SIM_MS};
+    sim_schedule_in(h.eng, 0, cbr_tick, &heavy, NULL);
+    struct onoff lg[8], sh[8];
+    for (int i = 0; i < 8; i++) {
+        lg[i] = (struct onoff){.vm = v, .sport = (uint16_t)(40000 + i * 13), .burst = 20,
+                               .left = 20, .bursts = 25, .gap = 700 * SIM_US};
+        sh[i] = (struct onoff){.vm = v, .sport = (uint16_t)(50000 + i * 13), .burst = 5,
+                               .left = 5, .bursts = 80, .gap = 300 * SIM_US};
+        sim_schedule_in(h.eng, (sim_time_t)i * 37 * SIM_US, onoff_tick, &lg[i], NULL);
+        sim_schedule_in(h.eng, (sim_time_t)i * 41 * SIM_US, onoff_tick, &sh[i], NULL);
+    }
+    sim_run_until(h.eng, 30 * SIM_MS);
+    hv_close_captures(&h);
+    struct rec *r;
+    size_t n = read_recs(&h, &r);
+    struct flow_changes fc[32];
+    int nf = flow_changes(r, n, fc, 32, NULL, NULL);
+    free(r);
+    CU_ASSERT_EQUAL(nf, 17);
+    int long_changes = 0;
+    sim_time_t min_gap = INT64_MAX;
+    for (int i = 0; i < 8; i++) {
+        struct flow_changes *l = fc_get(fc, nf, lg[i].sport);
+        struct flow_changes *s = fc_get(fc, nf, sh[i].sport);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+        long_changes += l->changes;
+        if (l->changes && l->min_gap < min_gap)
+            min_gap = l->min_gap;
+        CU_ASSERT_EQUAL(s->changes, 0); /* 300 us gaps: never a flowlet boundary */
+    }
+    struct flow_changes *hf = fc_get(fc, nf, 777);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(hf);
+    CU_ASSERT_EQUAL(hf->changes, 0);
+    /* Rebalancing happened, and only across silences: on the wire a change
+     * follows at least the flowlet gap minus the queueing a frame can see
+     * on the old member (bounded here by a few bursts: < 100 us). */
+    CU_ASSERT(long_changes > 0);
+    CU_ASSERT(min_gap >= 400 * SIM_US);
+    fprintf(stderr, "\n    DYN-003: %d flowlet moves on the wire, smallest silence before one "
+                    "%.1f us\n",
+            long_changes, (double)min_gap / SIM_US);
+    hv_free(&h);
+    /* The trace: every move is a flowlet move with its gap >= 500 us, one
+     * per change seen on the wire, none for the short-gap or heavy flows. */
+    CU_ASSERT_EQUAL(trace_count(h.dir, "SELECT count(*) FROM events_v WHERE kind = 'flow_move'"),
+                    long_changes);
+    CU_ASSERT_EQUAL(trace_count(h.dir, "SELECT count(*) FROM events_v WHERE kind = 'flow_move' "
+                                       "AND reason = 'flowlet' AND value >= 500000000"),
+                    long_changes);
+    CU_ASSERT_EQUAL(trace_count(h.dir, "SELECT count(*) FROM events_v WHERE kind = 'flow_move' "
+                                       "AND (flow >= 50000 OR flow = 777)"),
+                    0);
+    CU_ASSERT_EQUAL(trace_count(h.dir, "SELECT count(DISTINCT flow) FROM events_v WHERE kind = "
+                                       "'flow_place'"),
+                    17);
+}
+
+/* DYN-003 periodic rebalancing (dyn.periodic_rebalance_s): never-idle flows
+ * piled on one member (the other was down when they started) stay there
+ * without it, and move, logged as periodic, with it. */
+static int periodic_run(sim_time_t period, int *wire_moves, long long *trace_moves)
+{
+    struct set_team_settings ts;
+    set_team_settings_default(&ts, "SETswitch");
+    ts.periodic_rebalance = period;
+    struct hv h;
+    hv_init_ts(&h, 2, SET_LB_DYNAMIC, 1, &ts);
+    link_cut(h.link[1]);
+    sim_run_until(h.eng, 10 * SIM_US);
+    struct vm *v = hv_vm(&h);
+    struct cbr c[4];
+    for (int i = 0; i < 4; i++) {
+        c[i] = (struct cbr){.vm = v, .sport = (uint16_t)(3000 + i),
+                            .interval = sim_tx_time(1478, 2 * G10 / 10), .stop = 12 * SIM_MS};
+        sim_schedule_in(h.eng, (sim_time_t)i * SIM_US, cbr_tick, &c[i], NULL);
+    }
+    sim_run_until(h.eng, 2 * SIM_MS);
+    link_restore(h.link[1]);
+    sim_run_until(h.eng, 12 * SIM_MS);
+    hv_close_captures(&h);
+    struct rec *r;
+    size_t n = read_recs(&h, &r);
+    struct flow_changes fc[8];
+    int nf = flow_changes(r, n, fc, 8, NULL, NULL);
+    int on1 = 0;
+    for (size_t i = 0; i < n; i++)
+        on1 += r[i].member == 1 && r[i].sport;
+    free(r);
+    CU_ASSERT_EQUAL(nf, 4);
+    *wire_moves = 0;
+    for (int i = 0; i < nf; i++) {
+        *wire_moves += fc[i].changes;
+        if (fc[i].changes)
+            CU_ASSERT(fc[i].min_gap < 100 * SIM_US); /* no idle gap: periodic */
+    }
+    hv_free(&h);
+    *trace_moves = trace_count(h.dir, "SELECT count(*) FROM events_v WHERE kind = 'flow_move' "
+                                      "AND reason = 'periodic'");
+    CU_ASSERT_EQUAL(trace_count(h.dir, "SELECT count(*) FROM events_v WHERE kind = 'flow_move' "
+                                       "AND reason <> 'periodic'"),
+                    0);
+    return on1;
+}
+
+static void test_dynamic_periodic_rebalance(void)
+{
+    int moves;
+    long long tmoves;
+    int on1 = periodic_run(0, &moves, &tmoves);
+    CU_ASSERT_EQUAL(on1, 0); /* off (the default): the flows never left member 0 */
+    CU_ASSERT_EQUAL(moves, 0);
+    CU_ASSERT_EQUAL(tmoves, 0);
+    on1 = periodic_run(2 * SIM_MS, &moves, &tmoves);
+    CU_ASSERT(on1 > 0);
+    CU_ASSERT(moves > 0);
+    CU_ASSERT_EQUAL(tmoves, moves); /* each wire change is one periodic move */
+    fprintf(stderr, "\n    DYN-003 periodic: %d moves, %d frames on the restored member\n", moves,
+            on1);
+}
+
+/* Counts affinity changes as the team reports them to watchers. */
+static void count_aff(void *ctx, int vport, int old_member, int new_member)
+{
+    (void)vport;
+    if (old_member != new_member)
+        (*(int *)ctx)++;
+}
+
+struct move_check {
+    const char *dir;
+    struct hv *h;
+    int changes, matched;
+};
+
+/* A member change on the wire must have its flow_move event: same flow,
+ * the new member, between the flow's previous frame (less the queueing it
+ * may have seen) and the first frame on the new member. */
+static void match_move(void *ctx, uint16_t sport, int to, sim_time_t prev, sim_time_t ts)
+{
+    struct move_check *mc = ctx;
+    char sql[400];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM events_v WHERE kind = 'flow_move' AND flow = %u AND obj = "
+             "'SLOT %d' AND time_ps <= %lld AND time_ps >= %lld",
+             sport, to + 2, (long long)ts, (long long)(prev - 100 * SIM_US));
+    mc->changes++;
+    mc->matched += trace_count(mc->dir, sql) >= 1;
+}
+
+/* The issue's failover case, in Dynamic mode with a detection delay:
+ * three members, four VMs (vm1 and vm4 on SLOT 2, vm1 mapped there), on/off
+ * TCP flows and ARP.  At t = 5 ms SLOT 2's cable is cut; fo.detect = 2 ms;
+ * the cable is back at 10 ms (member up at 12 ms); the hold-down is 5 ms. */
+static void test_failover_detect_dynamic(void)
+{
+    struct set_team_settings ts;
+    set_team_settings_default(&ts, "SETswitch");
+    ts.detect_delay = 2 * SIM_MS;
+    ts.failback_holddown = 5 * SIM_MS;
+    struct hv h;
+    hv_init_ts(&h, 3, SET_LB_DYNAMIC, 1, &ts);
+    int aff_changes = 0;
+    CU_ASSERT(set_team_watch_affinity(h.team, count_aff, &aff_changes) >= 0);
+    struct vm *v[4];
+    int vp[4];
+    for (int i = 0; i < 4; i++) {
+        v[i] = hv_vm(&h);
+        vp[i] = vmswitch_port_vport(h.vs, v[i]->port);
+    }
+    CU_ASSERT_EQUAL(set_team_map(h.team, vp[0], h.nic[0]), 0);
+    int want[4] = {0, 1, 2, 0}; /* HVP-002 */
+    for (int i = 0; i < 4; i++)
+        CU_ASSERT_EQUAL(set_team_affinity(h.team, vp[i]), want[i]);
+    struct onoff o[12];
+    for (int i = 0; i < 12; i++) {
+        o[i] = (struct onoff){.vm = v[i % 4], .sport = (uint16_t)(10000 + 111 * i), .burst = 8,
+                              .left = 8, .bursts = 40, .gap = 550 * SIM_US};
+        sim_schedule_in(h.eng, (sim_time_t)i * 13 * SIM_US, onoff_tick, &o[i], NULL);
+    }
+    uint64_t rx_at[26] = {0};
+    for (int k = 0; k < 25; k++) {
+        for (int i = 0; i < 4; i++)
+            vm_send_arp(v[i]);
+        if (k == 5)
+            link_cut(h.link[0]);
+        if (k == 10)
+            link_restore(h.link[0]);
+        sim_run_until(h.eng, (sim_time_t)(k + 1) * SIM_MS);
+        rx_at[k + 1] = rawhost_stats(h.remote)->rx_frames;
+    }
+    /* FO-002 after the delay; FO-006: vm1 (mapped) back at 17 ms, vm4 stays. */
+    CU_ASSERT_EQUAL(set_team_affinity(h.team, vp[0]), 0);
+    CU_ASSERT_NOT_EQUAL(set_team_affinity(h.team, vp[3]), 0);
+    CU_ASSERT_EQUAL(set_team_affinity(h.team, vp[1]), 1);
+    CU_ASSERT_EQUAL(set_team_affinity(h.team, vp[2]), 2);
+    /* Delivered traffic resumes once the survivors carry it. */
+    CU_ASSERT(rx_at[10] - rx_at[9] > 50);
+    CU_ASSERT(rx_at[10] - rx_at[9] >= (rx_at[4] - rx_at[3]) * 9 / 10);
+    hv_close_captures(&h);
+    struct rec *r;
+    size_t n = read_recs(&h, &r);
+    int seen[4][3][3] = {{{0}}}; /* VM MAC per member: [vm][member][phase] */
+    int rmac0_elsewhere = 0, on0_while_cut = 0;
+    sim_time_t first_after[4] = {0};
+    for (size_t i = 0; i < n; i++) {
+        int phase = r[i].ts < 5 * SIM_MS ? 0 : r[i].ts < 17 * SIM_MS ? 1 : 2;
+        if (r[i].vm >= 0) {
+            seen[r[i].vm][r[i].member][phase]++;
+            if (phase == 1 && r[i].member != 0 && !first_after[r[i].vm])
+                first_after[r[i].vm] = r[i].ts;
+        }
+        if (r[i].rmac == 0 && r[i].member != 0)
+            rmac0_elsewhere++;
+        if (r[i].member == 0 && r[i].ts > 5 * SIM_MS && r[i].ts < 12 * SIM_MS)
+            on0_while_cut++;
+    }
+    struct move_check mc = {.dir = h.dir, .h = &h};
+    struct flow_changes fc[16];
+    hv_free(&h);
+    int nf = flow_changes(r, n, fc, 16, match_move, &mc);
+    free(r);
+    /* FO-002: vm1's and vm4's MAC on exactly one survivor, only after the
+     * detection delay. */
+    for (int k = 0; k < 2; k++) {
+        int vm = k ? 3 : 0;
+        CU_ASSERT(seen[vm][0][0] > 0);
+        CU_ASSERT_EQUAL(seen[vm][1][0] + seen[vm][2][0], 0);
+        CU_ASSERT_EQUAL((seen[vm][1][1] > 0) + (seen[vm][2][1] > 0), 1);
+        CU_ASSERT(first_after[vm] >= 7 * SIM_MS);
+    }
+    /* FO-006: vm1 back on SLOT 2 after the hold-down only; vm4 stays. */
+    CU_ASSERT(seen[0][0][2] > 0);
+    CU_ASSERT_EQUAL(seen[3][0][2], 0);
+    /* FO-003: the unaffected VMs' MACs never left their members. */
+    for (int vm = 1; vm <= 2; vm++)
+        for (int m = 0; m < 3; m++)
+            if (m != vm)
+                CU_ASSERT_EQUAL(seen[vm][m][0] + seen[vm][m][1] + seen[vm][m][2], 0);
+    /* FO-003: the failed member's replacement MAC never appears elsewhere;
+     * FO-001: nothing left it while it was failed. */
+    CU_ASSERT_EQUAL(rmac0_elsewhere, 0);
+    CU_ASSERT_EQUAL(on0_while_cut, 0);
+    /* Every member change of a flow on the wire has its flow_move event. */
+    CU_ASSERT_EQUAL(nf, 12);
+    CU_ASSERT(mc.changes > 0);
+    CU_ASSERT_EQUAL(mc.matched, mc.changes);
+    /* FO-004: one station move (learn anew on the survivor: the ToR flushed
+     * the dead port) per affected vPort for the failure; none for others. */
+    for (int vm = 0; vm < 4; vm++) {
+        char sql[300];
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) FROM events_v WHERE mac = '00:15:5d:00:00:%02x' AND kind IN "
+                 "('mac_learn','mac_move') AND time_ps > 5000000000 AND time_ps < 12000000000",
+                 vm + 1);
+        CU_ASSERT_EQUAL(trace_count(h.dir, sql), vm == 0 || vm == 3 ? 1 : 0);
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) FROM events_v WHERE mac = '00:15:5d:00:00:%02x' AND kind = "
+                 "'mac_move'",
+                 vm + 1);
+        if (vm == 1 || vm == 2)
+            CU_ASSERT_EQUAL(trace_count(h.dir, sql), 0);
+    }
+    /* The trace: member down at 5 + 2 ms and up at 10 + 2 ms; one failover
+     * per affected vPort then; one failback (vm1, mapped) at 12 + 5 ms;
+     * every affinity change the team made is an affinity_set event. */
+    CU_ASSERT_EQUAL(trace_count(h.dir, "SELECT count(*) FROM events_v WHERE kind = "
+                                       "'member_down' AND obj = 'SLOT 2' AND time_ps = "
+                                       "7000000000"),
+                    1);
+    CU_ASSERT_EQUAL(trace_count(h.dir, "SELECT count(*) FROM events_v WHERE kind = 'member_up' "
+                                       "AND obj = 'SLOT 2' AND time_ps = 12000000000"),
+                    1);
+    CU_ASSERT_EQUAL(trace_count(h.dir, "SELECT count(*) FROM events_v WHERE kind = "
+                                       "'affinity_set' AND reason = 'failover' AND time_ps = "
+                                       "7000000000 AND obj IN ('vm1', 'vm4')"),
+                    2);
+    CU_ASSERT_EQUAL(trace_count(h.dir, "SELECT count(*) FROM events_v WHERE kind = "
+                                       "'affinity_set' AND reason = 'failback'"),
+                    1);
+    CU_ASSERT_EQUAL(trace_count(h.dir, "SELECT count(*) FROM events_v WHERE kind = "
+                                       "'affinity_set' AND reason = 'failback' AND obj = 'vm1' "
+                                       "AND obj2 = 'SLOT 2' AND time_ps = 17000000000"),
+                    1);
+    CU_ASSERT_EQUAL(trace_count(h.dir, "SELECT count(*) FROM events_v WHERE kind = "
+                                       "'affinity_set'"),
+                    aff_changes);
+    /* HVP-007: each affinity change placed the vPort's VMQ on its new member. */
+    CU_ASSERT_EQUAL(trace_count(h.dir, "SELECT count(*) FROM events_v a WHERE a.kind = "
+                                       "'affinity_set' AND NOT EXISTS (SELECT 1 FROM events_v q "
+                                       "WHERE q.kind = 'vmq_assign' AND q.obj = a.obj AND "
+                                       "q.obj2 = a.obj2 AND q.time_ps = a.time_ps)"),
+                    0);
+    CU_ASSERT_EQUAL(trace_count(h.dir, "SELECT count(DISTINCT flow) FROM events_v WHERE kind = "
+                                       "'flow_place'"),
+                    12);
+    fprintf(stderr, "\n    failover: %d flow member changes on the wire, each with its event; "
+                    "%d affinity changes\n",
+            mc.changes, aff_changes);
+}
+
 int suite_set(void)
 {
     CU_pSuite s = test_suite("set");
@@ -811,7 +1257,11 @@ int suite_set(void)
         !CU_add_test(s, "HVP-008 flood delivered once", test_flood_delivered_once) ||
         !CU_add_test(s, "CFG-001/003 team validation", test_team_validation) ||
         !CU_add_test(s, "CFG-015/FO-007/CFG-011 members and mode", test_member_replace_and_mode) ||
-        !CU_add_test(s, "CFG-024 EAPOL dropped", test_eapol_dropped))
+        !CU_add_test(s, "CFG-024 EAPOL dropped", test_eapol_dropped) ||
+        !CU_add_test(s, "DYN-003 moves only after a flowlet gap", test_dynamic_flowlet_gap) ||
+        !CU_add_test(s, "DYN-003 periodic rebalancing", test_dynamic_periodic_rebalance) ||
+        !CU_add_test(s, "FO-001..006 dynamic, detection delay, failback, trace events",
+                     test_failover_detect_dynamic))
         return -1;
     return 0;
 }

@@ -22,6 +22,10 @@ const char *test_src_path(const char *rel, char *buf, size_t len);
 /* 1 if `tool` is on PATH. */
 int test_have_tool(const char *tool);
 
+/* The first column of the first row of `sql` on the SQLite database at
+ * path (e.g. a run's run.sqlite, closed), or -1 (the error is printed). */
+long long test_sql_int(const char *path, const char *sql);
+
 /* Registers a suite; returns the suite or NULL (then the registry error is
  * set).  Convenience over CU_add_suite. */
 CU_pSuite test_suite(const char *name);
