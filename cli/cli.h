@@ -20,6 +20,7 @@ int cmd_run(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_digest(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 /* `setsim bench set` (bench_set.c); argv[0] is "set". */
 int bench_set_cmd(int argc, char **argv);
 

@@ -17,6 +17,7 @@ static const struct subcommand subcommands[] = {
     {"report", cmd_report, "CSV exports and figures of a finished run (or a study)"},
     {"bench", cmd_bench, "measure the engine and models (events or frames per second)"},
     {"digest", cmd_digest, "print a run directory's digest (regression goldens)"},
+    {"diff", cmd_diff, "first diverging event and frame of two run directories"},
 };
 
 #define NSUB (sizeof subcommands / sizeof subcommands[0])

@@ -25,8 +25,10 @@ struct section_sql {
     char tag;
     const char *table;   /* NULL: always present; else skipped when missing */
     const char *sql;
-    int ncols;
+    int ncols;           /* columns hashed */
     const char *cols[DIGEST_MAX_COLS];
+    int role_col;        /* events: index of k.value (the value column's
+                          * role, e.g. "mac"), read but not hashed; 0: none */
 };
 
 static const struct section_sql sections[DIGEST_SECTION_COUNT] = {
@@ -34,13 +36,14 @@ static const struct section_sql sections[DIGEST_SECTION_COUNT] = {
                     {"scenario", "seed", "sim_end_ps"}},
     [DIGEST_EVENTS] = {"events", 'E', NULL,
                        "SELECT e.seq, e.time_ps, COALESCE(k.name, e.kind), o1.name, o2.name, "
-                       "e.flow, e.prio, e.value, e.aux, e.reason, e.detail FROM events e "
+                       "e.flow, e.prio, e.value, e.aux, e.reason, e.detail, k.value FROM events e "
                        "LEFT JOIN event_kinds k ON k.id = e.kind "
                        "LEFT JOIN objects o1 ON o1.id = e.obj "
                        "LEFT JOIN objects o2 ON o2.id = e.obj2 ORDER BY e.seq",
                        11,
                        {"seq", "time_ps", "kind", "obj", "obj2", "flow", "prio", "value", "aux",
-                        "reason", "detail"}},
+                        "reason", "detail"},
+                       11},
     [DIGEST_FLOWS] = {"flows", 'F', "flows",
                       "SELECT id, generator, kind, class, prio, src, dst, start_ps, end_ps, "
                       "fct_ps, size_bytes, sent_bytes, delivered_bytes, goodput_bps, "
@@ -276,6 +279,8 @@ int digest_rows_next(struct digest_rows *r, struct digest_row *row)
         if (e)
             return e;
     }
+    row->value_role = q->role_col ? (const char *)sqlite3_column_text(r->stmt, q->role_col)
+                                  : NULL;
     row->line = r->line;
     return 1;
 }

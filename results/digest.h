@@ -94,6 +94,9 @@ struct digest_row {
     const char *text[DIGEST_MAX_COLS]; /* values as text; NULL: SQL NULL */
     const char *line;                  /* the canonical line, with its tag
                                         * and without the newline */
+    const char *value_role;            /* events: what `value` holds for this
+                                        * kind ("mac", "bytes", ...; not
+                                        * hashed), else NULL */
 };
 
 /* Opens a cursor over the rows of one section of run directory rundir

@@ -6,7 +6,6 @@
 #include "test_util.h"
 
 #include <errno.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,16 +15,6 @@
 #include "trace.h"
 
 static char run_a[700]; /* a quickstart run, made once */
-
-static void sql(const char *dir, const char *stmt)
-{
-    char path[800];
-    snprintf(path, sizeof path, "%s/run.sqlite", dir);
-    sqlite3 *db;
-    CU_ASSERT_EQUAL_FATAL(sqlite3_open(path, &db), SQLITE_OK);
-    CU_ASSERT_EQUAL(sqlite3_exec(db, stmt, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
-}
 
 static void copy_run(const char *to)
 {
@@ -102,14 +91,14 @@ static void test_what_counts(void)
 
     /* Wall clock, engine, version and the event count do not count. */
     copy_run(b);
-    sql(b, "UPDATE runs SET started_at = '1999-01-01T00:00:00Z', finished_at = "
+    test_run_sql(b, "UPDATE runs SET started_at = '1999-01-01T00:00:00Z', finished_at = "
            "'1999-01-01T00:00:09Z', engine = 'ns3', version = '9.9', event_count = 1");
     CU_ASSERT_EQUAL_FATAL(digest_run(b, &db, err, sizeof err), 0);
     CU_ASSERT(same(da.total, db.total));
 
     /* Neither does the numbering of objects: names are resolved. */
     copy_run(b);
-    sql(b, "PRAGMA foreign_keys = OFF; UPDATE objects SET id = id + 1000; "
+    test_run_sql(b, "PRAGMA foreign_keys = OFF; UPDATE objects SET id = id + 1000; "
            "UPDATE events SET obj = obj + 1000 WHERE obj IS NOT NULL; "
            "UPDATE events SET obj2 = obj2 + 1000 WHERE obj2 IS NOT NULL");
     CU_ASSERT_EQUAL_FATAL(digest_run(b, &db, err, sizeof err), 0);
@@ -117,7 +106,7 @@ static void test_what_counts(void)
 
     /* One event value: the total and the events part change, nothing else. */
     copy_run(b);
-    sql(b, "UPDATE events SET time_ps = time_ps + 1 WHERE seq = 5");
+    test_run_sql(b, "UPDATE events SET time_ps = time_ps + 1 WHERE seq = 5");
     CU_ASSERT_EQUAL_FATAL(digest_run(b, &db, err, sizeof err), 0);
     CU_ASSERT(!same(da.total, db.total));
     CU_ASSERT(!same(da.part[DIGEST_EVENTS], db.part[DIGEST_EVENTS]));
@@ -126,13 +115,13 @@ static void test_what_counts(void)
 
     /* A renamed object changes the events part too. */
     copy_run(b);
-    sql(b, "UPDATE objects SET name = name || 'x' WHERE id = (SELECT obj FROM events WHERE seq = 1)");
+    test_run_sql(b, "UPDATE objects SET name = name || 'x' WHERE id = (SELECT obj FROM events WHERE seq = 1)");
     CU_ASSERT_EQUAL_FATAL(digest_run(b, &db, err, sizeof err), 0);
     CU_ASSERT(!same(da.part[DIGEST_EVENTS], db.part[DIGEST_EVENTS]));
 
     /* A flows row counts. */
     copy_run(b);
-    sql(b, "INSERT INTO flows(id, generator, kind, class, src, dst, start_ps, sent_bytes, "
+    test_run_sql(b, "INSERT INTO flows(id, generator, kind, class, src, dst, start_ps, sent_bytes, "
            "delivered_bytes, goodput_bps, complete) VALUES (99, 'g', 'udp', 'udp', 'a', 'b', 0, "
            "10, 10, 1.5e9, 1)");
     CU_ASSERT_EQUAL_FATAL(digest_run(b, &db, err, sizeof err), 0);
@@ -191,7 +180,7 @@ static void test_bad_rundirs(void)
 
     /* An incomplete run. */
     copy_run(dir);
-    sql(dir, "UPDATE runs SET complete = 0");
+    test_run_sql(dir, "UPDATE runs SET complete = 0");
     CU_ASSERT_EQUAL(digest_run(dir, &d, err, sizeof err), -EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "the run is not complete"));
     snprintf(cmd, sizeof cmd, "'%s' digest '%s'", SETSIM_BIN, dir);

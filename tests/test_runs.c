@@ -3,6 +3,7 @@
 
 #include <CUnit/CUnit.h>
 #include <dirent.h>
+#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,6 +82,16 @@ int test_digest_parts(const char *rundir, char *buf, size_t len)
     if (rc == 0)
         digest_format_parts(&d, buf, len);
     return rc;
+}
+
+void test_run_sql(const char *rundir, const char *stmts)
+{
+    char path[800];
+    snprintf(path, sizeof path, "%s/run.sqlite", rundir);
+    sqlite3 *db;
+    CU_ASSERT_EQUAL_FATAL(sqlite3_open(path, &db), SQLITE_OK);
+    CU_ASSERT_EQUAL(sqlite3_exec(db, stmts, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
 }
 
 void test_fail_msg(const char *file, unsigned line, const char *fmt, ...)

@@ -22,6 +22,10 @@ int test_example_run(const char *name, const char *outdir, const char *args, cha
  * (results/digest.h); returns 0 or the error, with the message in buf. */
 int test_digest_parts(const char *rundir, char *buf, size_t len);
 
+/* Runs SQL statements on rundir/run.sqlite (to craft a changed run);
+ * asserts that they succeed. */
+void test_run_sql(const char *rundir, const char *stmts);
+
 /* Reports a failed comparison: prints msg to stderr (so CTest shows it)
  * and records a CUnit failure carrying the same text. */
 void test_fail_msg(const char *file, unsigned line, const char *fmt, ...)
