@@ -84,6 +84,34 @@ int test_digest_parts(const char *rundir, char *buf, size_t len)
     return rc;
 }
 
+void test_show_diff(const char *a, const char *b)
+{
+    char cmd[2400];
+    static char out[16384];
+    snprintf(cmd, sizeof cmd, "'%s' diff --context 2 '%s' '%s' | head -c 12000", SETSIM_BIN, a,
+             b);
+    test_run(cmd, out, sizeof out);
+    fprintf(stderr, "setsim diff %s %s:\n%s\n", a, b, out);
+}
+
+long long test_event_count(const char *rundir)
+{
+    char path[800];
+    snprintf(path, sizeof path, "%s/run.sqlite", rundir);
+    sqlite3 *db;
+    long long n = -1;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(db, "SELECT event_count FROM runs", -1, &st, NULL) == SQLITE_OK) {
+            if (sqlite3_step(st) == SQLITE_ROW)
+                n = sqlite3_column_int64(st, 0);
+            sqlite3_finalize(st);
+        }
+    }
+    sqlite3_close(db);
+    return n;
+}
+
 void test_run_sql(const char *rundir, const char *stmts)
 {
     char path[800];

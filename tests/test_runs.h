@@ -22,6 +22,14 @@ int test_example_run(const char *name, const char *outdir, const char *args, cha
  * (results/digest.h); returns 0 or the error, with the message in buf. */
 int test_digest_parts(const char *rundir, char *buf, size_t len);
 
+/* Prints the head of `setsim diff --context 2 a b` to stderr (to explain
+ * a failed comparison). */
+void test_show_diff(const char *a, const char *b);
+
+/* The runs.event_count of a run directory (the engine's executed
+ * events), or -1. */
+long long test_event_count(const char *rundir);
+
 /* Runs SQL statements on rundir/run.sqlite (to craft a changed run);
  * asserts that they succeed. */
 void test_run_sql(const char *rundir, const char *stmts);
