@@ -28,6 +28,8 @@
 #define DEFAULT_LPS 16
 #define DEFAULT_POLICY_PRECEDENCE 127
 
+struct migration;
+
 struct hv_switch {
     struct hvhost *host;
     char name[HVHOST_MAX_NAME];
@@ -41,6 +43,7 @@ struct hv_switch {
 
 struct hv_vnic {
     int used;
+    int migrating;            /* between leaving src and arriving on dst */
     char name[HVHOST_MAX_NAME];
     char display[2 * HVHOST_MAX_NAME + 16];
     char vm[HVHOST_MAX_NAME]; /* "" for the management OS */
@@ -50,7 +53,9 @@ struct hv_vnic {
     uint16_t vlan;
     int rdma;
     struct ipstack *stack;    /* owned */
-    struct hvhost *h;
+    struct hvhost *h;         /* the host it is on (changes with a migration) */
+    trace_obj_t obj;          /* its vPort's trace object on that host */
+    char dst_sw[HVHOST_MAX_NAME]; /* migrating: the switch it will join */
 };
 
 struct hvhost {
@@ -78,6 +83,7 @@ struct hvhost {
     char vms[MAX_VMS][HVHOST_MAX_NAME];
     size_t nvms;
     struct hv_switch grave[MAX_SWITCHES]; /* removed switches, freed at the end */
+    struct migration *migrations; /* owned: VMs on their way here (blackout) */
     size_t ngrave;
     uint32_t mac_counter;
 };
@@ -126,6 +132,8 @@ struct hvhost *hvhost_create(struct sim_engine *eng, struct trace *trace, struct
     return h;
 }
 
+static void migrations_free__(struct hvhost *h);
+
 static void switch_free__(struct hv_switch *sw)
 {
     vmswitch_destroy(sw->vs);
@@ -147,6 +155,7 @@ void hvhost_destroy(struct hvhost *h)
             switch_free__(&h->sws[i]);
     for (size_t i = 0; i < h->ngrave; i++)
         switch_free__(&h->grave[i]);
+    migrations_free__(h);
     for (size_t i = 0; i < h->nnics; i++)
         nic_destroy(h->nics[i]);
     free(h);
@@ -581,7 +590,8 @@ static void announce__(void *ctx, int vp)
     struct hvhost *h = sw->host;
     for (size_t i = 0; i < h->nvnics; i++) {
         struct hv_vnic *v = h->vnics[i];
-        if (v && v->used && &h->sws[v->sw] == sw && vmswitch_port_vport(sw->vs, v->port) == vp)
+        if (v && v->used && v->sw >= 0 && &h->sws[v->sw] == sw &&
+            vmswitch_port_vport(sw->vs, v->port) == vp)
             ipstack_announce(v->stack);
     }
 }
@@ -717,6 +727,14 @@ static int vnic_tx__(void *ctx, struct frame *f)
         frame_unref(f); /* CFG-016: its switch was removed under it */
         return -ENETDOWN;
     }
+    if (v->migrating) {
+        /* Live migration's blackout: the VM has no switch port. */
+        if (h->trace)
+            trace_drop(h->trace, sim_now(h->eng), v->obj, TRACE_DROP_NO_ROUTE, 0, f->flow_id,
+                       frame_wire_len(f));
+        frame_unref(f);
+        return -ENETDOWN;
+    }
     return vmswitch_port_send(h->sws[v->sw].vs, v->port, f);
 }
 
@@ -846,6 +864,10 @@ int hvhost_vnic_add(struct hvhost *h, const struct hvhost_vnic_settings *s, char
         return -EEXIST;
     }
     v->vlan = s->vlan;
+    if (h->trace) {
+        int oid = trace_object(h->trace, sname, "vport");
+        v->obj = oid > 0 ? (trace_obj_t)oid : TRACE_NO_OBJ;
+    }
     h->vnics[h->nvnics] = v;
     return (int)h->nvnics++;
 }
@@ -866,7 +888,7 @@ int hvhost_vnic_find(const struct hvhost *h, const char *vm, const char *name, c
         if (!v || !v->used || strcasecmp(v->vm, vm ? vm : "") != 0 ||
             strcasecmp(v->name, bare) != 0)
             continue;
-        if (sw && strcasecmp(h->sws[v->sw].name, sw) != 0)
+        if (sw && strcasecmp(v->sw >= 0 ? h->sws[v->sw].name : v->dst_sw, sw) != 0)
             continue;
         if (found >= 0)
             return -EEXIST; /* CFG-017 SET_E_AMBIGUOUS_VNIC */
@@ -885,6 +907,8 @@ int hvhost_vnic_set_vlan(struct hvhost *h, int vnic, uint16_t vlan, char *err, s
     }
     struct hv_vnic *v = h->vnics[vnic];
     v->vlan = vlan;
+    if (v->migrating)
+        return 0; /* its port on the destination gets it */
     return vmswitch_port_set_vlan(h->sws[v->sw].vs, v->port, vlan);
 }
 
@@ -897,12 +921,18 @@ int hvhost_vnic_set_rdma(struct hvhost *h, int vnic, int enable, char *err, size
         return -ENOTSUP;
     }
     v->rdma = enable != 0;
+    if (v->migrating)
+        return 0;
     return vmswitch_port_set_rdma(h->sws[v->sw].vs, v->port, v->rdma);
 }
 
 int hvhost_vnic_map(struct hvhost *h, int vnic, const char *member, char *err, size_t errlen)
 {
     struct hv_vnic *v = h->vnics[vnic];
+    if (v->migrating) {
+        set_err__(err, errlen, "InvalidOperation: %s is being live-migrated", v->display);
+        return -EBUSY;
+    }
     struct hv_switch *sw = &h->sws[v->sw];
     if (!sw->is_set) {
         set_err__(err, errlen, "CFG-005 SET_E_NOT_A_SET_SWITCH: virtual switch '%s' was created "
@@ -949,12 +979,12 @@ int hvhost_vnic_info(const struct hvhost *h, int vnic, struct hvhost_vnic_info *
     out->name = v->name;
     out->display = v->display;
     out->vm = v->vm[0] ? v->vm : NULL;
-    out->sw = h->sws[v->sw].name;
+    out->sw = v->sw >= 0 ? h->sws[v->sw].name : v->dst_sw;
     out->mac = v->mac;
     out->vlan = v->vlan;
     out->rdma = v->rdma;
     out->port = v->port;
-    out->vport = vmswitch_port_vport(h->sws[v->sw].vs, v->port);
+    out->vport = v->sw >= 0 ? vmswitch_port_vport(h->sws[v->sw].vs, v->port) : -1;
     out->stack = v->stack;
     return 0;
 }
@@ -1021,4 +1051,167 @@ int hvhost_vnic_set_ipv4(struct hvhost *h, int vnic, const uint8_t ip[4], uint8_
     if (rc)
         set_err__(err, errlen, "invalid address for %s", v->display);
     return rc;
+}
+
+/* ---- VM live migration ------------------------------------------------------ */
+
+struct migration {
+    struct migration *next;   /* in dst's list until it arrives */
+    struct hvhost *src, *dst;
+    char vm[HVHOST_MAX_NAME];
+    struct hv_vnic *v[MAX_VNICS];
+    size_t n;
+    trace_obj_t old_obj[MAX_VNICS];
+};
+
+static void vm_list_remove__(struct hvhost *h, const char *vm)
+{
+    for (size_t i = 0; i < h->nvms; i++) {
+        if (strcasecmp(h->vms[i], vm) == 0) {
+            memmove(h->vms[i], h->vms[i + 1], (h->nvms - i - 1) * sizeof h->vms[0]);
+            h->nvms--;
+            return;
+        }
+    }
+}
+
+/* The arrival on dst: a port on the switch of the same name, then the
+ * announcement of each vNIC's MAC. */
+static void migrate_arrive__(struct sim_engine *eng, void *ctx, void *arg)
+{
+    (void)eng;
+    (void)arg;
+    struct migration *m = ctx;
+    struct hvhost *dst = m->dst;
+    for (size_t k = 0; k < m->n; k++) {
+        struct hv_vnic *v = m->v[k];
+        int sw = switch_index__(dst, v->dst_sw);
+        char sname[4 * HVHOST_MAX_NAME];
+        snprintf(sname, sizeof sname, "%s/%s", dst->name, v->display);
+        struct vmswitch_port_settings ps = {.name = sname, .vm = v->vm, .access_vlan = v->vlan,
+                                            .classify = vnic_classify__, .classify_ctx = v,
+                                            .rx = ipstack_input_cb, .rx_ctx = v->stack};
+        memcpy(ps.mac, v->mac, 6);
+        /* The switch was checked when the migration started; if it went
+         * meanwhile (Remove-VMSwitch on dst), the vNIC stays unconnected. */
+        int port = sw >= 0 ? vmswitch_port_add(dst->sws[sw].vs, &ps) : -ENOENT;
+        if (port < 0) {
+            if (dst->trace) {
+                struct trace_rec r = {.obj = v->obj, .detail = "migration: no port on the "
+                                                              "destination switch"};
+                trace_event(dst->trace, sim_now(dst->eng), TRACE_NOTE, &r);
+            }
+            continue;
+        }
+        v->sw = sw;
+        v->port = port;
+        v->migrating = 0;
+        if (dst->trace) {
+            int oid = trace_object(dst->trace, sname, "vport");
+            v->obj = oid > 0 ? (trace_obj_t)oid : TRACE_NO_OBJ;
+            char detail[4 * HVHOST_MAX_NAME + 64];
+            snprintf(detail, sizeof detail, "vm_migrated %s from %s to %s/%s", m->vm,
+                     m->src->name, dst->name, v->dst_sw);
+            struct trace_rec r = {.obj = v->obj, .obj2 = m->old_obj[k], .detail = detail};
+            trace_event(dst->trace, sim_now(dst->eng), TRACE_NOTE, &r);
+        }
+        /* Hyper-V announces the VM on the destination: GARP / unsolicited NA. */
+        ipstack_announce(v->stack);
+    }
+    for (struct migration **pp = &dst->migrations; *pp; pp = &(*pp)->next) {
+        if (*pp == m) {
+            *pp = m->next;
+            break;
+        }
+    }
+    free(m);
+}
+
+static void migrations_free__(struct hvhost *h)
+{
+    while (h->migrations) {
+        struct migration *m = h->migrations;
+        h->migrations = m->next;
+        free(m);
+    }
+}
+
+int hvhost_vm_migrate(struct hvhost *src, struct hvhost *dst, const char *vm, sim_time_t blackout,
+                      char *err, size_t errlen)
+{
+    if (!hvhost_vm_exists(src, vm)) {
+        set_err__(err, errlen, "ObjectNotFound: no VM named '%s' on host %s", vm, src->name);
+        return -ENOENT;
+    }
+    if (src == dst || hvhost_vm_exists(dst, vm)) {
+        set_err__(err, errlen, "InvalidOperation: host %s already has a VM named '%s'",
+                  dst->name, vm);
+        return -EEXIST;
+    }
+    struct migration *m = calloc(1, sizeof *m);
+    if (!m) {
+        set_err__(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    m->src = src;
+    m->dst = dst;
+    snprintf(m->vm, sizeof m->vm, "%s", vm);
+    /* Check everything first: a migration that cannot complete changes nothing. */
+    for (size_t i = 0; i < src->nvnics; i++) {
+        struct hv_vnic *v = src->vnics[i];
+        if (!v || !v->used || strcasecmp(v->vm, vm) != 0)
+            continue;
+        if (v->migrating) {
+            set_err__(err, errlen, "InvalidOperation: VM '%s' is already migrating", vm);
+            free(m);
+            return -EBUSY;
+        }
+        const char *swname = src->sws[v->sw].name;
+        int sw = switch_index__(dst, swname);
+        if (sw < 0) {
+            set_err__(err, errlen, "VirtualSwitchNotFound: host %s has no virtual switch named "
+                                   "'%s' for %s (live migration keeps the switch name)",
+                      dst->name, swname, v->display);
+            free(m);
+            return -ENOENT;
+        }
+        for (int p = 0; p < vmswitch_port_count(dst->sws[sw].vs); p++) {
+            if (vmswitch_port_used(dst->sws[sw].vs, p) &&
+                memcmp(vmswitch_port_mac(dst->sws[sw].vs, p), v->mac, 6) == 0) {
+                set_err__(err, errlen, "InvalidOperation: the MAC address of %s is in use on "
+                                       "host %s's switch '%s'",
+                          v->display, dst->name, swname);
+                free(m);
+                return -EEXIST;
+            }
+        }
+        m->v[m->n++] = v;
+    }
+    if (dst->nvnics + m->n > MAX_VNICS || dst->nvms == MAX_VMS) {
+        set_err__(err, errlen, "too many vNICs or VMs on host %s", dst->name);
+        free(m);
+        return -ENOSPC;
+    }
+    /* Leave the source: the vNIC's port and vPort go (its team mapping
+     * with them); the IP stack and its sockets travel with the VM. */
+    for (size_t k = 0; k < m->n; k++) {
+        struct hv_vnic *v = m->v[k];
+        snprintf(v->dst_sw, sizeof v->dst_sw, "%s", src->sws[v->sw].name);
+        vmswitch_port_remove(src->sws[v->sw].vs, v->port);
+        m->old_obj[k] = v->obj;
+        for (size_t i = 0; i < src->nvnics; i++)
+            if (src->vnics[i] == v)
+                src->vnics[i] = NULL; /* dst owns it from now on */
+        v->h = dst;
+        v->sw = -1;
+        v->port = -1;
+        v->migrating = 1;
+        dst->vnics[dst->nvnics++] = v;
+    }
+    vm_list_remove__(src, vm);
+    snprintf(dst->vms[dst->nvms++], HVHOST_MAX_NAME, "%s", vm);
+    m->next = dst->migrations;
+    dst->migrations = m;
+    sim_schedule_in(dst->eng, blackout, migrate_arrive__, m, NULL);
+    return 0;
 }

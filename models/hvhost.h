@@ -206,6 +206,23 @@ uint32_t hvhost_smt(const struct hvhost *h);
 int hvhost_vnic_set_ipv4(struct hvhost *h, int vnic, const uint8_t ip[4], uint8_t prefix_len,
                          char *err, size_t errlen);
 
+/* VM live migration (the timeline's `migrate`; Live Migration is
+ * compatible with SET, CFG-023): VM vm of host src moves to host dst with
+ * its vNICs - MAC, addresses, VLAN and IP stack (its neighbour cache and
+ * bound sockets, so the VM's traffic goes on).  Each vNIC leaves its port
+ * on src's virtual switch at once and, after `blackout` (the brownout of
+ * the final copy; 0: none), gets a port on dst's switch of the same name,
+ * where it is placed by dst's team like any new vPort; then dst announces
+ * the VM's MAC (gratuitous ARP and unsolicited NA, as Hyper-V does after a
+ * live migration) so the physical switches relearn it (a MAC move).
+ * Frames the VM sends during the blackout are dropped (no_route).
+ * Errors, with nothing changed: ObjectNotFound (no such VM on src),
+ * InvalidOperation (src == dst, a VM of that name on dst, a migration of
+ * it in progress), VirtualSwitchNotFound (dst has no switch named like one
+ * of the VM's), or a MAC already in use on dst's switch. */
+int hvhost_vm_migrate(struct hvhost *src, struct hvhost *dst, const char *vm, sim_time_t blackout,
+                      char *err, size_t errlen);
+
 struct hvhost_vnic_info {
     const char *name;        /* adapter name */
     const char *display;     /* "vEthernet (SMB_1)" or "vm1/Network Adapter" */

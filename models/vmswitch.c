@@ -6,6 +6,7 @@
 #include "vmswitch.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -198,14 +199,17 @@ static void vmq_start__(struct vport_rt *p)
     if (p->vmq_busy || !p->vmq_head)
         return;
     p->vmq_busy = 1;
-    sim_schedule_in(p->vs->eng, p->cfg.vmq_cost, vmq_serve__, p, NULL);
+    /* The event names the port by index: the port array moves when a port
+     * is added while the simulation runs (a VM live-migrating in). */
+    sim_schedule_in(p->vs->eng, p->cfg.vmq_cost, vmq_serve__, p->vs,
+                    (void *)(intptr_t)(p - p->vs->ports));
 }
 
 static void vmq_serve__(struct sim_engine *eng, void *ctx, void *arg)
 {
     (void)eng;
-    (void)arg;
-    struct vport_rt *p = ctx;
+    struct vmswitch *vs = ctx;
+    struct vport_rt *p = &vs->ports[(intptr_t)arg];
     p->vmq_busy = 0;
     struct frame *f = p->vmq_head;
     if (!f)
@@ -379,5 +383,9 @@ const struct vmswitch_port_counters *vmswitch_port_counters(const struct vmswitc
     return &vs->ports[port].ctr;
 }
 int vmswitch_port_count(const struct vmswitch *vs) { return vs->nports; }
+int vmswitch_port_used(const struct vmswitch *vs, int port)
+{
+    return port >= 0 && port < vs->nports && vs->ports[port].used;
+}
 const char *vmswitch_name(const struct vmswitch *vs) { return vs->name; }
 int vmswitch_is_set(const struct vmswitch *vs) { return vs->cfg.embedded_teaming; }

@@ -99,6 +99,7 @@ const char *vmswitch_port_name(const struct vmswitch *vs, int port);
 uint16_t vmswitch_port_vlan(const struct vmswitch *vs, int port);
 const struct vmswitch_port_counters *vmswitch_port_counters(const struct vmswitch *vs, int port);
 int vmswitch_port_count(const struct vmswitch *vs);
+int vmswitch_port_used(const struct vmswitch *vs, int port); /* 0 once removed */
 const char *vmswitch_name(const struct vmswitch *vs);
 int vmswitch_is_set(const struct vmswitch *vs);
 

@@ -53,6 +53,7 @@ struct tl_event {
     char target[256];
     char to[128];
     uint8_t prios;
+    sim_time_t blackout;      /* TL_MIGRATE */
 };
 
 struct scenario {
@@ -553,92 +554,9 @@ struct pending_vnic {
     uint8_t mac[6];
     struct hvhost_vnic_settings s;
     int done;
-    char gen_vm[HVHOST_MAX_NAME], gen_name[HVHOST_MAX_NAME]; /* names made by a `count` entry */
 };
 
 #define MAX_PENDING 1024
-
-/* `{n}` in text replaced by n (a VM entry with `count`); 0, or -1 when
- * the result does not fit. */
-static int subst_n__(const char *text, int64_t n, char *out, size_t len)
-{
-    size_t o = 0;
-    for (const char *p = text; *p; p++) {
-        int k = strncmp(p, "{n}", 3) == 0 ? snprintf(out + o, len - o, "%lld", (long long)n)
-                                           : snprintf(out + o, len - o, "%c", *p);
-        if (k < 0 || (size_t)k >= len - o)
-            return -1;
-        o += (size_t)k;
-        p += strncmp(p, "{n}", 3) == 0 ? 2 : 0;
-    }
-    out[o] = '\0';
-    return 0;
-}
-
-/* One VM of entry vn; n > 0: the n-th of a `count` entry (`{n}`
- * substituted). */
-static void add_vm__(struct scenario *sc, struct hvhost *h, const struct ydoc_node *vn,
-                     const struct ydoc_node *name_n, int64_t n, struct pending_vnic *pend,
-                     size_t *npend)
-{
-    char vmbuf[HVHOST_MAX_NAME], txt[HVHOST_MAX_NAME];
-    const char *vm = name_n ? ydoc_text(name_n) : NULL;
-    if (vm && n && subst_n__(vm, n, vmbuf, sizeof vmbuf) == 0)
-        vm = vmbuf;
-    char err[512];
-    if (!vm || hvhost_vm_add(h, vm, err, sizeof err) != 0) {
-        err_at__(sc, vn, "%s", vm ? err : "a VM needs a name");
-        return;
-    }
-    const struct ydoc_node *vnics = field__(vn, "vnics", NULL);
-    size_t count = vnics && ydoc_kind(vnics) == YDOC_SEQ ? ydoc_count(vnics) : 0;
-    for (size_t k = 0; k < (count ? count : 1) && *npend < MAX_PENDING; k++) {
-        const struct ydoc_node *an = count ? ydoc_item(vnics, k) : NULL;
-        struct pending_vnic *p = &pend[(*npend)++];
-        memset(p, 0, sizeof *p);
-        p->host = h;
-        p->node = an ? an : vn;
-        snprintf(p->gen_vm, sizeof p->gen_vm, "%s", vm);
-        p->s.vm = p->gen_vm;
-        p->s.name = "Network Adapter";
-        const struct ydoc_node *f;
-        /* The vNIC's text values, with `{n}` substituted in a count entry. */
-#define VNIC_TEXT__(f) (n && subst_n__(ydoc_text(f), n, txt, sizeof txt) == 0 ? txt : ydoc_text(f))
-        if ((f = field__(an, "name", NULL))) {
-            snprintf(p->gen_name, sizeof p->gen_name, "%s", VNIC_TEXT__(f));
-            p->s.name = p->gen_name;
-        }
-        if ((f = field__(an, "switch", NULL)))
-            p->s.sw = ydoc_text(f);
-        if ((f = field__(an, "mac", NULL))) {
-            if (parse_mac__(VNIC_TEXT__(f), p->mac) != 0) {
-                err_at__(sc, f, "'%s' is not a MAC address", VNIC_TEXT__(f));
-                p->done = 1;
-                continue;
-            }
-            p->s.mac = p->mac;
-        }
-        if ((f = field__(an, "ip", "ip"))) {
-            if (parse_ipv4_prefix__(VNIC_TEXT__(f), p->s.ipv4, &p->s.prefix_len) != 0) {
-                err_at__(sc, f, "'%s' is not an IPv4 address with prefix (10.0.0.11/24)",
-                         VNIC_TEXT__(f));
-                p->done = 1;
-                continue;
-            }
-            p->s.has_ipv4 = 1;
-        }
-#undef VNIC_TEXT__
-        int64_t vlan = 0;
-        struct ydoc_err e;
-        if (an && ydoc_kind(an) == YDOC_MAP &&
-            ydoc_get_int(an, "vlan", 0, 0, 4094, &vlan, &e) != 0) {
-            yerr__(sc, &e);
-            p->done = 1;
-            continue;
-        }
-        p->s.vlan = (uint16_t)vlan;
-    }
-}
 
 static void add_vms__(struct scenario *sc, struct hvhost *h, const struct ydoc_node *n,
                       struct pending_vnic *pend, size_t *npend)
@@ -647,22 +565,54 @@ static void add_vms__(struct scenario *sc, struct hvhost *h, const struct ydoc_n
     for (size_t i = 0; vms && i < ydoc_count(vms); i++) {
         const struct ydoc_node *vn = ydoc_item(vms, i);
         const struct ydoc_node *name_n = field__(vn, "name", "name");
-        int64_t count = 1;
-        struct ydoc_err ce;
-        if (ydoc_kind(vn) == YDOC_MAP && ydoc_get_int(vn, "count", 0, 0, 256, &count, &ce) != 0) {
-            yerr__(sc, &ce);
+        const char *vm = name_n ? ydoc_text(name_n) : NULL;
+        char err[512];
+        if (!vm || hvhost_vm_add(h, vm, err, sizeof err) != 0) {
+            err_at__(sc, vn, "%s", vm ? err : "a VM needs a name");
             continue;
         }
-        /* count: N makes VMs 1..N from this entry, `{n}` in the name and
-         * the vNICs' name, mac and ip standing for the number. */
-        int gen = ydoc_map_get(vn, "count", NULL) != NULL;
-        if (gen && name_n && !strstr(ydoc_text(name_n), "{n}") && count > 1) {
-            err_at__(sc, name_n, "a VM entry with count %lld needs '{n}' in its name (vm{n})",
-                     (long long)count);
-            continue;
+        const struct ydoc_node *vnics = field__(vn, "vnics", NULL);
+        size_t count = vnics && ydoc_kind(vnics) == YDOC_SEQ ? ydoc_count(vnics) : 0;
+        for (size_t k = 0; k < (count ? count : 1) && *npend < MAX_PENDING; k++) {
+            const struct ydoc_node *an = count ? ydoc_item(vnics, k) : NULL;
+            struct pending_vnic *p = &pend[(*npend)++];
+            memset(p, 0, sizeof *p);
+            p->host = h;
+            p->node = an ? an : vn;
+            p->s.vm = vm;
+            p->s.name = "Network Adapter";
+            const struct ydoc_node *f;
+            if ((f = field__(an, "name", NULL)))
+                p->s.name = ydoc_text(f);
+            if ((f = field__(an, "switch", NULL)))
+                p->s.sw = ydoc_text(f);
+            if ((f = field__(an, "mac", NULL))) {
+                if (parse_mac__(ydoc_text(f), p->mac) != 0) {
+                    err_at__(sc, f, "'%s' is not a MAC address", ydoc_text(f));
+                    p->done = 1;
+                    continue;
+                }
+                p->s.mac = p->mac;
+            }
+            if ((f = field__(an, "ip", "ip"))) {
+                if (parse_ipv4_prefix__(ydoc_text(f), p->s.ipv4, &p->s.prefix_len) != 0) {
+                    err_at__(sc, f, "'%s' is not an IPv4 address with prefix (10.0.0.11/24)",
+                             ydoc_text(f));
+                    p->done = 1;
+                    continue;
+                }
+                p->s.has_ipv4 = 1;
+            }
+            int64_t vlan = 0;
+            struct ydoc_err e;
+            if (an && ydoc_kind(an) == YDOC_MAP &&
+                ydoc_get_int(an, "vlan", 0, 0, 4094, &vlan, &e) != 0) {
+                yerr__(sc, &e);
+                p->done = 1;
+                continue;
+            }
+            p->s.vlan = (uint16_t)vlan;
         }
-        for (int64_t vmi = 1; vmi <= count; vmi++)
-            add_vm__(sc, h, vn, name_n, gen ? vmi : 0, pend, npend);
     }
 }
 
@@ -736,6 +686,48 @@ static void build_addresses__(struct scenario *sc, struct hvhost *h, const struc
 
 /* ---- timeline ---------------------------------------------------------------------- */
 
+/* The host a VM is on now (VMs move with `migrate`). */
+static struct hvhost *vm_host__(const struct world *w, const char *vm)
+{
+    for (size_t i = 0; i < world_host_count(w); i++)
+        if (hvhost_vm_exists(world_host_at(w, i), vm))
+            return world_host_at(w, i);
+    return NULL;
+}
+
+/* A `migrate` entry: the VM exists, `to` is another host, and that host
+ * has a virtual switch named like each of the VM's (live migration keeps
+ * the switch name).  0, or an error reported at the offending key. */
+static int check_migrate__(struct scenario *sc, const struct ydoc_node *en,
+                           const struct ydoc_node *v, const char *vm, const char *to)
+{
+    struct hvhost *src = vm_host__(sc->world, vm);
+    if (!src) {
+        err_at__(sc, v, "no VM named '%s' on any host", vm);
+        return -ENOENT;
+    }
+    const struct ydoc_node *ton = ydoc_map_get(en, "to", NULL);
+    struct hvhost *dst = to ? world_host(sc->world, to) : NULL;
+    if (!dst) {
+        err_at__(sc, ton ? ton : en, to ? "no host named '%s'" : "`migrate` needs `to` (the "
+                                                                 "destination host)%s",
+                 to ? to : "");
+        return -ENOENT;
+    }
+    for (size_t i = 0; i < hvhost_vnic_count(src); i++) {
+        struct hvhost_vnic_info vi;
+        if (hvhost_vnic_info(src, (int)i, &vi) != 0 || !vi.vm || strcasecmp(vi.vm, vm) != 0)
+            continue;
+        if (dst != src && !hvhost_vswitch(dst, vi.sw)) {
+            err_at__(sc, ton, "host %s has no virtual switch '%s' for %s's adapter (live "
+                              "migration keeps the switch name)",
+                     to, vi.sw, vm);
+            return -ENOENT;
+        }
+    }
+    return 0;
+}
+
 static void tl_fire__(struct world *w, void *ctx)
 {
     struct tl_event *ev = ctx;
@@ -775,9 +767,15 @@ static void tl_fire__(struct world *w, void *ctx)
         nic_pause_storm(n, ev->prios, ev->kind == TL_STORM);
         break;
     }
-    case TL_MIGRATE:
-        world_log(w, "migrate %s to %s (not modelled: logged only)\n", ev->target, ev->to);
+    case TL_MIGRATE: {
+        struct hvhost *src = vm_host__(w, ev->target), *dst = world_host(w, ev->to);
+        char err[512];
+        world_log(w, "live migration of %s from %s to %s\n", ev->target,
+                  src ? hvhost_name(src) : "(nowhere)", ev->to);
+        if (!src || hvhost_vm_migrate(src, dst, ev->target, ev->blackout, err, sizeof err) != 0)
+            world_log(w, "  failed: %s\n", src ? err : "the VM is on no host");
         break;
+    }
     }
     (void)sc;
 }
@@ -850,9 +848,14 @@ static void build_timeline__(struct scenario *sc, const struct ydoc_node *root)
             ev->kind = TL_MIGRATE;
             snprintf(ev->target, sizeof ev->target, "%s", ydoc_text(v));
             const char *to = NULL;
-            ydoc_get_str(en, "to", 0, &to, &e);
+            if (ydoc_get_str(en, "to", 0, &to, &e) ||
+                ydoc_get_time(en, "blackout", 0, &ev->blackout, &e)) {
+                yerr__(sc, &e);
+                continue;
+            }
             snprintf(ev->to, sizeof ev->to, "%s", to ? to : "");
-            warn_at__(sc, v, "VM live migration is not modelled yet: the event is logged only");
+            if (check_migrate__(sc, en, v, ev->target, to) != 0)
+                continue;
         } else {
             err_at__(sc, en, "a timeline event needs one of run, cut, restore, pfc_storm, migrate");
             continue;

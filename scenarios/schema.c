@@ -218,9 +218,6 @@ static const struct ydoc_key vm_keys[] = {
      .doc = "VM name; unique across the scenario, since `migrate` moves it between hosts."},
     {.name = "vnics", .type = YDOC_T_SEQ_OF, .sub = &vnic_schema, .def = "one vNIC",
      .doc = "The VM's network adapters (more can be added by the PowerShell block)."},
-    {.name = "count", .type = YDOC_T_INT, .min = 0, .max = 256, .def = "1",
-     .doc = "Makes this many VMs from the entry, numbered 1..count: `{n}` in `name` and in "
-            "each vNIC's `name`, `mac` and `ip` becomes the number (`vm{n}`, `10.0.1.{n}/24`)."},
     {0},
 };
 
@@ -356,13 +353,18 @@ static const struct ydoc_key event_keys[] = {
      .doc = "Adapter (`hv1/SLOT 2`) that keeps sending PFC XOFF (a pause storm) for "
             "`duration`."},
     {.name = "migrate", .type = YDOC_T_STR, .flags = YDOC_K_CHOICE,
-     .doc = "VM live-migrated to host `to`."},
+     .doc = "VM live-migrated to host `to`: its vNICs (MAC, addresses, VLAN) leave their "
+            "switch and join `to`'s switch of the same name, which announces the VM's MAC "
+            "(GARP, unsolicited NA)."},
     {.name = "to", .type = YDOC_T_STR, .def = "none", .doc = "Destination host of `migrate`."},
     {.name = "priorities", .type = YDOC_T_LIST, .item = YDOC_T_INT, .min = 0, .max = 7,
      .min_items = 1, .max_items = 8, .def = "the adapter's PFC priorities",
      .doc = "Priorities a `pfc_storm` pauses."},
     {.name = "duration", .type = YDOC_T_TIME, .def = "until the end",
      .doc = "Length of a `pfc_storm`."},
+    {.name = "blackout", .type = YDOC_T_TIME, .def = "0",
+     .doc = "Of a `migrate`: time the VM has no switch port between leaving its host and "
+            "arriving on `to` (frames it sends meanwhile drop as no_route)."},
     {0},
 };
 

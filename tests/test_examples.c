@@ -353,6 +353,14 @@ static void test_failover_mac_takeover(void)
     long long relearn = sql_int(dir, q);
     CU_ASSERT(relearn > 5000000000LL && relearn < 5000000000LL + 10000000LL); /* within 10 us */
     CU_ASSERT_EQUAL(sql_int(dir, "SELECT count(*) FROM events_v WHERE kind='mac_move'"), 0);
+    /* The cut takes both ends down at 5 ms, the restore brings them up at
+     * 10 ms, and SLOT 2 is a team member again. */
+    sql_text(dir, "SELECT time_ps, kind, obj FROM events_v WHERE kind IN ('link_down', "
+                  "'link_up', 'member_down', 'member_up') AND time_ps > 0 ORDER BY seq",
+             buf, sizeof buf);
+    CU_ASSERT_STRING_EQUAL(buf, "5000000000|link_down|SLOT 2\n5000000000|member_down|SLOT 2\n"
+                                "5000000000|link_down|tor1/1\n10000000000|link_up|SLOT 2\n"
+                                "10000000000|member_up|SLOT 2\n10000000000|link_up|tor1/1\n");
     /* Traffic resumes: hv2 receives vm1's frames after the cut, and loses
      * at most what SLOT 2 held when its cable went (dropped as link_down). */
     struct sel rx1 = {"hv2/SLOT 2", 0, "10.0.0.1", 0, 0, 0};
@@ -503,6 +511,90 @@ static void test_pause_storm(void)
     free(v);
 }
 
+/* ---- vm-live-migration ---------------------------------------------------------- */
+
+static void test_vm_live_migration(void)
+{
+    char dir[700], buf[4096], cmd[1600];
+    CU_ASSERT_EQUAL_FATAL(out_dir(dir, sizeof dir, "vm-live-migration"), 0);
+    CU_ASSERT_EQUAL_FATAL(run_example("vm-live-migration", dir, NULL), 0);
+    size_t n;
+    struct cap *v = load_capture(dir, &n);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    char vm1mac[18];
+    snprintf(vm1mac, sizeof vm1mac, "%s",
+             first_src(v, n, &(struct sel){"hv1/SLOT 2", 1, "10.0.0.1", 0, 0, 0}));
+    CU_ASSERT_FATAL(vm1mac[0] != '\0');
+    /* vm1 leaves hv1 at 5 ms and arrives on hv2 at 5.3 ms, placed on SLOT 2. */
+    sql_text(dir, "SELECT time_ps, obj, obj2, detail FROM events_v WHERE kind='note'", buf,
+             sizeof buf);
+    CU_ASSERT_STRING_EQUAL(buf, "5300000000|hv2/vm1/Network Adapter|hv1/vm1/Network Adapter|"
+                                "vm_migrated vm1 from hv1 to hv2/SETswitch\n");
+    sql_text(dir, "SELECT time_ps, obj2 FROM events_v WHERE kind='affinity_set' AND "
+                  "obj='hv2/vm1/Network Adapter'",
+             buf, sizeof buf);
+    CU_ASSERT_STRING_EQUAL(buf, "5300000000|SLOT 2\n");
+    /* Nothing of vm1 leaves hv1 from 5 ms on; from 5.3 ms it leaves hv2's
+     * SLOT 2 with the same MAC (and nothing before). */
+    CU_ASSERT(count(v, n, &(struct sel){"hv1/SLOT 2", 1, "10.0.0.1", 0, 0, 0.005}) > 700);
+    CU_ASSERT_EQUAL(count(v, n, &(struct sel){"hv1/SLOT 2", 1, "10.0.0.1", 0, 0.005, 0}), 0);
+    CU_ASSERT_EQUAL(count(v, n, &(struct sel){"hv1/SLOT 3", 1, NULL, 0, 0, 0}), 0);
+    struct sel on_hv2 = {"hv2/SLOT 2", 1, "10.0.0.1", 0, 0, 0};
+    CU_ASSERT(count(v, n, &on_hv2) > 1000);
+    CU_ASSERT(all_from(v, n, &on_hv2, vm1mac));
+    CU_ASSERT_EQUAL(count(v, n, &(struct sel){"hv2/SLOT 2", 1, NULL, 0, 0, 0.0053}), 0);
+    /* hv2 announces vm1 as it arrives: one gratuitous ARP for 10.0.0.1 and
+     * one unsolicited NA (override set), from vm1's MAC, on SLOT 2. */
+    snprintf(cmd, sizeof cmd,
+             "tshark -n -r '%s/capture.pcapng' -Y 'frame.packet_flags_direction == 2 && "
+             "((arp.src.proto_ipv4 == 10.0.0.1 && arp.dst.proto_ipv4 == 10.0.0.1) || "
+             "(icmpv6.type == 136 && icmpv6.nd.na.flag.o == 1))' -T fields "
+             "-e frame.interface_name -e frame.time_epoch -e eth.src -e eth.type "
+             "2>/dev/null",
+             dir);
+    CU_ASSERT_EQUAL(test_run(cmd, buf, sizeof buf), 0);
+    /* One line each, at 5.3 ms (the NA right behind the ARP on the wire). */
+    char want[512];
+    snprintf(want, sizeof want, "hv2/SLOT 2\t0.005300000\t%s\t0x0806\nhv2/SLOT 2\t0.0053000",
+             vm1mac);
+    CU_ASSERT_EQUAL(strncmp(buf, want, strlen(want)), 0);
+    snprintf(want, sizeof want, "\t%s\t0x86dd\n", vm1mac);
+    const char *na = strstr(buf, want);
+    CU_ASSERT(na && na[strlen(want)] == '\0');
+    /* The ToR moves vm1's MAC from port 1 to port 3 once, on the GARP. */
+    char q[512];
+    snprintf(q, sizeof q, "SELECT time_ps, obj2 || '>' || obj FROM events_v WHERE "
+                          "kind='mac_move' AND mac='%s'",
+             vm1mac);
+    sql_text(dir, q, buf, sizeof buf);
+    CU_ASSERT_EQUAL(strncmp(buf, "53000", 5), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "|tor1/1>tor1/3\n"));
+    CU_ASSERT_EQUAL(sql_int(dir, "SELECT count(*) FROM events_v WHERE kind='mac_move'"), 1);
+    /* What vm1 sent during the 300 us blackout dropped (no_route): one
+     * datagram per 6 us at 2 Gb/s; nothing else dropped anywhere. */
+    long long nr = sql_int(dir, "SELECT count(*) FROM events_v WHERE kind='drop' AND "
+                                "reason='no_route' AND time_ps >= 5000000000 AND "
+                                "time_ps < 5300000000");
+    CU_ASSERT(nr >= 48 && nr <= 52);
+    CU_ASSERT_EQUAL(sql_int(dir, "SELECT count(*) FROM events_v WHERE kind='drop'"), nr);
+    /* vm1 -> peer: all that left hv1 or hv2 reached hv3 (but one in flight). */
+    size_t sent = count(v, n, &(struct sel){"hv1/SLOT 2", 1, "10.0.0.1", 0, 0, 0}) +
+                  count(v, n, &on_hv2);
+    size_t got = count(v, n, &(struct sel){"hv3/SLOT 2", 0, "10.0.0.1", 0, 0, 0});
+    CU_ASSERT(got <= sent && sent - got <= 1);
+    /* peer -> vm1: what the ToR sent before relearning reached hv1 (where
+     * vm1 no longer is), everything after reached hv2. */
+    size_t psent = count(v, n, &(struct sel){"hv3/SLOT 2", 1, "10.0.0.9", 0, 0, 0});
+    size_t at_hv1_late = count(v, n, &(struct sel){"hv1/SLOT 2", 0, "10.0.0.9", 0, 0.005, 0});
+    size_t at_hv1 = count(v, n, &(struct sel){"hv1/SLOT 2", 0, "10.0.0.9", 0, 0, 0});
+    size_t at_hv2 = count(v, n, &(struct sel){"hv2/SLOT 2", 0, "10.0.0.9", 0, 0, 0});
+    CU_ASSERT(at_hv1_late >= 48 && at_hv1_late <= 52);
+    CU_ASSERT_EQUAL(count(v, n, &(struct sel){"hv2/SLOT 2", 0, "10.0.0.9", 0, 0, 0.0053}), 0);
+    CU_ASSERT(at_hv2 > 1000);
+    CU_ASSERT(at_hv1 + at_hv2 <= psent && psent - (at_hv1 + at_hv2) <= 1);
+    free(v);
+}
+
 int suite_examples(void)
 {
     CU_pSuite s = test_suite("examples");
@@ -515,7 +607,9 @@ int suite_examples(void)
         !CU_add_test(s, "member-add-remove: NIC 2 out, NIC 3 in, one MAC move",
                      test_member_add_remove) ||
         !CU_add_test(s, "pause-storm: priority 3 paused 6 ms, priority 0 flows, lossless",
-                     test_pause_storm))
+                     test_pause_storm) ||
+        !CU_add_test(s, "vm-live-migration: leaves hv1, announced on hv2, one MAC move",
+                     test_vm_live_migration))
         return -1;
     return 0;
 }
