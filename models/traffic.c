@@ -23,6 +23,8 @@
 #define IP_UDP_HDR 28u
 #define ROCE_MAX_WR (1u << 30) /* bytes per RDMA WRITE work request */
 #define MAX_INFLIGHT_CHUNKS 16 /* constant/onoff: messages outstanding per connection */
+#define SMB_POLL (2 * SIM_US)
+#define SMB_CHANNEL_WAIT SIM_MS
 
 struct gen;
 struct tconn;
@@ -57,7 +59,14 @@ struct tconn {
     uint16_t udp_sport;
     /* rr */
     uint64_t rr_resp_rx;
-    sim_time_t next_write;    /* constant/onoff: app write clock */
+    /* smb: operations waiting for the channels */
+    struct {
+        uint64_t id, bytes;
+    } *wait;
+    size_t nwait, capwait;
+    int smb_ready;
+    int close_when_up;        /* tcp/iwarp: close once established */
+    sim_time_t opened;
     struct tconn *next;
 };
 
@@ -103,6 +112,7 @@ struct gen {
     struct tconn *conns;
     struct srvconn *srv;
     uint64_t rate;            /* per connection for constant/onoff */
+    uint64_t chunk;           /* constant/onoff: bytes per write */
     int on;                   /* onoff */
     sim_time_t period_end;
     int next_sender;
@@ -244,7 +254,7 @@ struct cdf_reader {
     long line;
     int nfield;
     double v[2];
-    int bad;
+    int bad, header;
     char msg[256];
     struct traffic_cdf_point *pt;
     size_t n, cap;
@@ -338,6 +348,10 @@ int traffic_cdf_read(const char *path, struct traffic_cdf *c, char *err, size_t 
             s++;
         if (*s == '#' || *s == '\n' || *s == '\r' || !*s)
             continue; /* comment or blank */
+        if (!r.n && !r.header && ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z'))) {
+            r.header = 1; /* a header line: "bytes,probability" */
+            continue;
+        }
         size_t before = r.n;
         if (csv_parse(&p, s, strlen(s), field__, record__, &r) != strlen(s))
             snprintf(r.msg, sizeof r.msg, "%s", csv_strerror(csv_error(&p))), r.bad = 1;
@@ -473,18 +487,6 @@ static void flow_complete__(struct tflow *f)
     struct tconn *c = f->conn;
     if (c && c->flow == f) {
         c->flow = NULL;
-        switch (f->g->s.kind) {
-        case TRAFFIC_TCP:
-            if (f->g->s.pattern != TRAFFIC_RR)
-                tcp_close(c->tcp);
-            break;
-        case TRAFFIC_IWARP:
-            if (f->g->s.pattern != TRAFFIC_RR)
-                iwarp_disconnect(c->iw);
-            break;
-        default:
-            break;
-        }
         if (f->g->s.pattern == TRAFFIC_RR)
             rr_next__(c);
     }
@@ -510,6 +512,20 @@ static int stack_ip4__(struct ipstack *s, uint8_t ip[4])
 {
     static const uint8_t any4[4] = {0};
     return ipstack_src_addr(s, 4, any4, ip);
+}
+
+static void tcp_established__(void *ctx, struct tcp_conn *tc)
+{
+    struct tconn *c = ctx;
+    if (c->close_when_up)
+        tcp_close(tc);
+}
+
+static void iw_established__(void *ctx, struct iwarp_qp *qp)
+{
+    struct tconn *c = ctx;
+    if (c->close_when_up)
+        iwarp_disconnect(qp);
 }
 
 static void tcp_acked__(void *ctx, struct tcp_conn *tc, uint64_t bytes)
@@ -610,6 +626,7 @@ static void smb_done__(void *ctx, uint64_t op_id, int write, uint64_t bytes, sim
 }
 
 static void udp_tick__(struct sim_engine *eng, void *ctx, void *arg);
+static void smb_poll__(struct sim_engine *eng, void *ctx, void *arg);
 
 /* The sender's connection for a new flow (or a long-lived one). */
 static struct tconn *conn_open__(struct gen *g, int sender)
@@ -629,7 +646,8 @@ static struct tconn *conn_open__(struct gen *g, int sender)
         struct tcp_settings ts;
         tcp_settings_default(&ts);
         ts.cc = g->s.cc;
-        struct tcp_callbacks cb = {.acked = tcp_acked__, .delivered = tcp_delivered__};
+        struct tcp_callbacks cb = {.established = tcp_established__, .acked = tcp_acked__,
+                                   .delivered = tcp_delivered__};
         c->tcp = tcp_connect(t->eng, t->pool, src->stack, &ts, 4, g->dst_ip, g->port, &cb, c);
         if (!c->tcp) {
             free(c);
@@ -642,7 +660,8 @@ static struct tconn *conn_open__(struct gen *g, int sender)
         struct iwarp_settings is;
         iwarp_settings_default(&is);
         is.tcp.cc = g->s.cc;
-        struct iwarp_callbacks cb = {.completion = iw_completion__};
+        struct iwarp_callbacks cb = {.established = iw_established__,
+                                     .completion = iw_completion__};
         c->iw = iwarp_connect(t->eng, t->pool, src->stack, &is, 4, g->dst_ip, g->port, &cb, c);
         if (!c->iw) {
             free(c);
@@ -681,6 +700,8 @@ static struct tconn *conn_open__(struct gen *g, int sender)
         }
         smbd_client_set_done(c->smb, smb_done__, c);
         smbd_client_start(c->smb);
+        c->opened = sim_now(t->eng);
+        sim_schedule_in(t->eng, SMB_POLL, smb_poll__, c, NULL);
         c->up = 1;
         break;
     }
@@ -688,6 +709,62 @@ static struct tconn *conn_open__(struct gen *g, int sender)
     c->next = g->conns;
     g->conns = c;
     return c;
+}
+
+/* Closes (FIN after the queued bytes) now if the connection is
+ * established, else once it is: a close during the handshake would abort
+ * it. */
+static void close_after__(struct tconn *c)
+{
+    if (c->tcp && tcp_state(c->tcp) == TCP_ESTABLISHED)
+        tcp_close(c->tcp);
+    else if (c->iw && iwarp_is_rts(c->iw))
+        iwarp_disconnect(c->iw);
+    else
+        c->close_when_up = 1;
+}
+
+static void smb_issue__(struct tconn *c, uint64_t id, uint64_t bytes)
+{
+    struct gen *g = c->g;
+    int rc = g->s.smb_read || g->s.pattern == TRAFFIC_RR ? smbd_client_read(c->smb, bytes, id)
+                                                         : smbd_client_write(c->smb, bytes, id);
+    if (rc == 0)
+        c->inflight++;
+}
+
+static int smb_grow__(struct tconn *c)
+{
+    size_t nc = c->capwait ? 2 * c->capwait : 16;
+    void *p = realloc(c->wait, nc * sizeof *c->wait);
+    if (!p)
+        return -ENOMEM;
+    c->wait = p;
+    c->capwait = nc;
+    return 0;
+}
+
+/* SMB Multichannel moves I/O once its channels are established (as SMB
+ * does after session setup): operations wait until every RDMA connection
+ * of the client is up, or SMB_CHANNEL_WAIT has passed. */
+static void smb_poll__(struct sim_engine *eng, void *ctx, void *arg)
+{
+    (void)arg;
+    struct tconn *c = ctx;
+    int all = 1;
+    for (size_t i = 0; i < smbd_client_conn_count(c->smb); i++) {
+        struct smbd_conn_info ci;
+        if (smbd_client_conn_info(c->smb, i, &ci) != 0 || ci.state != SMBD_CONN_UP)
+            all = 0;
+    }
+    if (!all && sim_now(eng) - c->opened < SMB_CHANNEL_WAIT) {
+        sim_schedule_in(eng, SMB_POLL, smb_poll__, c, NULL);
+        return;
+    }
+    c->smb_ready = 1;
+    for (size_t i = 0; i < c->nwait; i++)
+        smb_issue__(c, c->wait[i].id, c->wait[i].bytes);
+    c->nwait = 0;
 }
 
 /* The application writes `bytes` of flow f on its connection. */
@@ -704,11 +781,15 @@ static void conn_write__(struct tconn *c, struct tflow *f, uint64_t bytes)
         break;
     case TRAFFIC_TCP:
         tcp_send(c->tcp, bytes);
+        if (f->size && g->s.pattern != TRAFFIC_RR)
+            close_after__(c); /* the whole flow is written: FIN after it */
         break;
     case TRAFFIC_IWARP:
         if (iwarp_post(c->iw, g->s.pattern == TRAFFIC_RR ? IWARP_OP_SEND : IWARP_OP_WRITE, bytes,
                        f->id) == 0)
             c->inflight++;
+        if (f->size && g->s.pattern != TRAFFIC_RR)
+            close_after__(c);
         break;
     case TRAFFIC_ROCE:
         if (c->up && roce_qp_state(c->qp) == ROCE_QPS_RTS)
@@ -716,14 +797,15 @@ static void conn_write__(struct tconn *c, struct tflow *f, uint64_t bytes)
         else
             c->roce_pending += bytes;
         break;
-    case TRAFFIC_SMB: {
-        int rc = g->s.smb_read || g->s.pattern == TRAFFIC_RR
-                     ? smbd_client_read(c->smb, bytes, f->id)
-                     : smbd_client_write(c->smb, bytes, f->id);
-        if (rc == 0)
-            c->inflight++;
+    case TRAFFIC_SMB:
+        if (c->smb_ready) {
+            smb_issue__(c, f->id, bytes);
+        } else if (c->nwait < c->capwait || smb_grow__(c) == 0) {
+            c->wait[c->nwait].id = f->id;
+            c->wait[c->nwait].bytes = bytes;
+            c->nwait++;
+        }
         break;
-    }
     }
 }
 
@@ -734,8 +816,8 @@ static void udp_tick__(struct sim_engine *eng, void *ctx, void *arg)
     struct tflow *f = ctx;
     struct gen *g = f->g;
     sim_time_t now = sim_now(eng);
-    if (!f->udp_left || (g->s.stop && now >= g->s.stop))
-        return;
+    if (!f->udp_left || (!f->size && g->s.stop && now >= g->s.stop))
+        return; /* a started flow of N bytes finishes after stop */
     uint32_t payload = f->udp_left < TRAFFIC_UDP_PAYLOAD ? (uint32_t)f->udp_left
                                                           : TRAFFIC_UDP_PAYLOAD;
     struct tconn *c = f->conn;
@@ -1032,7 +1114,7 @@ static void stream_tick__(struct sim_engine *eng, void *ctx, void *arg)
         sim_schedule_at(eng, g->period_end, stream_tick__, c, NULL);
         return;
     }
-    uint64_t chunk = g->s.kind == TRAFFIC_UDP ? TRAFFIC_UDP_PAYLOAD : TRAFFIC_CHUNK;
+    uint64_t chunk = g->s.kind == TRAFFIC_UDP ? TRAFFIC_UDP_PAYLOAD : g->chunk;
     if (g->s.kind == TRAFFIC_UDP || c->inflight < MAX_INFLIGHT_CHUNKS)
         conn_write__(c, c->flow, chunk);
     sim_time_t next = sim_tx_time(chunk + (g->s.kind == TRAFFIC_UDP ? IP_UDP_HDR : 0), g->rate);
@@ -1122,6 +1204,7 @@ static void gen_free__(struct gen *g)
         tcp_conn_destroy(c->tcp);
         iwarp_qp_destroy(c->iw);
         smbd_client_destroy(c->smb);
+        free(c->wait);
         if (c->udp_sport && g->s.pattern == TRAFFIC_RR && g->s.kind == TRAFFIC_UDP)
             ipstack_unbind(g->src[c->sender].stack, PKT_IPPROTO_UDP, c->udp_sport);
         free(c); /* RoCE QPs go with their engines */
@@ -1263,6 +1346,13 @@ int traffic_add(struct traffic *t, const struct traffic_settings *s, char *err, 
         stack_ip4__(rdma ? roce_dev_stack(g->dst.devs[0]) : g->dst.stack, g->dst_ip);
     uint64_t rate = s->rate_bps ? s->rate_bps : g->src[0].rate_bps;
     g->rate = rate / g->s.connections;
+    /* a write per ~10 us of the rate keeps the measured rate within a
+     * fraction of a percent over a millisecond */
+    g->chunk = g->rate / 8 / 100000;
+    if (g->chunk < 1500)
+        g->chunk = 1500;
+    if (g->chunk > TRAFFIC_CHUNK)
+        g->chunk = TRAFFIC_CHUNK;
     if (!rc && !g->rate && (s->pattern == TRAFFIC_CONSTANT || s->pattern == TRAFFIC_ONOFF ||
                             s->kind == TRAFFIC_UDP)) {
         set_err__(err, errlen, "no rate: give rate:");

@@ -74,7 +74,8 @@ struct traffic;
 struct ipstack;
 
 #define TRAFFIC_UDP_PAYLOAD 1472u   /* 1518-byte frames over IPv4 */
-#define TRAFFIC_CHUNK (64u * 1024u) /* constant/onoff: bytes per write */
+#define TRAFFIC_CHUNK (64u * 1024u) /* constant/onoff: largest write (a write per ~10 us
+                                     * of the rate, at least 1500 B) */
 #define TRAFFIC_TCP_BASE_PORT 5001  /* tcp/udp listener: base + generator index */
 #define TRAFFIC_ROCE_PORT 445       /* NetworkDirect port of roce flows */
 #define TRAFFIC_MAX_DEVS 8
@@ -108,8 +109,9 @@ struct traffic_cdf {
 int traffic_cdf_set(struct traffic_cdf *c, const struct traffic_cdf_point *pt, size_t n,
                     char *err, size_t errlen);
 /* Reads a CSV file (libcsv): one "bytes,probability" record per line;
- * lines starting with '#' are comments; the probability may be written in
- * percent (a last value of 100).  0, or a negative errno with
+ * lines starting with '#' are comments, a first line starting with a
+ * letter is a header; the probability may be written in percent (a last
+ * value of 100).  0, or a negative errno with
  * "FILE:LINE: message" in err. */
 int traffic_cdf_read(const char *path, struct traffic_cdf *c, char *err, size_t errlen);
 void traffic_cdf_free(struct traffic_cdf *c);

@@ -1,0 +1,659 @@
+/* test_traffic: the traffic generators and flow statistics (models/traffic)
+ * and the example scenarios built on them.
+ *
+ *  - CDFs: the shipped web search and data mining files read with libcsv;
+ *    50 000 draws match each file's distribution at every point; bad files
+ *    are refused with FILE:LINE;
+ *  - Poisson arrivals (cdf pattern): the mean gap between flow starts is the
+ *    one the load asks for, and their coefficient of variation is 1;
+ *  - rates: udp and tcp constant rates measured at the receiver, on/off at
+ *    half of it, bulk flows of N bytes complete with N bytes;
+ *  - rr: transactions of request + response in a closed loop;
+ *  - incast over RoCEv2 (Hyper-V hosts with the seed's DCB configuration):
+ *    every sender starts at the same instant and completes, lossless;
+ *  - SMB Direct reads and writes over both SMB vNICs (multichannel);
+ *  - flow rows: run.sqlite's flows table holds exactly what the model
+ *    computed, FCT and goodput included;
+ *  - examples: pfc-incast-lossless, untagged-rdma-loses-priority and
+ *    iwarp-without-dcb run through `setsim run` and meet the outcome stated
+ *    at their top (flows and events tables). */
+#include "test_util.h"
+
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hvrdma.h"
+#include "ipstack.h"
+#include "nic.h"
+#include "roce.h"
+#include "switch.h"
+#include "test_ipfabric.h"
+#include "test_rdma_fixture.h"
+#include "trace.h"
+#include "traffic.h"
+
+#define G10 10000000000ULL
+
+/* ---- CDFs ---------------------------------------------------------------- */
+
+static void check_cdf_file(const char *rel, double mean_lo, double mean_hi)
+{
+    char path[600], err[700];
+    struct traffic_cdf c;
+    CU_ASSERT_EQUAL_FATAL(traffic_cdf_read(test_src_path(rel, path, sizeof path), &c, err,
+                                           sizeof err),
+                          0);
+    double m = traffic_cdf_mean(&c);
+    CU_ASSERT(m > mean_lo && m < mean_hi);
+    struct sim_rng r;
+    sim_rng_init(&r, 42, rel);
+    enum { N = 50000 };
+    uint64_t *v = malloc(N * sizeof *v);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    for (int i = 0; i < N; i++)
+        v[i] = traffic_cdf_sample(&c, &r);
+    /* empirical P(size <= x) at each point of the file, and halfway between */
+    double worst = 0;
+    for (size_t k = 1; k < c.n; k++) {
+        double xs[2] = {c.pt[k].bytes, (c.pt[k].bytes + c.pt[k - 1].bytes) / 2};
+        for (int j = 0; j < 2; j++) {
+            size_t below = 0;
+            for (int i = 0; i < N; i++)
+                below += (double)v[i] <= xs[j];
+            double d = fabs((double)below / N - traffic_cdf_at(&c, xs[j]));
+            if (d > worst)
+                worst = d;
+        }
+    }
+    /* Kolmogorov-Smirnov at 99.9 %: 1.95 / sqrt(N) = 0.0087 */
+    printf("\n    %s: mean %.0f B, largest CDF deviation of %d draws %.4f", rel, m, N, worst);
+    CU_ASSERT(worst < 0.0087);
+    free(v);
+    traffic_cdf_free(&c);
+}
+
+static void test_cdf_files(void)
+{
+    check_cdf_file("scenarios/data/websearch.csv", 1.70e6, 1.72e6);
+    check_cdf_file("scenarios/data/datamining.csv", 12.6e6, 12.7e6);
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void test_cdf_bad(void)
+{
+    char dir[512], path[700], err[900];
+    CU_ASSERT_EQUAL_FATAL(test_tmpdir(dir, sizeof dir), 0);
+    snprintf(path, sizeof path, "%s/bad.csv", dir);
+    struct traffic_cdf c;
+    write_file(path, "# sizes\n100,0\n200,x5\n");
+    CU_ASSERT_EQUAL(traffic_cdf_read(path, &c, err, sizeof err), -EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "bad.csv:3: 'x5' is not a number"));
+    write_file(path, "100,0\n200,0.5,7\n");
+    CU_ASSERT_EQUAL(traffic_cdf_read(path, &c, err, sizeof err), -EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "bad.csv:2: expected two fields"));
+    write_file(path, "100,0\n50,0.5\n300,1\n");
+    CU_ASSERT_EQUAL(traffic_cdf_read(path, &c, err, sizeof err), -EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "must not decrease"));
+    write_file(path, "100,0\n300,0.9\n");
+    CU_ASSERT_EQUAL(traffic_cdf_read(path, &c, err, sizeof err), -EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "last probability must be 1"));
+    /* percent, quoted fields, a header */
+    write_file(path, "size,cdf\n\"1000\",0\n2000,50\n3000,100\n");
+    CU_ASSERT_EQUAL_FATAL(traffic_cdf_read(path, &c, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(c.n, 3);
+    CU_ASSERT_DOUBLE_EQUAL(c.pt[1].p, 0.5, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(traffic_cdf_mean(&c), 2000.0, 1e-9);
+    traffic_cdf_free(&c);
+    snprintf(path, sizeof path, "%s/missing.csv", dir);
+    CU_ASSERT_EQUAL(traffic_cdf_read(path, &c, err, sizeof err), -ENOENT);
+}
+
+/* ---- generators on a raw IP fabric ------------------------------------------ */
+
+struct net {
+    struct ipf n;
+    struct traffic *t;
+    struct traffic_ep ep[IPF_MAX];
+};
+
+static void net_init(struct net *w, int hosts, uint64_t rate)
+{
+    memset(w, 0, sizeof *w);
+    ipf_init(&w->n, NULL);
+    for (int i = 0; i < hosts; i++) {
+        struct ipf_host *h = ipf_host(&w->n, rate, 500 * SIM_NS);
+        w->ep[i].name = i == 0 ? "h1" : i == 1 ? "h2" : i == 2 ? "h3" : "hN";
+        w->ep[i].stack = h->stack;
+        w->ep[i].rate_bps = rate;
+        w->ep[i].prio = 0;
+    }
+    w->t = traffic_create(w->n.eng, w->n.pool, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w->t);
+}
+
+static void net_free(struct net *w)
+{
+    sim_engine_destroy(w->n.eng); /* the engine first, then the transports */
+    w->n.eng = NULL;
+    traffic_destroy(w->t);
+    ipf_free(&w->n);
+}
+
+static int add(struct net *w, struct traffic_settings *s)
+{
+    char err[300] = "";
+    int g = traffic_add(w->t, s, err, sizeof err);
+    if (g < 0)
+        fprintf(stderr, "traffic_add: %s\n", err);
+    CU_ASSERT(g >= 0);
+    return g;
+}
+
+static void test_poisson_arrivals(void)
+{
+    struct net w;
+    net_init(&w, 2, G10);
+    struct traffic_cdf_point pt[] = {{1000, 0}, {3000, 1}};
+    struct traffic_cdf c;
+    CU_ASSERT_EQUAL_FATAL(traffic_cdf_set(&c, pt, 2, NULL, 0), 0);
+    struct traffic_settings s = {.name = "poisson", .kind = TRAFFIC_UDP,
+                                 .pattern = TRAFFIC_CDF, .src = &w.ep[0], .nsrc = 1,
+                                 .dst = &w.ep[1], .cdf = &c, .load = 0.4, .stop = 5 * SIM_MS,
+                                 .rate_bps = 1000000000ULL, /* a few flows at a time */
+                                 .seed = 7};
+    add(&w, &s);
+    sim_run_until(w.n.eng, 6 * SIM_MS);
+    size_t n = traffic_flow_count(w.t);
+    /* mean gap = 2000 B x 8 / (0.4 x 10 Gb/s) = 4 us */
+    double expect = 2000.0 * 8 / (0.4 * 10e9) * 1e12;
+    double sum = 0, sum2 = 0;
+    sim_time_t prev = 0;
+    struct trace_flow_row row;
+    uint64_t completed = 0, min = UINT64_MAX, max = 0;
+    for (size_t i = 0; i < n; i++) {
+        traffic_flow_row(w.t, i, sim_now(w.n.eng), &row);
+        if (i) {
+            double gap = (double)(row.start - prev);
+            sum += gap;
+            sum2 += gap * gap;
+        }
+        prev = row.start;
+        completed += row.complete;
+        if (row.size_bytes < min)
+            min = row.size_bytes;
+        if (row.size_bytes > max)
+            max = row.size_bytes;
+    }
+    double mean = sum / (double)(n - 1);
+    double cv = sqrt(sum2 / (double)(n - 1) - mean * mean) / mean;
+    printf("\n    %zu arrivals in 5 ms: mean gap %.3f us (load asks %.3f us), CV %.3f, sizes "
+           "%llu..%llu B, %llu complete",
+           n, mean / 1e6, expect / 1e6, cv, (unsigned long long)min, (unsigned long long)max,
+           (unsigned long long)completed);
+    /* ~1250 gaps: the mean is within 3 standard errors (3 / sqrt(1250) = 8.5 %) */
+    CU_ASSERT(fabs(mean - expect) / expect < 0.085);
+    CU_ASSERT(cv > 0.9 && cv < 1.1); /* exponential gaps */
+    CU_ASSERT(min >= 1000 && max <= 3000);
+    CU_ASSERT_EQUAL(completed, n); /* an uncongested fabric loses nothing */
+    traffic_cdf_free(&c);
+    net_free(&w);
+}
+
+static uint64_t gen_delivered(struct traffic *t, size_t g, sim_time_t now)
+{
+    struct traffic_gen_stats st;
+    traffic_gen_stats(t, g, now, &st);
+    return st.delivered_bytes;
+}
+
+static void test_rates(void)
+{
+    struct net w;
+    net_init(&w, 4, 25000000000ULL);
+    /* udp constant 5 Gb/s of IP bits, tcp constant 2 Gb/s, udp on/off 4 Gb/s
+     * half of the time (100 us periods) */
+    struct traffic_settings a = {.name = "udp-const", .kind = TRAFFIC_UDP,
+                                 .pattern = TRAFFIC_CONSTANT, .src = &w.ep[0], .nsrc = 1,
+                                 .dst = &w.ep[1], .rate_bps = 5000000000ULL, .start = SIM_MS,
+                                 .stop = 5 * SIM_MS, .seed = 1};
+    struct traffic_settings b = a;
+    b.name = "tcp-const";
+    b.kind = TRAFFIC_TCP;
+    b.rate_bps = 2000000000ULL;
+    b.src = &w.ep[2];
+    b.dst = &w.ep[3];
+    struct traffic_settings c = a;
+    c.name = "udp-onoff";
+    c.pattern = TRAFFIC_ONOFF;
+    c.rate_bps = 4000000000ULL;
+    c.on = 100 * SIM_US;
+    c.off = 100 * SIM_US;
+    c.src = &w.ep[1];
+    c.dst = &w.ep[0];
+    int ga = add(&w, &a), gb = add(&w, &b), gc = add(&w, &c);
+    sim_run_until(w.n.eng, 6 * SIM_MS);
+    sim_time_t now = sim_now(w.n.eng);
+    double secs = 4e-3;
+    double ua = (double)gen_delivered(w.t, (size_t)ga, now) * 8 / secs;
+    double ub = (double)gen_delivered(w.t, (size_t)gb, now) * 8 / secs;
+    double uc = (double)gen_delivered(w.t, (size_t)gc, now) * 8 / secs;
+    double want_a = 5e9 * 1472 / 1500; /* payload share of the IP rate */
+    printf("\n    udp constant %.4f Gb/s (payload of 5 Gb/s: %.4f), tcp constant %.4f Gb/s, "
+           "udp on/off %.4f Gb/s of payload",
+           ua / 1e9, want_a / 1e9, ub / 1e9, uc / 1e9);
+    CU_ASSERT(fabs(ua - want_a) / want_a < 0.005);
+    CU_ASSERT(fabs(ub - 2e9) / 2e9 < 0.02);
+    CU_ASSERT(fabs(uc - 2e9 * 1472 / 1500) / 2e9 < 0.02);
+    /* one unbounded flow each, never complete, its row says so */
+    CU_ASSERT_EQUAL(traffic_flow_count(w.t), 3);
+    struct trace_flow_row row;
+    traffic_flow_row(w.t, 0, now, &row);
+    CU_ASSERT_EQUAL(row.complete, 0);
+    CU_ASSERT_EQUAL(row.size_bytes, 0);
+    net_free(&w);
+}
+
+static void test_bulk_and_rr(void)
+{
+    struct net w;
+    net_init(&w, 6, G10);
+    struct traffic_settings a = {.name = "bulk", .kind = TRAFFIC_TCP, .pattern = TRAFFIC_BULK,
+                                 .src = &w.ep[0], .nsrc = 1, .dst = &w.ep[1], .size = 3000000,
+                                 .connections = 2, .cc = TCP_CC_CUBIC, .seed = 1};
+    struct traffic_settings b = {.name = "rr", .kind = TRAFFIC_TCP, .pattern = TRAFFIC_RR,
+                                 .src = &w.ep[2], .nsrc = 1, .dst = &w.ep[3], .size = 300,
+                                 .response = 20000, .stop = 2 * SIM_MS, .seed = 1};
+    struct traffic_settings c = {.name = "iw", .kind = TRAFFIC_IWARP, .pattern = TRAFFIC_BULK,
+                                 .src = &w.ep[4], .nsrc = 1, .dst = &w.ep[5], .size = 2000000,
+                                 .seed = 1};
+    struct traffic_settings d = {.name = "udp-rr", .kind = TRAFFIC_UDP, .pattern = TRAFFIC_RR,
+                                 .src = &w.ep[3], .nsrc = 1, .dst = &w.ep[2], .size = 100,
+                                 .response = 3000, .stop = SIM_MS, .seed = 1};
+    int ga = add(&w, &a), gb = add(&w, &b), gc = add(&w, &c), gd = add(&w, &d);
+    sim_run_until(w.n.eng, 10 * SIM_MS);
+    sim_time_t now = sim_now(w.n.eng);
+    struct traffic_gen_stats sa, sb, sc, sd;
+    traffic_gen_stats(w.t, (size_t)ga, now, &sa);
+    traffic_gen_stats(w.t, (size_t)gb, now, &sb);
+    traffic_gen_stats(w.t, (size_t)gc, now, &sc);
+    traffic_gen_stats(w.t, (size_t)gd, now, &sd);
+    printf("\n    tcp bulk 2 x 3 MB: %llu/%llu, p99 FCT %.1f us; tcp rr: %llu/%llu "
+           "transactions, p50 %.2f us; iwarp 2 MB: FCT %.1f us; udp rr: %llu/%llu",
+           (unsigned long long)sa.completed, (unsigned long long)sa.started,
+           (double)sa.fct_p99 / 1e6, (unsigned long long)sb.completed,
+           (unsigned long long)sb.started, (double)sb.fct_p50 / 1e6, (double)sc.fct_p50 / 1e6,
+           (unsigned long long)sd.completed, (unsigned long long)sd.started);
+    CU_ASSERT_EQUAL(sa.started, 2);
+    CU_ASSERT_EQUAL(sa.completed, 2);
+    CU_ASSERT_EQUAL(sa.delivered_bytes, 6000000);
+    /* two flows sharing 10 Gb/s: no faster than the line */
+    CU_ASSERT(sa.fct_p99 > (sim_time_t)(6000000.0 * 8 / 10e9 * 1e12));
+    CU_ASSERT(sb.completed >= 20);
+    CU_ASSERT(sb.started - sb.completed <= 1);
+    /* each transaction: request and response delivered */
+    CU_ASSERT(sb.delivered_bytes >= sb.completed * 20300 &&
+              sb.delivered_bytes < (sb.completed + 1) * 20300);
+    for (size_t i = 0; i < traffic_flow_count(w.t); i++) {
+        struct trace_flow_row row;
+        traffic_flow_row(w.t, i, now, &row);
+        if (strcmp(row.generator, "rr") == 0 && row.complete) {
+            CU_ASSERT_EQUAL(row.delivered_bytes, 20300);
+            CU_ASSERT_EQUAL(row.size_bytes, 20300);
+            CU_ASSERT_EQUAL(row.sent_bytes, 300);
+        }
+    }
+    CU_ASSERT_EQUAL(sc.completed, 1);
+    CU_ASSERT_EQUAL(sc.delivered_bytes, 2000000);
+    CU_ASSERT(sd.completed >= 20);
+    net_free(&w);
+}
+
+/* ---- RDMA generators on Hyper-V hosts ------------------------------------------ */
+
+static sim_time_t rig_paused(void *ctx, int prio)
+{
+    struct hvrdma *r = ctx;
+    struct nic *n = hvrdma_member_nic(r);
+    return n ? nic_paused_time(n, (uint8_t)prio) : 0;
+}
+
+static void rig_ep(struct rig *r, int h, int members, const char *name, struct traffic_ep *e)
+{
+    memset(e, 0, sizeof *e);
+    e->name = name;
+    for (int k = 0; k < members; k++)
+        e->devs[e->ndevs++] = hvrdma_dev(r->rdma[h][k]);
+    e->stack = roce_dev_stack(e->devs[0]);
+    e->rate_bps = G25;
+    e->prio = 3;
+    e->paused = rig_paused;
+    e->paused_ctx = r->rdma[h][0];
+}
+
+static void test_roce_incast(void)
+{
+    struct rig r;
+    rig_init(&r, NULL, 1);
+    struct traffic_ep e[5];
+    static const char *names[] = {"hv1", "hv2", "hv3", "hv4", "hv5"};
+    for (int h = 0; h < 5; h++) {
+        rig_host(&r, 1, 42, 0, NULL);
+        rig_ep(&r, h, 1, names[h], &e[h]);
+    }
+    struct traffic *t = traffic_create(r.eng, r.pool, r.trace);
+    struct traffic_settings s = {.name = "incast", .kind = TRAFFIC_ROCE,
+                                 .pattern = TRAFFIC_INCAST, .src = e, .nsrc = 4, .dst = &e[4],
+                                 .size = 500000, .start = 300 * SIM_US, .seed = 3};
+    char err[300] = "";
+    CU_ASSERT_EQUAL_FATAL(traffic_add(t, &s, err, sizeof err), 0);
+    sim_run_until(r.eng, 5 * SIM_MS);
+    sim_time_t now = sim_now(r.eng);
+    CU_ASSERT_EQUAL_FATAL(traffic_flow_count(t), 4);
+    sim_time_t pause = 0, last = 0;
+    for (size_t i = 0; i < 4; i++) {
+        struct trace_flow_row row;
+        traffic_flow_row(t, i, now, &row);
+        CU_ASSERT_EQUAL(row.start, 300 * SIM_US); /* synchronized */
+        CU_ASSERT_EQUAL(row.complete, 1);
+        CU_ASSERT_EQUAL(row.delivered_bytes, 500000);
+        CU_ASSERT_EQUAL(row.retransmissions, 0);
+        CU_ASSERT_EQUAL(row.naks, 0);
+        CU_ASSERT_STRING_EQUAL(row.src, names[i]);
+        pause += row.pause;
+        if (row.end > last)
+            last = row.end;
+    }
+    /* 2 MB through one 25 Gb/s port: at least 640 us; PFC paused the senders */
+    printf("\n    4:1 RoCE incast of 500 KB: last completion %.1f us after the start, senders "
+           "paused %.1f us in all, switch drops %llu",
+           (double)(last - 300 * SIM_US) / 1e6, (double)pause / 1e6,
+           (unsigned long long)switch_total_drops(r.tor, r.nports));
+    CU_ASSERT(last - 300 * SIM_US >= 640 * SIM_US);
+    CU_ASSERT(pause > 0);
+    CU_ASSERT_EQUAL(switch_total_drops(r.tor, r.nports), 0);
+    sim_engine_destroy(r.eng);
+    r.eng = NULL;
+    traffic_destroy(t);
+    rig_free(&r);
+}
+
+static void test_smb_multichannel(void)
+{
+    struct rig r;
+    rig_init(&r, NULL, 1);
+    struct traffic_ep e[2];
+    rig_host(&r, 2, 42, 0, NULL);
+    rig_host(&r, 2, 42, 0, NULL);
+    rig_ep(&r, 0, 2, "hv1", &e[0]);
+    rig_ep(&r, 1, 2, "hv2", &e[1]);
+    struct traffic *t = traffic_create(r.eng, r.pool, r.trace);
+    struct traffic_settings w = {.name = "smb-write", .kind = TRAFFIC_SMB,
+                                 .pattern = TRAFFIC_BULK, .src = &e[0], .nsrc = 1, .dst = &e[1],
+                                 .size = 8000000, .connections = 2, .seed = 3};
+    struct traffic_settings rd = w;
+    rd.name = "smb-read";
+    rd.smb_read = 1;
+    rd.start = 100 * SIM_US;
+    char err[300] = "";
+    CU_ASSERT_EQUAL_FATAL(traffic_add(t, &w, err, sizeof err), 0);
+    CU_ASSERT_EQUAL_FATAL(traffic_add(t, &rd, err, sizeof err), 1);
+    sim_run_until(r.eng, 8 * SIM_MS);
+    sim_time_t now = sim_now(r.eng);
+    struct traffic_gen_stats a, b;
+    traffic_gen_stats(t, 0, now, &a);
+    traffic_gen_stats(t, 1, now, &b);
+    uint64_t m0 = nic_counters(hvhost_nic_at(r.hv[0], 0), 3)->tx_bytes;
+    uint64_t m1 = nic_counters(hvhost_nic_at(r.hv[0], 1), 3)->tx_bytes;
+    printf("\n    SMB Direct 8 MB write %.3f Gb/s, 8 MB read %.3f Gb/s; hv1's members sent "
+           "%llu and %llu B on priority 3",
+           a.goodput_bps / 1e9, b.goodput_bps / 1e9, (unsigned long long)m0,
+           (unsigned long long)m1);
+    CU_ASSERT_EQUAL(a.completed, 1);
+    CU_ASSERT_EQUAL(b.completed, 1);
+    CU_ASSERT_EQUAL(a.delivered_bytes, 8000000);
+    CU_ASSERT_EQUAL(b.delivered_bytes, 8000000);
+    /* multichannel: both members carry RDMA (the write's data is read by the
+     * server from hv1, so hv1 sends it) */
+    CU_ASSERT(m0 > 2000000 && m1 > 2000000);
+    sim_engine_destroy(r.eng);
+    r.eng = NULL;
+    traffic_destroy(t);
+    rig_free(&r);
+}
+
+/* ---- flow rows in run.sqlite --------------------------------------------------- */
+
+static void test_flow_rows(void)
+{
+    struct rig r;
+    rig_init(&r, NULL, 1);
+    struct traffic_ep e[2];
+    rig_host(&r, 1, 42, 0, NULL);
+    rig_host(&r, 1, 42, 0, NULL);
+    rig_ep(&r, 0, 1, "hv1/vEthernet (SMB_1)", &e[0]);
+    rig_ep(&r, 1, 1, "hv2/vEthernet (SMB_1)", &e[1]);
+    struct traffic *t = traffic_create(r.eng, r.pool, r.trace);
+    struct traffic_settings s = {.name = "rows", .kind = TRAFFIC_ROCE, .pattern = TRAFFIC_BULK,
+                                 .src = &e[0], .nsrc = 1, .dst = &e[1], .size = 1234567,
+                                 .connections = 3, .start = 50 * SIM_US, .seed = 3};
+    struct traffic_settings u = {.name = "stream", .kind = TRAFFIC_ROCE,
+                                 .pattern = TRAFFIC_CONSTANT, .src = &e[1], .nsrc = 1,
+                                 .dst = &e[0], .rate_bps = 3000000000ULL,
+                                 .start = 100 * SIM_US, .seed = 3};
+    char err[300] = "";
+    CU_ASSERT_EQUAL_FATAL(traffic_add(t, &s, err, sizeof err), 0);
+    CU_ASSERT_EQUAL_FATAL(traffic_add(t, &u, err, sizeof err), 1);
+    sim_run_until(r.eng, 3 * SIM_MS);
+    sim_time_t now = sim_now(r.eng);
+    CU_ASSERT_EQUAL_FATAL(traffic_write_flows(t, now), 0);
+    CU_ASSERT_EQUAL_FATAL(trace_finish(r.trace, now, 0), 0);
+    sqlite3 *db = (sqlite3 *)trace_db(r.trace);
+    sqlite3_stmt *st;
+    CU_ASSERT_EQUAL_FATAL(sqlite3_prepare_v2(db,
+                                             "SELECT id, generator, kind, prio, src, dst, "
+                                             "start_ps, end_ps, fct_ps, size_bytes, "
+                                             "delivered_bytes, goodput_bps, complete, sent_bytes "
+                                             "FROM flows ORDER BY id",
+                                             -1, &st, NULL),
+                          SQLITE_OK);
+    size_t n = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        struct trace_flow_row row;
+        traffic_flow_row(t, n, now, &row);
+        CU_ASSERT_EQUAL((uint64_t)sqlite3_column_int64(st, 0), row.id);
+        CU_ASSERT_EQUAL(row.id, n + 1);
+        CU_ASSERT_STRING_EQUAL((const char *)sqlite3_column_text(st, 1), row.generator);
+        CU_ASSERT_STRING_EQUAL((const char *)sqlite3_column_text(st, 2), "roce");
+        CU_ASSERT_EQUAL(sqlite3_column_int(st, 3), 3);
+        CU_ASSERT_STRING_EQUAL((const char *)sqlite3_column_text(st, 4), row.src);
+        CU_ASSERT_EQUAL(sqlite3_column_int64(st, 6), (sqlite3_int64)row.start);
+        if (n < 3) {
+            /* a bulk flow: complete, FCT and goodput from its own times */
+            CU_ASSERT_EQUAL(row.start, 50 * SIM_US);
+            CU_ASSERT_EQUAL(sqlite3_column_int(st, 12), 1);
+            CU_ASSERT_EQUAL(sqlite3_column_int64(st, 7), (sqlite3_int64)row.end);
+            CU_ASSERT_EQUAL(sqlite3_column_int64(st, 8), (sqlite3_int64)(row.end - row.start));
+            CU_ASSERT_EQUAL(sqlite3_column_int64(st, 9), 1234567);
+            CU_ASSERT_EQUAL(sqlite3_column_int64(st, 10), 1234567);
+            double gp = 1234567.0 * 8 / ((double)(row.end - row.start) * 1e-12);
+            CU_ASSERT_DOUBLE_EQUAL(sqlite3_column_double(st, 11), gp, gp * 1e-9);
+            /* three connections share 25 Gb/s: each under a third of it */
+            CU_ASSERT(gp < 25e9 / 3 * 1.02 && gp > 25e9 / 3 * 0.5);
+        } else {
+            /* the stream: NULL end, FCT and size; goodput over start..now */
+            CU_ASSERT_EQUAL(sqlite3_column_type(st, 7), SQLITE_NULL);
+            CU_ASSERT_EQUAL(sqlite3_column_type(st, 8), SQLITE_NULL);
+            CU_ASSERT_EQUAL(sqlite3_column_type(st, 9), SQLITE_NULL);
+            CU_ASSERT_EQUAL(sqlite3_column_int(st, 12), 0);
+            double gp = sqlite3_column_double(st, 11);
+            printf("\n    constant 3 Gb/s RoCE stream: goodput %.4f Gb/s", gp / 1e9);
+            CU_ASSERT(fabs(gp - 3e9) / 3e9 < 0.03);
+        }
+        n++;
+    }
+    sqlite3_finalize(st);
+    CU_ASSERT_EQUAL(n, 4);
+    /* flow_start per flow, flow_end per completed one */
+    CU_ASSERT_EQUAL_FATAL(sqlite3_prepare_v2(db,
+                                             "SELECT (SELECT count(*) FROM events_v WHERE kind = "
+                                             "'flow_start'), (SELECT count(*) FROM events_v "
+                                             "WHERE kind = 'flow_end')",
+                                             -1, &st, NULL),
+                          SQLITE_OK);
+    CU_ASSERT_EQUAL(sqlite3_step(st), SQLITE_ROW);
+    CU_ASSERT_EQUAL(sqlite3_column_int(st, 0), 4);
+    CU_ASSERT_EQUAL(sqlite3_column_int(st, 1), 3);
+    sqlite3_finalize(st);
+    sim_engine_destroy(r.eng);
+    r.eng = NULL;
+    traffic_destroy(t);
+    rig_free(&r);
+}
+
+/* ---- example scenarios ------------------------------------------------------------ */
+
+/* Runs scenarios/examples/<name>.yaml; the run directory in dir. */
+static int run_example(const char *name, char *dir, size_t len)
+{
+    char tmp[512], yaml[600], cmd[2000];
+    if (test_tmpdir(tmp, sizeof tmp) != 0)
+        return -1;
+    snprintf(dir, len, "%s/%s", tmp, name);
+    snprintf(yaml, sizeof yaml, "scenarios/examples/%s.yaml", name);
+    char src[700];
+    test_src_path(yaml, src, sizeof src);
+    snprintf(cmd, sizeof cmd, "'%s' run '%s' -o '%s' --quiet > '%s.out' 2>&1", SETSIM_BIN, src,
+             dir, dir);
+    return test_run(cmd, NULL, 0);
+}
+
+static void query(const char *dir, const char *sql, char *out, size_t len)
+{
+    char cmd[2000];
+    snprintf(cmd, sizeof cmd, "sqlite3 '%s/run.sqlite' \"%s\"", dir, sql);
+    CU_ASSERT_EQUAL(test_run(cmd, out, len), 0);
+}
+
+#define FLOWS_SQL                                                                              \
+    "SELECT count(*), sum(complete), sum(delivered_bytes), sum(retransmissions), sum(naks), "   \
+    "sum(timeouts), min(prio), max(prio), sum(delivered_bytes) * 8.0 / ((max(coalesce(end_ps, " \
+    "(SELECT sim_end_ps FROM runs))) - min(start_ps)) * 1e-12) / 1e9 FROM flows"
+#define EVENTS_SQL                                                                             \
+    "SELECT (SELECT count(*) FROM events_v WHERE kind = 'drop'), (SELECT count(*) FROM "        \
+    "events_v WHERE kind = 'pfc_tx'), (SELECT count(*) FROM events_v WHERE kind = "             \
+    "'flow_start')"
+
+struct outcome {
+    long flows, complete, delivered, retx, naks, timeouts, pmin, pmax;
+    double goodput;
+    long drops, pfc_tx, starts;
+};
+
+static void outcome(const char *dir, struct outcome *o)
+{
+    char buf[512];
+    memset(o, 0, sizeof *o);
+    query(dir, FLOWS_SQL, buf, sizeof buf);
+    CU_ASSERT_EQUAL(sscanf(buf, "%ld|%ld|%ld|%ld|%ld|%ld|%ld|%ld|%lf", &o->flows, &o->complete,
+                           &o->delivered, &o->retx, &o->naks, &o->timeouts, &o->pmin, &o->pmax,
+                           &o->goodput),
+                    9);
+    query(dir, EVENTS_SQL, buf, sizeof buf);
+    CU_ASSERT_EQUAL(sscanf(buf, "%ld|%ld|%ld", &o->drops, &o->pfc_tx, &o->starts), 3);
+    printf("\n    %s: flows %ld/%ld complete, %ld B, %.3f Gb/s, retx %ld, NAKs %ld, timeouts "
+           "%ld, priority %ld..%ld, drops %ld, PFC frames sent %ld",
+           strrchr(dir, '/') + 1, o->complete, o->flows, o->delivered, o->goodput, o->retx,
+           o->naks, o->timeouts, o->pmin, o->pmax, o->drops, o->pfc_tx);
+}
+
+static struct outcome lossless; /* for the comparison of the untagged run */
+
+static void test_example_pfc_incast(void)
+{
+    char dir[700];
+    CU_ASSERT_EQUAL_FATAL(run_example("pfc-incast-lossless", dir, sizeof dir), 0);
+    struct outcome *o = &lossless;
+    outcome(dir, o);
+    CU_ASSERT_EQUAL(o->flows, 8);
+    CU_ASSERT_EQUAL(o->starts, 8);
+    CU_ASSERT_EQUAL(o->complete, 8);
+    CU_ASSERT_EQUAL(o->delivered, 8 * 1000000);
+    CU_ASSERT_EQUAL(o->retx, 0);
+    CU_ASSERT_EQUAL(o->naks, 0);
+    CU_ASSERT_EQUAL(o->timeouts, 0);
+    CU_ASSERT_EQUAL(o->pmin, 3); /* tagged: priority 3 on the wire */
+    CU_ASSERT_EQUAL(o->pmax, 3);
+    CU_ASSERT_EQUAL(o->drops, 0);
+    CU_ASSERT(o->pfc_tx > 0);
+    CU_ASSERT(o->goodput > 0.85 * 25); /* close to the receiver's line rate */
+}
+
+static void test_example_untagged(void)
+{
+    char dir[700];
+    CU_ASSERT_EQUAL_FATAL(run_example("untagged-rdma-loses-priority", dir, sizeof dir), 0);
+    struct outcome o;
+    outcome(dir, &o);
+    CU_ASSERT_EQUAL(o.flows, 8);
+    CU_ASSERT_EQUAL(o.pmax, 0); /* DCB-004: the priority is lost */
+    CU_ASSERT(o.drops > 0);
+    CU_ASSERT_EQUAL(o.pfc_tx, 0);
+    CU_ASSERT(o.retx > 0);
+    CU_ASSERT(o.naks > 0);
+    CU_ASSERT(o.complete < 8 || o.goodput < 0.5 * 25);
+    CU_ASSERT(o.goodput < 0.5 * 25);
+    if (lossless.flows)
+        CU_ASSERT(o.goodput < lossless.goodput / 2); /* the collapse */
+}
+
+static void test_example_iwarp(void)
+{
+    char dir[700];
+    CU_ASSERT_EQUAL_FATAL(run_example("iwarp-without-dcb", dir, sizeof dir), 0);
+    struct outcome o;
+    outcome(dir, &o);
+    CU_ASSERT_EQUAL(o.flows, 8);
+    CU_ASSERT_EQUAL(o.complete, 8);
+    CU_ASSERT_EQUAL(o.delivered, 8 * 1000000);
+    CU_ASSERT(o.drops > 0);   /* congestion without PFC */
+    CU_ASSERT_EQUAL(o.pfc_tx, 0);
+    CU_ASSERT(o.retx > 0);    /* recovered by TCP (DCB-008) */
+    CU_ASSERT_EQUAL(o.naks, 0);
+}
+
+int suite_traffic(void)
+{
+    CU_pSuite s = test_suite("traffic");
+    if (!s)
+        return -1;
+    static const struct {
+        const char *name;
+        void (*fn)(void);
+    } tests[] = {
+        {"cdf files: sampling matches the distribution", test_cdf_files},
+        {"cdf files: bad input", test_cdf_bad},
+        {"poisson arrivals at the load", test_poisson_arrivals},
+        {"constant and on/off rates", test_rates},
+        {"bulk, rr and iwarp flows", test_bulk_and_rr},
+        {"roce incast: synchronized, lossless", test_roce_incast},
+        {"smb direct multichannel reads and writes", test_smb_multichannel},
+        {"flow rows in run.sqlite", test_flow_rows},
+        {"example pfc-incast-lossless", test_example_pfc_incast},
+        {"example untagged-rdma-loses-priority", test_example_untagged},
+        {"example iwarp-without-dcb", test_example_iwarp},
+    };
+    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
+        if (!CU_add_test(s, tests[i].name, tests[i].fn))
+            return -1;
+    return 0;
+}
