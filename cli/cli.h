@@ -18,6 +18,7 @@ enum cli_exit {
 int cmd_bench(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_digest(int argc, char **argv);
 int cmd_diff(int argc, char **argv);

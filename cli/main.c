@@ -14,6 +14,7 @@ struct subcommand {
 static const struct subcommand subcommands[] = {
     {"run", cmd_run, "run a scenario file and write its run directory"},
     {"lint", cmd_lint, "check a scenario file (YAML, PowerShell, configuration rules)"},
+    {"sweep", cmd_sweep, "run a study: every point of a parameter sweep, locally or under mpirun"},
     {"report", cmd_report, "CSV exports and figures of a finished run (or a study)"},
     {"bench", cmd_bench, "measure the engine and models (events or frames per second)"},
     {"digest", cmd_digest, "print a run directory's digest (regression goldens)"},

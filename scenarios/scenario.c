@@ -554,9 +554,92 @@ struct pending_vnic {
     uint8_t mac[6];
     struct hvhost_vnic_settings s;
     int done;
+    char gen_vm[HVHOST_MAX_NAME], gen_name[HVHOST_MAX_NAME]; /* names made by a `count` entry */
 };
 
 #define MAX_PENDING 1024
+
+/* `{n}` in text replaced by n (a VM entry with `count`); 0, or -1 when
+ * the result does not fit. */
+static int subst_n__(const char *text, int64_t n, char *out, size_t len)
+{
+    size_t o = 0;
+    for (const char *p = text; *p; p++) {
+        int k = strncmp(p, "{n}", 3) == 0 ? snprintf(out + o, len - o, "%lld", (long long)n)
+                                           : snprintf(out + o, len - o, "%c", *p);
+        if (k < 0 || (size_t)k >= len - o)
+            return -1;
+        o += (size_t)k;
+        p += strncmp(p, "{n}", 3) == 0 ? 2 : 0;
+    }
+    out[o] = '\0';
+    return 0;
+}
+
+/* One VM of entry vn; n > 0: the n-th of a `count` entry (`{n}`
+ * substituted). */
+static void add_vm__(struct scenario *sc, struct hvhost *h, const struct ydoc_node *vn,
+                     const struct ydoc_node *name_n, int64_t n, struct pending_vnic *pend,
+                     size_t *npend)
+{
+    char vmbuf[HVHOST_MAX_NAME], txt[HVHOST_MAX_NAME];
+    const char *vm = name_n ? ydoc_text(name_n) : NULL;
+    if (vm && n && subst_n__(vm, n, vmbuf, sizeof vmbuf) == 0)
+        vm = vmbuf;
+    char err[512];
+    if (!vm || hvhost_vm_add(h, vm, err, sizeof err) != 0) {
+        err_at__(sc, vn, "%s", vm ? err : "a VM needs a name");
+        return;
+    }
+    const struct ydoc_node *vnics = field__(vn, "vnics", NULL);
+    size_t count = vnics && ydoc_kind(vnics) == YDOC_SEQ ? ydoc_count(vnics) : 0;
+    for (size_t k = 0; k < (count ? count : 1) && *npend < MAX_PENDING; k++) {
+        const struct ydoc_node *an = count ? ydoc_item(vnics, k) : NULL;
+        struct pending_vnic *p = &pend[(*npend)++];
+        memset(p, 0, sizeof *p);
+        p->host = h;
+        p->node = an ? an : vn;
+        snprintf(p->gen_vm, sizeof p->gen_vm, "%s", vm);
+        p->s.vm = p->gen_vm;
+        p->s.name = "Network Adapter";
+        const struct ydoc_node *f;
+        /* The vNIC's text values, with `{n}` substituted in a count entry. */
+#define VNIC_TEXT__(f) (n && subst_n__(ydoc_text(f), n, txt, sizeof txt) == 0 ? txt : ydoc_text(f))
+        if ((f = field__(an, "name", NULL))) {
+            snprintf(p->gen_name, sizeof p->gen_name, "%s", VNIC_TEXT__(f));
+            p->s.name = p->gen_name;
+        }
+        if ((f = field__(an, "switch", NULL)))
+            p->s.sw = ydoc_text(f);
+        if ((f = field__(an, "mac", NULL))) {
+            if (parse_mac__(VNIC_TEXT__(f), p->mac) != 0) {
+                err_at__(sc, f, "'%s' is not a MAC address", VNIC_TEXT__(f));
+                p->done = 1;
+                continue;
+            }
+            p->s.mac = p->mac;
+        }
+        if ((f = field__(an, "ip", "ip"))) {
+            if (parse_ipv4_prefix__(VNIC_TEXT__(f), p->s.ipv4, &p->s.prefix_len) != 0) {
+                err_at__(sc, f, "'%s' is not an IPv4 address with prefix (10.0.0.11/24)",
+                         VNIC_TEXT__(f));
+                p->done = 1;
+                continue;
+            }
+            p->s.has_ipv4 = 1;
+        }
+#undef VNIC_TEXT__
+        int64_t vlan = 0;
+        struct ydoc_err e;
+        if (an && ydoc_kind(an) == YDOC_MAP &&
+            ydoc_get_int(an, "vlan", 0, 0, 4094, &vlan, &e) != 0) {
+            yerr__(sc, &e);
+            p->done = 1;
+            continue;
+        }
+        p->s.vlan = (uint16_t)vlan;
+    }
+}
 
 static void add_vms__(struct scenario *sc, struct hvhost *h, const struct ydoc_node *n,
                       struct pending_vnic *pend, size_t *npend)
@@ -565,54 +648,22 @@ static void add_vms__(struct scenario *sc, struct hvhost *h, const struct ydoc_n
     for (size_t i = 0; vms && i < ydoc_count(vms); i++) {
         const struct ydoc_node *vn = ydoc_item(vms, i);
         const struct ydoc_node *name_n = field__(vn, "name", "name");
-        const char *vm = name_n ? ydoc_text(name_n) : NULL;
-        char err[512];
-        if (!vm || hvhost_vm_add(h, vm, err, sizeof err) != 0) {
-            err_at__(sc, vn, "%s", vm ? err : "a VM needs a name");
+        int64_t count = 1;
+        struct ydoc_err ce;
+        if (ydoc_kind(vn) == YDOC_MAP && ydoc_get_int(vn, "count", 0, 0, 256, &count, &ce) != 0) {
+            yerr__(sc, &ce);
             continue;
         }
-        const struct ydoc_node *vnics = field__(vn, "vnics", NULL);
-        size_t count = vnics && ydoc_kind(vnics) == YDOC_SEQ ? ydoc_count(vnics) : 0;
-        for (size_t k = 0; k < (count ? count : 1) && *npend < MAX_PENDING; k++) {
-            const struct ydoc_node *an = count ? ydoc_item(vnics, k) : NULL;
-            struct pending_vnic *p = &pend[(*npend)++];
-            memset(p, 0, sizeof *p);
-            p->host = h;
-            p->node = an ? an : vn;
-            p->s.vm = vm;
-            p->s.name = "Network Adapter";
-            const struct ydoc_node *f;
-            if ((f = field__(an, "name", NULL)))
-                p->s.name = ydoc_text(f);
-            if ((f = field__(an, "switch", NULL)))
-                p->s.sw = ydoc_text(f);
-            if ((f = field__(an, "mac", NULL))) {
-                if (parse_mac__(ydoc_text(f), p->mac) != 0) {
-                    err_at__(sc, f, "'%s' is not a MAC address", ydoc_text(f));
-                    p->done = 1;
-                    continue;
-                }
-                p->s.mac = p->mac;
-            }
-            if ((f = field__(an, "ip", "ip"))) {
-                if (parse_ipv4_prefix__(ydoc_text(f), p->s.ipv4, &p->s.prefix_len) != 0) {
-                    err_at__(sc, f, "'%s' is not an IPv4 address with prefix (10.0.0.11/24)",
-                             ydoc_text(f));
-                    p->done = 1;
-                    continue;
-                }
-                p->s.has_ipv4 = 1;
-            }
-            int64_t vlan = 0;
-            struct ydoc_err e;
-            if (an && ydoc_kind(an) == YDOC_MAP &&
-                ydoc_get_int(an, "vlan", 0, 0, 4094, &vlan, &e) != 0) {
-                yerr__(sc, &e);
-                p->done = 1;
-                continue;
-            }
-            p->s.vlan = (uint16_t)vlan;
+        /* count: N makes VMs 1..N from this entry, `{n}` in the name and
+         * the vNICs' name, mac and ip standing for the number. */
+        int gen = ydoc_map_get(vn, "count", NULL) != NULL;
+        if (gen && name_n && !strstr(ydoc_text(name_n), "{n}") && count > 1) {
+            err_at__(sc, name_n, "a VM entry with count %lld needs '{n}' in its name (vm{n})",
+                     (long long)count);
+            continue;
         }
+        for (int64_t vmi = 1; vmi <= count; vmi++)
+            add_vm__(sc, h, vn, name_n, gen ? vmi : 0, pend, npend);
     }
 }
 

@@ -218,6 +218,9 @@ static const struct ydoc_key vm_keys[] = {
      .doc = "VM name; unique across the scenario, since `migrate` moves it between hosts."},
     {.name = "vnics", .type = YDOC_T_SEQ_OF, .sub = &vnic_schema, .def = "one vNIC",
      .doc = "The VM's network adapters (more can be added by the PowerShell block)."},
+    {.name = "count", .type = YDOC_T_INT, .min = 0, .max = 256, .def = "1",
+     .doc = "Makes this many VMs from the entry, numbered 1..count: `{n}` in `name` and in "
+            "each vNIC's `name`, `mac` and `ip` becomes the number (`vm{n}`, `10.0.1.{n}/24`)."},
     {0},
 };
 

@@ -1,0 +1,335 @@
+/* test_sweep: `setsim sweep` as a user runs it (through SETSIM_BIN) on a
+ * 6-point study of tests/sweep/base.yaml (3 VM counts x 2 balancing modes):
+ * -j 1, -j 2 and `mpirun -n 2` record identical results (every column but
+ * wall clock and worker); a sweep killed midway and run again runs exactly
+ * the missing points and leaves the finished ones untouched; a point that
+ * fails is recorded with its error, the others complete, exit 1; a bad
+ * study file is file:line:col, exit 2, and creates nothing; the VM count
+ * parameter really changes the scenario (more VMs, more affinity events).
+ */
+#include "test_util.h"
+
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define OUT_MAX 16384
+
+/* The 6-point study; %s is the base scenario. */
+static const char study_fmt[] =
+    "study: { name: sweep-test, base: %s, seeds: 1 }\n"
+    "parameters:\n"
+    "  vms: { set: [hosts.hv1.vms.0.count], values: [2, 4, 8] }\n"
+    "  mode:\n"
+    "    variants:\n"
+    "      Dynamic: {}\n"
+    "      HyperVPort:\n"
+    "        edit:\n"
+    "          - { path: hosts.hv1.powershell, find: '-LoadBalancingAlgorithm Dynamic',\n"
+    "              replace: '-LoadBalancingAlgorithm HyperVPort' }\n"
+    "metrics:\n"
+    "  affinity: { sql: \"SELECT count(*) FROM events_v WHERE kind = 'affinity_set'\" }\n"
+    "  moves: { sql: \"SELECT count(*) FROM events_v WHERE kind = 'flow_move'\" }\n"
+    "  delivered: { sql: \"SELECT sum(value) FROM events_v WHERE kind = 'rx_deliver'\" }\n"
+    "  drops: { builtin: drops }\n"
+    "  pause: { builtin: pause_time }\n"
+    "%s";
+
+static void write_study__(const char *path, const char *extra)
+{
+    char base[1024];
+    test_src_path("tests/sweep/base.yaml", base, sizeof base);
+    FILE *f = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fprintf(f, study_fmt, base, extra ? extra : "");
+    fclose(f);
+}
+
+static int setsim__(const char *args, char *out)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "'%s' %s", SETSIM_BIN, args);
+    return test_run(cmd, out, OUT_MAX);
+}
+
+/* Everything recorded about the points except wall clock and who ran
+ * them, one line per point. */
+static char *dump__(const char *dir)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/study.sqlite", dir);
+    sqlite3 *db;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        sqlite3_close(db);
+        return NULL;
+    }
+    sqlite3_stmt *st;
+    const char *q = "SELECT p.id, p.key, p.seed, p.status, coalesce(p.error, ''), p.run_dir,"
+                    " (SELECT group_concat(pp.param || '=' || pp.value || '/' ||"
+                    "   coalesce(pp.num, 'nan'), ',') FROM point_params pp WHERE pp.point = p.id),"
+                    " (SELECT group_concat(pm.metric || '=' || coalesce(printf('%.17g', pm.value),"
+                    "   'null'), ',') FROM point_metrics pm WHERE pm.point = p.id)"
+                    " FROM points p ORDER BY p.id";
+    size_t cap = 65536, len = 0;
+    char *out = calloc(1, cap);
+    if (sqlite3_prepare_v2(db, q, -1, &st, NULL) == SQLITE_OK) {
+        while (sqlite3_step(st) == SQLITE_ROW && len < cap - 1024) {
+            len += (size_t)snprintf(out + len, cap - len, "%lld|%s|%lld|%s|%s|%s|%s|%s\n",
+                                    (long long)sqlite3_column_int64(st, 0),
+                                    sqlite3_column_text(st, 1),
+                                    (long long)sqlite3_column_int64(st, 2),
+                                    sqlite3_column_text(st, 3), sqlite3_column_text(st, 4),
+                                    sqlite3_column_text(st, 5), sqlite3_column_text(st, 6),
+                                    sqlite3_column_text(st, 7));
+        }
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(db);
+    return out;
+}
+
+/* One integer from the study database. */
+static long long query__(const char *dir, const char *q)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/study.sqlite", dir);
+    sqlite3 *db;
+    long long v = -1;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+        sqlite3_busy_timeout(db, 2000);
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(db, q, -1, &st, NULL) == SQLITE_OK) {
+            if (sqlite3_step(st) == SQLITE_ROW)
+                v = sqlite3_column_int64(st, 0);
+            sqlite3_finalize(st);
+        }
+    }
+    sqlite3_close(db);
+    return v;
+}
+
+static void test_identical_results(void)
+{
+    char dir[512], study[600], args[2048], out[OUT_MAX];
+    CU_ASSERT_EQUAL_FATAL(test_tmpdir(dir, sizeof dir), 0);
+    snprintf(study, sizeof study, "%s/study.yaml", dir);
+    write_study__(study, NULL);
+    char *dumps[3] = {NULL};
+    static const char *const modes[3] = {"-j 1", "-j 2", "mpi"};
+    for (int k = 0; k < 3; k++) {
+        char sub[600];
+        snprintf(sub, sizeof sub, "%s/out%d", dir, k);
+        int rc;
+        if (k < 2) {
+            snprintf(args, sizeof args, "sweep '%s' %s -o '%s'", study, modes[k], sub);
+            rc = setsim__(args, out);
+        } else {
+            if (!test_have_tool("mpirun")) {
+                fprintf(stderr, "mpirun not installed: the MPI comparison is skipped\n");
+                break;
+            }
+            /* Root needs Open MPI's consent; leak checking is off for the
+             * MPI library's own allocations in sanitizer builds. */
+            snprintf(args, sizeof args,
+                     "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
+                     "ASAN_OPTIONS=detect_leaks=0 mpirun -n 2 --oversubscribe '%s' sweep '%s' "
+                     "-o '%s'",
+                     SETSIM_BIN, study, sub);
+            rc = test_run(args, out, OUT_MAX);
+        }
+        CU_ASSERT_EQUAL(rc, 0);
+        CU_ASSERT_PTR_NOT_NULL(strstr(out, "6 points: 6 done, 0 failed"));
+        if (rc != 0)
+            fprintf(stderr, "%s: %s\n", modes[k], out);
+        dumps[k] = dump__(sub);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(dumps[k]);
+        CU_ASSERT_EQUAL(query__(sub, "SELECT count(*) FROM points WHERE status = 'done'"), 6);
+    }
+    /* Two ranks really shared the work under MPI. */
+    if (dumps[2]) {
+        char sub[600];
+        snprintf(sub, sizeof sub, "%s/out2", dir);
+        CU_ASSERT_EQUAL(query__(sub, "SELECT count(DISTINCT substr(worker, 1, 6)) FROM points"),
+                        2);
+    }
+    CU_ASSERT_STRING_EQUAL(dumps[0], dumps[1]);
+    if (dumps[2])
+        CU_ASSERT_STRING_EQUAL(dumps[0], dumps[2]);
+    /* The parameters took effect: 8 VMs make more affinity events than 2,
+     * and HyperVPort moves no flow. */
+    char sub[600];
+    snprintf(sub, sizeof sub, "%s/out0", dir);
+    long long a2 = query__(sub, "SELECT value FROM point_metrics WHERE point = 1 AND metric = 1");
+    long long a8 = query__(sub, "SELECT value FROM point_metrics WHERE point = 5 AND metric = 1");
+    CU_ASSERT(a8 > a2 && a2 > 0);
+    CU_ASSERT_EQUAL(query__(sub, "SELECT count(*) FROM points p JOIN point_metrics m ON "
+                                 "m.point = p.id AND m.metric = 2 WHERE p.key LIKE "
+                                 "'%HyperVPort' AND m.value > 0"),
+                    0);
+    for (int k = 0; k < 3; k++)
+        free(dumps[k]);
+}
+
+static void test_kill_and_resume(void)
+{
+    char dir[512], study[600], sub[600], out[OUT_MAX];
+    CU_ASSERT_EQUAL_FATAL(test_tmpdir(dir, sizeof dir), 0);
+    snprintf(study, sizeof study, "%s/study.yaml", dir);
+    snprintf(sub, sizeof sub, "%s/out", dir);
+    write_study__(study, NULL);
+    pid_t pid = fork();
+    CU_ASSERT_FATAL(pid >= 0);
+    if (pid == 0) {
+        setpgid(0, 0);
+        int nfd = open("/dev/null", 1);
+        dup2(nfd, 1);
+        dup2(nfd, 2);
+        execl(SETSIM_BIN, "setsim", "sweep", study, "-j", "1", "-o", sub, (char *)NULL);
+        _exit(127);
+    }
+    /* Kill it (and its point's child) once two points are recorded. */
+    long long done = 0;
+    for (int i = 0; i < 6000 && done < 2; i++) {
+        struct timespec ts = {0, 20 * 1000000L};
+        nanosleep(&ts, NULL);
+        if (waitpid(pid, NULL, WNOHANG) == pid) {
+            pid = -1;
+            break;
+        }
+        done = query__(sub, "SELECT count(*) FROM points WHERE status = 'done'");
+    }
+    CU_ASSERT_FATAL(pid > 0);
+    kill(-pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    done = query__(sub, "SELECT count(*) FROM points WHERE status = 'done'");
+    CU_ASSERT(done >= 2 && done < 6);
+    char *before = dump__(sub);
+    char args[2048];
+    snprintf(args, sizeof args, "sweep '%s' -j 2 -o '%s'", study, sub);
+    CU_ASSERT_EQUAL(setsim__(args, out), 0);
+    char want[128];
+    snprintf(want, sizeof want, "6 points: 6 done, 0 failed (this sweep ran %lld, %lld already",
+             6 - done, done);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
+    if (!strstr(out, want))
+        fprintf(stderr, "want '%s' in:\n%s\n", want, out);
+    /* The points done before the kill are as they were. */
+    char *after = dump__(sub);
+    for (char *line = before, *nl; line && *line; line = nl + 1) {
+        nl = strchr(line, '\n');
+        if (!nl)
+            break;
+        *nl = '\0';
+        if (strstr(line, "|done|"))
+            CU_ASSERT_PTR_NOT_NULL(strstr(after, line));
+    }
+    /* Nothing left to run: a third sweep runs no point. */
+    CU_ASSERT_EQUAL(setsim__(args, out), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "(this sweep ran 0, 6 already recorded)"));
+    free(before);
+    free(after);
+}
+
+static void test_failed_point(void)
+{
+    char dir[512], study[600], sub[600], out[OUT_MAX], args[2048];
+    CU_ASSERT_EQUAL_FATAL(test_tmpdir(dir, sizeof dir), 0);
+    snprintf(study, sizeof study, "%s/study.yaml", dir);
+    snprintf(sub, sizeof sub, "%s/out", dir);
+    char base[1024];
+    test_src_path("tests/sweep/base.yaml", base, sizeof base);
+    FILE *f = fopen(study, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fprintf(f,
+            "study: { name: fails, base: %s }\n"
+            "parameters:\n"
+            "  sender: { set: [traffic.0.from], values: [vm1, nosuchvm, vm2] }\n"
+            "metrics:\n"
+            "  delivered: { sql: \"SELECT sum(value) FROM events_v WHERE kind = 'rx_deliver'\" }\n",
+            base);
+    fclose(f);
+    snprintf(args, sizeof args, "sweep '%s' -j 2 -o '%s'", study, sub);
+    CU_ASSERT_EQUAL(setsim__(args, out), 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "3 points: 2 done, 1 failed"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "point 2 failed: scenario: "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "'nosuchvm' is not a VM"));
+    CU_ASSERT_EQUAL(query__(sub, "SELECT count(*) FROM points WHERE status = 'failed' AND id = 2 "
+                                 "AND error LIKE 'scenario: --set:1:16: ''nosuchvm'' is not a VM%'"),
+                    1);
+    CU_ASSERT_EQUAL(query__(sub, "SELECT count(*) FROM point_metrics WHERE point = 2"), 0);
+    CU_ASSERT_EQUAL(query__(sub, "SELECT count(*) FROM point_metrics WHERE point != 2 AND "
+                                 "value > 0"),
+                    2);
+    /* Failed points are skipped on resume unless asked. */
+    CU_ASSERT_EQUAL(setsim__(args, out), 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "this sweep ran 0, 3 already recorded"));
+    snprintf(args, sizeof args, "sweep '%s' -j 2 -o '%s' --retry-failed", study, sub);
+    CU_ASSERT_EQUAL(setsim__(args, out), 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "this sweep ran 1, 2 already recorded"));
+}
+
+static void test_bad_study_cli(void)
+{
+    char dir[512], study[600], sub[600], out[OUT_MAX], args[2048];
+    CU_ASSERT_EQUAL_FATAL(test_tmpdir(dir, sizeof dir), 0);
+    snprintf(study, sizeof study, "%s/bad.yaml", dir);
+    snprintf(sub, sizeof sub, "%s/out", dir);
+    write_study__(study, "questions:\n  - { text: q, largest: vms, where: { metric: afinity, "
+                         "below: 3 } }\n");
+    snprintf(args, sizeof args, "sweep '%s' -o '%s'", study, sub);
+    CU_ASSERT_EQUAL(setsim__(args, out), 2);
+    char want[700];
+    snprintf(want, sizeof want,
+             "%s:18:47: unknown metric 'afinity' (did you mean 'affinity'?)", study);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
+    if (!strstr(out, want))
+        fprintf(stderr, "want '%s' in:\n%s\n", want, out);
+    struct stat sb;
+    CU_ASSERT_NOT_EQUAL(stat(sub, &sb), 0); /* nothing created */
+    /* Flags. */
+    CU_ASSERT_EQUAL(setsim__("sweep", out), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "which study file?"));
+    snprintf(args, sizeof args, "sweep '%s' -j 0", study);
+    CU_ASSERT_EQUAL(setsim__(args, out), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "-j"));
+    CU_ASSERT_EQUAL(setsim__("sweep /nonexistent/s.yaml", out), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "/nonexistent/s.yaml:1:1: cannot read"));
+    /* Another study into the same directory is refused. */
+    char good[600];
+    snprintf(good, sizeof good, "%s/good.yaml", dir);
+    write_study__(good, NULL);
+    FILE *f = fopen(good, "a");
+    fputs("# changed\nquestions: []\n", f);
+    fclose(f);
+    char other[600];
+    snprintf(other, sizeof other, "%s/other.yaml", dir);
+    write_study__(other, NULL);
+    snprintf(args, sizeof args, "sweep '%s' -o '%s' -j 2 --quiet", other, sub);
+    CU_ASSERT_EQUAL(setsim__(args, out), 0);
+    snprintf(args, sizeof args, "sweep '%s' -o '%s' -j 2", good, sub);
+    CU_ASSERT_EQUAL(setsim__(args, out), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "was written by another study"));
+}
+
+int suite_sweep(void)
+{
+    CU_pSuite s = test_suite("sweep");
+    if (!s ||
+        !CU_add_test(s, "-j 1, -j 2 and mpirun -n 2 record identical results",
+                     test_identical_results) ||
+        !CU_add_test(s, "killed midway, a re-run runs only the missing points",
+                     test_kill_and_resume) ||
+        !CU_add_test(s, "a failed point is recorded with its error; the rest complete",
+                     test_failed_point) ||
+        !CU_add_test(s, "bad study file or flags: file:line:col, exit 2, nothing created",
+                     test_bad_study_cli))
+        return -1;
+    return 0;
+}
