@@ -163,12 +163,13 @@ static int diff_rows__(const char *a, const char *b, enum digest_section s, size
             ring_push__(&common, sa);
             continue;
         }
+        /* "first diverging event, row: 7" / "first diverging flows row: 2" */
+        const char *what = s == DIGEST_EVENTS ? "event," : name;
         if (!ga || !gb)
-            printf("\nfirst diverging %s: %" PRIu64 " (%s has only %" PRIu64 " rows)\n",
-                   s == DIGEST_EVENTS ? "event, row" : name, n, ga ? "B" : "A", n - 1);
+            printf("\nfirst diverging %s row: %" PRIu64 " (%s has only %" PRIu64 " rows)\n", what,
+                   n, ga ? "B" : "A", n - 1);
         else
-            printf("\nfirst diverging %s: %" PRIu64 "\n", s == DIGEST_EVENTS ? "event, row" : name,
-                   n);
+            printf("\nfirst diverging %s row: %" PRIu64 "\n", what, n);
         ring_print__(&common, "    ");
         if (ga) {
             render_row__(s, &xa, sa, sizeof sa);

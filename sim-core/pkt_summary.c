@@ -61,6 +61,8 @@ static const char *roce_op__(uint8_t op)
     case PKT_IB_RC_READ_RESP_ONLY: return "RC_READ_RESP_ONLY";
     case PKT_IB_RC_ACK: return "RC_ACK";
     case PKT_IB_CNP: return "CNP";
+    case 0x64: return "UD_SEND_ONLY"; /* UD transport (011): CM MADs to QP1 */
+    case 0x65: return "UD_SEND_ONLY_IMM";
     default: return NULL;
     }
 }
