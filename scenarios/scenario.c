@@ -559,23 +559,6 @@ struct pending_vnic {
 
 #define MAX_PENDING 1024
 
-/* `{n}` in text replaced by n (a VM entry with `count`); 0, or -1 when
- * the result does not fit. */
-static int subst_n__(const char *text, int64_t n, char *out, size_t len)
-{
-    size_t o = 0;
-    for (const char *p = text; *p; p++) {
-        int k = strncmp(p, "{n}", 3) == 0 ? snprintf(out + o, len - o, "%lld", (long long)n)
-                                           : snprintf(out + o, len - o, "%c", *p);
-        if (k < 0 || (size_t)k >= len - o)
-            return -1;
-        o += (size_t)k;
-        p += strncmp(p, "{n}", 3) == 0 ? 2 : 0;
-    }
-    out[o] = '\0';
-    return 0;
-}
-
 /* One VM of entry vn; n > 0: the n-th of a `count` entry (`{n}`
  * substituted). */
 static void add_vm__(struct scenario *sc, struct hvhost *h, const struct ydoc_node *vn,
@@ -584,7 +567,7 @@ static void add_vm__(struct scenario *sc, struct hvhost *h, const struct ydoc_no
 {
     char vmbuf[HVHOST_MAX_NAME], txt[HVHOST_MAX_NAME];
     const char *vm = name_n ? ydoc_text(name_n) : NULL;
-    if (vm && n && subst_n__(vm, n, vmbuf, sizeof vmbuf) == 0)
+    if (vm && n && scn_subst_n(vm, n, vmbuf, sizeof vmbuf) == 0)
         vm = vmbuf;
     char err[512];
     if (!vm || hvhost_vm_add(h, vm, err, sizeof err) != 0) {
@@ -604,7 +587,7 @@ static void add_vm__(struct scenario *sc, struct hvhost *h, const struct ydoc_no
         p->s.name = "Network Adapter";
         const struct ydoc_node *f;
         /* The vNIC's text values, with `{n}` substituted in a count entry. */
-#define VNIC_TEXT__(f) (n && subst_n__(ydoc_text(f), n, txt, sizeof txt) == 0 ? txt : ydoc_text(f))
+#define VNIC_TEXT__(f) (n && scn_subst_n(ydoc_text(f), n, txt, sizeof txt) == 0 ? txt : ydoc_text(f))
         if ((f = field__(an, "name", NULL))) {
             snprintf(p->gen_name, sizeof p->gen_name, "%s", VNIC_TEXT__(f));
             p->s.name = p->gen_name;

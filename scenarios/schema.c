@@ -289,6 +289,9 @@ static const struct ydoc_schema cable_schema = {
 
 static const struct ydoc_key flow_keys[] = {
     {.name = "name", .type = YDOC_T_STR, .def = "flowN", .doc = "Label in reports."},
+    {.name = "count", .type = YDOC_T_INT, .min = 0, .max = 256, .def = "1",
+     .doc = "Makes this many flows from the entry, numbered 1..count: `{n}` in `from`, `to` and "
+            "`name` becomes the number (`from: vm{n}`); the n-th gets port `port` + n - 1."},
     {.name = "from", .type = YDOC_T_STR, .def = "none",
      .doc = "Sender: a VM (`vm1`), a host adapter (`hv1/vEthernet (SMB_1)`), or for smb a "
             "host (`hv1`: every RDMA-enabled host vNIC).  Required unless `senders` is given."},

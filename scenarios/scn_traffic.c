@@ -314,7 +314,31 @@ static int read_cdf__(struct scn_traffic *sc, const struct ydoc_node *n, const c
     return 0;
 }
 
-static void build_entry__(struct scn_traffic *sc, const struct ydoc_node *fn, size_t i)
+int scn_subst_n(const char *text, int64_t n, char *out, size_t len)
+{
+    size_t o = 0;
+    for (const char *p = text; *p; p++) {
+        int here = strncmp(p, "{n}", 3) == 0;
+        int k = here ? snprintf(out + o, len - o, "%lld", (long long)n)
+                     : snprintf(out + o, len - o, "%c", *p);
+        if (k < 0 || (size_t)k >= len - o)
+            return -1;
+        o += (size_t)k;
+        p += here ? 2 : 0;
+    }
+    out[o] = '\0';
+    return 0;
+}
+
+/* Port of the n-th flow of a `count` entry i without a port: clear of the
+ * ports of entries without count (TRAFFIC_TCP_BASE_PORT + i). */
+#define SCN_COUNT_PORT_BASE (TRAFFIC_TCP_BASE_PORT + 1000)
+#define SCN_COUNT_PORT_STRIDE 256
+
+/* Entry i of the traffic list; n > 0: the n-th flow of an entry with
+ * `count` (`{n}` substituted in from, to and name). */
+static void build_entry__(struct scn_traffic *sc, const struct ydoc_node *fn, size_t i,
+                          int64_t n)
 {
     struct ydoc_err e;
     const char *from = NULL, *to = NULL, *name = NULL, *cdf_file = NULL;
@@ -372,6 +396,32 @@ static void build_entry__(struct scn_traffic *sc, const struct ydoc_node *fn, si
     }
     /* The schema's enum orders match the model's (traffic.h). */
     enum traffic_kind k = (enum traffic_kind)kind;
+    char gfrom[128], gto[128], gname[128];
+    if (n) {
+        if ((from && scn_subst_n(from, n, gfrom, sizeof gfrom) != 0) ||
+            scn_subst_n(to, n, gto, sizeof gto) != 0 ||
+            scn_subst_n(name, n, gname, sizeof gname) != 0) {
+            err_at__(sc, fn, "a name with {n} is too long");
+            free(senders);
+            return;
+        }
+        /* Each flow of the entry gets its own label and port. */
+        if (!strstr(name, "{n}"))
+            snprintf(gname, sizeof gname, "%.100s-%lld", name, (long long)n);
+        from = from ? gfrom : NULL;
+        to = gto;
+        name = gname;
+        if (port)
+            port += n - 1;
+        else if (k == TRAFFIC_TCP || k == TRAFFIC_UDP)
+            port = SCN_COUNT_PORT_BASE + SCN_COUNT_PORT_STRIDE * (int64_t)i + n - 1;
+        if (port > 65535) {
+            err_at__(sc, fn, "flow %lld of this entry would use port %lld (above 65535)",
+                     (long long)n, (long long)port);
+            free(senders);
+            return;
+        }
+    }
     if (!port && (k == TRAFFIC_TCP || k == TRAFFIC_UDP))
         port = TRAFFIC_TCP_BASE_PORT + (int64_t)i;
     uint16_t eport = (uint16_t)port;
@@ -446,8 +496,20 @@ struct scn_traffic *scn_traffic_build(struct world *w, const struct ydoc_node *r
         return NULL;
     }
     const struct ydoc_node *tr = ydoc_map_get(root, "traffic", NULL);
-    for (size_t i = 0; tr && i < ydoc_count(tr); i++)
-        build_entry__(t, ydoc_item(tr, i), i);
+    for (size_t i = 0; tr && i < ydoc_count(tr); i++) {
+        const struct ydoc_node *fn = ydoc_item(tr, i);
+        int64_t count = 1;
+        struct ydoc_err e;
+        if (ydoc_get_int(fn, "count", 0, 0, SCN_COUNT_PORT_STRIDE, &count, &e) != 0) {
+            yerr__(t, &e);
+            continue;
+        }
+        /* count: N makes N flows of the entry, `{n}` = 1..N. */
+        if (!ydoc_map_get(fn, "count", NULL))
+            build_entry__(t, fn, i, 0);
+        for (int64_t n = 1; ydoc_map_get(fn, "count", NULL) && n <= count; n++)
+            build_entry__(t, fn, i, n);
+    }
     return t;
 }
 

@@ -29,4 +29,8 @@ void scn_traffic_free(struct scn_traffic *t);
 /* The summary's traffic section (nothing without generators). */
 void scn_traffic_summary(const struct scn_traffic *t, FILE *out);
 
+/* Entries with `count` (VMs and traffic): text with every `{n}` replaced
+ * by n into out.  0, or -1 when the result does not fit. */
+int scn_subst_n(const char *text, int64_t n, char *out, size_t len);
+
 #endif

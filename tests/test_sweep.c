@@ -5,7 +5,8 @@
  * the missing points and leaves the finished ones untouched; a point that
  * fails is recorded with its error, the others complete, exit 1; a bad
  * study file is file:line:col, exit 2, and creates nothing; the VM count
- * parameter really changes the scenario (more VMs, more affinity events).
+ * parameter really changes the scenario (more VMs, more affinity events,
+ * one more steady flow per VM).
  */
 #include "test_util.h"
 
@@ -26,7 +27,7 @@
 static const char study_fmt[] =
     "study: { name: sweep-test, base: %s, seeds: 1 }\n"
     "parameters:\n"
-    "  vms: { set: [hosts.hv1.vms.0.count], values: [2, 4, 8] }\n"
+    "  vms: { set: [hosts.hv1.vms.0.count, traffic.1.count], values: [2, 4, 8] }\n"
     "  mode:\n"
     "    variants:\n"
     "      Dynamic: {}\n"
@@ -37,7 +38,7 @@ static const char study_fmt[] =
     "metrics:\n"
     "  affinity: { sql: \"SELECT count(*) FROM events_v WHERE kind = 'affinity_set'\" }\n"
     "  moves: { sql: \"SELECT count(*) FROM events_v WHERE kind = 'flow_move'\" }\n"
-    "  delivered: { sql: \"SELECT sum(value) FROM events_v WHERE kind = 'rx_deliver'\" }\n"
+    "  delivered: { sql: \"SELECT sum(delivered_bytes) FROM flows\" }\n"
     "  drops: { builtin: drops }\n"
     "  pause: { builtin: pause_time }\n"
     "%s";
@@ -169,6 +170,10 @@ static void test_identical_results(void)
     long long a2 = query__(sub, "SELECT value FROM point_metrics WHERE point = 1 AND metric = 1");
     long long a8 = query__(sub, "SELECT value FROM point_metrics WHERE point = 5 AND metric = 1");
     CU_ASSERT(a8 > a2 && a2 > 0);
+    /* ... and one steady flow per VM: 8 VMs deliver more than 2. */
+    long long d2 = query__(sub, "SELECT value FROM point_metrics WHERE point = 1 AND metric = 3");
+    long long d8 = query__(sub, "SELECT value FROM point_metrics WHERE point = 5 AND metric = 3");
+    CU_ASSERT(d8 > d2 + 5 * 300000 && d2 > 0);
     CU_ASSERT_EQUAL(query__(sub, "SELECT count(*) FROM points p JOIN point_metrics m ON "
                                  "m.point = p.id AND m.metric = 2 WHERE p.key LIKE "
                                  "'%HyperVPort' AND m.value > 0"),
@@ -252,7 +257,7 @@ static void test_failed_point(void)
             "parameters:\n"
             "  sender: { set: [traffic.0.from], values: [vm1, nosuchvm, vm2] }\n"
             "metrics:\n"
-            "  delivered: { sql: \"SELECT sum(value) FROM events_v WHERE kind = 'rx_deliver'\" }\n",
+            "  delivered: { sql: \"SELECT sum(delivered_bytes) FROM flows\" }\n",
             base);
     fclose(f);
     snprintf(args, sizeof args, "sweep '%s' -j 2 -o '%s'", study, sub);
