@@ -1550,9 +1550,9 @@ void traffic_gen_stats(const struct traffic *t, size_t gen, sim_time_t now,
                            ((double)(until - out->first_start) * 1e-12);
 }
 
-static void fmt_ms__(char *b, size_t n, sim_time_t t)
+static void fmt_ms__(char *b, size_t n, sim_time_t t, int none)
 {
-    if (!t)
+    if (none)
         snprintf(b, n, "-");
     else
         snprintf(b, n, "%.6f ms", (double)t / (double)SIM_MS);
@@ -1569,8 +1569,8 @@ void traffic_summary(const struct traffic *t, sim_time_t now, FILE *out)
         traffic_gen_stats(t, i, now, &st);
         const struct gen *g = t->gens[i];
         char p50[32], p99[32];
-        fmt_ms__(p50, sizeof p50, st.fct_p50);
-        fmt_ms__(p99, sizeof p99, st.fct_p99);
+        fmt_ms__(p50, sizeof p50, st.fct_p50, !st.completed);
+        fmt_ms__(p99, sizeof p99, st.fct_p99, !st.completed);
         fprintf(out, "  %-16s %-5s %-8s flows %llu/%llu  sent %llu B  delivered %llu B  "
                      "goodput %.3f Gb/s  FCT p50 %s p99 %s  retx %llu  NAKs %llu  CNPs %llu  "
                      "timeouts %llu\n",

@@ -222,8 +222,13 @@ static void vmq_serve__(struct sim_engine *eng, void *ctx, void *arg)
     hand_up__(p, f);
 }
 
-/* Delivers one reference of f (untagged) to port p, through its VMQ. */
-static void deliver__(struct vmswitch *vs, struct vport_rt *p, struct frame *f, int flooded)
+/* Delivers one reference of f (untagged) to port p, through its VMQ.
+ * defer: always through the queue's event, even without a VMQ cost (a
+ * frame switched between two local vPorts: handing it up at once would
+ * let two VMs of one host answer each other recursively, e.g. a TCP
+ * connection's data and ACKs, until the stack overflows). */
+static void deliver__(struct vmswitch *vs, struct vport_rt *p, struct frame *f, int flooded,
+                      int defer)
 {
     if (pkt_eth_tagged(f)) {
         if (frame_make_writable(&f) != 0 || pkt_vlan_strip(f) != 0) {
@@ -236,7 +241,7 @@ static void deliver__(struct vmswitch *vs, struct vport_rt *p, struct frame *f, 
                               .value = frame_wire_len(f)};
         trace_event(vs->trace, sim_now(vs->eng), TRACE_RX_DELIVER, &r);
     }
-    if (p->cfg.vmq_cost == 0) {
+    if (p->cfg.vmq_cost == 0 && !defer) {
         hand_up__(p, f);
         return;
     }
@@ -277,7 +282,7 @@ static void switch_in__(struct vmswitch *vs, struct frame *f, uint16_t vlan, int
                 p->ctr.rx_dup_dropped++;
                 break;
             }
-            deliver__(vs, p, f, 0);
+            deliver__(vs, p, f, 0, 0);
             return;
         }
         frame_unref(f); /* not ours (DYN-008: RMAC-addressed frames end here) */
@@ -291,7 +296,7 @@ static void switch_in__(struct vmswitch *vs, struct frame *f, uint16_t vlan, int
             p->ctr.rx_dup_dropped++;
             continue;
         }
-        deliver__(vs, p, frame_ref(f), 1);
+        deliver__(vs, p, frame_ref(f), 1, 0);
     }
     frame_unref(f);
 }
@@ -343,7 +348,7 @@ int vmswitch_port_send(struct vmswitch *vs, int port, struct frame *f)
             if (i != port && q->used && q->cfg.access_vlan == p->cfg.access_vlan &&
                 memcmp(q->cfg.mac, dst, 6) == 0) {
                 p->ctr.local_frames++;
-                deliver__(vs, q, f, 0);
+                deliver__(vs, q, f, 0, 1);
                 return 0;
             }
         }

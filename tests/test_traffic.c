@@ -631,6 +631,171 @@ static void test_example_iwarp(void)
     CU_ASSERT_EQUAL(o.naks, 0);
 }
 
+
+/* ---- scenario files -------------------------------------------------------------- */
+
+/* Writes dir/name.yaml: the quickstart's hosts, switch and cabling with
+ * this traffic (and timeline) section instead of its own. */
+static void scenario_file(const char *dir, const char *name, const char *tail, char *out,
+                          size_t len)
+{
+    char qs[700];
+    test_src_path("scenarios/examples/quickstart.yaml", qs, sizeof qs);
+    FILE *f = fopen(qs, "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    static char text[65536];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = 0;
+    char *cut = strstr(text, "\ntraffic:");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(cut);
+    cut[1] = 0;
+    char *dur = strstr(text, "duration: 20ms");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dur);
+    memcpy(dur, "duration: 10ms", 14);
+    snprintf(out, len, "%s/%s.yaml", dir, name);
+    FILE *o = fopen(out, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+    fputs(text, o);
+    fputs(tail, o);
+    fclose(o);
+}
+
+static int run_file(const char *yaml, const char *dir, const char *extra, char *out, size_t len)
+{
+    char cmd[2000];
+    snprintf(cmd, sizeof cmd, "'%s' run '%s' -o '%s' --quiet %s 2>&1 | grep -v ISO_W_", SETSIM_BIN,
+             yaml, dir, extra ? extra : "");
+    char wrapped[2100];
+    snprintf(wrapped, sizeof wrapped, "bash -c \"set -o pipefail; %s\"", cmd);
+    return test_run(wrapped, out, len);
+}
+
+/* Every kind and pattern from a scenario file: each generator's flows are
+ * in the flows table with the expected kind, and complete when bounded. */
+static void test_scenario_every_kind(void)
+{
+    char dir[512], yaml[700], run[700], buf[8192];
+    CU_ASSERT_EQUAL_FATAL(test_tmpdir(dir, sizeof dir), 0);
+    char cdf[700];
+    snprintf(cdf, sizeof cdf, "%s/small.csv", dir);
+    write_file(cdf, "# flow sizes for the test\nbytes,p\n1000,0\n20000,0.9\n100000,1\n");
+    scenario_file(dir, "every-kind",
+                  "traffic:\n"
+                  "  - { name: tcp-bulk, from: vm1, to: vm3, kind: tcp, size: 2MB, connections: 2 }\n"
+                  "  - { name: tcp-cdf, from: vm2, to: vm4, kind: tcp, pattern: cdf, cdf: small.csv, "
+                  "load: 0.2, stop: 8ms, congestion: cubic }\n"
+                  "  - { name: udp-rr, from: vm3, to: vm1, kind: udp, pattern: rr, size: 200B, "
+                  "response: 4KB, stop: 8ms }\n"
+                  "  - { name: iw-onoff, from: \"hv2/vEthernet (SMB_2)\", to: \"hv1/vEthernet (SMB_2)\", "
+                  "kind: iwarp, pattern: onoff, rate: 2Gbps, on: 500us, off: 500us, "
+                  "distribution: exponential }\n"
+                  "  - { name: roce-const, from: \"hv2/vEthernet (SMB_1)\", to: \"hv1/vEthernet (SMB_1)\", "
+                  "kind: roce, pattern: constant, rate: 3Gbps, port: 446 }\n"
+                  "  - { name: smb-rr, from: hv1, to: hv2, kind: smb, pattern: rr, size: 64KB, stop: 8ms }\n"
+                  "  - { name: smb-read, from: hv1, to: hv2, kind: smb, operation: read, size: 4MB, "
+                  "start: 1ms }\n"
+                  "  - { name: incast, senders: [vm2, vm4], to: vm3, kind: tcp, pattern: incast, "
+                  "size: 1MB, start: 2ms }\n",
+                  yaml, sizeof yaml);
+    snprintf(run, sizeof run, "%s/run", dir);
+    CU_ASSERT_EQUAL_FATAL(run_file(yaml, run, NULL, buf, sizeof buf), 0);
+    query(run,
+          "SELECT generator, kind, count(*), sum(complete), sum(size_bytes IS NULL), "
+          "sum(delivered_bytes > 0), min(prio), count(DISTINCT start_ps) FROM flows "
+          "GROUP BY generator ORDER BY min(id)",
+          buf, sizeof buf);
+    printf("\n%s", buf);
+    /* generator|kind|flows|complete|unbounded|with bytes|prio|distinct starts */
+    const char *want[] = {
+        "tcp-bulk|tcp|2|2|0|2|0|1\n",     "roce-const|roce|1|0|1|1|0|1\n",
+        "iw-onoff|iwarp|1|0|1|1|3|1\n",   "smb-read|smb|1|1|0|1|3|1\n",
+        "incast|tcp|2|2|0|2|0|1\n",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        CU_ASSERT_PTR_NOT_NULL(strstr(buf, want[i]));
+    /* the loops and Poisson arrivals: many flows, all complete but the
+     * last one or two in flight at their stop */
+    long n[3], c[3];
+    const char *loops[] = {"tcp-cdf", "udp-rr", "smb-rr"};
+    for (int i = 0; i < 3; i++) {
+        char sql[300];
+        snprintf(sql, sizeof sql, "SELECT count(*), sum(complete) FROM flows WHERE generator = "
+                                  "'%s'", loops[i]);
+        query(run, sql, buf, sizeof buf);
+        CU_ASSERT_EQUAL(sscanf(buf, "%ld|%ld", &n[i], &c[i]), 2);
+        CU_ASSERT(n[i] >= 100);
+        CU_ASSERT(n[i] - c[i] <= 2);
+    }
+    /* the summary's traffic section: one line per generator */
+    char cmd[900];
+    snprintf(cmd, sizeof cmd, "grep -c ' flows [0-9]*/[0-9]*  sent ' '%s/summary.txt'", run);
+    test_run(cmd, buf, sizeof buf);
+    CU_ASSERT_STRING_EQUAL(buf, "8\n");
+}
+
+/* FO-009 with SMB Direct: a member's cable is cut under a write; the
+ * QPs on it go to error ("failover"), SMB reconnects over the surviving
+ * member and the write completes with every byte. */
+static void test_scenario_failover(void)
+{
+    char dir[512], yaml[700], run[700], buf[4096];
+    CU_ASSERT_EQUAL_FATAL(test_tmpdir(dir, sizeof dir), 0);
+    scenario_file(dir, "fo",
+                  "traffic:\n"
+                  "  - { name: smb, from: hv1, to: hv2, kind: smb, size: 24MB, start: 1ms }\n"
+                  "timeline:\n"
+                  "  - { at: 3ms, cut: hv1/SLOT 2 }\n",
+                  yaml, sizeof yaml);
+    snprintf(run, sizeof run, "%s/run", dir);
+    CU_ASSERT_EQUAL_FATAL(run_file(yaml, run, NULL, buf, sizeof buf), 0);
+    query(run, "SELECT complete, delivered_bytes, end_ps > 3000000000 FROM flows", buf,
+          sizeof buf);
+    CU_ASSERT_STRING_EQUAL(buf, "1|24000000|1\n");
+    query(run, "SELECT count(*) FROM events_v WHERE kind = 'qp_error' AND reason = 'failover'",
+          buf, sizeof buf);
+    CU_ASSERT(atoi(buf) >= 1);
+    printf("\n    FO-009: %d QP(s) to error by the failover; the 24 MB write completed", atoi(buf));
+}
+
+/* Bad traffic entries: file:line:col, exit 2, no run directory. */
+static void test_scenario_bad(void)
+{
+    char dir[512], yaml[700], run[700], buf[4096], path[800];
+    CU_ASSERT_EQUAL_FATAL(test_tmpdir(dir, sizeof dir), 0);
+    static const struct {
+        const char *traffic, *msg;
+    } cases[] = {
+        {"  - { from: vm1, to: vm3, pattern: cdf, cdf: none.csv }\n", "none.csv: No such file"},
+        {"  - { from: vm1, to: vm3, pattern: cdf }\n", "pattern 'cdf' needs a 'cdf' file"},
+        {"  - { to: vm3 }\n", "needs 'from' (or 'senders')"},
+        {"  - { from: vm1, to: vm3, kind: roce }\n", "is a VM's adapter: roce traffic runs"},
+        {"  - { from: hv1, to: hv2, kind: smb }\n  - { from: \"hv1/vEthernet (SMB_1)\", to: "
+         "\"hv2/vEthernet (SMB_1)\", kind: roce }\n",
+         "port 445 of 'hv2/vEthernet (SMB_1)' is already in use"},
+        {"  - { from: vm1, to: vm3, stop: 1ms, start: 2ms }\n", "stop must be later than start"},
+        {"  - { from: vm1, to: nobody }\n", "'nobody' is not a VM or a host adapter"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char tail[1000], name[32];
+        snprintf(tail, sizeof tail, "traffic:\n%s", cases[i].traffic);
+        snprintf(name, sizeof name, "bad%zu", i);
+        scenario_file(dir, name, tail, yaml, sizeof yaml);
+        snprintf(run, sizeof run, "%s/run%zu", dir, i);
+        int rc = run_file(yaml, run, NULL, buf, sizeof buf);
+        CU_ASSERT_EQUAL(rc, 2);
+        if (!strstr(buf, cases[i].msg))
+            fprintf(stderr, "\n  case %zu: %s", i, buf);
+        CU_ASSERT_PTR_NOT_NULL(strstr(buf, cases[i].msg));
+        CU_ASSERT_PTR_NOT_NULL(strstr(buf, ".yaml:"));
+        snprintf(path, sizeof path, "%s/run.sqlite", run);
+        FILE *f = fopen(path, "r");
+        CU_ASSERT_PTR_NULL(f);
+        if (f)
+            fclose(f);
+    }
+}
+
 int suite_traffic(void)
 {
     CU_pSuite s = test_suite("traffic");
@@ -651,6 +816,9 @@ int suite_traffic(void)
         {"example pfc-incast-lossless", test_example_pfc_incast},
         {"example untagged-rdma-loses-priority", test_example_untagged},
         {"example iwarp-without-dcb", test_example_iwarp},
+        {"scenario: every kind and pattern", test_scenario_every_kind},
+        {"scenario: FO-009 smb failover", test_scenario_failover},
+        {"scenario: bad traffic entries", test_scenario_bad},
     };
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
         if (!CU_add_test(s, tests[i].name, tests[i].fn))
