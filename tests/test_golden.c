@@ -4,7 +4,8 @@
  * tests/golden/<scenario>.digest.  A scenario without a golden, or a
  * golden without a scenario, fails with a message naming the file; a
  * changed digest fails with both digests, the parts that changed, where
- * the new run was kept, and what to run next (setsim diff,
+ * the new run was kept, and what to run next (scripts/golden-diff, which
+ * prints setsim diff against the goldens' commit, and
  * scripts/update-goldens). */
 #include "test_util.h"
 
@@ -77,11 +78,12 @@ static void test_goldens(void)
             changed_parts(want, got, parts, sizeof parts);
             TEST_FAIL_MSG("%s: the digest differs from %s (changed: %s)\n"
                           "  golden: %.64s\n  now:    %.64s\n"
-                          "  The new run is in %s.  To see the first diverging event and frame,\n"
-                          "  run the scenario on the commit that made the golden and\n"
-                          "  `setsim diff OLD_RUNDIR %s`.  If the change is intended, run\n"
+                          "  The new run is in %s.\n"
+                          "  To see the first diverging event and frame: scripts/golden-diff %s\n"
+                          "  (runs it on the commit that last changed tests/golden/ and prints\n"
+                          "  setsim diff OLD NEW).  If the change is intended, run\n"
                           "  scripts/update-goldens and commit tests/golden/ saying why.",
-                          names[i], rel, parts, want, got, dir, dir);
+                          names[i], rel, parts, want, got, dir, names[i]);
         } else {
             CU_PASS("the digest equals the golden");
         }
