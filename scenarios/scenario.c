@@ -13,6 +13,7 @@
 #include "scenario.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -460,6 +461,19 @@ static struct hvhost *build_host__(struct scenario *sc, const char *name, const 
     return h;
 }
 
+/* A warning's text without the code it may start with ("CODE: text"), so
+ * a diagnostic names the code once: "...: Cmdlet: CODE: text". */
+static const char *skip_code__(const char *msg, const char *code)
+{
+    size_t n = strlen(code);
+    if (strncmp(msg, code, n) != 0)
+        return msg;
+    msg += n;
+    while (*msg == ':' || *msg == ' ')
+        msg++;
+    return msg;
+}
+
 struct ps_warn_ctx {
     struct scenario *sc;
     const struct ps_script *script;
@@ -469,8 +483,8 @@ static void ps_warn__(void *ctx, const struct ps_command *cmd, const char *code,
 {
     struct ps_warn_ctx *w = ctx;
     char text[1024];
-    snprintf(text, sizeof text, "%s:%d:%d: warning: %s: %s %s", w->script->file, cmd->line,
-             cmd->col, cmd->name, code, msg);
+    snprintf(text, sizeof text, "%s:%d:%d: warning: %s: %s: %s", w->script->file, cmd->line,
+             cmd->col, cmd->name, code, skip_code__(msg, code));
     diag__(w->sc, SCENARIO_WARNING, text);
 }
 
@@ -495,9 +509,9 @@ static struct ps_script *parse_ps__(struct scenario *sc, const struct ydoc_node 
         const struct ps_command *cmd = script->stmts[i].cmd;
         for (size_t k = 0; cmd && k < cmd->nwarnings; k++) {
             char text[1024];
-            snprintf(text, sizeof text, "%s:%d:%d: warning: %s: %s %s", script->file,
+            snprintf(text, sizeof text, "%s:%d:%d: warning: %s: %s: %s", script->file,
                      cmd->warnings[k].line, cmd->warnings[k].col, cmd->name, cmd->warnings[k].id,
-                     cmd->warnings[k].message);
+                     skip_code__(cmd->warnings[k].message, cmd->warnings[k].id));
             diag__(sc, SCENARIO_WARNING, text);
         }
     }
@@ -507,6 +521,22 @@ static struct ps_script *parse_ps__(struct scenario *sc, const struct ydoc_node 
 struct pending_vnic;
 static void attach_vnics__(struct scenario *sc, struct hvhost *h, struct pending_vnic *pend,
                            size_t npend, int final);
+
+/* A cmdlet that restarts or toggles a physical adapter (CFG-021).  While
+ * the host is configured (before the run), the operator's next command
+ * runs once it has returned: the adapter's down/up transition, and the
+ * team's failover and recovery, happen before it (a team mapping given
+ * after Enable-NetAdapterRdma then holds; it does not wait for FO-006's
+ * failback hold-down). */
+static int restarts_adapter__(const struct ps_command *cmd)
+{
+    static const char *const names[] = {"Enable-NetAdapterRdma", "Restart-NetAdapter",
+                                        "Disable-NetAdapter", "Enable-NetAdapter", NULL};
+    for (int i = 0; names[i]; i++)
+        if (strcasecmp(cmd->name, names[i]) == 0)
+            return 1;
+    return 0;
+}
 
 /* Applies a parsed script's statements to a host.  Returns the number of
  * failed statements. */
@@ -539,6 +569,8 @@ static int apply_ps__(struct scenario *sc, struct hvhost *h, const struct ps_scr
         }
         if (pend)
             attach_vnics__(sc, h, pend, npend, 0);
+        if (restarts_adapter__(cmd))
+            sim_run_until(world_engine(sc->world), sim_now(world_engine(sc->world)));
     }
     return failed;
 }
@@ -929,12 +961,16 @@ static int build__(struct scenario *sc, const char *path)
     const struct ydoc_node *sn = ydoc_map_get(root, "scenario", NULL);
     const char *name = NULL;
     uint64_t seed = 1;
+    bool seed_compat = false;
     if (ydoc_get_str(sn, "name", YDOC_REQUIRED, &name, &e) ||
         ydoc_get_time(sn, "duration", YDOC_REQUIRED, &sc->duration, &e) ||
-        ydoc_get_u64(sn, "seed", 0, 0, UINT64_MAX, &seed, &e)) {
+        ydoc_get_u64(sn, "seed", 0, 0, UINT64_MAX, &seed, &e) ||
+        ydoc_get_bool(sn, "seed_compat", 0, &seed_compat, &e)) {
         yerr__(sc, &e);
         return -EINVAL;
     }
+    if (seed_compat)
+        sc->opt.seed_compat = 1; /* as --seed-compat (CFG-019, CFG-020) */
     snprintf(sc->name, sizeof sc->name, "%s", name);
     sc->seed = sc->opt.has_seed ? sc->opt.seed : seed;
     char hash[YDOC_HASH_HEX + 1];

@@ -30,6 +30,9 @@ static const struct ydoc_key scenario_keys[] = {
      .doc = "Simulated time the run lasts."},
     {.name = "seed", .type = YDOC_T_UINT, .def = "1",
      .doc = "Seed of every random stream; `setsim run --seed` overrides it."},
+    {.name = "seed_compat", .type = YDOC_T_BOOL, .def = "false",
+     .doc = "Bind the seed's defective command lines as the seed intends (CFG-019, CFG-020), "
+            "with warnings, as `setsim run --seed-compat` does (which also turns it on)."},
     {0},
 };
 

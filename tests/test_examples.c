@@ -595,6 +595,164 @@ static void test_vm_live_migration(void)
     free(v);
 }
 
+/* ---- the seed's scripts, verbatim ------------------------------------------------- */
+
+/* `setsim lint NAME.yaml ARGS` from the examples directory (positions carry
+ * the bare file name); its output in out, its exit status returned. */
+static int lint_example(const char *name, const char *args, char *out, size_t len)
+{
+    char dir[600], cmd[1600];
+    test_src_path("scenarios/examples", dir, sizeof dir);
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' lint %s.yaml %s", dir, SETSIM_BIN, name, args);
+    return test_run(cmd, out, len);
+}
+
+static void test_seed_rdma_vnic(void)
+{
+    char dir[700], buf[16384], path[800];
+    /* Strict: the seed's two defects, each with PowerShell's error id at
+     * its line and column, on both hosts; exit 2 and no run directory. */
+    CU_ASSERT_EQUAL(lint_example("seed-rdma-vnic", "--set scenario.seed_compat=false", buf,
+                                 sizeof buf),
+                    2);
+    const char *want = "seed-rdma-vnic.yaml:49:7: Add-VMNetworkAdapter: Cannot process command "
+                       "because of one or more missing mandatory parameters: VMName. "
+                       "[MissingMandatoryParameter,";
+    CU_ASSERT_EQUAL(strncmp(buf, want, strlen(want)), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\nseed-rdma-vnic.yaml:50:49: Enable-NetAdapterRdma: A "
+                                       "positional parameter cannot be found that accepts "
+                                       "argument 'SLOT 2'. [PositionalParameterNotFound,"
+                                       "Enable-NetAdapterRdma]\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\nseed-rdma-vnic.yaml:64:7: Add-VMNetworkAdapter: "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\nseed-rdma-vnic.yaml:65:49: Enable-NetAdapterRdma: "));
+    CU_ASSERT_EQUAL_FATAL(out_dir(dir, sizeof dir, "seed-rdma-vnic"), 0);
+    CU_ASSERT_EQUAL(run_example("seed-rdma-vnic", dir, "--set scenario.seed_compat=false"), 2);
+    struct stat st;
+    CU_ASSERT_NOT_EQUAL(stat(dir, &st), 0);
+    /* --seed-compat on the command line turns it on again: warnings only. */
+    CU_ASSERT_EQUAL(lint_example("seed-rdma-vnic", "--seed-compat --set scenario.seed_compat=false",
+                                 buf, sizeof buf),
+                    0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "seed-rdma-vnic.yaml:49:7: warning: Add-VMNetworkAdapter: "
+                                       "SEED_W_IMPLIED_MANAGEMENTOS: "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "seed-rdma-vnic.yaml:50:49: warning: Enable-NetAdapterRdma: "
+                                       "SEED_W_POSITIONAL_MERGED: 'SLOT 2' merged into -Name"));
+    /* As the file says (seed_compat: true): the run. */
+    CU_ASSERT_EQUAL_FATAL(run_example("seed-rdma-vnic", dir, NULL), 0);
+    snprintf(path, sizeof path, "%s/log.txt", dir);
+    file_text(path, buf, sizeof buf);
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "PS hv1> Add-VMNetworkAdapter [ManagementOS] -ManagementOS "
+                                       "-SwitchName 'RDMAswitch' -Name 'SMB_1'\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "PS hv1> Enable-NetAdapterRdma [ByName] -Name "
+                                       "'vEthernet (SMB_1)','SLOT 2'\n"));
+    /* Get-NetAdapterRdma: both enabled; the switch's own vNIC is not. */
+    const char *get = strstr(buf, "PS hv1> Get-NetAdapterRdma");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(get);
+    CU_ASSERT_PTR_NOT_NULL(strstr(get, "\nSLOT 2                    ConnectX-5                  "
+                                       "True\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(get, "\nvEthernet (SMB_1)  "));
+    CU_ASSERT(strstr(get, "Adapter True\n") < strstr(get, "PS hv2>"));
+    /* CFG-021: SLOT 2 restarted once per host; CFG-035: hv1's debugger
+     * blocked DCB until the seed's override took effect at that restart. */
+    CU_ASSERT_EQUAL(sql_int(dir, "SELECT count(*) FROM events_v WHERE kind='adapter_restart'"), 2);
+    CU_ASSERT(sql_int(dir, "SELECT count(*) FROM events_v WHERE kind='qos_programmed' AND "
+                           "reason='blocked(debugger)'") >= 1);
+    sql_text(dir, "SELECT reason FROM events_v WHERE kind='qos_programmed' ORDER BY seq DESC "
+                  "LIMIT 1",
+             buf, sizeof buf);
+    CU_ASSERT_STRING_EQUAL(buf, "ok\n");
+    /* The SMB Direct write completes, without retransmission. */
+    sql_text(dir, "SELECT delivered_bytes, retransmissions, naks, complete FROM flows", buf,
+             sizeof buf);
+    CU_ASSERT_STRING_EQUAL(buf, "16000000|0|0|1\n");
+    /* DCB-004: no VLAN in the seed's non-SET script, so its RoCE frames
+     * leave untagged: priority 3 never reaches the wire; no PFC. */
+    size_t n;
+    struct cap *v = load_capture(dir, &n);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    size_t roce = 0, tagged = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(v[i].ifc, "hv1/SLOT 2") != 0 || !v[i].out || v[i].dport != 4791)
+            continue;
+        roce++;
+        tagged += v[i].vid >= 0;
+    }
+    CU_ASSERT(roce > 10000);
+    CU_ASSERT_EQUAL(tagged, 0);
+    CU_ASSERT_EQUAL(sql_int(dir, "SELECT count(*) FROM events_v WHERE kind LIKE 'pfc%'"), 0);
+    CU_ASSERT_EQUAL(sql_int(dir, "SELECT count(*) FROM events_v WHERE kind='drop'"), 0);
+    free(v);
+}
+
+static void test_seed_set_rdma(void)
+{
+    char dir[700], buf[16384], path[800];
+    /* Strict: line 110's second positional argument (the array "SLOT 2",
+     * "SLOT 3") - PositionalParameterNotFound at the array. */
+    CU_ASSERT_EQUAL(lint_example("seed-set-rdma", "--set scenario.seed_compat=false", buf,
+                                 sizeof buf),
+                    2);
+    const char *want = "seed-set-rdma.yaml:57:69: Enable-NetAdapterRdma: A positional parameter "
+                       "cannot be found that accepts argument 'System.Object[]'. "
+                       "[PositionalParameterNotFound,Enable-NetAdapterRdma]\n";
+    const char *first = buf;
+    while (strstr(first, ": warning: ") && strstr(first, ": warning: ") < strchr(first, '\n'))
+        first = strchr(first, '\n') + 1; /* the ISO warnings come first */
+    CU_ASSERT_EQUAL(strncmp(first, want, strlen(want)), 0);
+    CU_ASSERT_EQUAL_FATAL(out_dir(dir, sizeof dir, "seed-set-rdma"), 0);
+    CU_ASSERT_EQUAL_FATAL(run_example("seed-set-rdma", dir, NULL), 0);
+    /* CFG-018: the en-dash / curly-quote lines bind as their ASCII forms. */
+    snprintf(path, sizeof path, "%s/log.txt", dir);
+    file_text(path, buf, sizeof buf);
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "PS hv1> Set-VMNetworkAdapterTeamMapping [ManagementOS] "
+                                       "-ManagementOS -VMNetworkAdapterName 'SMB_1' "
+                                       "-PhysicalNetAdapterName 'SLOT 2'\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "PS hv1> Set-VMNetworkAdapterTeamMapping [ManagementOS] "
+                                       "-ManagementOS -VMNetworkAdapterName 'SMB_2' "
+                                       "-PhysicalNetAdapterName 'SLOT 3'\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "PS hv1> Enable-NetAdapterRdma [ByName] -Name "
+                                       "'vEthernet (SMB_1)','vEthernet (SMB_2)','SLOT 2','SLOT 3'\n"));
+    /* Get-NetAdapterRdma | fl *: the vNICs' capabilities are non-zero
+     * (CFG-022). */
+    const char *fl = strstr(buf, "Name                    : vEthernet (SMB_2)\n"
+                                 "Enabled                 : True\n"
+                                 "MaxQueuePairCount       : ");
+    CU_ASSERT(fl && atoi(fl + strlen("Name                    : vEthernet (SMB_2)\n"
+                                     "Enabled                 : True\n"
+                                     "MaxQueuePairCount       : ")) > 0);
+    /* The mappings hold after the members' restarts (CFG-021, HVP-006). */
+    sql_text(dir, "SELECT obj, obj2 FROM events_v WHERE kind='team_mapping_set' AND obj LIKE "
+                  "'hv1/%' ORDER BY seq",
+             buf, sizeof buf);
+    CU_ASSERT_STRING_EQUAL(buf, "hv1/vEthernet (SMB_1)|SLOT 2\nhv1/vEthernet (SMB_2)|SLOT 3\n");
+    CU_ASSERT_EQUAL(sql_int(dir, "SELECT count(*) FROM events_v WHERE kind='adapter_restart'"), 4);
+    sql_text(dir, "SELECT delivered_bytes, retransmissions, naks, complete FROM flows", buf,
+             sizeof buf);
+    CU_ASSERT_STRING_EQUAL(buf, "32000000|0|0|1\n");
+    /* SMB_1's RoCE frames only on SLOT 2, SMB_2's only on SLOT 3, every one
+     * VLAN 42 priority 3 (DCB-012). */
+    size_t n;
+    struct cap *v = load_capture(dir, &n);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    size_t on[2][2] = {{0}}, bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct cap *c = &v[i];
+        if (!c->out || c->dport != 4791)
+            continue;
+        int vnic = strcmp(c->ipsrc, "10.0.42.11") == 0 ? 0 : strcmp(c->ipsrc, "10.0.42.12") == 0 ? 1 : -1;
+        int member = strcmp(c->ifc, "hv1/SLOT 2") == 0 ? 0 : 1;
+        if (vnic < 0)
+            continue;
+        on[vnic][member]++;
+        bad += c->vid != 42 || c->pcp != 3;
+    }
+    CU_ASSERT(on[0][0] > 10000 && on[1][1] > 10000);
+    CU_ASSERT_EQUAL(on[0][1], 0);
+    CU_ASSERT_EQUAL(on[1][0], 0);
+    CU_ASSERT_EQUAL(bad, 0);
+    free(v);
+}
+
 int suite_examples(void)
 {
     CU_pSuite s = test_suite("examples");
@@ -609,7 +767,11 @@ int suite_examples(void)
         !CU_add_test(s, "pause-storm: priority 3 paused 6 ms, priority 0 flows, lossless",
                      test_pause_storm) ||
         !CU_add_test(s, "vm-live-migration: leaves hv1, announced on hv2, one MAC move",
-                     test_vm_live_migration))
+                     test_vm_live_migration) ||
+        !CU_add_test(s, "seed-rdma-vnic: strict errors, compat run, untagged RoCE",
+                     test_seed_rdma_vnic) ||
+        !CU_add_test(s, "seed-set-rdma: strict error, mappings hold, VLAN 42 priority 3",
+                     test_seed_set_rdma))
         return -1;
     return 0;
 }
