@@ -5,6 +5,7 @@
 #define SETSIM_CLI_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "sim_time.h"
 
@@ -19,6 +20,10 @@ int cmd_bench(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
+/* `setsim report STUDY_DIR` (report_study.c): 1 when dir holds a study
+ * database; the report's exit status. */
+int report_study_dir(const char *dir);
+int report_study(const char *dir, const char *format, FILE *out);
 int cmd_report(int argc, char **argv);
 int cmd_digest(int argc, char **argv);
 int cmd_diff(int argc, char **argv);

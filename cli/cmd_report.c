@@ -63,6 +63,8 @@ int cmd_report(int argc, char **argv)
         o.csv = o.plots = 1;
     /* A study directory (setsim sweep's study.sqlite) is reported by the
      * sweep's report; a run directory has run.sqlite. */
+    if (report_study_dir(dir))
+        return report_study(dir, o.format, o.out);
     char err[4400];
     int rc = report_run(&o, err, sizeof err);
     if (rc == 0)

@@ -21,8 +21,6 @@
 #include <stddef.h>
 #include <stdio.h>
 
-struct study_db;
-
 enum capacity_seeds {
     CAPACITY_EVERY_SEED = 0, /* the condition holds for every seed */
     CAPACITY_MEAN,           /* the mean over seeds meets it */
@@ -43,25 +41,34 @@ struct capacity_question {
 
 extern const char *const capacity_seeds_names[]; /* "every", "mean", NULL */
 
+struct study_data;
+
 /* One answer of a question: for the group (per-parameter values joined as
  * "mode=Dynamic"), the value found or none. */
 struct capacity_answer {
     char group[512];
+    size_t group_vi[16];    /* value index of each `per` parameter */
     int found;
     char value[128];        /* the parameter's value */
-    double metric_at;       /* the metric there (worst seed or mean) */
-    int non_monotonic;      /* the condition fails at some smaller value */
+    double metric_at;       /* the metric there (worst seed or worst mean) */
+    int non_monotonic;      /* the condition fails on the near side of it */
     char first_fail[128];   /* the first value (in push order) failing, "" */
 };
 
-/* Answers q from the database: up to max answers into out, *n the count.
- * 0 or a negative errno with err (unknown parameter or metric). */
-int capacity_answer(struct study_db *db, const struct capacity_question *q,
-                    struct capacity_answer *out, size_t max, size_t *n, char *err, size_t errlen);
+/* Answers q: one answer per combination of the `per` parameters' values,
+ * in study order, up to max into out, *n the count.  0 or -EINVAL with
+ * err (a parameter or metric the database does not have). */
+int capacity_answer(const struct study_data *d, const struct capacity_question *q,
+                    struct capacity_answer *out, size_t max, size_t *n, char *err,
+                    size_t errlen);
 
-/* Writes the markdown capacity report: the study, its points and
- * failures, each question with a table of answers.  0 or -EIO. */
-int capacity_report(FILE *out, struct study_db *db, const struct capacity_question *qs,
-                    size_t nq, char *err, size_t errlen);
+/* Writes the markdown capacity report: the study (description may be
+ * NULL), its points and failures, each question with its table of
+ * answers, the metrics' means per combination, and the figures (paths
+ * relative to the report, may be none).  0, or a negative errno with
+ * err. */
+int capacity_report(FILE *out, const struct study_data *d, const char *description,
+                    const struct capacity_question *qs, size_t nq, const char *const *figures,
+                    size_t nfigures, char *err, size_t errlen);
 
 #endif

@@ -241,6 +241,7 @@ struct study {
     char *file;
     char *dir;                 /* the study file's directory, "" for cwd */
     const char *name;
+    const char *description;
     char hash[SHA256_HEX_LEN + 1];
     int keep_runs;
     int checked;               /* bases loaded */
@@ -998,7 +999,8 @@ static int parse__(struct study *s, int check_bases, struct ydoc_err *err)
         (rc = ydoc_get_str(head, "base", YDOC_REQUIRED, &base, err)) ||
         (rc = ydoc_get_int(head, "seeds", 0, 1, 10000, &seeds, err)) ||
         (rc = ydoc_get_u64(head, "first_seed", 0, 0, UINT64_MAX - 10000, &s->first_seed, err)) ||
-        (rc = ydoc_get_bool(head, "keep_runs", 0, &keep, err)))
+        (rc = ydoc_get_bool(head, "keep_runs", 0, &keep, err)) ||
+        (rc = ydoc_get_str(head, "description", 0, &s->description, err)))
         return rc;
     s->nseeds = (size_t)seeds;
     s->keep_runs = keep;
@@ -1182,6 +1184,7 @@ const char *study_file(const struct study *s) { return s->file; }
 const char *study_hash(const struct study *s) { return s->hash; }
 const char *study_text(const struct study *s) { return s->text; }
 int study_keep_runs(const struct study *s) { return s->keep_runs; }
+const char *study_description(const struct study *s) { return s->description; }
 size_t study_param_count(const struct study *s) { return s->nparams; }
 const char *study_param_name(const struct study *s, size_t i) { return s->params[i].name; }
 const char *study_param_label(const struct study *s, size_t i) { return s->params[i].label; }

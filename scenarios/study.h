@@ -62,6 +62,8 @@ const char *study_hash(const struct study *s);
 /* The study file's text as read. */
 const char *study_text(const struct study *s);
 int study_keep_runs(const struct study *s);
+/* study.description, or NULL. */
+const char *study_description(const struct study *s);
 
 size_t study_param_count(const struct study *s);
 const char *study_param_name(const struct study *s, size_t i);

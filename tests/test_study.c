@@ -13,7 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capacity.h"
 #include "run_metrics.h"
+#include "study_data.h"
+#include "study_db.h"
 #include "study.h"
 #include "trace.h"
 
@@ -328,6 +331,170 @@ static void test_metrics(void)
     sqlite3_close(db);
 }
 
+
+/* ---- capacity questions --------------------------------------------------- */
+
+/* The synthetic study: members (2, 4) x vms (4, 8, 16, 32) x mode
+ * (Dynamic, HyperVPort) x 2 seeds, metric p99 in ms as the table says;
+ * NAN: no data; -1: the point failed. */
+static double p99__(int members, int vms, int mode, int seed)
+{
+    int vi = vms == 4 ? 0 : vms == 8 ? 1 : vms == 16 ? 2 : 3;
+    static const double m2dyn[4] = {1.0, 1.5, 2.5, 3.0};
+    static const double m2hvp[2][4] = {{1.0, 2.5, 1.8, 3.0}, {1.0, 1.5, 1.8, 3.0}};
+    if (members == 2)
+        return mode == 0 ? m2dyn[vi] : m2hvp[seed - 1][vi];
+    if (mode == 0)
+        return vi == 3 && seed == 2 ? -1 : 1.0 + 0.1 * vi;
+    return vi == 0 && seed == 1 ? NAN : 1.0;
+}
+
+static void make_study_db__(const char *path)
+{
+    static const char *const pn[] = {"members", "vms", "mode"};
+    static const char *const pl[] = {"Team members", "VMs per host", "Balancing mode"};
+    static const char *const pu[] = {"", "", ""};
+    static const char *const mn[] = {"p99"}, *const mu[] = {"ms"}, *const ml[] = {"SMB p99"};
+    struct study_db_setup u = {.name = "synthetic", .file = "s.yaml", .hash = "abc",
+                               .yaml = "", .nparams = 3, .param_names = pn,
+                               .param_labels = pl, .param_units = pu, .nmetrics = 1,
+                               .metric_names = mn, .metric_units = mu, .metric_labels = ml};
+    struct study_db *db;
+    char err[512];
+    CU_ASSERT_EQUAL_FATAL(study_db_open(path, &u, &db, err, sizeof err), 0);
+    static const int members[] = {2, 4}, vms[] = {4, 8, 16, 32};
+    static const char *const modes[] = {"Dynamic", "HyperVPort"};
+    struct study_db_point pts[32];
+    char keys[32][64], mv[32][8], vv[32][8];
+    const char *vals[32][3];
+    double nums[32][3];
+    size_t n = 0;
+    for (int a = 0; a < 2; a++)
+        for (int b = 0; b < 4; b++)
+            for (int c = 0; c < 2; c++)
+                for (int seed = 1; seed <= 2; seed++, n++) {
+                    snprintf(keys[n], sizeof keys[n], "members=%d vms=%d mode=%s", members[a],
+                             vms[b], modes[c]);
+                    snprintf(mv[n], sizeof mv[n], "%d", members[a]);
+                    snprintf(vv[n], sizeof vv[n], "%d", vms[b]);
+                    vals[n][0] = mv[n], vals[n][1] = vv[n], vals[n][2] = modes[c];
+                    nums[n][0] = members[a], nums[n][1] = vms[b], nums[n][2] = NAN;
+                    pts[n] = (struct study_db_point){.id = (int64_t)n + 1, .key = keys[n],
+                                                     .seed = (uint64_t)seed, .run_dir = "r",
+                                                     .values = vals[n], .nums = nums[n]};
+                }
+    CU_ASSERT_EQUAL_FATAL(study_db_sync_points(db, pts, n), 0);
+    n = 0;
+    for (int a = 0; a < 2; a++)
+        for (int b = 0; b < 4; b++)
+            for (int c = 0; c < 2; c++)
+                for (int seed = 1; seed <= 2; seed++, n++) {
+                    double v = p99__(members[a], vms[b], c, seed);
+                    unsigned char nul = isnan(v);
+                    struct study_db_result r = {.ok = v != -1, .error = "crashed",
+                                                .values = &v, .is_null = &nul};
+                    CU_ASSERT_EQUAL(study_db_finish_point(db, (int64_t)n + 1, &r), 0);
+                }
+    study_db_close(db);
+}
+
+static void check_answer__(const struct capacity_answer *a, const char *group, const char *value,
+                           int non_monotonic, const char *first_fail)
+{
+    CU_ASSERT_STRING_EQUAL(a->group, group);
+    if (value) {
+        CU_ASSERT_EQUAL(a->found, 1);
+        CU_ASSERT_STRING_EQUAL(a->value, value);
+    } else {
+        CU_ASSERT_EQUAL(a->found, 0);
+    }
+    CU_ASSERT_EQUAL(a->non_monotonic, non_monotonic);
+    CU_ASSERT_STRING_EQUAL(a->first_fail, first_fail);
+    if (!value || strcmp(a->value, value) != 0 || a->non_monotonic != non_monotonic ||
+        strcmp(a->first_fail, first_fail) != 0)
+        fprintf(stderr, "%s: got %s (found %d) nm %d first fail '%s'\n", a->group, a->value,
+                a->found, a->non_monotonic, a->first_fail);
+}
+
+static void test_capacity(void)
+{
+    char dir[512], path[600], err[512];
+    CU_ASSERT_EQUAL_FATAL(test_tmpdir(dir, sizeof dir), 0);
+    snprintf(path, sizeof path, "%s/study.sqlite", dir);
+    make_study_db__(path);
+    struct study_db *db;
+    CU_ASSERT_EQUAL_FATAL(study_db_open_ro(path, &db, err, sizeof err), 0);
+    struct study_data d;
+    CU_ASSERT_EQUAL_FATAL(study_data_load(db, &d, err, sizeof err), 0);
+    study_db_close(db);
+    CU_ASSERT_EQUAL(d.npoints, 32);
+    CU_ASSERT_EQUAL(d.ndone, 31);
+    CU_ASSERT_EQUAL(d.nfailed, 1);
+    static const char *const per2[] = {"members", "mode"}, *const per1[] = {"mode"};
+    struct capacity_question q = {.text = "most VMs", .param = "vms", .largest = 1,
+                                  .metric = "p99", .below = 1, .threshold = 2.0,
+                                  .threshold_text = "2ms", .per = per2, .nper = 2};
+    struct capacity_answer a[8];
+    size_t n;
+    CU_ASSERT_EQUAL_FATAL(capacity_answer(&d, &q, a, 8, &n, err, sizeof err), 0);
+    CU_ASSERT_EQUAL_FATAL(n, 4);
+    check_answer__(&a[0], "members=2 mode=Dynamic", "8", 0, "16");
+    /* Fails at 8 (one seed at 2.5), holds at 16. */
+    check_answer__(&a[1], "members=2 mode=HyperVPort", "16", 1, "8");
+    CU_ASSERT_DOUBLE_EQUAL(a[1].metric_at, 1.8, 1e-12);
+    /* The failed point at 32 does not meet it. */
+    check_answer__(&a[2], "members=4 mode=Dynamic", "16", 0, "32");
+    CU_ASSERT_DOUBLE_EQUAL(a[2].metric_at, 1.2, 1e-12);
+    /* No data at 4 for one seed: fails there. */
+    check_answer__(&a[3], "members=4 mode=HyperVPort", "32", 1, "4");
+    /* The mean of seeds: members=2 HyperVPort at 8 is (2.5 + 1.5) / 2 = 2,
+     * not below 2: the same answer. */
+    q.seeds = CAPACITY_MEAN;
+    CU_ASSERT_EQUAL_FATAL(capacity_answer(&d, &q, a, 8, &n, err, sizeof err), 0);
+    check_answer__(&a[1], "members=2 mode=HyperVPort", "16", 1, "8");
+    q.threshold = 2.01; /* now the mean at 8 is below: the answer is 16 still, monotonic */
+    CU_ASSERT_EQUAL_FATAL(capacity_answer(&d, &q, a, 8, &n, err, sizeof err), 0);
+    check_answer__(&a[1], "members=2 mode=HyperVPort", "16", 0, "32");
+    /* Per mode only: every member count must meet it. */
+    q.seeds = CAPACITY_EVERY_SEED;
+    q.threshold = 2.0;
+    q.per = per1;
+    q.nper = 1;
+    CU_ASSERT_EQUAL_FATAL(capacity_answer(&d, &q, a, 8, &n, err, sizeof err), 0);
+    CU_ASSERT_EQUAL_FATAL(n, 2);
+    check_answer__(&a[0], "mode=Dynamic", "8", 0, "16");
+    check_answer__(&a[1], "mode=HyperVPort", "16", 1, "4");
+    /* The smallest VM count where p99 is above 2 ms. */
+    q = (struct capacity_question){.text = "first slow", .param = "vms", .largest = 0,
+                                   .metric = "p99", .below = 0, .threshold = 2.0,
+                                   .per = per2, .nper = 2};
+    CU_ASSERT_EQUAL_FATAL(capacity_answer(&d, &q, a, 8, &n, err, sizeof err), 0);
+    check_answer__(&a[0], "members=2 mode=Dynamic", "16", 0, "8");
+    CU_ASSERT_EQUAL(a[2].found, 0); /* members=4 Dynamic never above 2 */
+    /* Unknown names. */
+    q.metric = "p98";
+    CU_ASSERT_EQUAL(capacity_answer(&d, &q, a, 8, &n, err, sizeof err), -EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "no metric 'p98'"));
+    /* The markdown report carries the answers. */
+    q = (struct capacity_question){.text = "Largest VM count with p99 < 2 ms", .param = "vms",
+                                   .largest = 1, .metric = "p99", .below = 1, .threshold = 2.0,
+                                   .threshold_text = "2ms", .per = per2, .nper = 2};
+    char *md = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&md, &len);
+    CU_ASSERT_EQUAL(capacity_report(f, &d, "what", &q, 1, NULL, 0, err, sizeof err), 0);
+    fclose(f);
+    CU_ASSERT_PTR_NOT_NULL(strstr(md, "## Largest VM count with p99 < 2 ms\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(md, "| 2 | Dynamic | **8** | 1.5 ms | 16 |\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(md, "| 2 | HyperVPort | **16** (fails at a smaller value too) "
+                                      "| 1.8 ms | 8 |\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(md, "| 4 | Dynamic | **16** | 1.2 ms | 32 |\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(md, "32 points, 31 done, 1 failed"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(md, "| 2 | 8 | HyperVPort | 2 (1.5..2.5) |"));
+    free(md);
+    study_data_free(&d);
+}
+
 /* docs/sweep.md carries the key reference rendered from the schema, as
  * it is now. */
 static void test_docs_reference(void)
@@ -362,6 +529,8 @@ int suite_study(void)
                      test_range_factor) ||
         !CU_add_test(s, "bad study files: file:line:col and what is wrong", test_bad_studies) ||
         !CU_add_test(s, "built-in and SQL metrics over a known run database", test_metrics) ||
+        !CU_add_test(s, "capacity questions: answers, seeds, failed points, report",
+                     test_capacity) ||
         !CU_add_test(s, "docs/sweep.md has the schema's key reference", test_docs_reference))
         return -1;
     return 0;

@@ -3,7 +3,9 @@
  * -j 1, -j 2 and `mpirun -n 2` record identical results (every column but
  * wall clock and worker); a sweep killed midway and run again runs exactly
  * the missing points and leaves the finished ones untouched; a point that
- * fails is recorded with its error, the others complete, exit 1; a bad
+ * fails is recorded with its error, the others complete, exit 1; `setsim
+ * report DIR` draws every metric and answers the study's question as the
+ * database says; a bad
  * study file is file:line:col, exit 2, and creates nothing; the VM count
  * parameter really changes the scenario (more VMs, more affinity events,
  * one more steady flow per VM).
@@ -41,6 +43,9 @@ static const char study_fmt[] =
     "  delivered: { sql: \"SELECT sum(delivered_bytes) FROM flows\" }\n"
     "  drops: { builtin: drops }\n"
     "  pause: { builtin: pause_time }\n"
+    "questions:\n"
+    "  - { text: Smallest VM count delivering above 3.5 MB, smallest: vms,\n"
+    "      where: { metric: delivered, above: 3500000 }, per: [mode] }\n"
     "%s";
 
 static void write_study__(const char *path, const char *extra)
@@ -116,6 +121,57 @@ static long long query__(const char *dir, const char *q)
     return v;
 }
 
+/* `setsim report DIR` of the 6-point study: a figure per metric (real
+ * PNGs) and capacity.md whose answer is what the database says. */
+static void report__(const char *dir)
+{
+    char args[1024], out[OUT_MAX];
+    snprintf(args, sizeof args, "report '%s'", dir);
+    CU_ASSERT_EQUAL(setsim__(args, out), 0);
+    static const char *const metrics[] = {"affinity", "moves", "delivered", "drops", "pause"};
+    for (size_t i = 0; i < sizeof metrics / sizeof metrics[0]; i++) {
+        char path[1200];
+        snprintf(path, sizeof path, "%s/plots/%s.png", dir, metrics[i]);
+        CU_ASSERT_PTR_NOT_NULL(strstr(out, path));
+        FILE *f = fopen(path, "rb");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+        unsigned char sig[8] = {0};
+        CU_ASSERT_EQUAL(fread(sig, 1, 8, f), 8);
+        CU_ASSERT_EQUAL(memcmp(sig, "\x89PNG\r\n\x1a\n", 8), 0);
+        fseek(f, 0, SEEK_END);
+        CU_ASSERT(ftell(f) > 20000); /* a drawn figure, not an empty canvas */
+        fclose(f);
+    }
+    char path[1200];
+    snprintf(path, sizeof path, "%s/capacity.md", dir);
+    FILE *f = fopen(path, "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    char md[16384];
+    size_t n = fread(md, 1, sizeof md - 1, f);
+    md[n] = '\0';
+    fclose(f);
+    CU_ASSERT_PTR_NOT_NULL(strstr(md, "## Smallest VM count delivering above 3.5 MB\n"));
+    /* The answer per mode, from the database directly. */
+    static const char *const modes[] = {"Dynamic", "HyperVPort"};
+    for (int m = 0; m < 2; m++) {
+        char q[1024], row[256];
+        snprintf(q, sizeof q,
+                 "SELECT min(pp.num) FROM points p JOIN point_params pp ON pp.point = p.id AND "
+                 "pp.param = 1 JOIN point_metrics pm ON pm.point = p.id AND pm.metric = 3 "
+                 "WHERE p.key LIKE '%%mode=%s' AND pm.value > 3500000",
+                 modes[m]);
+        long long want = query__(dir, q);
+        CU_ASSERT(want == 4 || want == 8);
+        snprintf(row, sizeof row, "| %s | **%lld** |", modes[m], want);
+        CU_ASSERT_PTR_NOT_NULL(strstr(md, row));
+        if (!strstr(md, row))
+            fprintf(stderr, "want '%s' in:\n%s\n", row, md);
+    }
+    /* Not a run or a study directory: exit 2. */
+    snprintf(args, sizeof args, "report '%s/plots'", dir);
+    CU_ASSERT_EQUAL(setsim__(args, out), 2);
+}
+
 static void test_identical_results(void)
 {
     char dir[512], study[600], args[2048], out[OUT_MAX];
@@ -180,6 +236,7 @@ static void test_identical_results(void)
                     0);
     for (int k = 0; k < 3; k++)
         free(dumps[k]);
+    report__(sub);
 }
 
 static void test_kill_and_resume(void)
@@ -286,13 +343,12 @@ static void test_bad_study_cli(void)
     CU_ASSERT_EQUAL_FATAL(test_tmpdir(dir, sizeof dir), 0);
     snprintf(study, sizeof study, "%s/bad.yaml", dir);
     snprintf(sub, sizeof sub, "%s/out", dir);
-    write_study__(study, "questions:\n  - { text: q, largest: vms, where: { metric: afinity, "
-                         "below: 3 } }\n");
+    write_study__(study, "report: { x: vms, lines: mdoe }\n");
     snprintf(args, sizeof args, "sweep '%s' -o '%s'", study, sub);
     CU_ASSERT_EQUAL(setsim__(args, out), 2);
     char want[700];
     snprintf(want, sizeof want,
-             "%s:18:47: unknown metric 'afinity' (did you mean 'affinity'?)", study);
+             "%s:20:26: unknown parameter 'mdoe' (did you mean 'mode'?)", study);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
     if (!strstr(out, want))
         fprintf(stderr, "want '%s' in:\n%s\n", want, out);
@@ -311,7 +367,7 @@ static void test_bad_study_cli(void)
     snprintf(good, sizeof good, "%s/good.yaml", dir);
     write_study__(good, NULL);
     FILE *f = fopen(good, "a");
-    fputs("# changed\nquestions: []\n", f);
+    fputs("# changed\nreport: { x: mode }\n", f);
     fclose(f);
     char other[600];
     snprintf(other, sizeof other, "%s/other.yaml", dir);
