@@ -45,7 +45,8 @@ static uint8_t wire_prio__(struct hvrdma *r, uint16_t nd_port)
         return 0;
     r->probe.nd_port = nd_port;
     int p = hvhost_classify(r->host, r->vnic, &r->probe);
-    return p > 0 ? (uint8_t)p : 0;
+    /* unclassified: the engine's own priority (the vmswitch keeps it) */
+    return p >= 0 ? (uint8_t)p : (uint8_t)(roce_dev_settings(r->dev)->priority & 7);
 }
 
 static int gate__(void *ctx, uint16_t nd_port)

@@ -766,6 +766,7 @@ int ipstack_send_udp(struct ipstack *s, const struct ipstack_udp *u)
         return err;
     }
     f->flow_id = u->flow_id;
+    f->priority = u->priority & 7;
     f->t_created = sim_now(s->eng);
     return ipstack_send(s, f);
 }

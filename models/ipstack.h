@@ -295,6 +295,8 @@ struct ipstack_udp {
     uint32_t payload_len;  /* virtual payload bytes */
     uint8_t dscp, ecn;     /* 0..63, PKT_ECN_* */
     uint64_t flow_id;      /* frame->flow_id, 0: none */
+    uint8_t priority;      /* frame->priority (0..7): what the vmswitch tags when no
+                            * NetQos policy classifies the datagram */
 };
 /* Builds a UDP datagram and sends it as ipstack_send does. */
 int ipstack_send_udp(struct ipstack *s, const struct ipstack_udp *u);

@@ -276,12 +276,15 @@ int roce_ip_spec__(struct roce_dev *d, uint8_t version, const uint8_t *dst, uint
     return ipstack_ip_spec(d->stack, version, dst, d->cfg.dscp, ecn, ip);
 }
 
+void roce_dev_set_priority(struct roce_dev *d, uint8_t prio) { d->cfg.priority = prio & 7; }
+
 void roce_xmit__(struct roce_dev *d, struct frame *f, uint16_t nd_port)
 {
     /* DYN-010: an RDMA engine's frame stays on the affinitized member;
      * CFG-031: the NetDirect port classifies it (DCB-012). */
     f->flags |= FRAME_F_RDMA;
     f->nd_port = nd_port;
+    f->priority = d->cfg.priority & 7;
     d->ctr.tx_frames++;
     int rc = ipstack_send(d->stack, f);
     if (rc < 0 && rc != -EINPROGRESS)

@@ -140,6 +140,8 @@ struct roce_settings {
     sim_time_t cm_timeout;
     uint32_t cm_retries;
     uint64_t seed;            /* initial PSNs and CM IDs (stream "<name>/psn") */
+    uint8_t priority;         /* frame->priority of every frame (0..7): what the vmswitch
+                               * tags when no NetQos policy classifies it */
 };
 
 /* Defaults for a device `name` on a port of rate_bps (all fields set). */
@@ -255,6 +257,8 @@ void roce_dev_set_tx_gate(struct roce_dev *d, roce_gate_fn fn, void *ctx);
 /* The port behind the device changed (the vNIC's affinitized member,
  * FO-009): with fo.rdma=reconnect every QP goes to error ("failover"). */
 void roce_dev_port_change(struct roce_dev *d);
+/* frame->priority of the engine's frames from now on (0..7). */
+void roce_dev_set_priority(struct roce_dev *d, uint8_t prio);
 /* Line rate after a port change (pacing and DCQCN of new QPs). */
 void roce_dev_set_rate(struct roce_dev *d, uint64_t rate_bps);
 

@@ -484,6 +484,7 @@ static void frame_meta__(const struct tcp_conn *c, struct frame *f)
 {
     f->flow_id = c->cfg.flow_id;
     f->nd_port = c->cfg.nd_port;
+    f->priority = c->cfg.priority & 7;
     f->flags |= c->cfg.frame_flags;
     f->t_created = sim_now(c->eng);
 }

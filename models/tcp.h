@@ -185,6 +185,8 @@ struct tcp_settings {
     uint64_t flow_id;         /* frame->flow_id of every segment, 0: none */
     uint16_t frame_flags;     /* FRAME_F_* set on every frame (iWARP: FRAME_F_RDMA) */
     uint16_t nd_port;         /* frame->nd_port of every frame (iWARP, CFG-031) */
+    uint8_t priority;         /* frame->priority of every frame (0..7): what the vmswitch
+                               * tags when no NetQos policy classifies it */
 };
 
 void tcp_settings_default(struct tcp_settings *s);

@@ -646,6 +646,7 @@ static struct tconn *conn_open__(struct gen *g, int sender)
         struct tcp_settings ts;
         tcp_settings_default(&ts);
         ts.cc = g->s.cc;
+        ts.priority = g->s.priority;
         struct tcp_callbacks cb = {.established = tcp_established__, .acked = tcp_acked__,
                                    .delivered = tcp_delivered__};
         c->tcp = tcp_connect(t->eng, t->pool, src->stack, &ts, 4, g->dst_ip, g->port, &cb, c);
@@ -660,6 +661,7 @@ static struct tconn *conn_open__(struct gen *g, int sender)
         struct iwarp_settings is;
         iwarp_settings_default(&is);
         is.tcp.cc = g->s.cc;
+        is.tcp.priority = g->s.priority;
         struct iwarp_callbacks cb = {.established = iw_established__,
                                      .completion = iw_completion__};
         c->iw = iwarp_connect(t->eng, t->pool, src->stack, &is, 4, g->dst_ip, g->port, &cb, c);
@@ -822,7 +824,8 @@ static void udp_tick__(struct sim_engine *eng, void *ctx, void *arg)
                                                           : TRAFFIC_UDP_PAYLOAD;
     struct tconn *c = f->conn;
     struct ipstack_udp u = {.version = 4, .dst = g->dst_ip, .sport = c->udp_sport,
-                            .dport = g->port, .payload_len = payload, .flow_id = f->id};
+                            .dport = g->port, .payload_len = payload, .flow_id = f->id,
+                            .priority = g->s.priority};
     ipstack_send_udp(g->src[f->sender].stack, &u);
     f->sent += payload;
     f->udp_left -= payload;
@@ -858,7 +861,7 @@ static void udp_rx__(void *ctx, struct ipstack *s, struct frame *fr, const struc
                                                                   : TRAFFIC_UDP_PAYLOAD;
                     struct ipstack_udp u = {.version = 4, .dst = cip, .sport = g->port,
                                             .dport = c->udp_sport, .payload_len = n,
-                                            .flow_id = f->id};
+                                            .flow_id = f->id, .priority = g->s.priority};
                     ipstack_send_udp(s, &u);
                 }
             }
@@ -1274,6 +1277,29 @@ static int ep_ok__(const struct gen *g, const struct traffic_ep *e, int dst, cha
     return 0;
 }
 
+/* roce/smb: the priority is the engines' (senders' and receiver's); two
+ * generators may not ask one engine for different ones. */
+static int rdma_priority__(struct gen *g, char *err, size_t errlen)
+{
+    for (size_t i = 0; i <= g->s.nsrc; i++) {
+        const struct traffic_ep *e = i < g->s.nsrc ? &g->src[i] : &g->dst;
+        for (size_t k = 0; k < e->ndevs; k++) {
+            uint8_t p = roce_dev_settings(e->devs[k])->priority;
+            if (p && p != g->s.priority) {
+                set_err__(err, errlen, "the RDMA engine of '%s' already sends on priority %u "
+                                       "(one priority per RDMA vNIC)", e->name, (unsigned)p);
+                return -EINVAL;
+            }
+        }
+    }
+    for (size_t i = 0; i <= g->s.nsrc; i++) {
+        const struct traffic_ep *e = i < g->s.nsrc ? &g->src[i] : &g->dst;
+        for (size_t k = 0; k < e->ndevs; k++)
+            roce_dev_set_priority(e->devs[k], g->s.priority);
+    }
+    return 0;
+}
+
 int traffic_add(struct traffic *t, const struct traffic_settings *s, char *err, size_t errlen)
 {
     if (!s->src || !s->nsrc || s->nsrc > TRAFFIC_MAX_SENDERS || !s->dst) {
@@ -1342,6 +1368,8 @@ int traffic_add(struct traffic *t, const struct traffic_settings *s, char *err, 
             g->mean_gap_ps = traffic_cdf_mean(&g->cdf) * 8.0 / rate * 1e12;
     }
     int rdma = s->kind == TRAFFIC_ROCE || s->kind == TRAFFIC_SMB;
+    if (!rc && rdma && s->priority)
+        rc = rdma_priority__(g, err, errlen);
     if (!rc)
         stack_ip4__(rdma ? roce_dev_stack(g->dst.devs[0]) : g->dst.stack, g->dst_ip);
     uint64_t rate = s->rate_bps ? s->rate_bps : g->src[0].rate_bps;
@@ -1371,6 +1399,7 @@ int traffic_add(struct traffic *t, const struct traffic_settings *s, char *err, 
             struct tcp_settings ts;
             tcp_settings_default(&ts);
             ts.cc = s->cc;
+            ts.priority = s->priority;
             g->tl = tcp_listen(t->eng, t->pool, g->dst.stack, g->port, &ts, srv_tcp_accept__, g);
             rc = g->tl ? 0 : -errno;
             break;
@@ -1379,6 +1408,7 @@ int traffic_add(struct traffic *t, const struct traffic_settings *s, char *err, 
             struct iwarp_settings is;
             iwarp_settings_default(&is);
             is.tcp.cc = s->cc;
+            is.tcp.priority = s->priority;
             g->port = s->port ? s->port : IWARP_SMBDIRECT_TCP_PORT;
             g->il = iwarp_listen(t->eng, t->pool, g->dst.stack, g->port, &is, srv_iw_accept__, g);
             if (!g->il && !s->port) {

@@ -158,6 +158,9 @@ struct traffic_settings {
     uint32_t connections;            /* >= 1 */
     enum tcp_cc cc;                  /* tcp, iwarp */
     int smb_read;                    /* smb: reads (1) or writes (0); rr always reads */
+    uint8_t priority;                /* 802.1p priority of its frames where no NetQos
+                                      * policy classifies them (0: none); roce/smb: of
+                                      * the RDMA engines it uses (one value per engine) */
     uint64_t seed;
 };
 

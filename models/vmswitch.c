@@ -337,7 +337,9 @@ int vmswitch_port_send(struct vmswitch *vs, int port, struct frame *f)
         return 0;
     }
     int prio = p->cfg.classify ? p->cfg.classify(p->cfg.classify_ctx, f) : -1;
-    f->priority = prio > 0 ? (uint8_t)prio : 0;
+    /* A NetQos policy's priority, else the one the sender gave the frame
+     * (0 unless a traffic generator set one). */
+    f->priority = prio >= 0 ? (uint8_t)prio : (uint8_t)(f->priority & 7);
     p->ctr.tx_frames++;
     p->ctr.tx_bytes += frame_wire_len(f);
     /* Local delivery first (untagged frames between vPorts). */

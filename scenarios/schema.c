@@ -335,7 +335,9 @@ static const struct ydoc_key flow_keys[] = {
             "NetworkDirect port 445 (the seed's NetQos policy puts it on priority 3); smb is "
             "always 445."},
     {.name = "priority", .type = YDOC_T_INT, .min = 0, .max = 7, .def = "from QoS policy",
-     .doc = "802.1p priority when no NetQos policy classifies the traffic."},
+     .doc = "802.1p priority when no NetQos policy classifies the traffic (the vmswitch tags "
+            "it on a vNIC with a VLAN; without one it is lost, DCB-004); roce/smb: of the RDMA "
+            "vNICs used, one value per vNIC."},
     {.name = "connections", .type = YDOC_T_INT, .min = 1, .max = 64, .def = "1",
      .doc = "Parallel connections per sender, each with its own flows (smb: RDMA "
             "connections per RDMA vNIC)."},

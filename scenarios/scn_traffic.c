@@ -142,20 +142,23 @@ static sim_time_t paused__(void *ctx, int prio)
 /* The priority the host gives this vNIC's frames on the wire: the NetQos
  * classification when the vNIC tags (VLAN), else 0 (DCB-004); VM frames
  * are not classified by host policies. */
-static int wire_prio__(struct hvhost *h, int vnic, enum traffic_kind kind, uint16_t port)
+static int wire_prio__(struct hvhost *h, int vnic, enum traffic_kind kind, uint16_t port,
+                       int given)
 {
     struct hvhost_vnic_info vi;
-    if (hvhost_vnic_info(h, vnic, &vi) != 0 || vi.vm || !vi.vlan)
-        return 0;
+    if (hvhost_vnic_info(h, vnic, &vi) != 0 || !vi.vlan)
+        return 0; /* untagged: no priority on the wire (DCB-004) */
+    if (vi.vm)
+        return given; /* host policies do not classify VM frames */
     if (kind == TRAFFIC_ROCE || kind == TRAFFIC_SMB || kind == TRAFFIC_IWARP) {
         struct frame probe;
         memset(&probe, 0, sizeof probe);
         probe.flags = FRAME_F_RDMA;
         probe.nd_port = kind == TRAFFIC_ROCE ? port : 445;
         int p = hvhost_classify(h, vnic, &probe);
-        return p > 0 ? p : 0;
+        return p >= 0 ? p : given;
     }
-    int best = 0, prec = 256;
+    int best = given, prec = 256;
     for (size_t i = 0; i < hvhost_qos_policy_count(h); i++) {
         const struct hvhost_qos_policy *q = hvhost_qos_policy_at(h, i);
         int match = kind == TRAFFIC_TCP
@@ -216,7 +219,7 @@ static struct ep_ctx *ep_ctx__(struct scn_traffic *sc, struct hvhost *h, int vni
 
 /* Resolves spec into ep for kind; 0 or -1 with a diagnostic at n. */
 static int endpoint__(struct scn_traffic *sc, const struct ydoc_node *n, const char *spec,
-                      enum traffic_kind kind, uint16_t port, struct traffic_ep *ep)
+                      enum traffic_kind kind, uint16_t port, int given, struct traffic_ep *ep)
 {
     memset(ep, 0, sizeof *ep);
     ep->name = spec;
@@ -251,7 +254,7 @@ static int endpoint__(struct scn_traffic *sc, const struct ydoc_node *n, const c
             return -1;
         }
         ep->rate_bps = vnic_rate__(h, first);
-        ep->prio = wire_prio__(h, first, kind, port);
+        ep->prio = wire_prio__(h, first, kind, port, given);
         ep->paused = ep->paused_ctx ? paused__ : NULL;
         return 0;
     }
@@ -281,7 +284,7 @@ static int endpoint__(struct scn_traffic *sc, const struct ydoc_node *n, const c
         ep->ndevs = 1;
     }
     ep->rate_bps = vnic_rate__(h, vnic);
-    ep->prio = wire_prio__(h, vnic, kind, port);
+    ep->prio = wire_prio__(h, vnic, kind, port, given);
     ep->paused_ctx = ep_ctx__(sc, h, vnic, r);
     ep->paused = ep->paused_ctx ? paused__ : NULL;
     return 0;
@@ -346,7 +349,7 @@ static void build_entry__(struct scn_traffic *sc, const struct ydoc_node *fn, si
     int cc = SCHEMA_CC_NEWRENO, op = SCHEMA_OP_WRITE;
     uint64_t size = 1000000, rate = 0, response = 0;
     sim_time_t start = 0, stop = 0, on = SIM_MS, off = SIM_MS;
-    int64_t port = 0, conns = 1;
+    int64_t port = 0, conns = 1, prio = 0;
     double load = 0.5;
     const char **senders = NULL;
     size_t nsenders = 0;
@@ -364,6 +367,7 @@ static void build_entry__(struct scn_traffic *sc, const struct ydoc_node *fn, si
         ydoc_get_time(fn, "off", 0, &off, &e) ||
         ydoc_get_int(fn, "port", 0, 1, 65535, &port, &e) ||
         ydoc_get_int(fn, "connections", 0, 1, 64, &conns, &e) ||
+        ydoc_get_int(fn, "priority", 0, 0, 7, &prio, &e) ||
         ydoc_get_double(fn, "load", 0, 0.0001, 1.0, &load, &e) ||
         ydoc_get_str(fn, "cdf", 0, &cdf_file, &e) ||
         ydoc_get_str_list(fn, "senders", 0, &senders, &nsenders, &e)) {
@@ -435,10 +439,10 @@ static void build_entry__(struct scn_traffic *sc, const struct ydoc_node *fn, si
     for (size_t s = 0; s < nsrc && !bad; s++) {
         const struct ydoc_node *at =
             senders ? ydoc_item(ydoc_map_get(fn, "senders", NULL), s) : key_or__(fn, "from");
-        bad = endpoint__(sc, at, senders ? senders[s] : from, k, eport, &src[s]) != 0;
+        bad = endpoint__(sc, at, senders ? senders[s] : from, k, eport, (int)prio, &src[s]) != 0;
     }
     if (!bad)
-        bad = endpoint__(sc, key_or__(fn, "to"), to, k, eport, &dst) != 0;
+        bad = endpoint__(sc, key_or__(fn, "to"), to, k, eport, (int)prio, &dst) != 0;
     if (!bad && pattern == SCHEMA_PATTERN_CDF)
         bad = read_cdf__(sc, key_or__(fn, "cdf"), cdf_file, &cdf) != 0;
     if (!bad) {
@@ -449,7 +453,7 @@ static void build_entry__(struct scn_traffic *sc, const struct ydoc_node *fn, si
             .exponential = dist == SCHEMA_DIST_EXPONENTIAL, .cdf = &cdf, .load = load,
             .port = (uint16_t)port, .connections = (uint32_t)conns,
             .cc = cc == SCHEMA_CC_CUBIC ? TCP_CC_CUBIC : TCP_CC_NEWRENO,
-            .smb_read = op == SCHEMA_OP_READ, .seed = sc->seed};
+            .smb_read = op == SCHEMA_OP_READ, .priority = (uint8_t)prio, .seed = sc->seed};
         char err[600];
         if (traffic_add(sc->traffic, &ts, err, sizeof err) < 0)
             err_at__(sc, fn, "cannot start traffic '%s': %s", name, err);

@@ -758,6 +758,47 @@ static void test_scenario_failover(void)
     printf("\n    FO-009: %d QP(s) to error by the failover; the 24 MB write completed", atoi(buf));
 }
 
+
+/* `priority`: where no NetQos policy classifies a generator's frames, the
+ * vmswitch tags them with the generator's priority (host vNICs on VLAN 42
+ * here); the NetDirect policy still wins for roce on port 445. */
+static void test_scenario_priority(void)
+{
+    char dir[512], yaml[700], run[700], buf[4096], cmd[1500];
+    CU_ASSERT_EQUAL_FATAL(test_tmpdir(dir, sizeof dir), 0);
+    scenario_file(dir, "prio",
+                  "traffic:\n"
+                  "  - { name: t5, from: \"hv1/vEthernet (SMB_1)\", to: \"hv2/vEthernet (SMB_1)\", "
+                  "kind: tcp, size: 200KB, priority: 5 }\n"
+                  "  - { name: u4, from: \"hv1/vEthernet (SMB_2)\", to: \"hv2/vEthernet (SMB_2)\", "
+                  "kind: udp, size: 100KB, priority: 4 }\n"
+                  "  - { name: r6, from: \"hv1/vEthernet (SMB_2)\", to: \"hv2/vEthernet (SMB_2)\", "
+                  "kind: roce, size: 100KB, port: 446, priority: 6 }\n"
+                  "  - { name: r445, from: \"hv1/vEthernet (SMB_1)\", to: \"hv2/vEthernet (SMB_1)\", "
+                  "kind: roce, size: 100KB, priority: 6 }\n"
+                  "  - { name: vm, from: vm1, to: vm3, kind: udp, size: 10KB, priority: 2 }\n"
+                  "capture: [hv1/SLOT 2, hv1/SLOT 3]\n",
+                  yaml, sizeof yaml);
+    snprintf(run, sizeof run, "%s/run", dir);
+    CU_ASSERT_EQUAL_FATAL(run_file(yaml, run, NULL, buf, sizeof buf), 0);
+    query(run, "SELECT generator, prio, complete FROM flows ORDER BY id", buf, sizeof buf);
+    /* vm1 has no VLAN: its frames leave untagged, the priority is lost (DCB-004) */
+    CU_ASSERT_STRING_EQUAL(buf, "t5|5|1\nu4|4|1\nr6|6|1\nr445|3|1\nvm|0|1\n");
+    snprintf(cmd, sizeof cmd, "tshark -r '%s/capture.pcapng' -Y 'tcp.port == 5001 && vlan' -T "
+                              "fields -e vlan.priority 2>/dev/null | sort -u", run);
+    CU_ASSERT_EQUAL(test_run(cmd, buf, sizeof buf), 0);
+    CU_ASSERT_STRING_EQUAL(buf, "5\n");
+    snprintf(cmd, sizeof cmd, "tshark -r '%s/capture.pcapng' -Y 'udp.dstport == 5002 && vlan' -T "
+                              "fields -e vlan.priority 2>/dev/null | sort -u", run);
+    CU_ASSERT_EQUAL(test_run(cmd, buf, sizeof buf), 0);
+    CU_ASSERT_STRING_EQUAL(buf, "4\n");
+    /* RoCE data: 6 on the unclassified port, 3 (the policy) on 445 */
+    snprintf(cmd, sizeof cmd, "tshark -r '%s/capture.pcapng' -Y 'infiniband.reth && vlan' -T "
+                              "fields -e vlan.priority 2>/dev/null | sort -u", run);
+    CU_ASSERT_EQUAL(test_run(cmd, buf, sizeof buf), 0);
+    CU_ASSERT_STRING_EQUAL(buf, "3\n6\n");
+}
+
 /* Bad traffic entries: file:line:col, exit 2, no run directory. */
 static void test_scenario_bad(void)
 {
@@ -818,6 +859,7 @@ int suite_traffic(void)
         {"example iwarp-without-dcb", test_example_iwarp},
         {"scenario: every kind and pattern", test_scenario_every_kind},
         {"scenario: FO-009 smb failover", test_scenario_failover},
+        {"scenario: priority of unclassified traffic", test_scenario_priority},
         {"scenario: bad traffic entries", test_scenario_bad},
     };
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
