@@ -52,6 +52,8 @@ struct hv_vnic {
     int port;
     uint16_t vlan;
     int rdma;
+    int has_ipv4;             /* its IPv4 address (DYN-008 delivery by IP) */
+    uint8_t ipv4[4];
     struct ipstack *stack;    /* owned */
     struct hvhost *h;         /* the host it is on (changes with a migration) */
     trace_obj_t obj;          /* its vPort's trace object on that host */
@@ -864,6 +866,11 @@ int hvhost_vnic_add(struct hvhost *h, const struct hvhost_vnic_settings *s, char
         return -EEXIST;
     }
     v->vlan = s->vlan;
+    if (s->has_ipv4) {
+        v->has_ipv4 = 1;
+        memcpy(v->ipv4, s->ipv4, 4);
+        vmswitch_port_set_ipv4(h->sws[sw].vs, v->port, s->ipv4); /* DYN-008 */
+    }
     if (h->trace) {
         int oid = trace_object(h->trace, sname, "vport");
         v->obj = oid > 0 ? (trace_obj_t)oid : TRACE_NO_OBJ;
@@ -1050,6 +1057,12 @@ int hvhost_vnic_set_ipv4(struct hvhost *h, int vnic, const uint8_t ip[4], uint8_
     int rc = ipstack_reconfigure(v->stack, &is);
     if (rc)
         set_err__(err, errlen, "invalid address for %s", v->display);
+    if (!rc) {
+        v->has_ipv4 = 1;
+        memcpy(v->ipv4, ip, 4);
+        if (v->used && v->sw >= 0)
+            vmswitch_port_set_ipv4(h->sws[v->sw].vs, v->port, ip); /* DYN-008 */
+    }
     return rc;
 }
 
@@ -1106,6 +1119,8 @@ static void migrate_arrive__(struct sim_engine *eng, void *ctx, void *arg)
         v->sw = sw;
         v->port = port;
         v->migrating = 0;
+        if (v->has_ipv4)
+            vmswitch_port_set_ipv4(dst->sws[sw].vs, port, v->ipv4); /* DYN-008 */
         if (dst->trace) {
             int oid = trace_object(dst->trace, sname, "vport");
             v->obj = oid > 0 ? (trace_obj_t)oid : TRACE_NO_OBJ;

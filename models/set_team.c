@@ -929,25 +929,31 @@ static void rebalance__(struct set_team *t, struct flow *fl, sim_time_t gap,
     fl->placed_at = now;
 }
 
-/* The 4-tuple of a plain TCP/UDP frame over IPv4 (not a fragment) or IPv6
- * (no extension header), read straight from the bytes: 0, or -1 when the
- * frame needs the full classification (pinned__). */
-static int fast_key__(const struct frame *f, int vp, struct flow_key *k)
+#define IPPROTO_GRE__ 47
+#define GRE_P_TEB 0x6558     /* NVGRE: transparent Ethernet bridging */
+#define VXLAN_PORT 4789
+
+/* The flow key of the Ethernet frame at b[o..len): the 4-tuple of a plain
+ * TCP/UDP frame over IPv4 (not a fragment) or IPv6 (no extension header),
+ * read straight from the bytes; for HNV encapsulations (DYN-011) the outer
+ * addresses with the entropy field (NVGRE FlowID as the source port, 0 as
+ * the destination; VXLAN's outer UDP ports), or with hnv_inner the
+ * encapsulated frame's key.  0, or -1 when the frame needs the full
+ * classification (pinned__). */
+static int key_at__(const uint8_t *b, size_t len, size_t o, struct flow_key *k, int hnv_inner,
+                    int depth)
 {
-    const uint8_t *b = frame_cdata(f);
-    size_t len = f->len, o = 12;
-    if (len < 14)
+    if (len < o + 14)
         return -1;
+    o += 12;
     uint16_t et = pkt_rd16(b + o);
     if (et == PKT_ETH_P_VLAN) {
-        if (len < 18)
+        if (len < o + 6)
             return -1;
         o += 4;
         et = pkt_rd16(b + o);
     }
     o += 2;
-    memset(k, 0, sizeof *k);
-    k->vport = vp;
     size_t l4;
     if (et == PKT_ETH_P_IPV4) {
         if (len < o + 20 || (b[o] >> 4) != 4)
@@ -971,11 +977,44 @@ static int fast_key__(const struct frame *f, int vp, struct flow_key *k)
     } else {
         return -1;
     }
+    if (k->proto == IPPROTO_GRE__) {
+        /* DYN-011: NVGRE (key present, no routing, TEB payload). */
+        if (len < l4 + 8 || depth > 0)
+            return -1;
+        uint16_t flags = pkt_rd16(b + l4);
+        if (!(flags & 0x2000) || (flags & 0x4000) || pkt_rd16(b + l4 + 2) != GRE_P_TEB)
+            return -1;
+        size_t key = l4 + 4 + ((flags & 0x8000) ? 4 : 0);
+        if (len < key + 4)
+            return -1;
+        if (hnv_inner) {
+            memset(k->src, 0, sizeof k->src);
+            memset(k->dst, 0, sizeof k->dst);
+            return key_at__(b, len, key + 4, k, 0, depth + 1);
+        }
+        k->sport = b[key + 3]; /* FlowID: the low 8 bits of the key */
+        k->dport = 0;
+        return 0;
+    }
     if ((k->proto != PKT_IPPROTO_TCP && k->proto != PKT_IPPROTO_UDP) || len < l4 + 4)
         return -1;
     k->sport = pkt_rd16(b + l4);
     k->dport = pkt_rd16(b + l4 + 2);
+    if (hnv_inner && depth == 0 && k->proto == PKT_IPPROTO_UDP && k->dport == VXLAN_PORT &&
+        len >= l4 + 16 + 14 && (b[l4 + 8] & 0x08)) {
+        /* DYN-011 what-if: the VXLAN-encapsulated frame's own key. */
+        memset(k->src, 0, sizeof k->src);
+        memset(k->dst, 0, sizeof k->dst);
+        return key_at__(b, len, l4 + 16, k, 0, depth + 1);
+    }
     return 0;
+}
+
+static int fast_key__(const struct frame *f, int vp, struct flow_key *k, int hnv_inner)
+{
+    memset(k, 0, sizeof *k);
+    k->vport = vp;
+    return key_at__(frame_cdata(f), f->len, 0, k, hnv_inner, 0);
 }
 
 static int pick_dynamic__(struct set_team *t, int vp, struct frame *f, int *own_mac)
@@ -984,7 +1023,8 @@ static int pick_dynamic__(struct set_team *t, int vp, struct frame *f, int *own_
     struct flow_key k;
     struct flow *fl = NULL;
     int created = 0;
-    int fast = !(f->flags & FRAME_F_RDMA) && fast_key__(f, vp, &k) == 0 &&
+    int fast = !(f->flags & FRAME_F_RDMA) &&
+               fast_key__(f, vp, &k, t->cfg.hnv_key == SET_HNV_INNER) == 0 &&
                !(v->rdma && k.proto == PKT_IPPROTO_UDP && k.dport == PKT_ROCE_UDP_PORT);
     if (fast && v->last_flow < t->flow_cap) {
         /* The vPort's previous flow again: no hashing at all. */

@@ -17,7 +17,8 @@
  *    frames that cannot be hashed, ARP, NS (and NA, RS) and RDMA go on the
  *    affinitized member unmodified (DYN-004, DYN-005, DYN-010); a frame on
  *    another member gets that member's MAC as its source, rewritten in the
- *    bytes (DYN-006, DYN-007).
+ *    bytes (DYN-006, DYN-007); HNV-encapsulated frames (NVGRE, VXLAN) are
+ *    hashed by the outer addresses and entropy field (DYN-011).
  * Receive: frames from an up member go to the receive handler with the
  * member's index (the vmswitch de-duplicates floods, HVP-008); frames from
  * a failed member are ignored (FO-001).
@@ -68,6 +69,14 @@ enum set_announce {
     SET_ANNOUNCE_GARP_NA,  /* ask the vPort's stack to announce on the new member */
 };
 
+/* DYN-011 dyn.hnv_key: the flow key of HNV-encapsulated traffic (NVGRE:
+ * GRE with a key and protocol 0x6558; VXLAN: UDP destination port 4789). */
+enum set_hnv_key {
+    SET_HNV_OUTER = 0, /* default: outer IP addresses + the outer entropy field
+                        * (the NVGRE FlowID, the VXLAN outer UDP source port) */
+    SET_HNV_INNER,     /* what-if: the encapsulated frame's own 4-tuple */
+};
+
 struct set_team_settings {
     const char *name;             /* the switch's name (a team has none, CFG-013); copied */
     enum set_lb_mode mode;        /* default Dynamic (CFG-011) */
@@ -80,6 +89,7 @@ struct set_team_settings {
     enum set_failback failback;
     sim_time_t failback_holddown; /* fo.failback_holddown_ms; 0: 1 s */
     enum set_announce announce;
+    enum set_hnv_key hnv_key;     /* DYN-011 */
     int strict_identical;         /* CFG-003 set.strict_identical (1 by default
                                    * through set_team_settings_default) */
 };

@@ -25,6 +25,8 @@ struct vport_rt {
     int vmq_busy;
     struct vmswitch_port_counters ctr;
     struct vmswitch *vs;
+    int has_ipv4;
+    uint8_t ipv4[4];
 };
 
 struct vmswitch {
@@ -89,6 +91,10 @@ void vmswitch_destroy(struct vmswitch *vs)
 void vmswitch_attach_team(struct vmswitch *vs, struct set_team *team)
 {
     vs->team = team;
+    /* The team is interned first under the switch's name (kind "team"), so
+     * the switch's own object could not be: its events use the team's. */
+    if (vs->obj == TRACE_NO_OBJ)
+        vs->obj = set_team_obj(team);
     set_team_set_rx_handler(team, team_rx__, vs);
     for (int i = 0; i < vs->nports; i++) {
         struct vport_rt *p = &vs->ports[i];
@@ -180,6 +186,17 @@ int vmswitch_port_set_rdma(struct vmswitch *vs, int port, int rdma)
     return 0;
 }
 
+int vmswitch_port_set_ipv4(struct vmswitch *vs, int port, const uint8_t ip[4])
+{
+    if (port < 0 || port >= vs->nports)
+        return -EINVAL;
+    struct vport_rt *p = &vs->ports[port];
+    p->has_ipv4 = ip != NULL;
+    if (ip)
+        memcpy(p->ipv4, ip, 4);
+    return 0;
+}
+
 /* ---- receive ------------------------------------------------------------- */
 
 static void vmq_serve__(struct sim_engine *eng, void *ctx, void *arg);
@@ -266,6 +283,45 @@ static int accepts__(const struct vmswitch *vs, const struct vport_rt *p, int me
     return set_team_affinity(vs->team, p->vport) == member;
 }
 
+/* DYN-008: f was addressed to the replacement MAC of `member`, the member
+ * it arrived on (a peer learned an RMAC from replaced-source frames).  It
+ * goes to the one port of the VLAN with its destination IPv4 address, with
+ * that port's MAC as destination; without exactly one, it is dropped. */
+static void by_ip__(struct vmswitch *vs, struct frame *f, uint16_t vlan, int member)
+{
+    struct pkt_info pi;
+    struct vport_rt *hit = NULL;
+    int matches = 0;
+    if (pkt_parse(f, &pi) == 0 && (pi.layers & PKT_HAS_IPV4) && !(pi.layers & PKT_HAS_IP_FRAG)) {
+        for (int i = 0; i < vs->nports; i++) {
+            struct vport_rt *p = &vs->ports[i];
+            if (p->used && p->has_ipv4 && p->cfg.access_vlan == vlan &&
+                memcmp(p->ipv4, pi.ip_dst, 4) == 0) {
+                hit = p;
+                matches++;
+            }
+        }
+    }
+    sim_time_t now = sim_now(vs->eng);
+    if (matches != 1 || frame_make_writable(&f) != 0) {
+        if (vs->trace)
+            trace_drop(vs->trace, now, vs->obj, TRACE_DROP_NO_ROUTE, pkt_eth_pcp(f), f->flow_id,
+                       frame_wire_len(f));
+        frame_unref(f);
+        return;
+    }
+    if (vs->trace) {
+        struct trace_rec r = {.obj = hit->obj, .flow = f->flow_id,
+                              .detail = "DYN-008 peer learned a replacement MAC"};
+        trace_event(vs->trace, now, TRACE_NOTE, &r);
+    }
+    pkt_eth_set_dst(f, hit->cfg.mac);
+    hit->ctr.rx_by_ip++;
+    if (member < 8)
+        hit->ctr.rx_on_member[member]++;
+    deliver__(vs, hit, f, 0, 0);
+}
+
 /* Delivers f (consumed) to the ports of `vlan` it is addressed to;
  * `from` is the sending local port (-1 for the team) and `member` the
  * arrival member (-1 for local traffic). */
@@ -282,11 +338,30 @@ static void switch_in__(struct vmswitch *vs, struct frame *f, uint16_t vlan, int
                 p->ctr.rx_dup_dropped++;
                 break;
             }
+            if (member >= 0 && member < 8)
+                p->ctr.rx_on_member[member]++; /* HVP-007: its VMQ's member */
             deliver__(vs, p, f, 0, 0);
             return;
         }
-        frame_unref(f); /* not ours (DYN-008: RMAC-addressed frames end here) */
+        if (member >= 0 && vs->team && member < (int)set_team_member_count(vs->team) &&
+            memcmp(dst, set_team_rmac(vs->team, member), 6) == 0) {
+            by_ip__(vs, f, vlan, member);
+            return;
+        }
+        frame_unref(f); /* not ours */
         return;
+    }
+    if (member >= 0) {
+        /* HVP-008: a local port's own broadcast or multicast, flooded back
+         * by the physical switch through another member, was delivered
+         * locally when it was sent: not again. */
+        const uint8_t *src = pkt_eth_src(f);
+        for (int i = 0; i < vs->nports; i++) {
+            if (vs->ports[i].used && memcmp(vs->ports[i].cfg.mac, src, 6) == 0) {
+                frame_unref(f);
+                return;
+            }
+        }
     }
     for (int i = 0; i < vs->nports; i++) {
         struct vport_rt *p = &vs->ports[i];
@@ -296,6 +371,8 @@ static void switch_in__(struct vmswitch *vs, struct frame *f, uint16_t vlan, int
             p->ctr.rx_dup_dropped++;
             continue;
         }
+        if (member >= 0 && member < 8)
+            p->ctr.rx_on_member[member]++;
         deliver__(vs, p, frame_ref(f), 1, 0);
     }
     frame_unref(f);

@@ -21,7 +21,13 @@
  *    delivered once;
  *  - VMQ: each port's receive queue is served by one CPU at vmq_cost per
  *    frame (0: free), bounding a VM's receive rate by its core (HVP-007
- *    places the queue on the affinitized member).
+ *    places the queue on the affinitized member; rx_on_member counts the
+ *    frames each member's queue delivered);
+ *  - DYN-008: a unicast addressed to the replacement MAC of the member it
+ *    arrived on (a peer learned an RMAC) is delivered by destination IPv4
+ *    address when exactly one port of the VLAN has it (its Ethernet
+ *    destination rewritten to the port's MAC, traced as a note "DYN-008
+ *    peer learned a replacement MAC"), and dropped otherwise (no_route).
  */
 #ifndef SETSIM_VMSWITCH_H
 #define SETSIM_VMSWITCH_H
@@ -70,6 +76,8 @@ struct vmswitch_port_counters {
     uint64_t rx_frames, rx_bytes;
     uint64_t rx_dup_dropped;  /* flood copies from non-affinitized members */
     uint64_t eapol_dropped;
+    uint64_t rx_on_member[8]; /* frames received through each member's VMQ (HVP-007) */
+    uint64_t rx_by_ip;        /* RMAC-addressed frames delivered by IP (DYN-008) */
 };
 
 struct vmswitch *vmswitch_create(struct sim_engine *eng, struct trace *trace,
@@ -88,6 +96,8 @@ int vmswitch_port_find(const struct vmswitch *vs, const char *name);
 /* Set-VMNetworkAdapterIsolation / VLAN: 0 makes the port untagged. */
 int vmswitch_port_set_vlan(struct vmswitch *vs, int port, uint16_t vlan);
 int vmswitch_port_set_rdma(struct vmswitch *vs, int port, int rdma);
+/* The port's IPv4 address (NULL: none), for DYN-008 delivery by IP. */
+int vmswitch_port_set_ipv4(struct vmswitch *vs, int port, const uint8_t ip[4]);
 
 /* Sends an untagged frame from port's vNIC (takes the reference). */
 int vmswitch_port_send(struct vmswitch *vs, int port, struct frame *f);

@@ -165,6 +165,7 @@ static struct vm *hv_vm(struct hv *h)
     memcpy(ps.mac, mac, 6);
     v->port = vmswitch_port_add(h->vs, &ps);
     CU_ASSERT_FATAL(v->port >= 0);
+    CU_ASSERT_EQUAL(vmswitch_port_set_ipv4(h->vs, v->port, ip), 0);
     h->nvm++;
     return v;
 }
@@ -1241,6 +1242,229 @@ static void test_failover_detect_dynamic(void)
             mc.changes, aff_changes);
 }
 
+
+/* A UDP datagram from the remote host to (dst_mac, dst_ip). */
+static void remote_send_udp(struct hv *h, const uint8_t dst_mac[6], const uint8_t dst_ip[4],
+                            uint16_t sport)
+{
+    struct frame *f = frame_alloc(h->pool);
+    struct pkt_l2_spec l2 = {0};
+    memcpy(l2.src, h->remote_mac, 6);
+    memcpy(l2.dst, dst_mac, 6);
+    struct pkt_ip_spec ip = {.version = 4, .ttl = 64};
+    memcpy(ip.src, h->remote_ip, 4);
+    memcpy(ip.dst, dst_ip, 4);
+    CU_ASSERT_EQUAL_FATAL(pkt_udp_build(f, &l2, &ip, sport, 5000, 200), 0);
+    nic_send(h->rnic, f);
+}
+
+/* Frames in member m's receive capture with Ethernet destination mac. */
+static uint64_t rx_to(struct hv *h, int m, const uint8_t mac[6])
+{
+    char errbuf[PCAP_ERRBUF_SIZE];
+    pcap_t *p = pcap_open_offline(h->cap_in_path[m], errbuf);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    struct pcap_pkthdr *hdr;
+    const u_char *data;
+    uint64_t n = 0;
+    while (pcap_next_ex(p, &hdr, &data) == 1)
+        n += hdr->caplen >= 6 && memcmp(data, mac, 6) == 0;
+    pcap_close(p);
+    return n;
+}
+
+/* DYN-008 (inbound as in Hyper-V Port mode) and HVP-007 (ingress follows
+ * the learned MAC, the VMQ on the affinitized member): in Dynamic mode the
+ * peer's unicast to each VM arrives only on that VM's affinitized member
+ * (the member captures' receive side) and is delivered through that
+ * member's queue, also after a failover moved the VM; a unicast to a
+ * member's replacement MAC is delivered by IP when one vPort has the
+ * address, and dropped when none or two do. */
+static void test_dynamic_inbound(void)
+{
+    struct hv h;
+    hv_init(&h, 2, SET_LB_DYNAMIC, 2);
+    struct vm *v0 = hv_vm(&h), *v1 = hv_vm(&h);
+    int vp0 = vmswitch_port_vport(h.vs, v0->port), vp1 = vmswitch_port_vport(h.vs, v1->port);
+    CU_ASSERT_EQUAL(set_team_affinity(h.team, vp0), 0);
+    CU_ASSERT_EQUAL(set_team_affinity(h.team, vp1), 1);
+    /* ARP from both (the ToR learns each MAC on its affinitized member) and
+     * 20 hashed flows from v0, some of them with member 1's RMAC. */
+    vm_send_arp(v0);
+    vm_send_arp(v1);
+    for (int k = 0; k < 20; k++)
+        vm_send_tcp(v0, (uint16_t)(6000 + k), 100);
+    sim_run_until(h.eng, 100 * SIM_US);
+    CU_ASSERT(switch_mac_lookup(h.tor, 1, nic_mac(h.nic[1])) == 2); /* RMAC(1) learned */
+    /* HVP-008: each VM got the other's ARP once (locally), not again when
+     * the ToR flooded it back through the other member. */
+    CU_ASSERT_EQUAL(v0->rx_bcast, 1);
+    CU_ASSERT_EQUAL(v1->rx_bcast, 1);
+    const struct vmswitch_port_counters *c0 = vmswitch_port_counters(h.vs, v0->port);
+    const struct vmswitch_port_counters *c1 = vmswitch_port_counters(h.vs, v1->port);
+    uint64_t b00 = c0->rx_on_member[0], b01 = c0->rx_on_member[1], b11 = c1->rx_on_member[1];
+    for (int k = 0; k < 10; k++) {
+        remote_send_udp(&h, v0->mac, v0->ip, (uint16_t)(100 + k));
+        remote_send_udp(&h, v1->mac, v1->ip, (uint16_t)(200 + k));
+    }
+    sim_run_until(h.eng, 200 * SIM_US);
+    CU_ASSERT_EQUAL((v0->rx_frames - v0->rx_bcast), 10);
+    CU_ASSERT_EQUAL((v1->rx_frames - v1->rx_bcast), 10);
+    CU_ASSERT_EQUAL(c0->rx_on_member[0] - b00, 10); /* HVP-007: v0's queue on member 0 */
+    CU_ASSERT_EQUAL(c0->rx_on_member[1] - b01, 0);
+    CU_ASSERT_EQUAL(c1->rx_on_member[1] - b11, 10);
+    /* A peer that learned RMAC(1): 5 datagrams to it with v0's address. */
+    for (int k = 0; k < 5; k++)
+        remote_send_udp(&h, nic_mac(h.nic[1]), v0->ip, (uint16_t)(300 + k));
+    /* ... with an address no vPort has. */
+    uint8_t nobody[4] = {10, 0, 0, 99};
+    for (int k = 0; k < 4; k++)
+        remote_send_udp(&h, nic_mac(h.nic[1]), nobody, (uint16_t)(400 + k));
+    sim_run_until(h.eng, 300 * SIM_US);
+    CU_ASSERT_EQUAL((v0->rx_frames - v0->rx_bcast), 15);
+    CU_ASSERT_EQUAL(c0->rx_by_ip, 5);
+    CU_ASSERT_EQUAL((v1->rx_frames - v1->rx_bcast), 10);
+    /* A second vPort with v0's address: the IP no longer says which. */
+    struct vm *v2 = hv_vm(&h);
+    CU_ASSERT_EQUAL(vmswitch_port_set_ipv4(h.vs, v2->port, v0->ip), 0);
+    for (int k = 0; k < 3; k++)
+        remote_send_udp(&h, nic_mac(h.nic[1]), v0->ip, (uint16_t)(500 + k));
+    sim_run_until(h.eng, 400 * SIM_US);
+    CU_ASSERT_EQUAL((v0->rx_frames - v0->rx_bcast) + (v2->rx_frames - v2->rx_bcast), 15);
+    /* HVP-007 across a failover: v0 moves to member 1, and so does its
+     * queue once the ToR relearned MAC(v0) there. */
+    link_cut(h.link[0]);
+    sim_run_until(h.eng, 500 * SIM_US);
+    CU_ASSERT_EQUAL(set_team_affinity(h.team, vp0), 1);
+    vm_send_arp(v0);
+    sim_run_until(h.eng, 600 * SIM_US);
+    b00 = c0->rx_on_member[0];
+    b01 = c0->rx_on_member[1];
+    for (int k = 0; k < 7; k++)
+        remote_send_udp(&h, v0->mac, v0->ip, (uint16_t)(600 + k));
+    sim_run_until(h.eng, 700 * SIM_US);
+    CU_ASSERT_EQUAL((v0->rx_frames - v0->rx_bcast), 22);
+    CU_ASSERT_EQUAL(c0->rx_on_member[1] - b01, 7);
+    CU_ASSERT_EQUAL(c0->rx_on_member[0] - b00, 0);
+    hv_close_captures(&h);
+    /* The wire: unicast to MAC(v0) only on member 0 before the failure and
+     * on member 1 after it; to MAC(v1) only on member 1. */
+    CU_ASSERT_EQUAL(rx_to(&h, 0, v0->mac), 10);
+    CU_ASSERT_EQUAL(rx_to(&h, 1, v0->mac), 7);
+    CU_ASSERT_EQUAL(rx_to(&h, 1, v1->mac), 10);
+    CU_ASSERT_EQUAL(rx_to(&h, 0, v1->mac), 0);
+    CU_ASSERT_EQUAL(rx_to(&h, 1, nic_mac(h.nic[1])), 5 + 4 + 3);
+    CU_ASSERT_EQUAL(rx_to(&h, 0, nic_mac(h.nic[1])), 0);
+    hv_free(&h);
+    CU_ASSERT_EQUAL(trace_count(h.dir, "SELECT count(*) FROM events_v WHERE kind = 'note' AND "
+                                       "obj = 'vm1' AND detail LIKE 'DYN-008 %'"),
+                    5);
+    CU_ASSERT_EQUAL(trace_count(h.dir, "SELECT count(*) FROM events_v WHERE kind = 'drop' AND "
+                                       "reason = 'no_route' AND obj = 'SETswitch'"),
+                    4 + 3);
+}
+
+
+static void wr16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+/* An HNV-encapsulated TCP segment from VM v: NVGRE (GRE key = VSID 5001 and
+ * `entropy` as FlowID) or VXLAN (outer UDP source port `entropy`, VNI
+ * 5001), carrying an inner TCP frame with source port `inner_sport`.  The
+ * encapsulation headers are real bytes; the payload is virtual. */
+static void vm_send_hnv(struct vm *v, int vxlan, uint16_t entropy, uint16_t inner_sport)
+{
+    struct hv *h = v->hv;
+    struct frame *f = frame_alloc(h->pool);
+    size_t encap = vxlan ? 8 + 8 : 8;
+    uint8_t *b = frame_put(f, 14 + 20 + encap + 14 + 20 + 20);
+    memset(b, 0, 14 + 20 + encap + 14 + 20 + 20);
+    memcpy(b, h->remote_mac, 6);
+    memcpy(b + 6, v->mac, 6);
+    wr16(b + 12, PKT_ETH_P_IPV4);
+    uint8_t *ip = b + 14;
+    ip[0] = 0x45;
+    ip[8] = 64;
+    ip[9] = vxlan ? PKT_IPPROTO_UDP : 47;
+    memcpy(ip + 12, v->ip, 4);
+    memcpy(ip + 16, h->remote_ip, 4);
+    uint8_t *e = ip + 20;
+    if (vxlan) {
+        wr16(e, entropy);
+        wr16(e + 2, 4789);
+        e[8] = 0x08; /* VNI present */
+        e[13] = 0x13, e[14] = 0x89;
+    } else {
+        wr16(e, 0x2000); /* K */
+        wr16(e + 2, 0x6558);
+        e[4] = 0x00, e[5] = 0x13, e[6] = 0x89; /* VSID 5001 */
+        e[7] = (uint8_t)entropy;               /* FlowID */
+    }
+    uint8_t *in = e + encap;
+    memcpy(in, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01", 12);
+    wr16(in + 12, PKT_ETH_P_IPV4);
+    uint8_t *iip = in + 14;
+    iip[0] = 0x45;
+    iip[8] = 64;
+    iip[9] = PKT_IPPROTO_TCP;
+    memcpy(iip + 12, "\xc0\xa8\x01\x01\xc0\xa8\x01\x02", 8);
+    wr16(iip + 20, inner_sport);
+    wr16(iip + 22, 445);
+    iip[32] = 0x50;
+    f->payload_len = 1000;
+    f->flow_id = inner_sport;
+    vmswitch_port_send(h->vs, v->port, f);
+}
+
+/* Members that carried v's frames (by its MAC or a replacement MAC), and
+ * the team's flow count, for 16 HNV frames that vary either the outer
+ * entropy field or only the inner ports. */
+static int hnv_run(int vxlan, int vary_outer, enum set_hnv_key key, size_t *flows)
+{
+    struct set_team_settings ts;
+    set_team_settings_default(&ts, "SETswitch");
+    ts.hnv_key = key;
+    struct hv h;
+    hv_init_ts(&h, 2, SET_LB_DYNAMIC, 1, &ts);
+    struct vm *v = hv_vm(&h);
+    for (int i = 0; i < 16; i++)
+        vm_send_hnv(v, vxlan, (uint16_t)(vary_outer ? 50000 + 7 * i : 50000),
+                    (uint16_t)(vary_outer ? 1000 : 1000 + 7 * i));
+    sim_run_until(h.eng, 1 * SIM_MS);
+    *flows = set_team_flow_count(h.team);
+    hv_close_captures(&h);
+    int used = 0;
+    for (int m = 0; m < 2; m++) {
+        struct wire w;
+        read_wire(&h, m, &w);
+        used += w.frames > 0;
+    }
+    hv_free(&h);
+    return used;
+}
+
+/* DYN-011: NVGRE and VXLAN traffic is distributed by the outer addresses
+ * and entropy field (dyn.hnv_key = outer): 16 entropy values spread over
+ * both members while 16 inner flows under one entropy value stay on one;
+ * with hnv_key = inner it is the other way round. */
+static void test_dynamic_hnv(void)
+{
+    for (int vxlan = 0; vxlan < 2; vxlan++) {
+        size_t flows;
+        CU_ASSERT_EQUAL(hnv_run(vxlan, 1, SET_HNV_OUTER, &flows), 2);
+        CU_ASSERT_EQUAL(flows, 16);
+        CU_ASSERT_EQUAL(hnv_run(vxlan, 0, SET_HNV_OUTER, &flows), 1);
+        CU_ASSERT_EQUAL(flows, 1);
+        CU_ASSERT_EQUAL(hnv_run(vxlan, 1, SET_HNV_INNER, &flows), 1);
+        CU_ASSERT_EQUAL(flows, 1);
+        CU_ASSERT_EQUAL(hnv_run(vxlan, 0, SET_HNV_INNER, &flows), 2);
+        CU_ASSERT_EQUAL(flows, 16);
+    }
+}
+
 int suite_set(void)
 {
     CU_pSuite s = test_suite("set");
@@ -1261,7 +1485,10 @@ int suite_set(void)
         !CU_add_test(s, "DYN-003 moves only after a flowlet gap", test_dynamic_flowlet_gap) ||
         !CU_add_test(s, "DYN-003 periodic rebalancing", test_dynamic_periodic_rebalance) ||
         !CU_add_test(s, "FO-001..006 dynamic, detection delay, failback, trace events",
-                     test_failover_detect_dynamic))
+                     test_failover_detect_dynamic) ||
+        !CU_add_test(s, "DYN-008/HVP-007 inbound on the affinitized member, RMAC by IP",
+                     test_dynamic_inbound) ||
+        !CU_add_test(s, "DYN-011 HNV: outer key with its entropy field", test_dynamic_hnv))
         return -1;
     return 0;
 }
