@@ -135,7 +135,13 @@ void sweep_progress(struct sweep_ctx *x, size_t running)
         return;
     size_t finished = x->done + x->failed;
     size_t total = x->ntodo;
-    double el = cli_wall_seconds() - x->t0;
+    double now = cli_wall_seconds();
+    /* Redraw when a point finished, else at most every SWEEP_TICK_MS. */
+    if (finished == x->last_finished && now - x->last_draw < SWEEP_TICK_MS / 1000.0)
+        return;
+    x->last_draw = now;
+    x->last_finished = finished;
+    double el = now - x->t0;
     double eta = finished ? el / (double)finished * (double)(total - finished) : -1;
     enum { WIDTH = 30 };
     char bar[WIDTH + 1];
@@ -378,8 +384,11 @@ static int prepare__(struct sweep_ctx *x, const struct sweep_args *a)
  * sweep's and earlier ones'). */
 static size_t summary__(struct sweep_ctx *x)
 {
-    if (x->tty && !x->quiet && x->ntodo)
+    if (x->tty && !x->quiet && x->ntodo) {
+        x->last_finished = (size_t)-1; /* the final state, whatever the time */
+        sweep_progress(x, 0);
         fprintf(stderr, "\n");
+    }
     size_t counts[4] = {0};
     study_db_counts(x->db, counts);
     char t[32];

@@ -86,6 +86,8 @@ struct sweep_ctx {
     double t0;
     int tty, quiet;
     size_t shown_errors;
+    double last_draw;       /* wall clock of the last progress redraw */
+    size_t last_finished;   /* points finished at that redraw */
 };
 
 /* Records a result in the database and the counters, redraws progress.

@@ -495,6 +495,30 @@ static void test_capacity(void)
     study_data_free(&d);
 }
 
+/* The example study loads (every one of its 20 combinations is checked
+ * against its base files) and has the shape its comment says. */
+static void test_example_study(void)
+{
+    char path[1024];
+    struct study *st;
+    struct ydoc_err e;
+    int rc = study_load(test_src_path("scenarios/studies/vms-per-host.yaml", path, sizeof path),
+                        &st, &e);
+    if (rc)
+        fprintf(stderr, "%s\n", e.msg);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    CU_ASSERT_EQUAL(study_point_count(st), 40);
+    CU_ASSERT_EQUAL(study_question_count(st), 1);
+    CU_ASSERT_STRING_EQUAL(study_param_name(st, (size_t)study_plot_lines(st)), "mode");
+    CU_ASSERT_STRING_EQUAL(study_param_name(st, (size_t)study_plot_panels(st)), "members");
+    struct study_point pt;
+    CU_ASSERT_EQUAL_FATAL(study_point(st, 40, &pt), 0);
+    CU_ASSERT_STRING_EQUAL(pt.key, "members=4 vms=64 mode=HyperVPort");
+    CU_ASSERT_PTR_NOT_NULL(strstr(pt.base, "base-4nic.yaml"));
+    study_point_clear(&pt);
+    study_free(st);
+}
+
 /* docs/sweep.md carries the key reference rendered from the schema, as
  * it is now. */
 static void test_docs_reference(void)
@@ -531,6 +555,7 @@ int suite_study(void)
         !CU_add_test(s, "built-in and SQL metrics over a known run database", test_metrics) ||
         !CU_add_test(s, "capacity questions: answers, seeds, failed points, report",
                      test_capacity) ||
+        !CU_add_test(s, "the example study loads", test_example_study) ||
         !CU_add_test(s, "docs/sweep.md has the schema's key reference", test_docs_reference))
         return -1;
     return 0;

@@ -379,6 +379,62 @@ static void test_bad_study_cli(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "was written by another study"));
 }
 
+/* The example study's premise, reduced to 4 points (2 members, 4 and 64
+ * VMs, both modes, one seed): few VMs keep SMB reads' p99 under 2 ms, 64
+ * push it over, and the capacity report answers 4 for both modes. */
+static void test_example_reduced(void)
+{
+    char dir[512], study[600], sub[600], out[OUT_MAX], args[2048], base[1024];
+    CU_ASSERT_EQUAL_FATAL(test_tmpdir(dir, sizeof dir), 0);
+    snprintf(study, sizeof study, "%s/reduced.yaml", dir);
+    snprintf(sub, sizeof sub, "%s/out", dir);
+    test_src_path("scenarios/studies/vms-per-host/base-2nic.yaml", base, sizeof base);
+    FILE *f = fopen(study, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fprintf(f,
+            "study: { name: reduced, base: %s, keep_runs: false }\n"
+            "parameters:\n"
+            "  vms: { set: [hosts.hv1.vms.0.count, hosts.hv2.vms.0.count, traffic.0.count],\n"
+            "         values: [4, 64] }\n"
+            "  mode:\n"
+            "    variants:\n"
+            "      Dynamic: {}\n"
+            "      HyperVPort:\n"
+            "        edit: [{ path: 'hosts.*.powershell', find: '-LoadBalancingAlgorithm Dynamic',\n"
+            "                 replace: '-LoadBalancingAlgorithm HyperVPort' }]\n"
+            "metrics:\n"
+            "  smb_p99: { builtin: fct_p99, class: smb, unit: ms }\n"
+            "questions:\n"
+            "  - { text: q, largest: vms, where: { metric: smb_p99, below: 2ms }, per: [mode] }\n",
+            base);
+    fclose(f);
+    snprintf(args, sizeof args, "sweep '%s' -o '%s' -j 2", study, sub);
+    CU_ASSERT_EQUAL(setsim__(args, out), 0);
+    CU_ASSERT_EQUAL(query__(sub, "SELECT count(*) FROM point_metrics m JOIN points p ON "
+                                 "p.id = m.point WHERE p.key LIKE 'vms=4 %' AND m.value < 2"),
+                    2);
+    CU_ASSERT_EQUAL(query__(sub, "SELECT count(*) FROM point_metrics m JOIN points p ON "
+                                 "p.id = m.point WHERE p.key LIKE 'vms=64 %' AND m.value > 2"),
+                    2);
+    /* keep_runs: false leaves no run directory behind. */
+    char runs[700];
+    snprintf(runs, sizeof runs, "%s/runs/p0001", sub);
+    struct stat sb;
+    CU_ASSERT_NOT_EQUAL(stat(runs, &sb), 0);
+    snprintf(args, sizeof args, "report '%s'", sub);
+    CU_ASSERT_EQUAL(setsim__(args, out), 0);
+    char md[700];
+    snprintf(md, sizeof md, "%s/capacity.md", sub);
+    f = fopen(md, "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    char text[8192];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "| Dynamic | **4** |"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "| HyperVPort | **4** |"));
+}
+
 int suite_sweep(void)
 {
     CU_pSuite s = test_suite("sweep");
@@ -390,7 +446,9 @@ int suite_sweep(void)
         !CU_add_test(s, "a failed point is recorded with its error; the rest complete",
                      test_failed_point) ||
         !CU_add_test(s, "bad study file or flags: file:line:col, exit 2, nothing created",
-                     test_bad_study_cli))
+                     test_bad_study_cli) ||
+        !CU_add_test(s, "the example study, reduced: its question has the expected answer",
+                     test_example_reduced))
         return -1;
     return 0;
 }
