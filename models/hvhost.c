@@ -35,6 +35,7 @@ struct hv_switch {
     char name[HVHOST_MAX_NAME];
     int used;
     int is_set;
+    int packet_direct;      /* CFG-012: Hyper-V Port only */
     struct set_team *team;  /* owned */
     struct vmswitch *vs;    /* owned */
     int nic[SET_MAX_MEMBERS];
@@ -73,6 +74,8 @@ struct hvhost {
     struct hvhost_nic_props props[MAX_NICS];
     size_t nnics;
     int dcb_installed;
+    int chimney;                /* TCP Chimney Offload enabled (CFG-026) */
+    int dcbx_willing;           /* CFG-035 (a): dcb.willing_default = false */
     int allow_fc_debugger;      /* AllowFlowControlUnderDebugger */
     struct hvhost_qos_policy policies[MAX_POLICIES];
     size_t npolicies;
@@ -129,7 +132,9 @@ struct hvhost *hvhost_create(struct sim_engine *eng, struct trace *trace, struct
         h->cfg.smt = 2;
     for (int i = 0; i < MAX_NICS; i++) {
         h->nic_switch[i] = -1;
-        h->props[i] = (struct hvhost_nic_props){.rss_base = -1, .rss_max = -1, .vmq_enabled = 1};
+        h->props[i] = (struct hvhost_nic_props){.rss_base = -1, .rss_max = -1, .vmq_enabled = 1,
+                                                .ethernet = 1, .whql = 1, .rss = 1, .rsc = 1,
+                                                .tx_csum = 1, .rx_csum = 1};
     }
     return h;
 }
@@ -259,6 +264,8 @@ const char *hvhost_dcb_blocked(const struct hvhost *h, const char *nic)
         return "disabled";
     if (h->cfg.debugger && !h->allow_fc_debugger)
         return "debugger"; /* CFG-035 (b) */
+    if (h->dcbx_willing)
+        return "willing"; /* CFG-035 (a): the peer's DCBX configuration rules */
     return NULL;
 }
 
@@ -473,6 +480,34 @@ static int find_switch__(const struct hvhost *h, const char *name, char *err, si
     return i;
 }
 
+/* What every SET member must be, checked on creation and on every change
+ * of the member list (CFG-002, CFG-026). */
+static int member_check__(const struct hvhost *h, int i, char *err, size_t errlen)
+{
+    const char *name = nic_name(h->nics[i]);
+    if (!h->props[i].ethernet) {
+        set_err__(err, errlen, "CFG-002 SET_E_NOT_ETHERNET: '%s' is not an Ethernet adapter; a "
+                               "SET team has Ethernet members only",
+                  name);
+        return -EINVAL;
+    }
+    if (h->props[i].ipsec_offload) {
+        set_err__(err, errlen, "CFG-026 SET_E_IPSECTO: '%s' has IPsec Task Offload enabled; SET "
+                               "is not compatible with it (*IPsecOffloadV2 0)",
+                  name);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* CFG-025: a switch-bound adapter has RSC and RSS off (its queues serve
+ * VMQ). */
+static void bind_offloads__(struct hvhost *h, int i)
+{
+    h->props[i].rss = 0;
+    h->props[i].rsc = 0;
+}
+
 int hvhost_vswitch_create(struct hvhost *h, const char *name, const char *const *nics, size_t n,
                           int embedded_teaming, int allow_mgmt_os, char *err, size_t errlen)
 {
@@ -505,8 +540,17 @@ int hvhost_vswitch_create(struct hvhost *h, const char *name, const char *const 
                       nics[k], h->sws[h->nic_switch[i]].name);
             return -EBUSY;
         }
+        if (embedded_teaming && member_check__(h, i, err, errlen) != 0)
+            return -EINVAL;
         members[k] = h->nics[i];
         idx[k] = i;
+    }
+    if (embedded_teaming && h->chimney) {
+        set_err__(err, errlen, "CFG-026 SET_E_CHIMNEY: TCP Chimney Offload is enabled on host %s; "
+                               "SET is not compatible with it (Set-NetOffloadGlobalSetting "
+                               "-Chimney Disabled)",
+                  h->name);
+        return -EINVAL;
     }
     int slot = -1;
     for (int i = 0; i < MAX_SWITCHES && slot < 0; i++)
@@ -541,6 +585,7 @@ int hvhost_vswitch_create(struct hvhost *h, const char *name, const char *const 
     for (size_t k = 0; k < n; k++) {
         sw->nic[k] = idx[k];
         h->nic_switch[idx[k]] = slot;
+        bind_offloads__(h, idx[k]);
     }
     sw->nnic = n;
     /* CFG-009: the management OS gets a vNIC named after the switch. */
@@ -637,6 +682,8 @@ int hvhost_team_set_members(struct hvhost *h, const char *sw_name, const char *c
                       nics[k], h->sws[h->nic_switch[i]].name);
             return -EBUSY;
         }
+        if (member_check__(h, i, err, errlen) != 0)
+            return -EINVAL;
         members[k] = h->nics[i];
         idx[k] = i;
     }
@@ -648,6 +695,7 @@ int hvhost_team_set_members(struct hvhost *h, const char *sw_name, const char *c
     for (size_t k = 0; k < n; k++) {
         sw->nic[k] = idx[k];
         h->nic_switch[idx[k]] = s;
+        bind_offloads__(h, idx[k]);
     }
     sw->nnic = n;
     return 0;
@@ -659,7 +707,89 @@ int hvhost_team_set_mode(struct hvhost *h, const char *sw_name, enum set_lb_mode
     int s = set_switch__(h, sw_name, err, errlen);
     if (s < 0)
         return s;
+    if (mode == SET_LB_DYNAMIC && h->sws[s].packet_direct) {
+        set_err__(err, errlen, "CFG-012 SET_E_PACKETDIRECT_REQUIRES_HVP: virtual switch '%s' uses "
+                               "Packet Direct, which requires the HyperVPort load-balancing "
+                               "algorithm",
+                  sw_name);
+        return -EINVAL;
+    }
     set_team_set_mode(h->sws[s].team, mode);
+    return 0;
+}
+
+int hvhost_vswitch_set_packet_direct(struct hvhost *h, const char *sw)
+{
+    int s = switch_index__(h, sw);
+    if (s < 0)
+        return -ENOENT;
+    h->sws[s].packet_direct = 1;
+    return 0;
+}
+
+int hvhost_set_chimney(struct hvhost *h, int enabled, char *err, size_t errlen)
+{
+    if (enabled) {
+        for (int i = 0; i < MAX_SWITCHES; i++) {
+            if (h->sws[i].used && h->sws[i].is_set) {
+                set_err__(err, errlen, "CFG-026 SET_E_CHIMNEY: host %s has the SET switch '%s'; "
+                                       "SET is not compatible with TCP Chimney Offload",
+                          h->name, h->sws[i].name);
+                return -EINVAL;
+            }
+        }
+    }
+    h->chimney = enabled != 0;
+    return 0;
+}
+
+void hvhost_set_dcbx_willing(struct hvhost *h, int willing)
+{
+    h->dcbx_willing = willing != 0;
+    apply_dcb_all__(h);
+}
+
+int hvhost_dcbx_willing(const struct hvhost *h) { return h->dcbx_willing; }
+
+const char *hvhost_nic_switch(const struct hvhost *h, const char *nic)
+{
+    int i = nic_index__(h, nic);
+    return i >= 0 && h->nic_switch[i] >= 0 ? h->sws[h->nic_switch[i]].name : NULL;
+}
+
+int hvhost_nic_set_offloads(struct hvhost *h, const char *nic, int tx_csum, int rx_csum)
+{
+    int i = nic_index__(h, nic);
+    if (i < 0)
+        return -ENOENT;
+    h->props[i].tx_csum = tx_csum != 0;
+    h->props[i].rx_csum = rx_csum != 0;
+    return 0;
+}
+
+int hvhost_team_offloads(const struct hvhost *h, const char *sw, int *tx_csum, int *rx_csum)
+{
+    int s = switch_index__(h, sw);
+    if (s < 0)
+        return -ENOENT;
+    int tx = 1, rx = 0;
+    for (size_t k = 0; k < h->sws[s].nnic; k++) {
+        tx &= h->props[h->sws[s].nic[k]].tx_csum; /* CFG-023: all members */
+        rx |= h->props[h->sws[s].nic[k]].rx_csum; /* CFG-023: any member */
+    }
+    *tx_csum = h->sws[s].nnic ? tx : 0;
+    *rx_csum = rx;
+    return 0;
+}
+
+int hvhost_nic_set_kind(struct hvhost *h, const char *nic, int ethernet, int whql, int rdma_kind)
+{
+    int i = nic_index__(h, nic);
+    if (i < 0)
+        return -ENOENT;
+    h->props[i].ethernet = ethernet != 0;
+    h->props[i].whql = whql != 0;
+    h->props[i].rdma_kind = rdma_kind;
     return 0;
 }
 
@@ -1008,6 +1138,18 @@ int hvhost_nic_set_property(struct hvhost *h, const char *nic, const char *keywo
     long v = strtol(value, &end, 0);
     int numeric = *value && !*end;
     struct hvhost_nic_props *p = &h->props[i];
+    if (strncasecmp(keyword, "*IPsecOffload", 13) == 0) {
+        long on = strtol(value, NULL, 0);
+        int set_member = h->nic_switch[i] >= 0 && h->sws[h->nic_switch[i]].is_set;
+        if (on && set_member) {
+            set_err__(err, errlen, "CFG-026 SET_E_IPSECTO: '%s' is a member of the SET switch "
+                                   "'%s'; SET is not compatible with IPsec Task Offload",
+                      nic, h->sws[h->nic_switch[i]].name);
+            return -EINVAL;
+        }
+        p->ipsec_offload = on != 0;
+        return 0;
+    }
     if (strcasecmp(keyword, "*RssBaseProcNumber") == 0 || strcasecmp(keyword, "*MaxRssProcessors") == 0 ||
         strcasecmp(keyword, "*JumboPacket") == 0 || strcasecmp(keyword, "*VMQ") == 0) {
         if (!numeric || v < 0) {

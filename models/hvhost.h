@@ -198,7 +198,36 @@ struct hvhost_nic_props {
     int rss_max;       /* *MaxRssProcessors, -1: not set */
     int vmq_enabled;   /* *VMQ (default 1) */
     int jumbo;         /* *JumboPacket bytes, 0: not set */
+    int ethernet;      /* an Ethernet adapter (CFG-002; default 1) */
+    int whql;          /* WHQL-qualified (CFG-002; default 1) */
+    int rdma_kind;     /* HVHOST_RDMA_NONE / _ROCE / _IWARP (the NIC model's) */
+    int rss, rsc;      /* RSS / RSC on (default 1; off once switch-bound, CFG-025) */
+    int ipsec_offload; /* *IPsecOffloadV2 on (CFG-026; default 0) */
+    int tx_csum, rx_csum; /* checksum offloads (CFG-023; default 1) */
 };
+
+enum { HVHOST_RDMA_NONE = 0, HVHOST_RDMA_ROCE, HVHOST_RDMA_IWARP };
+
+/* What the scenario's NIC model says of an adapter beyond its identity:
+ * Ethernet or not, WHQL-qualified or not (CFG-002), its RDMA transport. */
+int hvhost_nic_set_kind(struct hvhost *h, const char *nic, int ethernet, int whql, int rdma_kind);
+/* The NIC model's checksum offloads (CFG-023). */
+int hvhost_nic_set_offloads(struct hvhost *h, const char *nic, int tx_csum, int rx_csum);
+/* CFG-023: what a switch's team advertises: Tx checksum offload only if
+ * every member has it, Rx if any member has it.  -ENOENT for no switch. */
+int hvhost_team_offloads(const struct hvhost *h, const char *sw, int *tx_csum, int *rx_csum);
+/* New-VMSwitch -EnablePacketDirect $true: the switch's team must stay in
+ * Hyper-V Port mode (CFG-012; hvhost_team_set_mode refuses Dynamic). */
+int hvhost_vswitch_set_packet_direct(struct hvhost *h, const char *sw);
+/* Set-NetOffloadGlobalSetting -Chimney: TCP Chimney Offload, refused with
+ * a SET switch on the host (CFG-026 SET_E_CHIMNEY). */
+int hvhost_set_chimney(struct hvhost *h, int enabled, char *err, size_t errlen);
+/* Set-NetQosDcbxSetting -Willing: a willing host programs no DCB into its
+ * adapters (CFG-035 a; hvhost_dcb_blocked says "willing"). */
+void hvhost_set_dcbx_willing(struct hvhost *h, int willing);
+int hvhost_dcbx_willing(const struct hvhost *h);
+/* The switch an adapter is bound to (NULL: none). */
+const char *hvhost_nic_switch(const struct hvhost *h, const char *nic);
 int hvhost_nic_props(const struct hvhost *h, const char *nic, struct hvhost_nic_props *out);
 uint32_t hvhost_logical_processors(const struct hvhost *h);
 uint32_t hvhost_smt(const struct hvhost *h);

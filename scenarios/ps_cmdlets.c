@@ -300,6 +300,87 @@ static const struct ps_param set_netadaptervmq[] = {
     P("PassThru", NULL, PS_PT_SWITCH, ALL, 0, NAMED),
 };
 
+/* Enable-NetAdapterIPsecOffload (CFG-026: refused on a SET member). */
+static const struct ps_param enable_netadapteripsecoffload[] = {
+    P("Name", AL("ifAlias", "InterfaceAlias"), PS_PT_STRING_ARRAY, S(0), S(0), 0),
+    P("InterfaceDescription", AL("ifDesc", "InstanceID"), PS_PT_STRING_ARRAY, S(1), S(1), NAMED),
+    P("IncludeHidden", NULL, PS_PT_SWITCH, S(0) | S(1), 0, NAMED),
+    P("NoRestart", NULL, PS_PT_SWITCH, ALL, 0, NAMED),
+    P("PassThru", NULL, PS_PT_SWITCH, ALL, 0, NAMED),
+    PR("InputObject", NULL, CIMINSTANCE, S(2), S(2), NAMED),
+    CDXML_TAIL,
+};
+
+/* Set-NetOffloadGlobalSetting (NetTCPIP; CFG-026 -Chimney). */
+static const struct ps_enum_type chimney_state = {"ChimneyOffloadState",
+                                                  AL("Disabled", "Enabled", "Automatic"), false};
+static const struct ps_enum_type enabled_disabled = {"EnabledDisabledEnum",
+                                                     AL("Disabled", "Enabled"), false};
+static const struct ps_param set_netoffloadglobalsetting[] = {
+    PR("InputObject", NULL, CIMINSTANCE, S(1), S(1), NAMED),
+    PE("ReceiveSideScaling", NULL, enabled_disabled, ALL, 0, NAMED),
+    PE("ReceiveSegmentCoalescing", NULL, enabled_disabled, ALL, 0, NAMED),
+    PE("Chimney", NULL, chimney_state, ALL, 0, NAMED),
+    PE("TaskOffload", NULL, enabled_disabled, ALL, 0, NAMED),
+    PE("NetworkDirect", NULL, enabled_disabled, ALL, 0, NAMED),
+    PE("NetworkDirectAcrossIPSubnets", NULL, enabled_disabled, ALL, 0, NAMED),
+    PE("PacketCoalescingFilter", NULL, enabled_disabled, ALL, 0, NAMED),
+    CDXML_TAIL,
+    P("PassThru", NULL, PS_PT_SWITCH, ALL, 0, NAMED),
+};
+
+/* Set-NetQosDcbxSetting (DcbQos; CFG-035 a). */
+static const struct ps_param set_netqosdcbxsetting[] = {
+    P("Willing", NULL, PS_PT_BOOL, ALL, 0, NAMED),
+    P("Force", NULL, PS_PT_SWITCH, ALL, 0, NAMED),
+    PR("InputObject", NULL, CIMINSTANCE, S(1), S(1), NAMED),
+    CDXML_TAIL,
+    P("PassThru", NULL, PS_PT_SWITCH, ALL, 0, NAMED),
+};
+
+/* NIC Teaming (LBFO) cmdlets, so that aiming one at a SET team gives
+ * CFG-013's SET_E_NOT_LBFO rather than "not supported".  Model choice:
+ * their enum parameters are kept as strings. */
+static const struct ps_param new_netlbfoteam[] = {
+    P("Name", NULL, PS_PT_STRING, ALL, ALL, 0),
+    P("TeamMembers", AL("VirtualFunction"), PS_PT_STRING_ARRAY, ALL, ALL, 1),
+    P("TeamNicName", NULL, PS_PT_STRING, ALL, 0, NAMED),
+    P("TeamingMode", NULL, PS_PT_STRING, ALL, 0, NAMED),
+    P("LoadBalancingAlgorithm", NULL, PS_PT_STRING, ALL, 0, NAMED),
+    P("LacpTimer", NULL, PS_PT_STRING, ALL, 0, NAMED),
+    CDXML_TAIL,
+};
+static const struct ps_param rename_netlbfoteam[] = {
+    P("Name", NULL, PS_PT_STRING_ARRAY, S(0), S(0), 0),
+    P("NewName", NULL, PS_PT_STRING, ALL, ALL, 1),
+    PR("InputObject", NULL, CIMINSTANCE, S(1), S(1), NAMED),
+    CDXML_TAIL,
+    P("PassThru", NULL, PS_PT_SWITCH, ALL, 0, NAMED),
+};
+static const struct ps_param netlbfoteammember[] = {
+    P("Name", NULL, PS_PT_STRING_ARRAY, S(0), S(0), 0),
+    P("Team", NULL, PS_PT_STRING, S(0), S(0), 1),
+    P("AdministrativeMode", NULL, PS_PT_STRING, ALL, 0, NAMED),
+    PR("InputObject", NULL, CIMINSTANCE, S(1), S(1), NAMED),
+    CDXML_TAIL,
+    P("PassThru", NULL, PS_PT_SWITCH, ALL, 0, NAMED),
+};
+static const struct ps_param add_netlbfoteamnic[] = {
+    P("Team", NULL, PS_PT_STRING, ALL, ALL, 0),
+    P("VlanID", NULL, PS_PT_UINT32, ALL, ALL, 1),
+    P("Name", NULL, PS_PT_STRING, ALL, 0, NAMED),
+    CDXML_TAIL,
+};
+static const struct ps_param set_netlbfoteam[] = {
+    P("Name", NULL, PS_PT_STRING_ARRAY, S(0), S(0), 0),
+    P("TeamingMode", NULL, PS_PT_STRING, ALL, 0, NAMED),
+    P("LoadBalancingAlgorithm", NULL, PS_PT_STRING, ALL, 0, NAMED),
+    P("LacpTimer", NULL, PS_PT_STRING, ALL, 0, NAMED),
+    PR("InputObject", NULL, CIMINSTANCE, S(1), S(1), NAMED),
+    CDXML_TAIL,
+    P("PassThru", NULL, PS_PT_SWITCH, ALL, 0, NAMED),
+};
+
 /* ---- Microsoft.PowerShell.Management ---- */
 
 /* Set-ItemProperty (CFG-035 b): propertyValuePathSet, propertyPSObjectPathSet,
@@ -516,6 +597,23 @@ static const struct ps_cmdlet cmdlets[] = {
      0, PARAMS(set_netadapteradvancedproperty), SP},
     {"Set-NetAdapterVmq", NULL, "NetAdapter", "Set-NetAdapterVmq", NA_SETS, 0,
      PARAMS(set_netadaptervmq), SP},
+    {"Enable-NetAdapterIPsecOffload", NULL, "NetAdapter", "Enable-NetAdapterIPsecOffload", NA_SETS,
+     0, PARAMS(enable_netadapteripsecoffload), SP},
+    {"Set-NetOffloadGlobalSetting", NULL, "NetTCPIP", "Set-NetOffloadGlobalSetting",
+     SETS("Query (cdxml)", "InputObject (cdxml)"), 0, PARAMS(set_netoffloadglobalsetting), SP},
+    {"Set-NetQosDcbxSetting", NULL, "DcbQos", "Set-NetQosDcbxSetting",
+     SETS("Query (cdxml)", "InputObject (cdxml)"), 0, PARAMS(set_netqosdcbxsetting), SP},
+    {"New-NetLbfoTeam", NULL, "NetLbfo", "New-NetLbfoTeam", ALLSETS, 0, PARAMS(new_netlbfoteam), SP},
+    {"Rename-NetLbfoTeam", NULL, "NetLbfo", "Rename-NetLbfoTeam",
+     SETS("Query (cdxml)", "InputObject (cdxml)"), 0, PARAMS(rename_netlbfoteam), SP},
+    {"Add-NetLbfoTeamMember", NULL, "NetLbfo", "Add-NetLbfoTeamMember",
+     SETS("Query (cdxml)", "InputObject (cdxml)"), 0, PARAMS(netlbfoteammember), SP},
+    {"Remove-NetLbfoTeamMember", NULL, "NetLbfo", "Remove-NetLbfoTeamMember",
+     SETS("Query (cdxml)", "InputObject (cdxml)"), 0, PARAMS(netlbfoteammember), SP},
+    {"Add-NetLbfoTeamNic", NULL, "NetLbfo", "Add-NetLbfoTeamNic", ALLSETS, 0,
+     PARAMS(add_netlbfoteamnic), SP},
+    {"Set-NetLbfoTeam", NULL, "NetLbfo", "Set-NetLbfoTeam",
+     SETS("Query (cdxml)", "InputObject (cdxml)"), 0, PARAMS(set_netlbfoteam), SP},
     {"Set-ItemProperty", AL("sp"), "Microsoft.PowerShell.Management",
      "Microsoft.PowerShell.Commands.SetItemPropertyCommand",
      SETS("propertyValuePathSet", "propertyPSObjectPathSet", "propertyValueLiteralPathSet",

@@ -245,6 +245,42 @@ static int set_item_property__(struct ps_effects *fx, const struct ps_command *c
     return hvhost_set_registry(fx->host, path ? path : "", name ? name : "", value, err, errlen);
 }
 
+/* CFG-002: every adapter named must be installed in this host; one of
+ * another host's is SET_E_FOREIGN_ADAPTER (other names are left to the
+ * host model's ObjectNotFound). */
+static int local_adapters__(struct ps_effects *fx, const char *const *nics, size_t n, char *err,
+                            size_t errlen)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (hvhost_nic(fx->host, nics[i]) || !fx->adapter_owner)
+            continue;
+        const char *owner = fx->adapter_owner(fx->owner_ctx, nics[i]);
+        if (owner) {
+            set_err__(err, errlen, "CFG-002 SET_E_FOREIGN_ADAPTER: '%s' is installed in host %s; "
+                                   "SET members must be installed in the host that owns the "
+                                   "switch (%s)",
+                      nics[i], owner, hvhost_name(fx->host));
+            return -EINVAL;
+        }
+    }
+    return 0;
+}
+
+/* CFG-002: a member without WHQL qualification is only a warning (the
+ * simulator cannot certify hardware). */
+static void warn_whql__(struct ps_effects *fx, const struct ps_command *cmd,
+                        const char *const *nics, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct hvhost_nic_props p;
+        if (hvhost_nic_props(fx->host, nics[i], &p) == 0 && !p.whql)
+            warn__(fx, cmd, "SET_W_NOT_WHQL",
+                   "'%s' is not WHQL-qualified; SET supports WHQL-qualified Ethernet adapters "
+                   "(CFG-002)",
+                   nics[i]);
+    }
+}
+
 static int new_vmswitch__(struct ps_effects *fx, const struct ps_command *cmd, char *err,
                           size_t errlen)
 {
@@ -270,17 +306,32 @@ static int new_vmswitch__(struct ps_effects *fx, const struct ps_command *cmd, c
     default:
         teamed = 0; /* CFG-007: one adapter without the flag */
     }
-    if (flag__(cmd, "EnablePacketDirect", 0))
-        warn__(fx, cmd, "SET_W_LB_FORCED_HYPERVPORT",
-               "Packet Direct requires Hyper-V Port load balancing (CFG-012)");
+    int rc = local_adapters__(fx, nics, n, err, errlen);
+    if (rc)
+        return rc;
     int mgmt = -1;
     const struct ps_value *am = val__(cmd, "AllowManagementOS");
     if (am)
         mgmt = flag__(cmd, "AllowManagementOS", 1);
-    int rc = hvhost_vswitch_create(fx->host, name, nics, n, teamed, mgmt, err, errlen);
-    if (rc == 0 && teamed && flag__(cmd, "EnablePacketDirect", 0))
+    rc = hvhost_vswitch_create(fx->host, name, nics, n, teamed, mgmt, err, errlen);
+    if (rc)
+        return rc;
+    if (teamed && flag__(cmd, "EnablePacketDirect", 0)) {
+        warn__(fx, cmd, "SET_W_LB_FORCED_HYPERVPORT",
+               "Packet Direct requires Hyper-V Port load balancing (CFG-012)");
         hvhost_team_set_mode(fx->host, name, SET_LB_HYPERV_PORT, err, errlen);
-    return rc;
+        hvhost_vswitch_set_packet_direct(fx->host, name);
+    }
+    if (teamed) {
+        warn_whql__(fx, cmd, nics, n);
+        const char *bw = str__(cmd, "MinimumBandwidthMode");
+        if (bw && (strcasecmp(bw, "Weight") == 0 || strcasecmp(bw, "Absolute") == 0))
+            warn__(fx, cmd, "SET_W_VMQOS_UNPREDICTABLE",
+                   "-MinimumBandwidthMode %s enables VM QoS on the SET switch '%s': \"the QoS "
+                   "settings will cause unpredictable results\" (CFG-026)",
+                   bw, name);
+    }
+    return 0;
 }
 
 static int add_vmnetworkadapter__(struct ps_effects *fx, const struct ps_command *cmd, char *err,
@@ -390,9 +441,12 @@ static int set_team__(struct ps_effects *fx, const struct ps_command *cmd, char 
     const char *nics[SET_MAX_MEMBERS + 2];
     size_t n = strs__(cmd, "NetAdapterName", nics, SET_MAX_MEMBERS + 2);
     if (val__(cmd, "NetAdapterName")) {
-        int rc = hvhost_team_set_members(fx->host, name, nics, n, err, errlen);
+        int rc = local_adapters__(fx, nics, n, err, errlen);
+        if (!rc)
+            rc = hvhost_team_set_members(fx->host, name, nics, n, err, errlen);
         if (rc)
             return rc;
+        warn_whql__(fx, cmd, nics, n);
     }
     const char *lb = str__(cmd, "LoadBalancingAlgorithm");
     if (lb) {
@@ -666,6 +720,63 @@ static int get_rdma__(struct ps_effects *fx, const struct ps_command *cmd)
     return 0;
 }
 
+/* Enable-NetAdapterIPsecOffload: *IPsecOffloadV2 on (CFG-026). */
+static int ipsec_offload__(struct ps_effects *fx, const struct ps_command *cmd, char *err,
+                           size_t errlen)
+{
+    const char *names[32];
+    size_t n = strs__(cmd, "Name", names, 32);
+    for (size_t i = 0; i < n; i++) {
+        int rc = hvhost_nic_set_property(fx->host, names[i], "*IPsecOffloadV2", "3", err, errlen);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* Set-NetOffloadGlobalSetting: only -Chimney has an effect (CFG-026). */
+static int offload_global__(struct ps_effects *fx, const struct ps_command *cmd, char *err,
+                            size_t errlen)
+{
+    const char *ch = str__(cmd, "Chimney");
+    if (!ch)
+        return 0;
+    return hvhost_set_chimney(fx->host, strcasecmp(ch, "Disabled") != 0, err, errlen);
+}
+
+/* Set-NetQosDcbxSetting -Willing (CFG-035 a). */
+static int dcbx_setting__(struct ps_effects *fx, const struct ps_command *cmd)
+{
+    if (!val__(cmd, "Willing"))
+        return 0;
+    int willing = flag__(cmd, "Willing", 0);
+    hvhost_set_dcbx_willing(fx->host, willing);
+    if (willing)
+        warn__(fx, cmd, "DCB_W_DCBX_WILLING",
+               "the host accepts DCB settings from its peers: NetQos traffic classes and flow "
+               "control are not programmed into its adapters (CFG-035)");
+    return 0;
+}
+
+/* NIC Teaming (LBFO) cmdlets: a SET team has no LBFO team (CFG-013). */
+static int lbfo__(struct ps_effects *fx, const struct ps_command *cmd, char *err, size_t errlen)
+{
+    const char *target = str__(cmd, strstr(cmd->name, "Member") || strstr(cmd->name, "TeamNic")
+                                        ? "Team"
+                                        : "Name");
+    if (target && hvhost_vswitch_is_set(fx->host, target))
+        set_err__(err, errlen, "CFG-013 SET_E_NOT_LBFO: '%s' is a SET switch; a SET team has no "
+                               "name, no team interface and no LBFO team (manage it with "
+                               "Set-VMSwitchTeam)",
+                  target);
+    else
+        set_err__(err, errlen, "CFG-013 SET_E_NOT_LBFO: %s manages an LBFO (NIC Teaming) team, "
+                               "which this model does not have; SET teams are created with "
+                               "New-VMSwitch and changed with Set-VMSwitchTeam",
+                  cmd->name);
+    return -ENOTSUP;
+}
+
 /* ---- dispatch ------------------------------------------------------------------ */
 
 int ps_effects_apply(struct ps_effects *fx, const struct ps_command *cmd, char *err,
@@ -724,6 +835,14 @@ int ps_effects_apply(struct ps_effects *fx, const struct ps_command *cmd, char *
         return get_traffic_class__(fx);
     if (strcmp(c, "Get-NetAdapterRdma") == 0)
         return get_rdma__(fx, cmd);
+    if (strcmp(c, "Enable-NetAdapterIPsecOffload") == 0)
+        return ipsec_offload__(fx, cmd, err, errlen);
+    if (strcmp(c, "Set-NetOffloadGlobalSetting") == 0)
+        return offload_global__(fx, cmd, err, errlen);
+    if (strcmp(c, "Set-NetQosDcbxSetting") == 0)
+        return dcbx_setting__(fx, cmd);
+    if (strstr(c, "NetLbfo"))
+        return lbfo__(fx, cmd, err, errlen);
     set_err__(err, errlen, "CommandNotFoundException: %s has no effect model", c);
     return -ENOTSUP;
 }

@@ -27,6 +27,10 @@ struct ps_effects {
     ps_effects_warn_fn warn;
     void *warn_ctx;
     int seed_semantics;        /* CFG-036 iso.seed_semantics (1 by default) */
+    /* The host an adapter this host does not have is installed in (NULL:
+     * none), for CFG-002's SET_E_FOREIGN_ADAPTER; NULL: not asked. */
+    const char *(*adapter_owner)(void *ctx, const char *adapter);
+    void *owner_ctx;
 };
 
 /* Applies cmd.  Returns 0, or a negative errno with the message in err

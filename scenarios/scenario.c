@@ -29,6 +29,7 @@
 #include "ps_effects.h"
 #include "ps_script.h"
 #include "schema.h"
+#include "scn_lint.h"
 #include "scn_traffic.h"
 #include "vmswitch.h"
 #include "ydoc.h"
@@ -42,6 +43,9 @@ struct nic_model {
     uint64_t rate;
     int64_t vmq;
     int rdma;
+    int media;                /* schema_media_values: 0 Ethernet */
+    bool whql;
+    bool tx_csum, rx_csum;    /* CFG-023 */
 };
 
 /* A timeline entry, kept until the run ends. */
@@ -203,13 +207,18 @@ static void build_models__(struct scenario *sc, const struct ydoc_node *root)
         nm->name = ydoc_key(models, i);
         nm->id.firmware = nm->id.driver = "";
         nm->vmq = 16;
+        nm->whql = nm->tx_csum = nm->rx_csum = true;
         if (ydoc_get_str(m, "manufacturer", YDOC_REQUIRED, &nm->id.manufacturer, &e) ||
             ydoc_get_str(m, "model", YDOC_REQUIRED, &nm->id.model, &e) ||
             ydoc_get_str(m, "firmware", 0, &nm->id.firmware, &e) ||
             ydoc_get_str(m, "driver", 0, &nm->id.driver, &e) ||
             ydoc_get_rate(m, "rate", YDOC_REQUIRED, &nm->rate, &e) ||
             ydoc_get_int(m, "vmq_queues", 0, 0, 1024, &nm->vmq, &e) ||
-            ydoc_get_enum(m, "rdma", 0, schema_rdma_values, &nm->rdma, &e))
+            ydoc_get_enum(m, "rdma", 0, schema_rdma_values, &nm->rdma, &e) ||
+            ydoc_get_enum(m, "media", 0, schema_media_values, &nm->media, &e) ||
+            ydoc_get_bool(m, "whql", 0, &nm->whql, &e) ||
+            ydoc_get_bool(m, "tx_checksum_offload", 0, &nm->tx_csum, &e) ||
+            ydoc_get_bool(m, "rx_checksum_offload", 0, &nm->rx_csum, &e))
             yerr__(sc, &e);
     }
 }
@@ -455,8 +464,15 @@ static struct hvhost *build_host__(struct scenario *sc, const char *name, const 
             memcpy(ns.mac, mac, 6);
         }
         egress_settings_default(&ns.egress, ns.rate_bps);
-        if (!hvhost_add_nic(h, &ns))
+        if (!hvhost_add_nic(h, &ns)) {
             err_at__(sc, ydoc_key_node(nics, i), "adapter '%s' is defined twice", nic_name);
+            continue;
+        }
+        hvhost_nic_set_kind(h, nic_name, m->media == 0, m->whql,
+                            m->rdma == 1   ? HVHOST_RDMA_ROCE
+                            : m->rdma == 2 ? HVHOST_RDMA_IWARP
+                                           : HVHOST_RDMA_NONE);
+        hvhost_nic_set_offloads(h, nic_name, m->tx_csum, m->rx_csum);
     }
     return h;
 }
@@ -538,6 +554,17 @@ static int restarts_adapter__(const struct ps_command *cmd)
     return 0;
 }
 
+/* CFG-002: the host an adapter is installed in (for a cmdlet run on
+ * another host). */
+static const char *adapter_owner__(void *ctx, const char *adapter)
+{
+    const struct world *w = ctx;
+    for (size_t i = 0; i < world_host_count(w); i++)
+        if (hvhost_nic(world_host_at(w, i), adapter))
+            return hvhost_name(world_host_at(w, i));
+    return NULL;
+}
+
 /* Applies a parsed script's statements to a host.  Returns the number of
  * failed statements. */
 static int apply_ps__(struct scenario *sc, struct hvhost *h, const struct ps_script *script,
@@ -547,6 +574,7 @@ static int apply_ps__(struct scenario *sc, struct hvhost *h, const struct ps_scr
         return 1; /* PowerShell runs none of a script that does not parse */
     struct ps_warn_ctx wc = {sc, script};
     struct ps_effects fx = {.host = h, .out = world_log_file(sc->world), .warn = ps_warn__,
+                            .adapter_owner = adapter_owner__, .owner_ctx = sc->world,
                             .warn_ctx = &wc, .seed_semantics = 1};
     int failed = 0;
     for (size_t i = 0; i < script->nstmts; i++) {
@@ -803,7 +831,8 @@ static void tl_fire__(struct world *w, void *ctx)
     switch (ev->kind) {
     case TL_RUN: {
         world_log(w, "PowerShell on %s\n", hvhost_name(ev->host));
-        struct ps_effects fx = {.host = ev->host, .out = world_log_file(w), .seed_semantics = 1};
+        struct ps_effects fx = {.host = ev->host, .out = world_log_file(w), .seed_semantics = 1,
+                                .adapter_owner = adapter_owner__, .owner_ctx = w};
         for (size_t i = 0; i < ev->script->nstmts; i++) {
             const struct ps_command *cmd = ev->script->stmts[i].cmd;
             char err[512];
@@ -933,6 +962,14 @@ static void build_timeline__(struct scenario *sc, const struct ydoc_node *root)
 
 /* ---- the whole file ------------------------------------------------------------------- */
 
+static void lint_diag__(void *ctx, int warning, const struct ydoc_node *at, const char *msg)
+{
+    if (warning)
+        warn_at__(ctx, at, "%s", msg);
+    else
+        err_at__(ctx, at, "%s", msg);
+}
+
 static void traffic_summary__(void *ctx, FILE *out) { scenario_traffic_summary(ctx, out); }
 
 static void traffic_diag__(void *ctx, int warning, const char *text)
@@ -1052,6 +1089,9 @@ static int build__(struct scenario *sc, const char *path)
         build_addresses__(sc, hv[i], ydoc_value(hosts, i));
     }
     free(pend);
+    if (sc->nerrors)
+        return -EINVAL;
+    scn_lint_run(sc->world, root, lint_diag__, sc); /* the whole-configuration rules */
     if (sc->nerrors)
         return -EINVAL;
     const struct ydoc_node *cap = ydoc_map_get(root, "capture", NULL);

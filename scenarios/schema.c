@@ -9,6 +9,7 @@
 /* ---- value lists ------------------------------------------------------ */
 
 const char *const schema_rdma_values[] = {"none", "roce", "iwarp", NULL};
+const char *const schema_media_values[] = {"ethernet", "infiniband", "wifi", NULL};
 const char *const schema_os_values[] = {"ws2016", "ws2012r2", NULL};
 const char *const schema_port_mode_values[] = {"access", "trunk", NULL};
 const char *const schema_xoff_mode_values[] = {"static", "dynamic", NULL};
@@ -58,6 +59,15 @@ static const struct ydoc_key nic_model_keys[] = {
      .doc = "VMQ receive queues the adapter offers (CFG-027)."},
     {.name = "rdma", .type = YDOC_T_ENUM, .values = schema_rdma_values, .def = "none",
      .doc = "RDMA transport the adapter offers."},
+    {.name = "media", .type = YDOC_T_ENUM, .values = schema_media_values, .def = "ethernet",
+     .doc = "Physical medium; a SET team takes Ethernet adapters only (CFG-002)."},
+    {.name = "whql", .type = YDOC_T_BOOL, .def = "true",
+     .doc = "WHQL-qualified; a SET member that is not is a warning (CFG-002)."},
+    {.name = "tx_checksum_offload", .type = YDOC_T_BOOL, .def = "true",
+     .doc = "Transmit checksum offload (IPv4, IPv6, TCP); a SET team has it only if every "
+            "member has it (CFG-023)."},
+    {.name = "rx_checksum_offload", .type = YDOC_T_BOOL, .def = "true",
+     .doc = "Receive checksum offload; a SET team has it if any member has it (CFG-023)."},
     {0},
 };
 

@@ -20,6 +20,7 @@ extern const struct ydoc_schema schema_scenario_file;
 
 /* nic_models.<model>.rdma */
 enum schema_rdma { SCHEMA_RDMA_NONE, SCHEMA_RDMA_ROCE, SCHEMA_RDMA_IWARP };
+extern const char *const schema_media_values[];
 extern const char *const schema_rdma_values[];
 /* hosts.<host>.os: the order of enum hvhost_os. */
 enum schema_os { SCHEMA_OS_WS2016, SCHEMA_OS_WS2012R2 };

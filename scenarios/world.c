@@ -569,11 +569,14 @@ void world_summary(const struct world *w, FILE *out)
         for (size_t s = 0; s < hvhost_vswitch_count(h); s++) {
             const char *swn = hvhost_vswitch_name_at(h, s);
             struct set_team *t = hvhost_team(h, swn);
-            fprintf(out, "  switch %s: %s, %zu member(s), %s, %zu flow(s) tracked\n", swn,
-                    hvhost_vswitch_is_set(h, swn) ? "SET" : "no teaming",
+            int txo = 0, rxo = 0;
+            hvhost_team_offloads(h, swn, &txo, &rxo);
+            fprintf(out, "  switch %s: %s, %zu member(s), %s, %zu flow(s) tracked, checksum "
+                         "offload tx %s rx %s\n",
+                    swn, hvhost_vswitch_is_set(h, swn) ? "SET" : "no teaming",
                     set_team_member_count(t),
                     set_team_mode(t) == SET_LB_DYNAMIC ? "Dynamic" : "HyperVPort",
-                    set_team_flow_count(t));
+                    set_team_flow_count(t), txo ? "on" : "off", rxo ? "on" : "off");
         }
     }
     for (size_t i = 0; i < w->nsws; i++) {

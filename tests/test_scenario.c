@@ -23,21 +23,28 @@ static int cmp_names(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The .yaml files of dir, sorted (the caller frees the names). */
+static size_t yaml_files(const char *dir, char **names, size_t max)
+{
+    DIR *d = opendir(dir);
+    size_t n = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d)) && n < max)
+        if (strstr(e->d_name, ".yaml"))
+            names[n++] = strdup(e->d_name);
+    if (d)
+        closedir(d);
+    qsort(names, n, sizeof *names, cmp_names);
+    return n;
+}
+
 static void test_bad_corpus(void)
 {
     char dir[600], tmp[512];
     test_src_path("tests/bad", dir, sizeof dir);
     CU_ASSERT_EQUAL_FATAL(test_tmpdir(tmp, sizeof tmp), 0);
-    DIR *d = opendir(dir);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
     char *names[256];
-    size_t n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) && n < 256)
-        if (strstr(e->d_name, ".yaml"))
-            names[n++] = strdup(e->d_name);
-    closedir(d);
-    qsort(names, n, sizeof *names, cmp_names);
+    size_t n = yaml_files(dir, names, 256);
     CU_ASSERT(n >= 60);
     size_t checked = 0;
     for (size_t i = 0; i < n; i++) {
@@ -249,13 +256,80 @@ static void test_cli_errors(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "Usage: setsim run FILE"));
 }
 
+/* The whole-configuration warnings (tests/lint/NAME.yaml, each starting
+ * with "# expect: " lines that are exactly what `setsim lint` prints):
+ * exit 0, and 1 with --strict when there is a warning (0 without). */
+static void test_lint_warnings(void)
+{
+    char dir[600], tmp[512];
+    test_src_path("tests/lint", dir, sizeof dir);
+    CU_ASSERT_EQUAL_FATAL(test_tmpdir(tmp, sizeof tmp), 0);
+    char *names[64];
+    size_t n = yaml_files(dir, names, 64);
+    CU_ASSERT(n >= 12);
+    for (size_t i = 0; i < n; i++) {
+        char path[900], want[8192] = "", line[1200], cmd[2400], out[8192];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        FILE *f = fopen(path, "r");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+        size_t warnings = 0;
+        while (fgets(line, sizeof line, f) && strncmp(line, "# expect: ", 10) == 0) {
+            strncat(want, line + 10, sizeof want - strlen(want) - 1);
+            warnings += strstr(line, ": warning: ") != NULL;
+        }
+        fclose(f);
+        snprintf(cmd, sizeof cmd, "cd '%s' && '%s' lint '%s'", dir, SETSIM_BIN, names[i]);
+        int rc = test_run(cmd, out, sizeof out);
+        int ok = rc == 0 && strcmp(out, want) == 0 && (warnings > 0) == !strstr(names[i], "clean");
+        if (!ok)
+            fprintf(stderr, "\n  %s: exit %d\n    got:\n%s    want:\n%s", names[i], rc, out, want);
+        CU_ASSERT(ok);
+        snprintf(cmd, sizeof cmd, "cd '%s' && '%s' lint --strict '%s' >/dev/null", dir, SETSIM_BIN,
+                 names[i]);
+        CU_ASSERT_EQUAL(test_run(cmd, NULL, 0), warnings ? 1 : 0);
+        free(names[i]);
+    }
+    (void)tmp;
+}
+
+/* A run longer than a second of wall time draws a progress bar on a
+ * terminal (`script` gives it one); piped, only the summary is printed. */
+static void test_progress_bar(void)
+{
+    if (!test_have_tool("script")) {
+        fprintf(stderr, "\n    (script(1) missing: progress bar not checked)\n");
+        return;
+    }
+    char tmp[512], qs[600], cmd[2400], out[16384];
+    CU_ASSERT_EQUAL_FATAL(test_tmpdir(tmp, sizeof tmp), 0);
+    test_src_path("scenarios/examples/dynamic-flowlets.yaml", qs, sizeof qs);
+    /* Long enough to take more than a second of wall time. */
+    const char *longer = "--set scenario.duration=2s";
+    snprintf(cmd, sizeof cmd, "script -qec \"'%s' run '%s' -o '%s/tty' %s\" /dev/null", SETSIM_BIN,
+             qs, tmp, longer);
+    CU_ASSERT_EQUAL(test_run(cmd, out, sizeof out), 0);
+    const char *bar = strstr(out, "\r  [");
+    CU_ASSERT_PTR_NOT_NULL(bar);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "  simulated "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, " of 2000.000000 ms  wall "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "  ETA "));
+    snprintf(cmd, sizeof cmd, "'%s' run '%s' -o '%s/pipe' %s 2>&1 | cat", SETSIM_BIN, qs, tmp,
+             longer);
+    CU_ASSERT_EQUAL(test_run(cmd, out, sizeof out), 0);
+    CU_ASSERT_PTR_NULL(strchr(out, '\r'));
+    CU_ASSERT_EQUAL(strncmp(out, "setsim ", 7), 0); /* the summary first, nothing before */
+}
+
 int suite_scenario(void)
 {
     CU_pSuite s = test_suite("scenario");
     if (!s || !CU_add_test(s, "bad inputs: exact message, exit 2, no run directory", test_bad_corpus) ||
         !CU_add_test(s, "quickstart runs and meets its stated outcome", test_quickstart) ||
         !CU_add_test(s, "same seed, same bytes; other seed, other bytes", test_determinism) ||
-        !CU_add_test(s, "command-line errors", test_cli_errors))
+        !CU_add_test(s, "command-line errors", test_cli_errors) ||
+        !CU_add_test(s, "whole-configuration warnings: exact lines, exit 0 / 1 with --strict",
+                     test_lint_warnings) ||
+        !CU_add_test(s, "progress bar on a terminal only", test_progress_bar))
         return -1;
     return 0;
 }
