@@ -52,6 +52,7 @@ struct tconn {
     struct tcp_conn *tcp;
     struct iwarp_qp *iw;
     struct roce_qp *qp;
+    struct roce_qp *peer;     /* roce: the receiver's QP (accepted) */
     struct smbd_client *smb;
     int up;
     uint64_t roce_pending;    /* bytes to post once the QP is in RTS */
@@ -961,6 +962,7 @@ static struct roce_qp *sink_accept__(void *ctx, struct roce_dev *dev,
     struct rsink *k = ctx;
     struct traffic *t = k->t;
     struct gen *g = NULL;
+    struct tconn *client = NULL;
     for (size_t i = 0; i < t->ngens && !g; i++) {
         struct gen *h = t->gens[i];
         if (h->s.kind != TRAFFIC_ROCE || h->port != k->port)
@@ -971,6 +973,7 @@ static struct roce_qp *sink_accept__(void *ctx, struct roce_dev *dev,
                 stack_ip4__(roce_dev_stack(roce_qp_dev(c->qp)), ip) == 0 &&
                 memcmp(ip, req->peer_ip, 4) == 0) {
                 g = h;
+                client = c;
                 break;
             }
         }
@@ -980,6 +983,8 @@ static struct roce_qp *sink_accept__(void *ctx, struct roce_dev *dev,
     struct roce_qp *qp = roce_qp_create(dev, &qs);
     if (s)
         s->qp = qp;
+    if (client)
+        client->peer = qp;
     return qp;
 }
 
@@ -1459,6 +1464,19 @@ enum traffic_kind traffic_gen_kind(const struct traffic *t, size_t gen)
 
 /* ---- statistics ------------------------------------------------------------------- */
 
+/* Bytes the peer has: a roce flow that has its QP to itself (not rr)
+ * counts the payload its receiver accepted in order, so an unfinished
+ * WRITE shows its progress; every other flow what completed. */
+static uint64_t flow_delivered__(const struct tflow *f)
+{
+    const struct tconn *c = f->conn;
+    if (f->complete || !c || !c->peer || f->g->s.kind != TRAFFIC_ROCE ||
+        f->g->s.pattern == TRAFFIC_RR)
+        return f->delivered;
+    uint64_t rx = roce_qp_stats(c->peer)->rx_bytes;
+    return rx > f->delivered ? rx : f->delivered;
+}
+
 static void flow_counts__(const struct tflow *f, uint64_t out[4], sim_time_t *pause)
 {
     uint64_t c1[4];
@@ -1498,7 +1516,7 @@ void traffic_flow_row(const struct traffic *t, size_t i, sim_time_t now,
     row->stop = now;
     row->size_bytes = f->size;
     row->sent_bytes = f->sent;
-    row->delivered_bytes = f->delivered;
+    row->delivered_bytes = flow_delivered__(f);
     row->retransmissions = c[0];
     row->naks = c[1];
     row->cnps = c[2];
@@ -1552,7 +1570,7 @@ void traffic_gen_stats(const struct traffic *t, size_t gen, sim_time_t now,
         flow_counts__(f, c, &pause);
         out->started++;
         out->sent_bytes += f->sent;
-        out->delivered_bytes += f->delivered;
+        out->delivered_bytes += flow_delivered__(f);
         out->retransmissions += c[0];
         out->naks += c[1];
         out->cnps += c[2];
