@@ -7,8 +7,9 @@
  *     this order, HVP-002).  A member is `up` once its carrier has been seen
  *     for detect_delay; only up members carry traffic.
  *   vports[]: MAC, RDMA flag, affinitized member, mapped member.
- *   flows: open-addressing table keyed by (vPort, IP version, addresses,
- *     ports, protocol); each flow remembers its member, whether it is sent
+ *   flows: a dense array of flows, found through an open-addressing index
+ *     keyed by (vPort, IP version, addresses, ports, protocol), compacted
+ *     when full (idle flows are forgotten then); each flow remembers its member, whether it is sent
  *     with the vPort's own MAC (only ever on the affinitized member: the
  *     invariant that keeps MAC(p) on one switch port, HVP-009), and the time
  *     of its last frame (flowlet gaps, DYN-003).
@@ -38,7 +39,8 @@
 #define DEFAULT_HOLDDOWN (1000 * SIM_MS)     /* fo.failback_holddown_ms */
 #define LOAD_ALPHA 0.25                      /* weight of the newest window */
 #define FLOW_IDLE_EVICT (1 * SIM_S)          /* flows idle this long are forgotten */
-#define FLOW_TABLE_MIN 1024
+#define VPORT_FLOW_CACHE 8              /* per-vPort direct-mapped flow cache */
+#define FLOW_TABLE_MIN 32              /* flows; the index has twice as many slots */
 
 struct member {
     struct set_team *team;
@@ -62,7 +64,8 @@ struct vport {
     int affinity;   /* member index or SET_NO_MEMBER */
     int mapped;     /* member index or SET_NO_MEMBER */
     uint64_t tx[2 * SET_MAX_MEMBERS];
-    size_t last_flow; /* slot of the vPort's last flow (a cache, checked) */
+    uint32_t fcache[VPORT_FLOW_CACHE]; /* recent flows by port bits: flow index
+                                        * + 1, 0 empty (a cache, checked) */
 };
 
 struct flow_key {
@@ -70,6 +73,7 @@ struct flow_key {
     uint8_t ipver, proto;
     uint16_t sport, dport;
     uint8_t src[16], dst[16];
+    uint32_t zero;  /* always 0: pads the key to six 8-byte words (key_eq__) */
 };
 
 struct flow {
@@ -93,8 +97,10 @@ struct set_team {
     size_t nmembers;
     struct vport *vports;
     size_t nvports, vport_cap;
-    struct flow *flows;
-    size_t flow_cap, flow_count;
+    struct flow *flows;       /* dense: [0, flow_used) in use, hash 0 = forgotten */
+    size_t flow_cap, flow_used, flow_count;
+    uint32_t *slots;          /* index over flows: flow index + 1, 0 empty */
+    size_t slot_cap;
     uint64_t next_flow_id;
     unsigned rr_next;         /* round-robin placement cursor */
     set_team_rx_fn rx_fn;
@@ -529,7 +535,9 @@ struct set_team *set_team_create(struct sim_engine *eng, struct trace *trace,
     t->cfg.name = NULL;
     t->flow_cap = FLOW_TABLE_MIN;
     t->flows = calloc(t->flow_cap, sizeof *t->flows);
-    if (!t->name || !t->flows)
+    t->slot_cap = 2 * FLOW_TABLE_MIN;
+    t->slots = calloc(t->slot_cap, sizeof *t->slots);
+    if (!t->name || !t->flows || !t->slots)
         goto fail;
     if (trace) {
         int id = trace_object(trace, t->name, "team");
@@ -567,6 +575,7 @@ void set_team_destroy(struct set_team *t)
         member_free__(t->members[i]);
     free(t->vports);
     free(t->flows);
+    free(t->slots);
     free(t->name);
     free(t);
 }
@@ -721,7 +730,11 @@ void set_team_set_mode(struct set_team *t, enum set_lb_mode mode)
     /* CFG-011: from now on every frame follows the new mode; flow state of
      * the old one is dropped. */
     memset(t->flows, 0, t->flow_cap * sizeof *t->flows);
+    memset(t->slots, 0, t->slot_cap * sizeof *t->slots);
+    t->flow_used = 0;
     t->flow_count = 0;
+    for (size_t vp = 0; vp < t->nvports; vp++)
+        memset(t->vports[vp].fcache, 0, sizeof t->vports[vp].fcache);
     if (t->trace) {
         struct trace_rec r = {.obj = t->obj,
                               .detail = mode == SET_LB_DYNAMIC ? "Dynamic" : "HyperVPort"};
@@ -752,7 +765,6 @@ int set_team_vport_add(struct set_team *t, const uint8_t mac[6], int rdma, trace
     v->obj = obj;
     v->affinity = SET_NO_MEMBER;
     v->mapped = SET_NO_MEMBER;
-    v->last_flow = SIZE_MAX;
     set_affinity__(t, id, place_vport__(t, SET_NO_MEMBER), TRACE_AFF_INITIAL);
     return id;
 }
@@ -819,56 +831,92 @@ static uint64_t key_hash__(const struct flow_key *k)
     return h ? h : 1;
 }
 
-static int grow_flows__(struct set_team *t, sim_time_t now)
+/* Rebuilds the flow table: live flows (not forgotten, not idle for
+ * FLOW_IDLE_EVICT) packed at the front of a dense array with room for as
+ * many again, and the slot index rebuilt over them.  The vPorts' cached
+ * flow indices are reset. */
+/* Keys are zeroed before they are filled (padding included), so they
+ * compare as six words. */
+static inline int key_eq__(const struct flow_key *a, const struct flow_key *b)
 {
-    /* Forget idle flows first; grow only if that does not free enough. */
+    _Static_assert(sizeof(struct flow_key) == 48, "flow_key is six words");
+    uint64_t x[6], y[6];
+    memcpy(x, a, sizeof x);
+    memcpy(y, b, sizeof y);
+    return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4]) |
+            (x[5] ^ y[5])) == 0;
+}
+
+static int rebuild_flows__(struct set_team *t, sim_time_t now)
+{
     size_t live = 0;
-    for (size_t i = 0; i < t->flow_cap; i++)
+    for (size_t i = 0; i < t->flow_used; i++)
         if (t->flows[i].hash && now - t->flows[i].last_tx < FLOW_IDLE_EVICT)
             live++;
-    size_t ncap = t->flow_cap;
-    while (live * 2 >= ncap)
+    size_t ncap = FLOW_TABLE_MIN;
+    while (ncap < live * 2)
         ncap *= 2;
     struct flow *nf = calloc(ncap, sizeof *nf);
-    if (!nf)
+    uint32_t *ns = calloc(2 * ncap, sizeof *ns);
+    if (!nf || !ns) {
+        free(nf);
+        free(ns);
         return -ENOMEM;
-    for (size_t i = 0; i < t->flow_cap; i++) {
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < t->flow_used; i++) {
         struct flow *fl = &t->flows[i];
         if (!fl->hash || now - fl->last_tx >= FLOW_IDLE_EVICT)
             continue;
-        size_t j = fl->hash & (ncap - 1);
-        while (nf[j].hash)
-            j = (j + 1) & (ncap - 1);
-        nf[j] = *fl;
+        size_t j = fl->hash & (2 * ncap - 1);
+        while (ns[j])
+            j = (j + 1) & (2 * ncap - 1);
+        ns[j] = (uint32_t)n + 1;
+        nf[n++] = *fl;
     }
     free(t->flows);
+    free(t->slots);
     t->flows = nf;
+    t->slots = ns;
     t->flow_cap = ncap;
+    t->slot_cap = 2 * ncap;
+    t->flow_used = n;
     t->flow_count = live;
+    for (size_t vp = 0; vp < t->nvports; vp++)
+        memset(t->vports[vp].fcache, 0, sizeof t->vports[vp].fcache);
     return 0;
 }
 
+/* Finds or creates the flow of key k.  Flows live in a dense array
+ * (t->flows[0..flow_used)); an open-addressing index of slots holds
+ * index + 1 (0: empty).  A forgotten flow keeps its slot with hash 0,
+ * which no key matches, so probe chains stay intact until the next
+ * rebuild. */
 static struct flow *flow_lookup__(struct set_team *t, const struct flow_key *k, int *created)
 {
     uint64_t h = key_hash__(k);
     *created = 0;
-    for (size_t i = h & (t->flow_cap - 1);; i = (i + 1) & (t->flow_cap - 1)) {
-        struct flow *fl = &t->flows[i];
-        if (fl->hash == h && memcmp(&fl->key, k, sizeof *k) == 0)
-            return fl;
-        if (!fl->hash) {
-            if ((t->flow_count + 1) * 2 > t->flow_cap) {
-                if (grow_flows__(t, sim_now(t->eng)) != 0)
-                    return NULL;
-                return flow_lookup__(t, k, created);
-            }
-            memset(fl, 0, sizeof *fl);
-            fl->hash = h;
-            fl->key = *k;
-            t->flow_count++;
-            *created = 1;
-            return fl;
+    for (size_t i = h & (t->slot_cap - 1);; i = (i + 1) & (t->slot_cap - 1)) {
+        uint32_t s = t->slots[i];
+        if (s) {
+            struct flow *fl = &t->flows[s - 1];
+            if (fl->hash == h && key_eq__(&fl->key, k))
+                return fl;
+            continue;
         }
+        if (t->flow_used == t->flow_cap) {
+            if (rebuild_flows__(t, sim_now(t->eng)) != 0)
+                return NULL;
+            return flow_lookup__(t, k, created);
+        }
+        struct flow *fl = &t->flows[t->flow_used];
+        t->slots[i] = (uint32_t)++t->flow_used;
+        memset(fl, 0, sizeof *fl);
+        fl->hash = h;
+        fl->key = *k;
+        t->flow_count++;
+        *created = 1;
+        return fl;
     }
 }
 
@@ -1026,11 +1074,12 @@ static int pick_dynamic__(struct set_team *t, int vp, struct frame *f, int *own_
     int fast = !(f->flags & FRAME_F_RDMA) &&
                fast_key__(f, vp, &k, t->cfg.hnv_key == SET_HNV_INNER) == 0 &&
                !(v->rdma && k.proto == PKT_IPPROTO_UDP && k.dport == PKT_ROCE_UDP_PORT);
-    if (fast && v->last_flow < t->flow_cap) {
-        /* The vPort's previous flow again: no hashing at all. */
-        struct flow *last = &t->flows[v->last_flow];
-        if (last->hash && memcmp(&last->key, &k, sizeof k) == 0)
-            fl = last;
+    uint32_t *cached = &v->fcache[(k.sport ^ k.dport) & (VPORT_FLOW_CACHE - 1)];
+    if (fast && *cached && *cached <= t->flow_used) {
+        /* One of the vPort's recent flows: no hashing, no probing. */
+        struct flow *c = &t->flows[*cached - 1];
+        if (c->hash && key_eq__(&c->key, &k))
+            fl = c;
     }
     if (!fl && !fast && pinned__(v, f, vp, &k)) {
         *own_mac = 1;
@@ -1059,7 +1108,8 @@ static int pick_dynamic__(struct set_team *t, int vp, struct frame *f, int *own_
             rebalance__(t, fl, gap, TRACE_MOVE_PERIODIC);
     }
     fl->last_tx = now;
-    v->last_flow = (size_t)(fl - t->flows);
+    if (fast)
+        *cached = (uint32_t)(fl - t->flows) + 1;
     *own_mac = fl->own_mac;
     return fl->member;
 }

@@ -1,7 +1,9 @@
 /* vmswitch: Hyper-V Virtual Switch (see vmswitch.h).
  *
- * Ports live in an array; lookups by MAC scan it (a host has tens of
- * vNICs, not thousands).  Each port's VMQ is a FIFO served by vmq_serve__
+ * Ports live in an array; unicast lookups scan a compact array of keys
+ * (MAC and access VLAN packed in one word per port, 0 for a free port; a
+ * host has tens of vNICs, not thousands), so the per-frame search touches
+ * one or two cache lines rather than every port's record.  Each port's VMQ is a FIFO served by vmq_serve__
  * when vmq_cost > 0. */
 #include "vmswitch.h"
 
@@ -14,6 +16,7 @@
 #include "set_team.h"
 
 #define ETH_P_EAPOL 0x888E /* 802.1X (CFG-024) */
+#define KEY_CACHE 32       /* entries of the port lookup cache (a power of 2) */
 
 struct vport_rt {
     int used;
@@ -36,11 +39,54 @@ struct vmswitch {
     struct vmswitch_settings cfg;
     struct set_team *team;  /* not owned */
     struct vport_rt *ports;
+    uint64_t *keys;         /* [cap]: port_key__ of each used port, 0 if free */
     int nports, cap;
+    uint32_t gen;           /* bumped by every change of ports, MACs or VLANs; the
+                             * cache's entries of older generations are void */
+    struct key_cache {
+        uint64_t key;       /* 0: never filled (no port key is 0) */
+        uint32_t gen;
+        int port;           /* -1: no port has the key */
+    } kcache[KEY_CACHE];
     trace_obj_t obj;
 };
 
 static void team_rx__(void *ctx, struct frame *f, int member);
+
+/* The lookup key of (MAC, access VLAN): the six MAC bytes as they lie in
+ * memory and the VLAN + 1 above them, so never 0. */
+static inline uint64_t port_key__(const uint8_t *mac, uint16_t vlan)
+{
+    uint64_t k = 0;
+    memcpy(&k, mac, 6);
+    return (k & 0xFFFFFFFFFFFFull) | (uint64_t)(vlan + 1) << 48;
+}
+
+/* The used port with this MAC on this VLAN other than `except`, or -1.
+ * A port's MAC is unique on its switch, so the answer for a key is one
+ * port or none: a small direct-mapped cache of answers, valid while the
+ * switch's generation (bumped by every port change) is the same, saves
+ * the scan for the destinations a switch sees again and again. */
+static inline int port_by_key__(struct vmswitch *vs, uint64_t key, int except)
+{
+    struct key_cache *c = &vs->kcache[(key ^ key >> 21 ^ key >> 40) & (KEY_CACHE - 1)];
+    int port;
+    if (c->key == key && c->gen == vs->gen) {
+        port = c->port;
+    } else {
+        port = -1;
+        for (int i = 0; i < vs->nports; i++) {
+            if (vs->keys[i] == key) {
+                port = i;
+                break;
+            }
+        }
+        c->key = key;
+        c->gen = vs->gen;
+        c->port = port;
+    }
+    return port == except ? -1 : port;
+}
 
 struct vmswitch *vmswitch_create(struct sim_engine *eng, struct trace *trace,
                                  const struct vmswitch_settings *s)
@@ -84,6 +130,7 @@ void vmswitch_destroy(struct vmswitch *vs)
         free(vs->ports[i].vm);
     }
     free(vs->ports);
+    free(vs->keys);
     free(vs->name);
     free(vs);
 }
@@ -128,6 +175,10 @@ int vmswitch_port_add(struct vmswitch *vs, const struct vmswitch_port_settings *
         if (!np)
             return -ENOMEM;
         vs->ports = np;
+        uint64_t *nk = realloc(vs->keys, (size_t)ncap * sizeof *nk);
+        if (!nk)
+            return -ENOMEM;
+        vs->keys = nk;
         vs->cap = ncap;
     }
     int id = vs->nports;
@@ -141,6 +192,8 @@ int vmswitch_port_add(struct vmswitch *vs, const struct vmswitch_port_settings *
         free(p->vm);
         return -ENOMEM;
     }
+    vs->keys[id] = port_key__(s->mac, s->access_vlan);
+    vs->gen++;
     vs->nports++;
     p->used = 1;
     p->cfg = *s;
@@ -166,6 +219,8 @@ void vmswitch_port_remove(struct vmswitch *vs, int port)
     free_frames__(p->vmq_head);
     p->vmq_head = p->vmq_tail = NULL;
     p->used = 0;
+    vs->keys[port] = 0;
+    vs->gen++;
 }
 
 int vmswitch_port_set_vlan(struct vmswitch *vs, int port, uint16_t vlan)
@@ -173,6 +228,9 @@ int vmswitch_port_set_vlan(struct vmswitch *vs, int port, uint16_t vlan)
     if (port < 0 || port >= vs->nports || vlan > 4094)
         return -EINVAL;
     vs->ports[port].cfg.access_vlan = vlan;
+    if (vs->ports[port].used)
+        vs->keys[port] = port_key__(vs->ports[port].cfg.mac, vlan);
+    vs->gen++;
     return 0;
 }
 
@@ -329,14 +387,13 @@ static void switch_in__(struct vmswitch *vs, struct frame *f, uint16_t vlan, int
 {
     const uint8_t *dst = pkt_eth_dst(f);
     if (!pkt_mac_is_multicast(dst)) {
-        for (int i = 0; i < vs->nports; i++) {
+        int i = port_by_key__(vs, port_key__(dst, vlan), from);
+        if (i >= 0) {
             struct vport_rt *p = &vs->ports[i];
-            if (!p->used || i == from || p->cfg.access_vlan != vlan ||
-                memcmp(p->cfg.mac, dst, 6) != 0)
-                continue;
             if (!accepts__(vs, p, member)) {
                 p->ctr.rx_dup_dropped++;
-                break;
+                frame_unref(f);
+                return;
             }
             if (member >= 0 && member < 8)
                 p->ctr.rx_on_member[member]++; /* HVP-007: its VMQ's member */
@@ -422,14 +479,11 @@ int vmswitch_port_send(struct vmswitch *vs, int port, struct frame *f)
     /* Local delivery first (untagged frames between vPorts). */
     const uint8_t *dst = pkt_eth_dst(f);
     if (!pkt_mac_is_multicast(dst)) {
-        for (int i = 0; i < vs->nports; i++) {
-            struct vport_rt *q = &vs->ports[i];
-            if (i != port && q->used && q->cfg.access_vlan == p->cfg.access_vlan &&
-                memcmp(q->cfg.mac, dst, 6) == 0) {
-                p->ctr.local_frames++;
-                deliver__(vs, q, f, 0, 1);
-                return 0;
-            }
+        int i = port_by_key__(vs, port_key__(dst, p->cfg.access_vlan), port);
+        if (i >= 0) {
+            p->ctr.local_frames++;
+            deliver__(vs, &vs->ports[i], f, 0, 1);
+            return 0;
         }
     } else {
         switch_in__(vs, frame_ref(f), p->cfg.access_vlan, port, -1);
