@@ -115,15 +115,6 @@ static int prio_mask__(const struct ps_command *cmd, const char *name, uint8_t *
     return 0;
 }
 
-static void mask_text__(uint8_t mask, char *buf, size_t len)
-{
-    size_t o = 0;
-    buf[0] = '\0';
-    for (int p = 0; p < 8; p++)
-        if (mask & (1u << p))
-            o += (size_t)snprintf(buf + o, len > o ? len - o : 0, "%s%d", o ? "," : "", p);
-}
-
 /* ---- the cmdlets ----------------------------------------------------------- */
 
 static int install_feature__(struct ps_effects *fx, const struct ps_command *cmd, char *err,
@@ -575,14 +566,16 @@ static int get_switch_team__(struct ps_effects *fx, const struct ps_command *cmd
             continue;
         struct set_team *t = hvhost_team(fx->host, sw);
         if (fx->out) {
-            fprintf(fx->out, "\nName                   : %s\nId                     : %s\n"
+            /* Format-List pads every label to the longest one. */
+            fprintf(fx->out, "\nName                           : %s\n"
+                             "Id                             : %s\n"
                              "NetAdapterInterfaceDescription : {",
                     sw, sw);
             for (size_t m = 0; m < set_team_member_count(t); m++)
                 fprintf(fx->out, "%s%s", m ? ", " : "",
                         nic_identity(set_team_member(t, (int)m))->model);
-            fprintf(fx->out, "}\nTeamingMode            : SwitchIndependent\n"
-                             "LoadBalancingAlgorithm : %s\n",
+            fprintf(fx->out, "}\nTeamingMode                    : SwitchIndependent\n"
+                             "LoadBalancingAlgorithm         : %s\n",
                     set_team_mode(t) == SET_LB_DYNAMIC ? "Dynamic" : "HyperVPort");
         }
         shown++;
@@ -628,7 +621,7 @@ static int get_qos_policy__(struct ps_effects *fx)
     for (size_t i = 0; fx->out && i < hvhost_qos_policy_count(fx->host); i++) {
         const struct hvhost_qos_policy *p = hvhost_qos_policy_at(fx->host, i);
         fprintf(fx->out, "\nName           : %s\nOwner          : Group Policy (Machine)\n"
-                         "NetworkProfile : All\nPrecedence     : %u\n",
+                         "NetworkProfile : All\nPrecedence     : %u\nJobObject      :\n",
                 p->name, p->precedence);
         if (p->nd_port)
             fprintf(fx->out, "NetDirectPort  : %u\n", p->nd_port);
@@ -651,21 +644,41 @@ static int get_flow_control__(struct ps_effects *fx)
     return 0;
 }
 
+/* Priorities as Get-NetQosTrafficClass shows them: runs as ranges
+ * ("0-2,4-7"). */
+static void range_text__(uint8_t mask, char *buf, size_t len)
+{
+    size_t o = 0;
+    buf[0] = '\0';
+    for (int p = 0; p < 8; p++) {
+        if (!(mask & (1u << p)))
+            continue;
+        int q = p;
+        while (q < 7 && (mask & (1u << (q + 1))))
+            q++;
+        o += (size_t)snprintf(buf + o, o < len ? len - o : 0, q > p ? "%s%d-%d" : "%s%d",
+                              o ? "," : "", p, q);
+        p = q;
+    }
+}
+
 static int get_traffic_class__(struct ps_effects *fx)
 {
     if (!fx->out)
         return 0;
-    fprintf(fx->out, "\nName                      Algorithm Bandwidth(%%) Priority PolicySet\n"
-                     "----                      --------- ------------ -------- ---------\n");
+    fprintf(fx->out, "\nName                      Algorithm Bandwidth(%%) Priority                  "
+                     "PolicySet        IfIndex IfAlias\n"
+                     "----                      --------- ------------ --------                  "
+                     "---------        ------- -------\n");
     struct hvhost_tclass def;
     hvhost_default_class(fx->host, &def);
     char pr[32];
-    mask_text__(def.prio_mask, pr, sizeof pr);
-    fprintf(fx->out, "%-25s %-9s %-12u %-8s Global\n", def.name, "ETS", def.bandwidth, pr);
+    range_text__(def.prio_mask, pr, sizeof pr);
+    fprintf(fx->out, "%-25s %-9s %-12u %-25s Global\n", def.name, "ETS", def.bandwidth, pr);
     for (size_t i = 0; i < hvhost_traffic_class_count(fx->host); i++) {
         const struct hvhost_tclass *c = hvhost_traffic_class_at(fx->host, i);
-        mask_text__(c->prio_mask, pr, sizeof pr);
-        fprintf(fx->out, "%-25s %-9s %-12u %-8s Global\n", c->name, c->ets ? "ETS" : "Strict",
+        range_text__(c->prio_mask, pr, sizeof pr);
+        fprintf(fx->out, "%-25s %-9s %-12u %-25s Global\n", c->name, c->ets ? "ETS" : "Strict",
                 c->bandwidth, pr);
     }
     return 0;
@@ -677,8 +690,8 @@ static int get_rdma__(struct ps_effects *fx, const struct ps_command *cmd)
         return 0;
     int list = cmd->format && strcmp(cmd->format->name, "Format-List") == 0;
     if (!list)
-        fprintf(fx->out, "\nName                      InterfaceDescription        Enabled\n"
-                         "----                      --------------------        -------\n");
+        fprintf(fx->out, "\nName                      InterfaceDescription                     Enabled\n"
+                         "----                      --------------------                     -------\n");
     for (size_t i = 0; i < hvhost_nic_count(fx->host); i++) {
         struct nic *n = hvhost_nic_at(fx->host, i);
         int en = hvhost_nic_rdma(fx->host, nic_name(n));
@@ -689,7 +702,7 @@ static int get_rdma__(struct ps_effects *fx, const struct ps_command *cmd)
                     nic_name(n), nic_identity(n)->model, en ? "True" : "False", en ? 4096u : 0u,
                     en ? 2048u : 0u, en ? 8192u : 0u);
         else
-            fprintf(fx->out, "%-25s %-27s %s\n", nic_name(n), nic_identity(n)->model,
+            fprintf(fx->out, "%-25s %-40s %s\n", nic_name(n), nic_identity(n)->model,
                     en ? "True" : "False");
     }
     for (size_t i = 0; i < hvhost_vnic_count(fx->host); i++) {
@@ -714,7 +727,7 @@ static int get_rdma__(struct ps_effects *fx, const struct ps_command *cmd)
                     vi.display, vi.rdma ? "True" : "False", 4096u * caps, 2048u * caps,
                     8192u * caps);
         else
-            fprintf(fx->out, "%-25s %-27s %s\n", vi.display, "Hyper-V Virtual Ethernet Adapter",
+            fprintf(fx->out, "%-25s %-40s %s\n", vi.display, "Hyper-V Virtual Ethernet Adapter",
                     vi.rdma ? "True" : "False");
     }
     return 0;

@@ -835,9 +835,13 @@ static void tl_fire__(struct world *w, void *ctx)
                                 .adapter_owner = adapter_owner__, .owner_ctx = w};
         for (size_t i = 0; i < ev->script->nstmts; i++) {
             const struct ps_command *cmd = ev->script->stmts[i].cmd;
-            char err[512];
-            if (cmd && ps_effects_apply(&fx, cmd, err, sizeof err) != 0)
-                world_log(w, "  %s: %s\n", cmd->name, err);
+            char err[512], buf[600];
+            if (!cmd)
+                continue;
+            ps_command_format(cmd, buf, sizeof buf);
+            world_log(w, "PS %s> %s\n", hvhost_name(ev->host), buf);
+            if (ps_effects_apply(&fx, cmd, err, sizeof err) != 0)
+                world_log(w, "  error: %s\n", err);
         }
         break;
     }

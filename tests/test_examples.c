@@ -648,10 +648,15 @@ static void test_seed_rdma_vnic(void)
     /* Get-NetAdapterRdma: both enabled; the switch's own vNIC is not. */
     const char *get = strstr(buf, "PS hv1> Get-NetAdapterRdma");
     CU_ASSERT_PTR_NOT_NULL_FATAL(get);
-    CU_ASSERT_PTR_NOT_NULL(strstr(get, "\nSLOT 2                    ConnectX-5                  "
-                                       "True\n"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(get, "\nvEthernet (SMB_1)  "));
-    CU_ASSERT(strstr(get, "Adapter True\n") < strstr(get, "PS hv2>"));
+    char row[200];
+    snprintf(row, sizeof row, "\n%-25s %-40s %s\n", "SLOT 2", "ConnectX-5", "True");
+    CU_ASSERT(strstr(get, row) && strstr(get, row) < strstr(get, "PS hv2>"));
+    snprintf(row, sizeof row, "\n%-25s %-40s %s\n", "vEthernet (SMB_1)",
+             "Hyper-V Virtual Ethernet Adapter", "True");
+    CU_ASSERT(strstr(get, row) && strstr(get, row) < strstr(get, "PS hv2>"));
+    snprintf(row, sizeof row, "\n%-25s %-40s %s\n", "vEthernet (RDMAswitch)",
+             "Hyper-V Virtual Ethernet Adapter", "False");
+    CU_ASSERT(strstr(get, row) && strstr(get, row) < strstr(get, "PS hv2>"));
     /* CFG-021: SLOT 2 restarted once per host; CFG-035: hv1's debugger
      * blocked DCB until the seed's override took effect at that restart. */
     CU_ASSERT_EQUAL(sql_int(dir, "SELECT count(*) FROM events_v WHERE kind='adapter_restart'"), 2);

@@ -167,7 +167,7 @@ static void test_quickstart(void)
     CU_ASSERT_EQUAL(test_run(cmd, buf, sizeof buf), 0);
     CU_ASSERT_STRING_EQUAL(buf, "3\n");
     /* The Get-* output is in the log. */
-    snprintf(cmd, sizeof cmd, "grep -c 'LoadBalancingAlgorithm : Dynamic' '%s/log.txt'", out);
+    snprintf(cmd, sizeof cmd, "grep -c 'LoadBalancingAlgorithm         : Dynamic' '%s/log.txt'", out);
     test_run(cmd, buf, sizeof buf);
     CU_ASSERT_STRING_EQUAL(buf, "1\n");
 }
@@ -320,6 +320,63 @@ static void test_progress_bar(void)
     CU_ASSERT_EQUAL(strncmp(out, "setsim ", 7), 0); /* the summary first, nothing before */
 }
 
+/* Every Get-* cmdlet prints into log.txt what the real one prints (list
+ * or table format), and Disable-/Enable-/Restart-NetAdapter on the
+ * timeline take the adapter down and up (tests/scenarios/get_cmdlets.yaml). */
+static void test_get_cmdlets(void)
+{
+    char tmp[512], file[600], cmd[2400], log[16384], ev[4096];
+    CU_ASSERT_EQUAL_FATAL(test_tmpdir(tmp, sizeof tmp), 0);
+    test_src_path("tests/scenarios/get_cmdlets.yaml", file, sizeof file);
+    snprintf(cmd, sizeof cmd, "'%s' run '%s' -o '%s/get' --quiet > /dev/null 2>&1", SETSIM_BIN,
+             file, tmp);
+    CU_ASSERT_EQUAL_FATAL(test_run(cmd, NULL, 0), 0);
+    snprintf(cmd, sizeof cmd, "cat '%s/get/log.txt'", tmp);
+    CU_ASSERT_EQUAL(test_run(cmd, log, sizeof log), 0);
+    static const char *const blocks[] = {
+        /* Get-NetQosPolicy (list) */
+        "PS hv1> Get-NetQosPolicy [__AllParameterSets]\n\nName           : SMB\n"
+        "Owner          : Group Policy (Machine)\nNetworkProfile : All\n"
+        "Precedence     : 127\nJobObject      :\nNetDirectPort  : 445\nPriorityValue  : 3\n",
+        /* Get-NetQosFlowControl (table) */
+        "\nPriority   Enabled    PolicySet        IfIndex IfAlias\n"
+        "--------   -------    ---------        ------- -------\n"
+        "0          False      Global\n1          False      Global\n"
+        "2          False      Global\n3          True       Global\n"
+        "4          False      Global\n",
+        /* Get-NetQosTrafficClass (table, priorities as ranges) */
+        "[Default]                 ETS       70           0-2,4-7                   Global\n"
+        "SMB                       ETS       30           3                         Global\n",
+        /* Get-VMSwitchTeam (list, labels padded to the longest) */
+        "\nName                           : SETswitch\n"
+        "Id                             : SETswitch\n"
+        "NetAdapterInterfaceDescription : {ConnectX-5, ConnectX-5}\n"
+        "TeamingMode                    : SwitchIndependent\n"
+        "LoadBalancingAlgorithm         : Dynamic\n",
+        /* Get-VMNetworkAdapter -ManagementOS / -VMName (tables) */
+        "SMB_1                True                  SETswitch    00155D010003 Ok\n",
+        "Network Adapter      False          vm1    SETswitch    00155D010002 Ok\n",
+        /* Get-NetAdapterRdma (table) */
+        "vEthernet (SMB_1)         Hyper-V Virtual Ethernet Adapter         True\n",
+        /* the timeline's commands are echoed */
+        "timeline: PowerShell on hv1\nPS hv1> Restart-NetAdapter [ByName] -Name @('SLOT 3')\n",
+    };
+    for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++) {
+        int ok = strstr(log, blocks[i]) != NULL;
+        if (!ok)
+            fprintf(stderr, "\n  log.txt lacks:\n%s", blocks[i]);
+        CU_ASSERT(ok);
+    }
+    snprintf(cmd, sizeof cmd, "sqlite3 '%s/get/run.sqlite' \"SELECT time_ps, kind, obj FROM "
+                              "events_v WHERE kind IN ('adapter_restart', 'member_down', "
+                              "'member_up') AND time_ps > 0 ORDER BY seq\"",
+             tmp);
+    CU_ASSERT_EQUAL(test_run(cmd, ev, sizeof ev), 0);
+    CU_ASSERT_STRING_EQUAL(ev, "100000000|member_down|SLOT 2\n200000000|member_up|SLOT 2\n"
+                               "300000000|adapter_restart|SLOT 3\n300000000|member_down|SLOT 3\n"
+                               "300000000|member_up|SLOT 3\n");
+}
+
 int suite_scenario(void)
 {
     CU_pSuite s = test_suite("scenario");
@@ -329,7 +386,9 @@ int suite_scenario(void)
         !CU_add_test(s, "command-line errors", test_cli_errors) ||
         !CU_add_test(s, "whole-configuration warnings: exact lines, exit 0 / 1 with --strict",
                      test_lint_warnings) ||
-        !CU_add_test(s, "progress bar on a terminal only", test_progress_bar))
+        !CU_add_test(s, "progress bar on a terminal only", test_progress_bar) ||
+        !CU_add_test(s, "Get-* output in the log, adapter cmdlets on the timeline",
+                     test_get_cmdlets))
         return -1;
     return 0;
 }
