@@ -351,6 +351,9 @@ static const struct ydoc_key flow_keys[] = {
     {.name = "connections", .type = YDOC_T_INT, .min = 1, .max = 64, .def = "1",
      .doc = "Parallel connections per sender, each with its own flows (smb: RDMA "
             "connections per RDMA vNIC)."},
+    {.name = "dcqcn", .type = YDOC_T_BOOL, .def = "false",
+     .doc = "roce/smb: the RDMA vNICs' engines run DCQCN (ECN-marked data, CNPs, rate "
+            "control); one setting per vNIC."},
     {.name = "congestion", .type = YDOC_T_ENUM, .values = schema_congestion_values,
      .def = "newreno", .doc = "TCP congestion control (tcp, iwarp)."},
     {0},

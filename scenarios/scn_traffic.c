@@ -173,12 +173,20 @@ static int wire_prio__(struct hvhost *h, int vnic, enum traffic_kind kind, uint1
 }
 
 /* The RDMA engine of a host vNIC, created on first use. */
-static struct hvrdma *rdma__(struct scn_traffic *sc, struct hvhost *h, int vnic, char *err,
-                             size_t errlen)
+static struct hvrdma *rdma__(struct scn_traffic *sc, struct hvhost *h, int vnic, int dcqcn,
+                             char *err, size_t errlen)
 {
-    for (size_t i = 0; i < sc->nrdma; i++)
-        if (sc->rdma_host[i] == h && sc->rdma_vnic[i] == vnic)
-            return sc->rdma[i];
+    for (size_t i = 0; i < sc->nrdma; i++) {
+        if (sc->rdma_host[i] != h || sc->rdma_vnic[i] != vnic)
+            continue;
+        if (!roce_dev_settings(hvrdma_dev(sc->rdma[i]))->dcqcn != !dcqcn) {
+            snprintf(err, errlen, "the RDMA engine %s runs %s DCQCN already (one setting per "
+                                  "RDMA vNIC)",
+                     roce_dev_settings(hvrdma_dev(sc->rdma[i]))->name, dcqcn ? "without" : "with");
+            return NULL;
+        }
+        return sc->rdma[i];
+    }
     if (sc->nrdma == MAX_RDMA) {
         snprintf(err, errlen, "too many RDMA vNICs (at most %d)", MAX_RDMA);
         return NULL;
@@ -190,6 +198,7 @@ static struct hvrdma *rdma__(struct scn_traffic *sc, struct hvhost *h, int vnic,
     struct hvrdma_settings s;
     hvrdma_settings_default(&s, name);
     s.roce.seed = sc->seed;
+    s.roce.dcqcn = dcqcn; /* DCQCN parameters: roce_settings_default's */
     struct world *w = sc->world;
     struct hvrdma *r = hvrdma_create(world_engine(w), world_trace(w), world_pool(w), h, vnic, &s,
                                      err, errlen);
@@ -219,7 +228,8 @@ static struct ep_ctx *ep_ctx__(struct scn_traffic *sc, struct hvhost *h, int vni
 
 /* Resolves spec into ep for kind; 0 or -1 with a diagnostic at n. */
 static int endpoint__(struct scn_traffic *sc, const struct ydoc_node *n, const char *spec,
-                      enum traffic_kind kind, uint16_t port, int given, struct traffic_ep *ep)
+                      enum traffic_kind kind, uint16_t port, int given, int dcqcn,
+                      struct traffic_ep *ep)
 {
     memset(ep, 0, sizeof *ep);
     ep->name = spec;
@@ -237,7 +247,7 @@ static int endpoint__(struct scn_traffic *sc, const struct ydoc_node *n, const c
             if (hvhost_vnic_info(h, (int)i, &vi) != 0 || vi.vm || !vi.rdma || !vi.stack ||
                 ipstack_src_addr(vi.stack, 4, any4, ip) != 0)
                 continue;
-            struct hvrdma *r = rdma__(sc, h, (int)i, err, sizeof err);
+            struct hvrdma *r = rdma__(sc, h, (int)i, dcqcn, err, sizeof err);
             if (!r) {
                 err_at__(sc, n, "%s", err);
                 return -1;
@@ -275,7 +285,7 @@ static int endpoint__(struct scn_traffic *sc, const struct ydoc_node *n, const c
                             "('hv1/vEthernet (SMB_1)')", spec, traffic_kind_name(kind));
             return -1;
         }
-        r = rdma__(sc, h, vnic, err, sizeof err);
+        r = rdma__(sc, h, vnic, dcqcn, err, sizeof err);
         if (!r) {
             err_at__(sc, n, "%s", err);
             return -1;
@@ -350,6 +360,7 @@ static void build_entry__(struct scn_traffic *sc, const struct ydoc_node *fn, si
     uint64_t size = 1000000, rate = 0, response = 0;
     sim_time_t start = 0, stop = 0, on = SIM_MS, off = SIM_MS;
     int64_t port = 0, conns = 1, prio = 0;
+    bool dcqcn = false;
     double load = 0.5;
     const char **senders = NULL;
     size_t nsenders = 0;
@@ -368,6 +379,7 @@ static void build_entry__(struct scn_traffic *sc, const struct ydoc_node *fn, si
         ydoc_get_int(fn, "port", 0, 1, 65535, &port, &e) ||
         ydoc_get_int(fn, "connections", 0, 1, 64, &conns, &e) ||
         ydoc_get_int(fn, "priority", 0, 0, 7, &prio, &e) ||
+        ydoc_get_bool(fn, "dcqcn", 0, &dcqcn, &e) ||
         ydoc_get_double(fn, "load", 0, 0.0001, 1.0, &load, &e) ||
         ydoc_get_str(fn, "cdf", 0, &cdf_file, &e) ||
         ydoc_get_str_list(fn, "senders", 0, &senders, &nsenders, &e)) {
@@ -439,10 +451,10 @@ static void build_entry__(struct scn_traffic *sc, const struct ydoc_node *fn, si
     for (size_t s = 0; s < nsrc && !bad; s++) {
         const struct ydoc_node *at =
             senders ? ydoc_item(ydoc_map_get(fn, "senders", NULL), s) : key_or__(fn, "from");
-        bad = endpoint__(sc, at, senders ? senders[s] : from, k, eport, (int)prio, &src[s]) != 0;
+        bad = endpoint__(sc, at, senders ? senders[s] : from, k, eport, (int)prio, dcqcn, &src[s]) != 0;
     }
     if (!bad)
-        bad = endpoint__(sc, key_or__(fn, "to"), to, k, eport, (int)prio, &dst) != 0;
+        bad = endpoint__(sc, key_or__(fn, "to"), to, k, eport, (int)prio, dcqcn, &dst) != 0;
     if (!bad && pattern == SCHEMA_PATTERN_CDF)
         bad = read_cdf__(sc, key_or__(fn, "cdf"), cdf_file, &cdf) != 0;
     if (!bad) {

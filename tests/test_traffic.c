@@ -636,8 +636,18 @@ static void test_example_iwarp(void)
 
 /* Writes dir/name.yaml: the quickstart's hosts, switch and cabling with
  * this traffic (and timeline) section instead of its own. */
+static void scenario_file_ecn(const char *dir, const char *name, const char *tail, char *out,
+                              size_t len, const char *switch_extra);
+
 static void scenario_file(const char *dir, const char *name, const char *tail, char *out,
                           size_t len)
+{
+    scenario_file_ecn(dir, name, tail, out, len, NULL);
+}
+
+/* The same, with switch_extra inserted into tor1's settings. */
+static void scenario_file_ecn(const char *dir, const char *name, const char *tail, char *out,
+                              size_t len, const char *switch_extra)
 {
     char qs[700];
     test_src_path("scenarios/examples/quickstart.yaml", qs, sizeof qs);
@@ -656,7 +666,16 @@ static void scenario_file(const char *dir, const char *name, const char *tail, c
     snprintf(out, len, "%s/%s.yaml", dir, name);
     FILE *o = fopen(out, "w");
     CU_ASSERT_PTR_NOT_NULL_FATAL(o);
-    fputs(text, o);
+    char *buffer = strstr(text, "    buffer: 12MB\n");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(buffer);
+    if (switch_extra) {
+        buffer += strlen("    buffer: 12MB\n");
+        fwrite(text, 1, (size_t)(buffer - text), o);
+        fputs(switch_extra, o);
+        fputs(buffer, o);
+    } else {
+        fputs(text, o);
+    }
     fputs(tail, o);
     fclose(o);
 }
@@ -799,6 +818,55 @@ static void test_scenario_priority(void)
     CU_ASSERT_STRING_EQUAL(buf, "3\n6\n");
 }
 
+/* dcqcn: two RoCE flows from hv1's two members into one 25 Gb/s port of
+ * hv2, the ToR marking ECN on priority 3: the receivers send CNPs, the
+ * senders get them (flows rows), both flows complete without a drop. */
+static void test_scenario_dcqcn(void)
+{
+    char dir[512], yaml[700], run[700], buf[4096];
+    CU_ASSERT_EQUAL_FATAL(test_tmpdir(dir, sizeof dir), 0);
+    const char *tail =
+        "traffic:\n"
+        "  - { name: a, from: \"hv1/vEthernet (SMB_1)\", to: \"hv2/vEthernet (SMB_1)\", "
+        "kind: roce, size: 6MB, dcqcn: %s }\n"
+        "  - { name: b, from: \"hv1/vEthernet (SMB_2)\", to: \"hv2/vEthernet (SMB_1)\", "
+        "kind: roce, size: 6MB, dcqcn: %s }\n";
+    char t[1000];
+    long cnps[2];
+    for (int on = 0; on < 2; on++) {
+        snprintf(t, sizeof t, tail, on ? "true" : "false", on ? "true" : "false");
+        scenario_file_ecn(dir, on ? "dcqcn" : "nodcqcn", t, yaml, sizeof yaml,
+                          "    ecn: { 3: { kmin: 20KB, kmax: 200KB, pmax: 0.2 } }\n");
+        snprintf(run, sizeof run, "%s/run%d", dir, on);
+        CU_ASSERT_EQUAL_FATAL(run_file(yaml, run, NULL, buf, sizeof buf), 0);
+        query(run, "SELECT count(*), sum(complete), sum(cnps), min(cnps) FROM flows", buf,
+              sizeof buf);
+        long n = 0, c = 0, mn = 0;
+        CU_ASSERT_EQUAL(sscanf(buf, "%ld|%ld|%ld|%ld", &n, &c, &cnps[on], &mn), 4);
+        CU_ASSERT_EQUAL(n, 2);
+        CU_ASSERT_EQUAL(c, 2);
+        if (on)
+            CU_ASSERT(mn > 0); /* each sender was notified */
+        query(run, "SELECT count(*) FROM events_v WHERE kind = 'drop'", buf, sizeof buf);
+        CU_ASSERT_STRING_EQUAL(buf, "0\n");
+    }
+    printf("\n    2:1 RoCE on priority 3 with ECN marking: CNPs received %ld without DCQCN, %ld "
+           "with", cnps[0], cnps[1]);
+    CU_ASSERT_EQUAL(cnps[0], 0);
+    CU_ASSERT(cnps[1] > 0);
+    /* one setting per vNIC */
+    scenario_file(dir, "mixed",
+                  "traffic:\n"
+                  "  - { from: \"hv1/vEthernet (SMB_1)\", to: \"hv2/vEthernet (SMB_1)\", "
+                  "kind: roce, dcqcn: true }\n"
+                  "  - { from: \"hv1/vEthernet (SMB_1)\", to: \"hv2/vEthernet (SMB_2)\", "
+                  "kind: roce }\n",
+                  yaml, sizeof yaml);
+    snprintf(run, sizeof run, "%s/run-mixed", dir);
+    CU_ASSERT_EQUAL(run_file(yaml, run, NULL, buf, sizeof buf), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "runs with DCQCN already"));
+}
+
 /* Bad traffic entries: file:line:col, exit 2, no run directory. */
 static void test_scenario_bad(void)
 {
@@ -860,6 +928,7 @@ int suite_traffic(void)
         {"scenario: every kind and pattern", test_scenario_every_kind},
         {"scenario: FO-009 smb failover", test_scenario_failover},
         {"scenario: priority of unclassified traffic", test_scenario_priority},
+        {"scenario: dcqcn", test_scenario_dcqcn},
         {"scenario: bad traffic entries", test_scenario_bad},
     };
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
