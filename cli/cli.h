@@ -27,6 +27,7 @@ int report_study(const char *dir, const char *format, FILE *out);
 int cmd_report(int argc, char **argv);
 int cmd_digest(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 /* `setsim bench set` (bench_set.c); argv[0] is "set". */
 int bench_set_cmd(int argc, char **argv);
 

@@ -16,7 +16,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "scenario.h"
+#include "trace.h"
 #include "world.h"
 #ifdef SETSIM_HAVE_NS3
 #include "cli_ns3.h"
@@ -163,6 +165,34 @@ static void progress__(void *ctx, sim_time_t now, sim_time_t end)
     p->shown = 1;
 }
 
+static void verdicts_summary__(void *ctx, FILE *out) { check_report_summary(ctx, out); }
+
+/* The trace checker over the staging directory, before the trace is
+ * finished: the capture is flushed, the events are read through the run's
+ * own connection (its rows are not committed yet), the verdicts go into
+ * the verdicts table and the summary.  NULL (with a message) when the
+ * checker could not run; the run itself is not affected. */
+static struct check_report *check_run_dir__(struct world *w)
+{
+    char err[1024] = "";
+    struct check_input *in = check_input_new();
+    struct check_report *r = NULL;
+    if (in && world_capture_flush(w) == 0 &&
+        check_input_from_run(in, world_staging_dir(w), trace_db(world_trace(w)), err,
+                             sizeof err) == 0)
+        r = check_run(in, err, sizeof err);
+    check_input_free(in);
+    if (!r) {
+        fprintf(stderr, "setsim run: the trace checker did not run: %s\n", err);
+        return NULL;
+    }
+    if (check_report_store(r, world_trace(w)) != 0)
+        fprintf(stderr, "setsim run: cannot store the verdicts: %s\n",
+                trace_errmsg(world_trace(w)));
+    world_add_summary(w, verdicts_summary__, r);
+    return r;
+}
+
 int cmd_run(int argc, char **argv)
 {
     struct run_args a;
@@ -207,14 +237,17 @@ int cmd_run(int argc, char **argv)
     if (p.shown)
         fprintf(stderr, "\n");
     char err[1024];
+    struct check_report *verdicts = rc == 0 ? check_run_dir__(w) : NULL;
     if (rc != 0 || world_finish(w, err, sizeof err) != 0) {
         fprintf(stderr, "setsim run: %s\n", rc ? "the simulation failed" : err);
         scenario_free(sc);
+        check_report_free(verdicts);
         return CLI_FAILURE;
     }
     world_summary(w, stdout);
     printf("\nrun directory: %s\n", o.outdir);
     scenario_free(sc);
+    check_report_free(verdicts);
     return CLI_OK;
 }
 

@@ -16,6 +16,7 @@ static const struct subcommand subcommands[] = {
     {"lint", cmd_lint, "check a scenario file (YAML, PowerShell, configuration rules)"},
     {"sweep", cmd_sweep, "run a study: every point of a parameter sweep, locally or under mpirun"},
     {"report", cmd_report, "CSV exports and figures of a finished run (or a study)"},
+    {"check", cmd_check, "check a run directory or external captures against the rule table"},
     {"bench", cmd_bench, "measure the engine and models (events or frames per second)"},
     {"digest", cmd_digest, "print a run directory's digest (regression goldens)"},
     {"diff", cmd_diff, "first diverging event and frame of two run directories"},

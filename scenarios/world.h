@@ -85,6 +85,10 @@ int world_at(struct world *w, sim_time_t t, void (*fn)(struct world *w, void *ct
 /* The link cabled at an endpoint, or NULL. */
 struct link *world_link_at(const struct world *w, const char *endpoint);
 
+/* Writes the buffered capture to the staging directory's capture.pcapng
+ * (so the checker can read it before world_finish).  0 or negative errno. */
+int world_capture_flush(struct world *w);
+
 /* Writes a line to the run's log (log.txt in the run directory; Get-*
  * cmdlet output and warnings go here). */
 void world_log(struct world *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

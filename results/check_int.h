@@ -1,0 +1,150 @@
+/* check_int: what the checker's modules (check.c, check_rules.c) share and
+ * clients do not see: the engine state and the rule hooks.
+ *
+ * The engine (check.c) reads frames and events in time order, keeps the
+ * per-team, per-member, per-vPort and per-flow state, and calls every
+ * rule's hook for each frame (on_frame) and each event row (on_event);
+ * rules (check_rules.c) judge and record offences with check_offend(). */
+#ifndef SETSIM_CHECK_INT_H
+#define SETSIM_CHECK_INT_H
+
+#include "check.h"
+#include "pkt.h"
+
+struct capread_pkt;
+
+/* The trace vocabulary the engine hands to on_event (spec/rules.md §0.4). */
+enum check_ev {
+    CHECK_EV_MEMBER_UP = 1,
+    CHECK_EV_MEMBER_DOWN,
+    CHECK_EV_MEMBER_ADDED,
+    CHECK_EV_MEMBER_REMOVED,
+    CHECK_EV_AFFINITY,
+    CHECK_EV_MAPPING,
+    CHECK_EV_LB_MODE,
+    CHECK_EV_FLOW_MOVE,
+    CHECK_EV_DROP,
+    CHECK_EV_MIGRATED,     /* note vm_migrated: vport moved to team */
+};
+
+struct check_event {
+    uint64_t seq;          /* events.seq */
+    sim_time_t time;
+    enum check_ev kind;
+    int member;            /* resolved member, -1 */
+    int team;              /* resolved team, -1 */
+    int vport;             /* resolved vPort, -1 */
+    int prio;              /* -1 when NULL */
+    int64_t value;
+    const char *reason;    /* "" when NULL */
+    const char *detail;
+};
+
+struct check_mstate {
+    int in_team;               /* counted in its team (CFG-001) */
+    int up;                    /* link up and in the team */
+    int removed;               /* member_removed seen (CFG-015) */
+    sim_time_t down_at;        /* when it went down or was removed */
+    sim_time_t up_at;          /* when it last came up */
+    sim_time_t last_frame;     /* last frame seen on its captures */
+    sim_time_t pause_from[8];  /* DCB-002: received PFC XOFF time */
+    sim_time_t pause_until[8]; /* ... and when that pause ends (0: none) */
+    int has_host_cap;          /* a host-side capture exists (switch side is skipped) */
+};
+
+struct check_tstate {
+    enum check_mode mode;
+    sim_time_t last_change;    /* last affinity-changing event of the team */
+    int nmembers;              /* members now (CFG-001) */
+    int dirty;                 /* HVP-001 recheck at the end of this instant */
+};
+
+struct check_vstate {
+    int team;                  /* its team now (a VM migration changes it) */
+    int aff;                   /* affinitized member from events, -1: unknown */
+    int prev_aff;              /* the one before (frames drain there for a while) */
+    sim_time_t aff_changed;
+    int inferred;              /* member inferred from frames in this epoch, -1 */
+    int inferred_arp;          /* 1: inferred from an ARP/NS */
+    sim_time_t epoch;          /* team change time the inference belongs to */
+    int last_member;           /* member its MAC was last seen on as a source */
+    sim_time_t last_seen;
+    int seen_as_src;           /* its MAC has been seen transmitted */
+    int fo_pending;            /* FO-002: its member failed, failover awaited */
+    sim_time_t fo_deadline;
+    uint64_t fo_seq;
+    int roce_tag;              /* DCB-012: last (vid << 3 | pcp) + 1 of its RoCE, 0 */
+    int roce_member;
+};
+
+/* A frame as the rules see it. */
+struct check_frame {
+    const struct capread_pkt *p;
+    int cap;                   /* capture entry */
+    const char *file;
+    const char *ifname;
+    struct pkt_info pi;
+    int parsed;                /* pkt_parse_bytes succeeded */
+    int setsim;                /* uncaptured payload is zeros */
+    int member;                /* member whose link this is, -1 */
+    int team;                  /* that member's team, -1 */
+    int tx;                    /* 1: transmitted by the member, 0: received */
+    int src_vport, dst_vport;  /* vPort owning the Ethernet source / destination, -1 */
+    int src_member, dst_member;/* member whose PMAC is the source / destination, -1 */
+    int owner;                 /* vPort the frame belongs to (own MAC, IPv4 source,
+                                * ARP SHA, ND SLLA), -1 */
+    int is_arp_ns;             /* ARP or IPv6 NS */
+    int is_roce;
+};
+
+struct check_eng;
+
+struct check_rule_impl {
+    struct check_rule pub;
+    const char *na_hint;       /* why na when nothing was checked */
+    void (*on_frame)(struct check_eng *e, const struct check_frame *f);
+    void (*on_event)(struct check_eng *e, const struct check_event *ev);
+    void (*on_instant)(struct check_eng *e, sim_time_t now); /* end of an instant */
+};
+
+extern const struct check_rule_impl check_rules[];
+extern const size_t check_nrules;
+
+struct check_eng {
+    const struct check_input *in;
+    struct check_report *rep;
+    struct check_mstate *ms;
+    struct check_tstate *ts;
+    struct check_vstate *vs;
+    int have_events;           /* affinity comes from events */
+    uint8_t pfc_union;         /* PFC priorities of any member */
+    int pfc_known;
+    uint64_t last_seq;         /* last event row applied */
+    /* vPort names a run gave after a migration -> vPort index */
+    struct { char name[CHECK_NAME_MAX]; int v; } alias[64];
+    int nalias;
+    uint8_t *worst;            /* per rule: 0 none, 1 warn, 2 error first offence kept */
+    /* Flow table (DYN-003): direct-mapped, fixed size. */
+    struct check_flow { uint64_t key; sim_time_t last; int member; } *flows;
+    size_t flow_mask;
+};
+
+/* Index of a rule by id (the table order), -1. */
+int check_rule_index(const char *id);
+/* Counts one item checked by rule r. */
+static inline void check_seen(struct check_eng *e, int r) { e->rep->v[r].checked++; }
+/* Records an offence of rule r: err 1 error, 0 warning; f (frame) or ev
+ * (event) locate it. */
+void check_offend(struct check_eng *e, int r, int err, const struct check_frame *f,
+                  const struct check_event *ev, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+/* The vPort's affinitized member at now: from events, else inferred (the
+ * *inferred flag says which); -1 unknown. */
+int check_affinity(struct check_eng *e, int v, int *inferred);
+/* 1 when an affinity-changing event of team t or of vPort v happened within
+ * the window before now (frames may still move or drain). */
+int check_in_change_window(struct check_eng *e, int t, int v, sim_time_t now,
+                           sim_time_t window);
+const char *check_mac_str(const uint8_t mac[6], char *buf);
+
+#endif

@@ -1,0 +1,793 @@
+/* check_rules: the rule table of the trace checker: one entry per
+ * trace-checkable rule of spec/rules.md, with its hooks (check_int.h).
+ *
+ * Each rule cites its "Check:" line.  "tx" is a frame the member
+ * transmitted, "rx" one it received; A(p) is the vPort's affinitized member
+ * (from affinity_set events, or inferred from frames: check_affinity).
+ * Frames that drain from a member's queue just after an affinity change are
+ * allowed on the previous member for move_window (HVP-009's window). */
+#include <string.h>
+
+#include "capread.h"
+#include "check_int.h"
+#include "pkt_pfc.h"
+#include "pkt_roce.h"
+
+#define ETH_P_SLOW 0x8809  /* LACP and friends; subtype 1 = LACPDU */
+#define ETH_P_LLDP 0x88CC
+#define ETH_P_EAPOL 0x888E
+#define LACP_SUBTYPE 0x01
+#define IWARP_SMBD_PORT 5445 /* SMB Direct over iWARP (rules.md §0.4) */
+#define MAX_FRAME_BYTES 1538u /* DCB-002: one maximum-size frame already started */
+#define LOSSLESS_PCP_DEFAULT 3
+
+/* Rule indexes, in table order. */
+enum {
+    R_CFG001, R_CFG010, R_CFG013, R_CFG015, R_CFG023, R_CFG024,
+    R_HVP001, R_HVP003, R_HVP004, R_HVP006, R_HVP007, R_HVP009,
+    R_DYN003, R_DYN005, R_DYN006, R_DYN007, R_DYN008, R_DYN010,
+    R_FO001, R_FO002, R_FO003,
+    R_DCB001, R_DCB002, R_DCB003, R_DCB004, R_DCB005, R_DCB010, R_DCB012,
+    R_COUNT
+};
+
+static const char *mac__(const uint8_t *m, char *b) { return check_mac_str(m, b); }
+
+static const char *mname__(struct check_eng *e, int m)
+{
+    return m >= 0 ? e->in->members[m].name : "(no member)";
+}
+
+static const char *vname__(struct check_eng *e, int v) { return e->in->vports[v].name; }
+
+static enum check_mode mode__(struct check_eng *e, int t)
+{
+    return t >= 0 ? e->ts[t].mode : CHECK_MODE_UNKNOWN;
+}
+
+/* 1 when frame f of vPort v on member m may still be a drain or a move
+ * inside the change window (previous affinity, or a recent change). */
+static int draining__(struct check_eng *e, const struct check_frame *f, int v)
+{
+    return check_in_change_window(e, f->team, v, f->p->ts, e->in->opt.move_window);
+}
+
+static const char *inf__(int inferred)
+{
+    return inferred ? " (A(p) inferred from where its MAC is seen)" : "";
+}
+
+/* ---- CFG ---- */
+
+/* CFG-001 TRACE/error [S]: no team ever reports more than 8 members. */
+static void cfg001_event(struct check_eng *e, const struct check_event *ev)
+{
+    if (ev->kind != CHECK_EV_MEMBER_ADDED || ev->team < 0)
+        return;
+    check_seen(e, R_CFG001);
+    if (!e->ms[ev->member].in_team && e->ts[ev->team].nmembers + 1 > 8)
+        check_offend(e, R_CFG001, 1, NULL, ev, "team %s has %d members (at most 8)",
+                     e->in->teams[ev->team].name, e->ts[ev->team].nmembers + 1);
+}
+
+/* CFG-010 TRACE/error [P]: a member never transmits an LACPDU; warn: one
+ * received means the peer is configured for LACP. */
+static void cfg010_frame(struct check_eng *e, const struct check_frame *f)
+{
+    if (f->member < 0 || f->p->caplen < PKT_ETH_HLEN + 1)
+        return;
+    check_seen(e, R_CFG010);
+    if (f->pi.ethertype != ETH_P_SLOW || f->p->caplen <= f->pi.l3_off ||
+        f->p->data[f->pi.l3_off] != LACP_SUBTYPE)
+        return;
+    if (f->tx)
+        check_offend(e, R_CFG010, 1, f, NULL, "%s transmitted an LACPDU (SET is Switch "
+                     "Independent only)", mname__(e, f->member));
+    else
+        check_offend(e, R_CFG010, 0, f, NULL, "LACPDU received on %s: the peer is "
+                     "configured for LACP; SET will not aggregate", mname__(e, f->member));
+}
+
+/* CFG-013 TRACE/error [P~]: every source MAC on a member is a vPort MAC, an
+ * RMAC or the member's PMAC; nothing else (no team MAC). */
+static void cfg013_frame(struct check_eng *e, const struct check_frame *f)
+{
+    if (!f->tx || f->member < 0 || !e->in->inventory || f->p->caplen < PKT_ETH_HLEN)
+        return;
+    check_seen(e, R_CFG013);
+    if (f->src_vport >= 0 || f->src_member >= 0 || pkt_mac_is_multicast(f->pi.src))
+        return;
+    char b[18];
+    check_offend(e, R_CFG013, 1, f, NULL, "%s sent source %s: no vPort MAC, RMAC or PMAC "
+                 "(a team MAC?)", mname__(e, f->member), mac__(f->pi.src, b));
+}
+
+/* CFG-015 TRACE/error [S]: the team transmits nothing on a removed member. */
+static void cfg015_frame(struct check_eng *e, const struct check_frame *f)
+{
+    if (!e->have_events || !f->tx || f->member < 0)
+        return;
+    const struct check_mstate *ms = &e->ms[f->member];
+    if (!ms->removed)
+        return;
+    check_seen(e, R_CFG015);
+    if (f->p->ts > ms->down_at && f->pi.ethertype != PKT_ETH_P_MAC_CTRL)
+        check_offend(e, R_CFG015, 1, f, NULL, "%s transmitted after its removal from the "
+                     "team", mname__(e, f->member));
+}
+
+static void cfg015_event(struct check_eng *e, const struct check_event *ev)
+{
+    if (ev->kind == CHECK_EV_MEMBER_REMOVED)
+        check_seen(e, R_CFG015);
+}
+
+/* CFG-023 [P]: every IPv4 and TCP (and UDP) checksum on the wire is valid;
+ * judged only where the payload is known (fully captured, or a setsim
+ * capture whose uncaptured payload is zeros). */
+static void cfg023_frame(struct check_eng *e, const struct check_frame *f)
+{
+    if (!f->parsed || !(f->pi.layers & (PKT_HAS_IPV4 | PKT_HAS_IPV6)))
+        return;
+    check_seen(e, R_CFG023);
+    if (f->pi.layers & PKT_HAS_IPV4) {
+        size_t ihl = (size_t)(f->p->data[f->pi.l3_off] & 0x0F) * 4;
+        if (pkt_csum_fold(pkt_csum_add(0, f->p->data + f->pi.l3_off, ihl)) != 0) {
+            check_offend(e, R_CFG023, 1, f, NULL, "bad IPv4 header checksum");
+            return;
+        }
+    }
+    /* The L4 checksum covers the payload: judged only when all of it was
+     * captured (a setsim capture cuts trailers such as the MPA CRC). */
+    if (f->p->caplen == f->p->wire_len &&
+        pkt_csum_verify_bytes(f->p->data, f->p->caplen, f->p->wire_len) == -EBADMSG)
+        check_offend(e, R_CFG023, 1, f, NULL, "bad TCP/UDP checksum");
+}
+
+/* CFG-024 [P]: no EAPOL frame sourced from a vPort MAC appears on a member. */
+static void cfg024_frame(struct check_eng *e, const struct check_frame *f)
+{
+    if (!f->tx || f->member < 0 || f->src_vport < 0)
+        return;
+    check_seen(e, R_CFG024);
+    if (f->pi.ethertype == ETH_P_EAPOL)
+        check_offend(e, R_CFG024, 1, f, NULL, "EAPOL from vPort %s on %s (the vSwitch "
+                     "drops 802.1X in SET)", vname__(e, f->src_vport), mname__(e, f->member));
+}
+
+/* ---- HVP ---- */
+
+/* HVP-001 TRACE/error [S]: after every instant, every vPort of a team with
+ * an up member is affinitized to an up member of its team. */
+static void hvp001_instant(struct check_eng *e, sim_time_t now)
+{
+    const struct check_input *in = e->in;
+    if (!e->have_events)
+        return;
+    for (size_t v = 0; v < in->nvports; v++) {
+        struct check_vstate *vs = &e->vs[v];
+        int t = vs->team;
+        if (t < 0 || !e->ts[t].dirty || vs->aff == -1)
+            continue;
+        int any_up = 0;
+        for (size_t m = 0; m < in->nmembers; m++)
+            if (in->members[m].team == t && e->ms[m].up)
+                any_up = 1;
+        if (!any_up)
+            continue;
+        check_seen(e, R_HVP001);
+        if (vs->aff < 0 || !e->ms[vs->aff].up || in->members[vs->aff].team != t) {
+            struct check_event ev = {.seq = vs->fo_seq, .time = now};
+            check_offend(e, R_HVP001, 1, NULL, &ev, "vPort %s is affinitized to %s, which "
+                         "is not an up member of its team", vname__(e, (int)v),
+                         mname__(e, vs->aff));
+        }
+    }
+}
+
+/* HVP-003 TRACE/error [S]/[P~]: in Hyper-V Port mode every frame of p goes
+ * on A(p,t). */
+static void hvp003_frame(struct check_eng *e, const struct check_frame *f)
+{
+    if (!f->tx || f->src_vport < 0 || mode__(e, f->team) != CHECK_MODE_HYPERV_PORT)
+        return;
+    int inf, a = check_affinity(e, f->src_vport, &inf);
+    if (a < 0)
+        return;
+    check_seen(e, R_HVP003);
+    if (a != f->member && !draining__(e, f, f->src_vport))
+        check_offend(e, R_HVP003, 1, f, NULL, "frame of %s on %s, its affinitized member "
+                     "is %s%s", vname__(e, f->src_vport), mname__(e, f->member),
+                     mname__(e, a), inf__(inf));
+}
+
+/* HVP-004 TRACE/error [P]: in Hyper-V Port mode no source MAC replacement:
+ * a member's MAC is a source only on link-local control frames. */
+static void hvp004_frame(struct check_eng *e, const struct check_frame *f)
+{
+    if (!f->tx || f->member < 0 || mode__(e, f->team) != CHECK_MODE_HYPERV_PORT)
+        return;
+    check_seen(e, R_HVP004);
+    if (f->src_member >= 0 && f->pi.ethertype != PKT_ETH_P_MAC_CTRL &&
+        f->pi.ethertype != ETH_P_LLDP) {
+        char b[18];
+        check_offend(e, R_HVP004, 1, f, NULL, "source %s (the MAC of %s) on a data frame "
+                     "in Hyper-V Port mode: replacement is not done", mac__(f->pi.src, b),
+                     mname__(e, f->src_member));
+    }
+}
+
+/* HVP-006 TRACE/error [P~]: a vNIC mapped to M sends only on M while M is
+ * up (after FO-006's failback hold-down). */
+static void hvp006_frame(struct check_eng *e, const struct check_frame *f)
+{
+    if (!f->tx || f->src_vport < 0)
+        return;
+    int m = e->in->vports[f->src_vport].mapped;
+    if (m < 0)
+        return;
+    const struct check_mstate *ms = &e->ms[m];
+    /* FO-006 fo.failback_holddown_ms = 1 s, then the move window. */
+    if (!ms->up || (ms->up_at && f->p->ts - ms->up_at < SIM_S + e->in->opt.move_window))
+        return;
+    check_seen(e, R_HVP006);
+    if (f->member != m && !draining__(e, f, f->src_vport))
+        check_offend(e, R_HVP006, 1, f, NULL, "%s is mapped to %s (up) but sends on %s",
+                     vname__(e, f->src_vport), mname__(e, m), mname__(e, f->member));
+}
+
+/* HVP-007 TRACE/error [P~]: known unicast to MAC(p) arrives on A(p) once
+ * learn_grace has passed since the last affinity change; a warning when the
+ * switch cannot have learned MAC(p) yet (it floods). */
+static void hvp007_frame(struct check_eng *e, const struct check_frame *f)
+{
+    if (f->tx || f->member < 0 || f->dst_vport < 0)
+        return;
+    int v = f->dst_vport;
+    if (e->vs[v].team != f->team)
+        return;
+    int inf, a = check_affinity(e, v, &inf);
+    if (a < 0)
+        return;
+    check_seen(e, R_HVP007);
+    if (a == f->member ||
+        check_in_change_window(e, f->team, v, f->p->ts, e->in->opt.learn_grace))
+        return;
+    int learned = e->vs[v].seen_as_src;
+    check_offend(e, R_HVP007, learned, f, NULL, "unicast to %s received on %s, its "
+                 "affinitized member is %s%s%s", vname__(e, v), mname__(e, f->member),
+                 mname__(e, a), inf__(inf), learned ? "" : " (not learned yet: flooded)");
+}
+
+/* HVP-009 TRACE/error [P]: outside the window after an affinity-changing
+ * event, each vPort MAC is sourced on one member only. */
+static void hvp009_frame(struct check_eng *e, const struct check_frame *f)
+{
+    if (!f->tx || f->member < 0 || f->src_vport < 0)
+        return;
+    const struct check_vstate *vs = &e->vs[f->src_vport];
+    check_seen(e, R_HVP009);
+    if (vs->last_member >= 0 && vs->last_member != f->member && !draining__(e, f, f->src_vport)) {
+        char b[18];
+        check_offend(e, R_HVP009, 1, f, NULL, "MAC %s (%s) moved from %s to %s with no "
+                     "affinity change in the last %llu ms", mac__(f->pi.src, b),
+                     vname__(e, f->src_vport), mname__(e, vs->last_member),
+                     mname__(e, f->member),
+                     (unsigned long long)(e->in->opt.move_window / SIM_MS));
+    }
+}
+
+/* ---- DYN ---- */
+
+static uint64_t flow_key__(const struct check_frame *f)
+{
+    uint64_t k = 1469598103934665603ull;
+    const uint8_t *parts[2] = {f->pi.ip_src, f->pi.ip_dst};
+    size_t n = f->pi.ip_version == 6 ? 16 : 4;
+    for (int i = 0; i < 2; i++)
+        for (size_t j = 0; j < n; j++)
+            k = (k ^ parts[i][j]) * 1099511628211ull;
+    k = (k ^ f->pi.sport) * 1099511628211ull;
+    k = (k ^ f->pi.dport) * 1099511628211ull;
+    k = (k ^ f->pi.ip_proto) * 1099511628211ull;
+    return k | 1;
+}
+
+/* DYN-003 TRACE/error [S]: a flow_move after a gap shorter than the
+ * flowlet threshold (not periodic, failover or admin). */
+static void dyn003_event(struct check_eng *e, const struct check_event *ev)
+{
+    if (ev->kind != CHECK_EV_FLOW_MOVE)
+        return;
+    check_seen(e, R_DYN003);
+    if (strcmp(ev->reason, "flowlet") == 0 && (sim_time_t)ev->value < e->in->opt.flowlet_gap)
+        check_offend(e, R_DYN003, 1, NULL, ev, "flow moved after an idle gap of %lld ns, "
+                     "below the flowlet gap of %llu ns", (long long)(ev->value / 1000),
+                     (unsigned long long)(e->in->opt.flowlet_gap / SIM_NS));
+}
+
+/* DYN-003 [P]: a flow seen on another member without a gap of at least the
+ * threshold is a warning (moves of gapless flows are "uncommon"). */
+static void dyn003_frame(struct check_eng *e, const struct check_frame *f)
+{
+    if (!f->tx || f->member < 0 || !f->parsed || f->is_roce ||
+        !(f->pi.layers & (PKT_HAS_TCP | PKT_HAS_UDP)) || mode__(e, f->team) != CHECK_MODE_DYNAMIC)
+        return;
+    uint64_t k = flow_key__(f);
+    struct check_flow *fl = &e->flows[(k >> 7) & e->flow_mask];
+    sim_time_t now = f->p->ts;
+    if (fl->key == k) {
+        if (!e->have_events)
+            check_seen(e, R_DYN003);
+        if (fl->member != f->member && now - fl->last < e->in->opt.flowlet_gap &&
+            e->ms[fl->member].up && !check_in_change_window(e, f->team, -1, now,
+                                                             e->in->opt.move_window))
+            check_offend(e, R_DYN003, 0, f, NULL, "flow %u->%u moved from %s to %s after "
+                         "%llu ns idle, below the %llu ns flowlet gap", f->pi.sport,
+                         f->pi.dport, mname__(e, fl->member), mname__(e, f->member),
+                         (unsigned long long)((now - fl->last) / SIM_NS),
+                         (unsigned long long)(e->in->opt.flowlet_gap / SIM_NS));
+    }
+    fl->key = k;
+    fl->last = now;
+    fl->member = f->member;
+}
+
+/* DYN-005 TRACE/error [P~]: ARP and NS of p go only on A(p), unmodified;
+ * an ARP/NS whose Ethernet source is an RMAC is an error. */
+static void dyn005_frame(struct check_eng *e, const struct check_frame *f)
+{
+    if (!f->tx || f->member < 0 || !f->is_arp_ns || mode__(e, f->team) == CHECK_MODE_HYPERV_PORT)
+        return;
+    char b[18];
+    if (f->src_member >= 0) {
+        check_seen(e, R_DYN005);
+        check_offend(e, R_DYN005, 1, f, NULL, "ARP/NS with source %s (an RMAC) on %s",
+                     mac__(f->pi.src, b), mname__(e, f->member));
+        return;
+    }
+    if (f->owner < 0)
+        return;
+    int inf, a = check_affinity(e, f->owner, &inf);
+    if (a < 0)
+        return;
+    check_seen(e, R_DYN005);
+    if (a != f->member && !draining__(e, f, f->owner))
+        check_offend(e, R_DYN005, 1, f, NULL, "ARP/NS of %s on %s, its affinitized member "
+                     "is %s%s", vname__(e, f->owner), mname__(e, f->member), mname__(e, a),
+                     inf__(inf));
+}
+
+/* DYN-006 TRACE/error [P~]: frames of p on A(p) carry MAC(p). */
+static void dyn006_frame(struct check_eng *e, const struct check_frame *f)
+{
+    if (!f->tx || f->owner < 0 || mode__(e, f->team) != CHECK_MODE_DYNAMIC)
+        return;
+    int inf, a = check_affinity(e, f->owner, &inf);
+    if (a < 0 || a != f->member)
+        return;
+    check_seen(e, R_DYN006);
+    if (memcmp(f->pi.src, e->in->vports[f->owner].mac, 6) != 0 &&
+        !draining__(e, f, f->owner)) {
+        char b[18];
+        check_offend(e, R_DYN006, 1, f, NULL, "frame of %s on its affinitized member %s "
+                     "with source %s instead of its own MAC%s", vname__(e, f->owner),
+                     mname__(e, f->member), mac__(f->pi.src, b), inf__(inf));
+    }
+}
+
+/* DYN-007 TRACE/error [P~]: frames of p on M != A(p) carry RMAC(M) as
+ * source; VID matches the vNIC's. */
+static void dyn007_frame(struct check_eng *e, const struct check_frame *f)
+{
+    if (!f->tx || f->owner < 0 || f->is_arp_ns || mode__(e, f->team) != CHECK_MODE_DYNAMIC)
+        return;
+    int inf, a = check_affinity(e, f->owner, &inf);
+    if (a < 0 || a == f->member)
+        return;
+    check_seen(e, R_DYN007);
+    if (draining__(e, f, f->owner))
+        return;
+    const struct check_member *m = &e->in->members[f->member];
+    const struct check_vport *p = &e->in->vports[f->owner];
+    char b[18], c[18];
+    if (memcmp(f->pi.src, m->pmac, 6) != 0)
+        check_offend(e, R_DYN007, 1, f, NULL, "frame of %s on non-affinitized %s with "
+                     "source %s, expected its RMAC %s%s", p->name, m->name,
+                     mac__(f->pi.src, b), mac__(m->pmac, c), inf__(inf));
+    else if ((f->pi.layers & PKT_HAS_VLAN ? f->pi.vid : 0) != p->vlan)
+        check_offend(e, R_DYN007, 1, f, NULL, "frame of %s on %s with VID %u, the vNIC's "
+                     "is %u", p->name, m->name,
+                     (unsigned)(f->pi.layers & PKT_HAS_VLAN ? f->pi.vid : 0), p->vlan);
+}
+
+/* DYN-008 TRACE/warn [P]: inbound unicast to an RMAC: the peer learned a
+ * replacement MAC. */
+static void dyn008_frame(struct check_eng *e, const struct check_frame *f)
+{
+    if (f->tx || f->member < 0 || mode__(e, f->team) != CHECK_MODE_DYNAMIC)
+        return;
+    check_seen(e, R_DYN008);
+    if (f->dst_member >= 0 && f->pi.ethertype != PKT_ETH_P_MAC_CTRL) {
+        char b[18];
+        check_offend(e, R_DYN008, 0, f, NULL, "unicast to %s (RMAC of %s) received on %s: "
+                     "a peer learned a replacement MAC", mac__(f->pi.dst, b),
+                     mname__(e, f->dst_member), mname__(e, f->member));
+    }
+}
+
+/* DYN-010 TRACE/error [P~]: RoCE of MAC(p) goes on A(p); no RoCE frame
+ * carries an RMAC. */
+static void dyn010_frame(struct check_eng *e, const struct check_frame *f)
+{
+    if (!f->tx || f->member < 0 || !f->is_roce)
+        return;
+    char b[18];
+    if (f->src_member >= 0) {
+        check_seen(e, R_DYN010);
+        check_offend(e, R_DYN010, 1, f, NULL, "RoCE frame with source %s (the RMAC of %s)",
+                     mac__(f->pi.src, b), mname__(e, f->src_member));
+        return;
+    }
+    if (f->src_vport < 0)
+        return;
+    int inf, a = check_affinity(e, f->src_vport, &inf);
+    if (a < 0)
+        return;
+    check_seen(e, R_DYN010);
+    if (a != f->member && !draining__(e, f, f->src_vport))
+        check_offend(e, R_DYN010, 1, f, NULL, "RoCE of %s on %s, its affinitized member is "
+                     "%s%s", vname__(e, f->src_vport), mname__(e, f->member), mname__(e, a),
+                     inf__(inf));
+}
+
+/* ---- FO ---- */
+
+/* FO-001 TRACE/error [S]/[P]: nothing is transmitted on a failed member
+ * after its failure (plus detect_ms). */
+static void fo001_frame(struct check_eng *e, const struct check_frame *f)
+{
+    if (!f->tx || f->member < 0)
+        return;
+    const struct check_mstate *ms = &e->ms[f->member];
+    if (ms->up || ms->removed || !ms->down_at)
+        return;
+    check_seen(e, R_FO001);
+    if (f->p->ts > ms->down_at + e->in->opt.detect)
+        check_offend(e, R_FO001, 1, f, NULL, "%s transmitted while failed (down since "
+                     "%.6f s)", mname__(e, f->member), (double)ms->down_at / (double)SIM_S);
+}
+
+/* FO-001: each failure is one thing checked, even when the member then
+ * stays silent. */
+static void fo001_event(struct check_eng *e, const struct check_event *ev)
+{
+    if (ev->kind == CHECK_EV_MEMBER_DOWN && ev->member >= 0 && e->ms[ev->member].up)
+        check_seen(e, R_FO001);
+}
+
+/* FO-002: a failover affinity that arrives in time counts as checked. */
+static void fo002_event(struct check_eng *e, const struct check_event *ev)
+{
+    if (ev->kind == CHECK_EV_AFFINITY && ev->vport >= 0 && e->vs[ev->vport].fo_pending &&
+        ev->time <= e->vs[ev->vport].fo_deadline)
+        check_seen(e, R_FO002);
+}
+
+/* FO-002 TRACE/error [S]: every vPort on a failed member gets a failover
+ * affinity within detect_ms (unless no member is left: FO-008). */
+static void fo002_instant(struct check_eng *e, sim_time_t now)
+{
+    const struct check_input *in = e->in;
+    for (size_t v = 0; v < in->nvports; v++) {
+        struct check_vstate *vs = &e->vs[v];
+        if (!vs->fo_pending || now < vs->fo_deadline)
+            continue;
+        vs->fo_pending = 0;
+        int t = vs->team, any_up = 0;
+        for (size_t m = 0; m < in->nmembers; m++)
+            if (in->members[m].team == t && e->ms[m].up)
+                any_up = 1;
+        if (!any_up)
+            continue;
+        check_seen(e, R_FO002);
+        if (vs->aff >= 0 && !e->ms[vs->aff].up) {
+            struct check_event ev = {.seq = vs->fo_seq, .time = now};
+            check_offend(e, R_FO002, 1, NULL, &ev, "vPort %s stayed on failed %s: no "
+                         "failover affinity", vname__(e, (int)v), mname__(e, vs->aff));
+        }
+    }
+}
+
+/* FO-003 TRACE/error [P]: a member's RMAC never appears on another member. */
+static void fo003_frame(struct check_eng *e, const struct check_frame *f)
+{
+    if (!f->tx || f->member < 0)
+        return;
+    check_seen(e, R_FO003);
+    if (f->src_member >= 0 && f->src_member != f->member &&
+        e->in->members[f->src_member].team == f->team) {
+        char b[18];
+        check_offend(e, R_FO003, 1, f, NULL, "the RMAC %s of %s appears on %s",
+                     mac__(f->pi.src, b), mname__(e, f->src_member), mname__(e, f->member));
+    }
+}
+
+/* ---- DCB ---- */
+
+/* DCB-001 TRACE/error [P]: PFC sent by a member requests only enabled
+ * priorities; a non-zero time for a disabled priority is a warning. */
+static void dcb001_frame(struct check_eng *e, const struct check_frame *f)
+{
+    if (!f->tx || f->member < 0 || !(f->pi.layers & PKT_HAS_PFC))
+        return;
+    const struct check_member *m = &e->in->members[f->member];
+    if (!m->pfc_known)
+        return;
+    check_seen(e, R_DCB001);
+    uint16_t bad = (uint16_t)(f->pi.pfc_enable & ~m->pfc_mask);
+    if (bad) {
+        check_offend(e, R_DCB001, 1, f, NULL, "%s sent PFC with class-enable vector 0x%04x; "
+                     "PFC is enabled for 0x%02x only", m->name, f->pi.pfc_enable, m->pfc_mask);
+        return;
+    }
+    for (int p = 0; p < 8; p++)
+        if (!(m->pfc_mask & (1u << p)) && f->pi.pfc_quanta[p])
+            check_offend(e, R_DCB001, 0, f, NULL, "%s sent PFC with a time for disabled "
+                         "priority %d", m->name, p);
+}
+
+/* DCB-002 TRACE/error [P]: after a received PFC (bit p, q > 0) at t0, no
+ * PCP-p frame starts within (t0 + allowance, t0 + q * 512 / S) unless an
+ * XON came first. */
+static void dcb002_frame(struct check_eng *e, const struct check_frame *f)
+{
+    if (f->member < 0)
+        return;
+    const struct check_member *m = &e->in->members[f->member];
+    struct check_mstate *ms = &e->ms[f->member];
+    if (!m->rate_bps)
+        return;
+    sim_time_t now = f->p->ts;
+    if (!f->tx) {
+        if (f->pi.layers & PKT_HAS_PFC) {
+            for (int p = 0; p < 8; p++) {
+                if (!(f->pi.pfc_enable & (1u << p)))
+                    continue;
+                uint16_t q = f->pi.pfc_quanta[p];
+                ms->pause_from[p] = now;
+                ms->pause_until[p] = q ? now + pkt_pfc_quanta_time(q, m->rate_bps) : 0;
+            }
+        }
+        return;
+    }
+    if (!(f->pi.layers & PKT_HAS_VLAN) || f->pi.ethertype == PKT_ETH_P_MAC_CTRL)
+        return;
+    int p = f->pi.pcp;
+    if (m->pfc_known && !(m->pfc_mask & (1u << p)))
+        return;
+    if (!ms->pause_until[p] && !ms->pause_from[p])
+        return;
+    check_seen(e, R_DCB002);
+    sim_time_t allow = e->in->opt.pfc_react + sim_tx_time(MAX_FRAME_BYTES, m->rate_bps);
+    if (ms->pause_until[p] && now > ms->pause_from[p] + allow && now < ms->pause_until[p])
+        check_offend(e, R_DCB002, 1, f, NULL, "%s started a priority-%d frame %.3f us into a "
+                     "received pause of %.3f us", m->name, p,
+                     (double)(now - ms->pause_from[p]) / (double)SIM_US,
+                     (double)(ms->pause_until[p] - ms->pause_from[p]) / (double)SIM_US);
+}
+
+/* DCB-003 TRACE/error [P]: PFC frame format: 60 octets (64 with FCS), upper
+ * vector octet 0, destination 01-80-C2-00-00-01, source not a vPort MAC;
+ * a tagged PFC frame is a warning. */
+static void dcb003_frame(struct check_eng *e, const struct check_frame *f)
+{
+    static const uint8_t dst[6] = PKT_PFC_DST_MAC;
+    if (!(f->pi.layers & PKT_HAS_PFC))
+        return;
+    check_seen(e, R_DCB003);
+    char b[18];
+    if (f->p->wire_len != 60 && f->p->wire_len != 64)
+        check_offend(e, R_DCB003, 1, f, NULL, "PFC frame of %u octets (60, or 64 with FCS)",
+                     f->p->wire_len);
+    else if (f->pi.pfc_enable >> 8)
+        check_offend(e, R_DCB003, 1, f, NULL, "PFC class-enable vector 0x%04x: upper octet "
+                     "not zero", f->pi.pfc_enable);
+    else if (memcmp(f->pi.dst, dst, 6) != 0)
+        check_offend(e, R_DCB003, 1, f, NULL, "PFC frame to %s, not 01:80:c2:00:00:01",
+                     mac__(f->pi.dst, b));
+    else if (f->src_vport >= 0)
+        check_offend(e, R_DCB003, 1, f, NULL, "PFC frame sourced by vPort %s (PFC is "
+                     "link-local)", vname__(e, f->src_vport));
+    else if (f->pi.layers & PKT_HAS_VLAN)
+        check_offend(e, R_DCB003, 0, f, NULL, "VLAN-tagged PFC frame");
+}
+
+static int is_iwarp__(const struct check_frame *f)
+{
+    return (f->pi.layers & PKT_HAS_TCP) &&
+           (f->pi.sport == IWARP_SMBD_PORT || f->pi.dport == IWARP_SMBD_PORT);
+}
+
+/* DCB-004 TRACE/error [P]: an untagged RoCE frame loses its PCP (priority
+ * tagged VID 0 is a warning); untagged iWARP is a warning. */
+static void dcb004_frame(struct check_eng *e, const struct check_frame *f)
+{
+    int iw = !f->is_roce && f->parsed && is_iwarp__(f);
+    if (!f->is_roce && !iw)
+        return;
+    check_seen(e, R_DCB004);
+    if (!(f->pi.layers & PKT_HAS_VLAN))
+        check_offend(e, R_DCB004, f->is_roce, f, NULL, "untagged %s frame: PCP lost, not "
+                     "lossless", f->is_roce ? "RoCE" : "iWARP");
+    else if (f->pi.vid == 0)
+        check_offend(e, R_DCB004, 0, f, NULL, "priority-tagged (VID 0) %s frame",
+                     f->is_roce ? "RoCE" : "iWARP");
+}
+
+/* DCB-005 TRACE/error [S]: no congestion drop on a PFC-enabled priority;
+ * [P]: a NAK (PSN sequence error) on a lossless priority is a loss. */
+static void dcb005_event(struct check_eng *e, const struct check_event *ev)
+{
+    if (ev->kind != CHECK_EV_DROP || !e->pfc_known || ev->prio < 0)
+        return;
+    if (!(e->pfc_union & (1u << ev->prio)))
+        return;
+    check_seen(e, R_DCB005);
+    if (strcmp(ev->reason, "lossy_queue_full") == 0 ||
+        strcmp(ev->reason, "headroom_overflow") == 0 || strcmp(ev->reason, "buffer_full") == 0)
+        check_offend(e, R_DCB005, 1, NULL, ev, "drop (%s) on PFC-enabled priority %d",
+                     ev->reason, ev->prio);
+}
+
+static void dcb005_frame(struct check_eng *e, const struct check_frame *f)
+{
+    if (!f->is_roce || !(f->pi.layers & PKT_HAS_VLAN) || !e->pfc_known ||
+        !(e->pfc_union & (1u << f->pi.pcp)))
+        return;
+    check_seen(e, R_DCB005);
+    if ((f->pi.layers & PKT_HAS_AETH) &&
+        pkt_roce_aeth_kind(f->pi.aeth.syndrome) == PKT_AETH_NAK &&
+        (f->pi.aeth.syndrome & PKT_AETH_VALUE_MASK) == PKT_AETH_NAK_PSN_SEQ_ERR)
+        check_offend(e, R_DCB005, 1, f, NULL, "RoCE NAK (PSN sequence error) on lossless "
+                     "priority %u: a frame was lost", f->pi.pcp);
+}
+
+/* DCB-010 TRACE/error [P~]: RoCE only from RDMA-enabled vNICs. */
+static void dcb010_frame(struct check_eng *e, const struct check_frame *f)
+{
+    if (!f->tx || !f->is_roce || f->src_vport < 0)
+        return;
+    check_seen(e, R_DCB010);
+    if (!e->in->vports[f->src_vport].rdma)
+        check_offend(e, R_DCB010, 1, f, NULL, "RoCE frame from %s, which is not "
+                     "RDMA-enabled", vname__(e, f->src_vport));
+}
+
+/* DCB-012 TRACE/error [P]: RoCE of an RDMA vNIC is tagged with its PCP and
+ * its VID, the same on every member. */
+static void dcb012_frame(struct check_eng *e, const struct check_frame *f)
+{
+    if (!f->tx || !f->is_roce || f->src_vport < 0)
+        return;
+    const struct check_vport *p = &e->in->vports[f->src_vport];
+    if (!p->rdma)
+        return;
+    struct check_vstate *vs = &e->vs[f->src_vport];
+    check_seen(e, R_DCB012);
+    int pcp = p->roce_pcp >= 0 ? p->roce_pcp : LOSSLESS_PCP_DEFAULT;
+    if (!(f->pi.layers & PKT_HAS_VLAN)) {
+        check_offend(e, R_DCB012, 1, f, NULL, "untagged RoCE frame from %s", p->name);
+        return;
+    }
+    if (f->pi.pcp != pcp || f->pi.vid != p->vlan) {
+        check_offend(e, R_DCB012, 1, f, NULL, "RoCE frame from %s with VID %u PCP %u, "
+                     "expected VID %u PCP %d", p->name, f->pi.vid, f->pi.pcp, p->vlan, pcp);
+        return;
+    }
+    int tag = (f->pi.vid << 3 | f->pi.pcp) + 1;
+    if (vs->roce_tag && vs->roce_tag != tag && vs->roce_member != f->member)
+        check_offend(e, R_DCB012, 1, f, NULL, "RoCE of %s changed VID/PCP across a member "
+                     "change", p->name);
+    vs->roce_tag = tag;
+    vs->roce_member = f->member;
+}
+
+#define W CHECK_NEEDS_WIRE
+#define I CHECK_NEEDS_INFERRED
+#define S CHECK_NEEDS_EVENTS
+
+const struct check_rule_impl check_rules[] = {
+    [R_CFG001] = {{"CFG-001", "Team size is 1..8", "error", S,
+                   "no team ever has more than 8 members (member_added/removed)"},
+                  "no member_added event", NULL, cfg001_event, NULL},
+    [R_CFG010] = {{"CFG-010", "Switch Independent mode only", "error", W,
+                   "no member transmits an LACPDU (0x8809/1); one received is a warning"},
+                  "no member capture", cfg010_frame, NULL, NULL},
+    [R_CFG013] = {{"CFG-013", "No team name and no team interface", "error", I,
+                   "every source MAC on a member is a vPort MAC, an RMAC or a PMAC"},
+                  "needs the vPort inventory and member captures", cfg013_frame, NULL, NULL},
+    [R_CFG015] = {{"CFG-015", "Set-VMSwitchTeam -NetAdapterName replaces the member list",
+                   "error", S, "nothing is transmitted on a member after member_removed"},
+                  "no member was removed", cfg015_frame, cfg015_event, NULL},
+    [R_CFG023] = {{"CFG-023", "Compatible technologies and offload aggregation", "error", W,
+                   "every IPv4 header checksum, and every fully captured TCP/UDP checksum, is valid"},
+                  "no fully captured IP frame", cfg023_frame, NULL, NULL},
+    [R_CFG024] = {{"CFG-024", "802.1X EAP frames are dropped", "error", I,
+                   "no EAPOL (0x888E) frame from a vPort MAC on a member"},
+                  "no vPort frame on a member capture", cfg024_frame, NULL, NULL},
+    [R_HVP001] = {{"HVP-001", "Each vPort has exactly one affinitized member", "error", S,
+                   "after every instant, each vPort maps to an up member of its team"},
+                  "no affinity event", NULL, NULL, hvp001_instant},
+    [R_HVP003] = {{"HVP-003", "Every packet goes on the affinitized member", "error", S | I,
+                   "Hyper-V Port: frames of p appear only on A(p,t)"},
+                  "no vPort frame of a Hyper-V Port team", hvp003_frame, NULL, NULL},
+    [R_HVP004] = {{"HVP-004", "No source MAC replacement", "error", W,
+                   "Hyper-V Port: no member MAC as source except on PFC/LLDP"},
+                  "no member capture of a Hyper-V Port team", hvp004_frame, NULL, NULL},
+    [R_HVP006] = {{"HVP-006", "A team mapping pins the affinity", "error", I,
+                   "frames of a mapped vNIC appear only on its mapped member while it is up"},
+                  "no frame of a team-mapped vNIC", hvp006_frame, NULL, NULL},
+    [R_HVP007] = {{"HVP-007", "Ingress follows the learned MAC", "error", I,
+                   "unicast to MAC(p) arrives on A(p) after learn_grace (flooding: warn)"},
+                  "no received unicast to a vPort", hvp007_frame, NULL, NULL},
+    [R_HVP009] = {{"HVP-009", "No MAC flapping (both modes)", "error", W,
+                   "each vPort MAC is sourced on one member outside move_window"},
+                  "no vPort frame on a member capture", hvp009_frame, NULL, NULL},
+    [R_DYN003] = {{"DYN-003", "Rebalancing happens at flowlet boundaries", "error", S | W,
+                   "flow_move only after a gap >= flowlet gap; on the wire a gapless move "
+                   "is a warning"},
+                  "no flow of a Dynamic team", dyn003_frame, dyn003_event, NULL},
+    [R_DYN005] = {{"DYN-005", "ARP and NS go only on the affinitized member", "error", I,
+                   "ARP/NS of p only on A(p); none with an RMAC source"},
+                  "no ARP/NS of a Dynamic team", dyn005_frame, NULL, NULL},
+    [R_DYN006] = {{"DYN-006", "No replacement on the affinitized member", "error", I,
+                   "Dynamic: frames of p on A(p) carry MAC(p)"},
+                  "no vPort frame on a Dynamic team's affinitized member", dyn006_frame, NULL,
+                  NULL},
+    [R_DYN007] = {{"DYN-007", "Other members replace the source MAC with their own", "error",
+                   I, "Dynamic: frames of p on M != A(p) carry RMAC(M) and the vNIC's VID"},
+                  "no vPort frame on a non-affinitized member", dyn007_frame, NULL, NULL},
+    [R_DYN008] = {{"DYN-008", "Inbound works as in Hyper-V Port mode", "warn", W,
+                   "no inbound unicast to an RMAC"},
+                  "no received frame of a Dynamic team", dyn008_frame, NULL, NULL},
+    [R_DYN010] = {{"DYN-010", "RDMA traffic is not flowlet-balanced", "error", I,
+                   "RoCE of MAC(p) only on A(p); no RoCE with an RMAC"},
+                  "no RoCE frame", dyn010_frame, NULL, NULL},
+    [R_FO001] = {{"FO-001", "Detecting a failure", "error", S | W,
+                  "nothing is transmitted on a failed member after detect_ms"},
+                 "no member failed", fo001_frame, fo001_event, NULL},
+    [R_FO002] = {{"FO-002", "A temporary affinitized member takes over the vPort MAC",
+                  "error", S, "every vPort of a failed member gets a new affinity in time"},
+                 "no member failed", NULL, fo002_event, fo002_instant},
+    [R_FO003] = {{"FO-003", "Only the failed member's own-MAC traffic changes", "error", W,
+                  "a member's RMAC never appears on another member"},
+                 "no member capture", fo003_frame, NULL, NULL},
+    [R_DCB001] = {{"DCB-001", "The host sends PFC only for enabled priorities", "error", W,
+                   "PFC vectors sent by a member only set PFC-enabled priorities"},
+                  "no PFC frame sent by a member with known PFC priorities", dcb001_frame,
+                  NULL, NULL},
+    [R_DCB002] = {{"DCB-002", "The host honours received PFC only for enabled priorities",
+                   "error", W, "no PCP-p frame starts inside a received pause of p"},
+                  "no member received PFC", dcb002_frame, NULL, NULL},
+    [R_DCB003] = {{"DCB-003", "PFC frame format; PFC is link-local", "error", W,
+                   "PFC frames: 60/64 octets, upper vector octet 0, 01:80:c2:00:00:01, "
+                   "not from a vPort"},
+                  "no PFC frame", dcb003_frame, NULL, NULL},
+    [R_DCB004] = {{"DCB-004", "Untagged traffic loses PCP", "error", W,
+                   "RoCE frames are VLAN-tagged (untagged iWARP: warning)"},
+                  "no RoCE or iWARP frame", dcb004_frame, NULL, NULL},
+    [R_DCB005] = {{"DCB-005", "RoCE on priority 3 is lossless when PFC is correct", "error",
+                   S | W, "no congestion drop and no NAK on a PFC-enabled priority"},
+                  "no drop event or RoCE frame on a PFC-enabled priority", dcb005_frame,
+                  dcb005_event, NULL},
+    [R_DCB010] = {{"DCB-010", "Host RDMA vNICs have RDMA capabilities on the wire", "error",
+                   I, "RoCE frames come only from RDMA-enabled vNICs"},
+                  "no RoCE frame from a known vPort", dcb010_frame, NULL, NULL},
+    [R_DCB012] = {{"DCB-012", "SMB Direct frames carry PCP 3 with VID 42", "error", W,
+                   "RoCE of an RDMA vNIC is tagged with its PCP and VID on every member"},
+                  "no RoCE frame from an RDMA vNIC", dcb012_frame, NULL, NULL},
+};
+const size_t check_nrules = sizeof check_rules / sizeof check_rules[0];
+
+_Static_assert(sizeof check_rules / sizeof check_rules[0] == R_COUNT, "one entry per rule");

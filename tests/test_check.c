@@ -1,0 +1,463 @@
+/* test_check: the trace checker (results/check*.c, capread.c, the mapping
+ * loader scenarios/check_map.c, `setsim check`).
+ *
+ * Clean traces are the example scenarios' own runs: every rule passes or is
+ * na there.  Each crafted trace is one of those runs with frames mutated
+ * (a source MAC rewritten, a frame moved to the other member, a PFC class
+ * bit flipped, a VLAN tag stripped, ...) or an event row changed; the test
+ * asserts that the targeted rule fails (or warns, for a warning rule) with
+ * the frame number (or event row) of the mutated frame. */
+#include "test_util.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "capread.h"
+#include "check.h"
+#include "pcapng.h"
+#include "pkt.h"
+#include "pkt_pfc.h"
+#include "pkt_roce.h"
+
+/* ---- runs of the example scenarios, made once per process ---- */
+
+static char tmp_root[512];
+
+static const char *run_example(const char *name)
+{
+    static char dirs[8][600];
+    static const char *names[8];
+    for (int i = 0; i < 8; i++)
+        if (names[i] && strcmp(names[i], name) == 0)
+            return dirs[i];
+    if (!tmp_root[0] && test_tmpdir(tmp_root, sizeof tmp_root) != 0)
+        return NULL;
+    for (int i = 0; i < 8; i++) {
+        if (names[i])
+            continue;
+        snprintf(dirs[i], sizeof dirs[i], "%s/%s", tmp_root, name);
+        char src[512], cmd[2048];
+        char rel[128];
+        snprintf(rel, sizeof rel, "scenarios/examples/%s.yaml", name);
+        test_src_path(rel, src, sizeof src);
+        snprintf(cmd, sizeof cmd, "'%s' run '%s' -o '%s' --quiet > /dev/null 2>&1", SETSIM_BIN,
+                 src, dirs[i]);
+        if (test_run(cmd, NULL, 0) != 0)
+            return NULL;
+        names[i] = name;
+        return dirs[i];
+    }
+    return NULL;
+}
+
+/* ---- frame mutation ---- */
+
+struct mpkt {
+    uint64_t index;      /* 1-based in the input */
+    uint32_t ifid;
+    const char *ifname;
+    sim_time_t ts;
+    enum pcapng_dir dir;
+    uint8_t data[512];
+    uint32_t caplen, wire_len;
+    struct pkt_info pi;
+    int parsed;
+};
+
+/* Returns MUT_KEEP, MUT_DROP, or MUT_HIT (mutated: its output frame number
+ * is what the test expects). */
+enum { MUT_KEEP = 0, MUT_DROP, MUT_HIT };
+typedef int (*mut_fn)(void *ctx, struct mpkt *p, struct capread *r);
+
+static int iface(struct capread *r, const char *name)
+{
+    for (size_t i = 0; i < capread_if_count(r); i++)
+        if (strcmp(capread_if_name(r, i), name) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* Copies run directory src to dst with its capture rewritten through fn
+ * and, when sql is given, that SQL applied to the copy of run.sqlite.
+ * Returns the output frame number of the first MUT_HIT (0 when none). */
+static uint64_t mutate(const char *src, const char *dst, mut_fn fn, void *ctx, const char *sql)
+{
+    char cmd[2048], path[700];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s' && cp '%s/run.sqlite' '%s/'", dst,
+             dst, src, dst);
+    CU_ASSERT_EQUAL_FATAL(test_run(cmd, NULL, 0), 0);
+    if (sql) {
+        sqlite3 *db;
+        snprintf(path, sizeof path, "%s/run.sqlite", dst);
+        CU_ASSERT_EQUAL_FATAL(sqlite3_open(path, &db), SQLITE_OK);
+        char *msg = NULL;
+        int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+        if (rc != SQLITE_OK)
+            fprintf(stderr, "sql: %s\n", msg);
+        CU_ASSERT_EQUAL(rc, SQLITE_OK);
+        sqlite3_free(msg);
+        sqlite3_close(db);
+    }
+    char err[512];
+    snprintf(path, sizeof path, "%s/capture.pcapng", src);
+    struct capread *r = capread_open(path, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    snprintf(path, sizeof path, "%s/capture.pcapng", dst);
+    struct pcapng_writer *w = pcapng_open(path, NULL, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+    struct capread_pkt p;
+    size_t nifs = 0;
+    uint64_t out = 0, hit = 0;
+    struct mpkt m;
+    while (capread_next(r, &p) == 1) {
+        for (; nifs < capread_if_count(r); nifs++)
+            CU_ASSERT_EQUAL(pcapng_add_interface(w, capread_if_name(r, nifs), 256), (int)nifs);
+        memset(&m, 0, sizeof m);
+        m.index = p.frame;
+        m.ifid = p.ifid;
+        m.ifname = capread_if_name(r, p.ifid);
+        m.ts = p.ts;
+        m.dir = (enum pcapng_dir)p.dir;
+        m.caplen = p.caplen;
+        m.wire_len = p.wire_len;
+        memcpy(m.data, p.data, p.caplen);
+        m.parsed = pkt_parse_bytes(m.data, m.caplen, m.wire_len, &m.pi) == 0;
+        int v = fn ? fn(ctx, &m, r) : MUT_KEEP;
+        if (v == MUT_DROP)
+            continue;
+        CU_ASSERT_EQUAL(pcapng_write_raw(w, (int)m.ifid, m.ts, m.data, m.caplen, m.wire_len,
+                                         m.dir), 0);
+        out++;
+        if (v == MUT_HIT && !hit)
+            hit = out;
+    }
+    capread_close(r);
+    CU_ASSERT_EQUAL(pcapng_close(w), 0);
+    return hit;
+}
+
+static struct check_report *check_dir(const char *dir)
+{
+    struct check_input *in = check_input_new();
+    char err[1024];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(in);
+    int rc = check_input_from_run(in, dir, NULL, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "%s\n", err);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    struct check_report *rep = check_run(in, err, sizeof err);
+    if (!rep)
+        fprintf(stderr, "%s\n", err);
+    check_input_close_events(in);
+    check_input_free(in);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(rep);
+    return rep;
+}
+
+static void dump_bad(const struct check_report *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (r->v[i].status == CHECK_FAIL || r->v[i].status == CHECK_WARN)
+            fprintf(stderr, "  %s %s frame %llu event %llu: %s\n", r->v[i].rule->id,
+                    check_status_name(r->v[i].status), (unsigned long long)r->v[i].frame,
+                    (unsigned long long)r->v[i].event_seq, r->v[i].reason);
+}
+
+/* The rule's verdict is `want` at frame `frame` (0: an event offence with
+ * row `seq`). */
+static void expect(const struct check_report *r, const char *rule, enum check_status want,
+                   uint64_t frame, uint64_t seq)
+{
+    const struct check_verdict *v = check_report_find(r, rule);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    if (v->status != want || v->frame != frame || (seq && v->event_seq != seq)) {
+        fprintf(stderr, "\n%s: got %s at frame %llu event %llu (%s); want %s at frame %llu "
+                "event %llu\n", rule, check_status_name(v->status),
+                (unsigned long long)v->frame, (unsigned long long)v->event_seq, v->reason,
+                check_status_name(want), (unsigned long long)frame, (unsigned long long)seq);
+        dump_bad(r);
+    }
+    CU_ASSERT_EQUAL(v->status, want);
+    CU_ASSERT_EQUAL(v->frame, frame);
+    if (seq)
+        CU_ASSERT_EQUAL(v->event_seq, seq);
+    CU_ASSERT(v->violations >= 1);
+}
+
+static void expect_clean(const struct check_report *r, const char *const *must_pass)
+{
+    if (check_report_failed(r))
+        dump_bad(r);
+    CU_ASSERT_FALSE(check_report_failed(r));
+    for (size_t i = 0; i < r->n; i++)
+        CU_ASSERT(r->v[i].status == CHECK_PASS || r->v[i].status == CHECK_NA);
+    for (; must_pass && *must_pass; must_pass++) {
+        const struct check_verdict *v = check_report_find(r, *must_pass);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+        if (v->status != CHECK_PASS)
+            fprintf(stderr, "\n%s: %s (%s), want pass\n", *must_pass,
+                    check_status_name(v->status), v->reason);
+        CU_ASSERT_EQUAL(v->status, CHECK_PASS);
+        CU_ASSERT(v->checked > 0);
+    }
+}
+
+static const uint8_t VM1_MAC[6] = {0x00, 0x15, 0x5d, 0x01, 0x00, 0x02};
+
+/* Generic selector: the n-th frame (1-based) matching a predicate gets an
+ * edit. */
+struct sel {
+    int n, seen;
+    const char *ifname;        /* only on this interface, NULL: any */
+    int dir;                   /* PCAPNG_DIR_OUT / IN, 0 any */
+    const uint8_t *src;        /* source MAC, NULL any */
+    int need_udp, need_arp, need_pfc;
+    sim_time_t after;          /* only frames after this time */
+    /* the edit */
+    const char *move_to;       /* interface to move it to */
+    const uint8_t *set_src;
+    const uint8_t *set_dst;
+    int set_ethertype;         /* untagged frames: EtherType + first payload byte */
+    int first_byte;
+    int flip_ttl;
+    int pfc_or, pfc_hi;        /* PFC vector bits to set */
+    int wire_len;
+    int set_dir;
+};
+
+static int sel_match(struct sel *s, struct mpkt *m)
+{
+    if (s->ifname && strcmp(m->ifname, s->ifname) != 0)
+        return 0;
+    if (s->dir && (int)m->dir != s->dir)
+        return 0;
+    if ((s->after && m->ts <= s->after) || !m->parsed)
+        return 0;
+    if (s->src && memcmp(m->pi.src, s->src, 6) != 0)
+        return 0;
+    if (s->need_udp && !(m->pi.layers & PKT_HAS_UDP))
+        return 0;
+    if (s->need_arp && !(m->pi.layers & PKT_HAS_ARP))
+        return 0;
+    if (s->need_pfc && !(m->pi.layers & PKT_HAS_PFC))
+        return 0;
+    return ++s->seen == s->n;
+}
+
+static int sel_apply(void *ctx, struct mpkt *m, struct capread *r)
+{
+    struct sel *s = ctx;
+    if (!sel_match(s, m))
+        return MUT_KEEP;
+    if (s->move_to) {
+        int i = iface(r, s->move_to);
+        CU_ASSERT_FATAL(i >= 0);
+        m->ifid = (uint32_t)i;
+    }
+    if (s->set_src)
+        memcpy(m->data + 6, s->set_src, 6);
+    if (s->set_dst)
+        memcpy(m->data, s->set_dst, 6);
+    if (s->set_ethertype) {
+        m->data[12] = (uint8_t)(s->set_ethertype >> 8);
+        m->data[13] = (uint8_t)s->set_ethertype;
+        m->data[14] = (uint8_t)s->first_byte;
+    }
+    if (s->flip_ttl)
+        m->data[m->pi.l3_off + 8] ^= 0x01;
+    if (s->pfc_or)
+        m->data[17] |= (uint8_t)s->pfc_or;
+    if (s->pfc_hi)
+        m->data[16] |= (uint8_t)s->pfc_hi;
+    if (s->wire_len)
+        m->wire_len = (uint32_t)s->wire_len;
+    if (s->set_dir)
+        m->dir = (enum pcapng_dir)s->set_dir;
+    return MUT_HIT;
+}
+
+static const char *crafted(const char *tag, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s/crafted-%s", tmp_root, tag);
+    return buf;
+}
+
+/* ---- clean runs ---- */
+
+static void test_clean_examples(void)
+{
+    static const char *const dyn[] = {"CFG-010", "CFG-013", "CFG-023", "CFG-024", "HVP-001",
+                                      "HVP-009", "DYN-003", "DYN-005", "DYN-006", "DYN-007",
+                                      "DYN-008", "FO-003", NULL};
+    static const char *const hvp[] = {"HVP-003", "HVP-004", "HVP-006", "HVP-007", "FO-001",
+                                      "FO-002", NULL};
+    static const char *const mar[] = {"CFG-001", "CFG-015", NULL};
+    static const char *const pfc[] = {"DCB-001", "DCB-003", NULL};
+    struct {
+        const char *name;
+        const char *const *pass;
+    } cases[] = {{"dynamic-flowlets", dyn}, {"failover-mac-takeover", hvp},
+                 {"member-add-remove", mar}, {"pause-storm", pfc},
+                 {"hyperv-port", NULL},     {"quickstart", NULL}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *dir = run_example(cases[i].name);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+        struct check_report *r = check_dir(dir);
+        expect_clean(r, cases[i].pass);
+        check_report_free(r);
+    }
+}
+
+/* An unmodified copy through the mutation path is still clean (the
+ * rewriting itself changes nothing the rules see). */
+static void test_copy_is_clean(void)
+{
+    const char *dir = run_example("dynamic-flowlets");
+    char out[700];
+    mutate(dir, crafted("copy", out, sizeof out), NULL, NULL, NULL);
+    struct check_report *r = check_dir(out);
+    expect_clean(r, NULL);
+    check_report_free(r);
+}
+
+/* ---- crafted violations: one per rule ---- */
+
+static void run_sel(const char *scenario, const char *tag, struct sel *s, const char *rule,
+                    enum check_status want)
+{
+    const char *dir = run_example(scenario);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+    char out[700];
+    uint64_t hit = mutate(dir, crafted(tag, out, sizeof out), sel_apply, s, NULL);
+    CU_ASSERT_FATAL(hit > 0);
+    struct check_report *r = check_dir(out);
+    expect(r, rule, want, hit, 0);
+    check_report_free(r);
+}
+
+static void test_hvp009_moved_frame(void)
+{
+    /* vm1's 200th UDP frame (on SLOT 3, its affinitized member) moved to
+     * SLOT 2 with its own MAC: the MAC flaps. */
+    struct sel s = {.n = 200, .ifname = "hv1/SLOT 3", .dir = PCAPNG_DIR_OUT, .src = VM1_MAC,
+                    .need_udp = 1, .move_to = "hv1/SLOT 2"};
+    run_sel("dynamic-flowlets", "hvp009", &s, "HVP-009", CHECK_FAIL);
+}
+
+static void test_dyn005_arp_on_other_member(void)
+{
+    /* vm1's ARP (affinitized to SLOT 3) moved to SLOT 2. */
+    struct sel s = {.n = 1, .dir = PCAPNG_DIR_OUT, .src = VM1_MAC, .need_arp = 1,
+                    .move_to = "hv1/SLOT 2"};
+    run_sel("dynamic-flowlets", "dyn005", &s, "DYN-005", CHECK_FAIL);
+}
+
+static void test_cfg013_unknown_source(void)
+{
+    static const uint8_t team_mac[6] = {0x02, 0x00, 0x00, 0xaa, 0xbb, 0xcc};
+    struct sel s = {.n = 50, .ifname = "hv1/SLOT 3", .dir = PCAPNG_DIR_OUT, .need_udp = 1,
+                    .set_src = team_mac};
+    run_sel("dynamic-flowlets", "cfg013", &s, "CFG-013", CHECK_FAIL);
+}
+
+static void test_cfg010_lacpdu(void)
+{
+    struct sel s = {.n = 30, .ifname = "hv1/SLOT 2", .dir = PCAPNG_DIR_OUT, .need_udp = 1,
+                    .set_ethertype = 0x8809, .first_byte = 0x01};
+    run_sel("dynamic-flowlets", "cfg010", &s, "CFG-010", CHECK_FAIL);
+}
+
+static void test_cfg024_eapol(void)
+{
+    struct sel s = {.n = 40, .ifname = "hv1/SLOT 3", .dir = PCAPNG_DIR_OUT, .src = VM1_MAC,
+                    .need_udp = 1, .set_ethertype = 0x888E, .first_byte = 0x01};
+    run_sel("dynamic-flowlets", "cfg024", &s, "CFG-024", CHECK_FAIL);
+}
+
+static void test_cfg023_bad_checksum(void)
+{
+    struct sel s = {.n = 70, .ifname = "hv1/SLOT 2", .need_udp = 1, .flip_ttl = 1};
+    run_sel("dynamic-flowlets", "cfg023", &s, "CFG-023", CHECK_FAIL);
+}
+
+static void test_dcb001_pfc_class_bit(void)
+{
+    /* hv2/SLOT 2's storm PFC (seen at tor1/3: "in" is the member's
+     * transmission) gets priority 4's class bit. */
+    struct sel s = {.n = 3, .need_pfc = 1, .pfc_or = 0x10};
+    run_sel("pause-storm", "dcb001", &s, "DCB-001", CHECK_FAIL);
+}
+
+static void test_dcb003_pfc_length(void)
+{
+    struct sel s = {.n = 2, .need_pfc = 1, .wire_len = 68};
+    run_sel("pause-storm", "dcb003", &s, "DCB-003", CHECK_FAIL);
+}
+
+static void test_corrupt_inputs(void)
+{
+    const char *dir = run_example("dynamic-flowlets");
+    char out[700], cmd[4096], txt[4096];
+    crafted("truncated", out, sizeof out);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s' && cp '%s/run.sqlite' '%s/' && "
+             "head -c 100000 '%s/capture.pcapng' > '%s/capture.pcapng'",
+             out, out, dir, out, dir, out);
+    CU_ASSERT_EQUAL_FATAL(test_run(cmd, NULL, 0), 0);
+    snprintf(cmd, sizeof cmd, "'%s' check '%s'", SETSIM_BIN, out);
+    int rc = test_run(cmd, txt, sizeof txt);
+    CU_ASSERT_EQUAL(rc, 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(txt, "truncated block"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(txt, "capture.pcapng"));
+    /* Not a run directory at all. */
+    snprintf(cmd, sizeof cmd, "'%s' check '%s/nonexistent'", SETSIM_BIN, tmp_root);
+    CU_ASSERT_EQUAL(test_run(cmd, txt, sizeof txt), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(txt, "run.sqlite"));
+}
+
+static void test_cli_exit_status(void)
+{
+    const char *dir = run_example("dynamic-flowlets");
+    char cmd[2048], txt[16384];
+    snprintf(cmd, sizeof cmd, "'%s' check '%s'", SETSIM_BIN, dir);
+    CU_ASSERT_EQUAL(test_run(cmd, txt, sizeof txt), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(txt, "HVP-009  pass"));
+    char out[700];
+    crafted("hvp009", out, sizeof out);
+    snprintf(cmd, sizeof cmd, "'%s' check '%s' --json", SETSIM_BIN, out);
+    CU_ASSERT_EQUAL(test_run(cmd, txt, sizeof txt), 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(txt, "\"rule\": \"HVP-009\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(txt, "\"status\": \"fail\""));
+    snprintf(cmd, sizeof cmd, "'%s' check", SETSIM_BIN);
+    CU_ASSERT_EQUAL(test_run(cmd, txt, sizeof txt), 2);
+}
+
+int suite_check(void)
+{
+    CU_pSuite s = test_suite("check");
+    if (!s)
+        return -1;
+    struct {
+        const char *name;
+        void (*fn)(void);
+    } tests[] = {
+        {"clean_examples", test_clean_examples},
+        {"copy_is_clean", test_copy_is_clean},
+        {"hvp009_moved_frame", test_hvp009_moved_frame},
+        {"dyn005_arp_on_other_member", test_dyn005_arp_on_other_member},
+        {"cfg013_unknown_source", test_cfg013_unknown_source},
+        {"cfg010_lacpdu", test_cfg010_lacpdu},
+        {"cfg024_eapol", test_cfg024_eapol},
+        {"cfg023_bad_checksum", test_cfg023_bad_checksum},
+        {"dcb001_pfc_class_bit", test_dcb001_pfc_class_bit},
+        {"dcb003_pfc_length", test_dcb003_pfc_length},
+        {"corrupt_inputs", test_corrupt_inputs},
+        {"cli_exit_status", test_cli_exit_status},
+    };
+    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
+        if (!CU_add_test(s, tests[i].name, tests[i].fn))
+            return -1;
+    return 0;
+}
