@@ -210,12 +210,18 @@ static int pause_time__(sqlite3 *db, const struct run_metric *m, double *v, int 
     return scalar__(db, m, q, m->prio >= 0 ? prio : NULL, NULL, 0, 0, v, is_null, err, errlen);
 }
 
+/* Queue samples are "queue_p<prio>_bytes" per port and priority (the
+ * sampler), or "queue_bytes" per port. */
 static int max_queue__(sqlite3 *db, const struct run_metric *m, double *v, int *is_null,
                        char *err, size_t errlen)
 {
     static const char q[] = "SELECT max(s.value) FROM samples s JOIN metrics k ON k.id = s.metric"
-                            " WHERE k.name = 'queue_bytes'";
-    return scalar__(db, m, q, NULL, NULL, 0, 0, v, is_null, err, errlen);
+                            " WHERE (?1 IS NULL AND (k.name = 'queue_bytes'"
+                            "  OR k.name GLOB 'queue_p[0-7]_bytes'))"
+                            " OR k.name = 'queue_p' || ?1 || '_bytes'";
+    char prio[8];
+    snprintf(prio, sizeof prio, "%d", m->prio);
+    return scalar__(db, m, q, m->prio >= 0 ? prio : NULL, NULL, 0, 0, v, is_null, err, errlen);
 }
 
 int run_metric_eval(sqlite3 *db, const struct run_metric *m, double *value, int *is_null,

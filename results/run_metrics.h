@@ -19,8 +19,9 @@
  *   pause_time  time egress queues spent paused, summed over (port,
  *               priority): from each pfc_pause event to the next pfc_resume
  *               of the same queue or the end of the run (time)
- *   max_queue   largest sample of the `queue_bytes` metric (size; NULL
- *               without samples)
+ *   max_queue   largest queue sample: metrics `queue_p<prio>_bytes` (per
+ *               port and priority; `prio` picks one) or `queue_bytes`
+ *               (size; NULL without samples)
  *   sql         the first column of the first row of the query; NULL when
  *               the query returns no row or a NULL
  */
@@ -55,7 +56,7 @@ struct run_metric {
     enum run_metric_kind kind;
     const char *cls;          /* goodput, fct: flows.class filter; NULL: all */
     const char *reason;       /* drops: reason filter; NULL: all */
-    int prio;                 /* drops, pause_time: priority, -1: all */
+    int prio;                 /* drops, pause_time, max_queue: priority, -1: all */
     double percentile;        /* fct: 0 < p <= 100 */
     const char *sql;          /* sql: the query */
     const char *unit;         /* display unit ("us"); NULL: the default */

@@ -126,7 +126,7 @@ static const struct ydoc_key metric_keys[] = {
      .doc = "goodput, fct: only flows of this class (flows.class)."},
     {.name = "reason", .type = YDOC_T_STR, .def = "all", .doc = "drops: only this reason."},
     {.name = "prio", .type = YDOC_T_INT, .min = 0, .max = 7, .def = "all",
-     .doc = "drops, pause_time: only this priority."},
+     .doc = "drops, pause_time, max_queue: only this priority."},
     {.name = "percentile", .type = YDOC_T_DOUBLE, .min = 0.001, .max = 100,
      .def = "50 (fct)", .doc = "fct: the percentile (nearest rank)."},
     {.name = "unit", .type = YDOC_T_STR, .def = "per metric",
@@ -474,7 +474,8 @@ static int metric__(struct study *s, size_t i, const char *name, const struct yd
     } applies[] = {
         {"class", 1u << RUN_METRIC_GOODPUT | 1u << RUN_METRIC_FCT},
         {"reason", 1u << RUN_METRIC_DROPS},
-        {"prio", 1u << RUN_METRIC_DROPS | 1u << RUN_METRIC_PAUSE_TIME},
+        {"prio", 1u << RUN_METRIC_DROPS | 1u << RUN_METRIC_PAUSE_TIME |
+                     1u << RUN_METRIC_MAX_QUEUE},
         {"percentile", 1u << RUN_METRIC_FCT},
     };
     for (size_t k = 0; k < sizeof applies / sizeof applies[0]; k++) {

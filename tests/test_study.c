@@ -284,6 +284,10 @@ static void test_metrics(void)
     int qm = trace_metric(t, "queue_bytes", "B");
     trace_sample(t, SIM_MS, (trace_obj_t)port, (trace_metric_t)qm, 1000);
     trace_sample(t, 2 * SIM_MS, (trace_obj_t)port, (trace_metric_t)qm, 96000);
+    int q3 = trace_metric(t, "queue_p3_bytes", "B"), q0 = trace_metric(t, "queue_p0_bytes", "B");
+    trace_sample(t, SIM_MS, (trace_obj_t)port, (trace_metric_t)q3, 150000);
+    trace_sample(t, 2 * SIM_MS, (trace_obj_t)port, (trace_metric_t)q3, 20000);
+    trace_sample(t, SIM_MS, (trace_obj_t)port, (trace_metric_t)q0, 30000);
     CU_ASSERT_EQUAL(trace_finish(t, 10 * SIM_MS, 1), 0);
     trace_close(t);
 
@@ -319,7 +323,12 @@ static void test_metrics(void)
     CU_ASSERT_DOUBLE_EQUAL(metric__(db, m, &nul), 3.0, 1e-9);
     m = (struct run_metric){.name = "q", .kind = RUN_METRIC_MAX_QUEUE, .prio = -1,
                             .unit = "KB"};
-    CU_ASSERT_DOUBLE_EQUAL(metric__(db, m, &nul), 96.0, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(metric__(db, m, &nul), 150.0, 1e-9); /* the sampler's per prio */
+    m.prio = 0;
+    CU_ASSERT_DOUBLE_EQUAL(metric__(db, m, &nul), 30.0, 1e-9);
+    m.prio = 5;
+    metric__(db, m, &nul);
+    CU_ASSERT_EQUAL(nul, 1);
     m = (struct run_metric){.name = "s", .kind = RUN_METRIC_SQL, .prio = -1,
                             .sql = "SELECT count(*) FROM flows WHERE kind = 'tcp'"};
     CU_ASSERT_DOUBLE_EQUAL(metric__(db, m, &nul), 2, 1e-12);
