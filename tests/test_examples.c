@@ -639,6 +639,13 @@ static void test_seed_rdma_vnic(void)
                                        "SEED_W_IMPLIED_MANAGEMENTOS: "));
     CU_ASSERT_PTR_NOT_NULL(strstr(buf, "seed-rdma-vnic.yaml:50:49: warning: Enable-NetAdapterRdma: "
                                        "SEED_W_POSITIONAL_MERGED: 'SLOT 2' merged into -Name"));
+    /* ... and for `setsim run` too: the run completes. */
+    char cdir[760];
+    snprintf(cdir, sizeof cdir, "%s-cli", dir);
+    CU_ASSERT_EQUAL(run_example("seed-rdma-vnic", cdir,
+                                "--seed-compat --set scenario.seed_compat=false"),
+                    0);
+    CU_ASSERT_EQUAL(stat(cdir, &st), 0);
     /* As the file says (seed_compat: true): the run. */
     CU_ASSERT_EQUAL_FATAL(run_example("seed-rdma-vnic", dir, NULL), 0);
     snprintf(path, sizeof path, "%s/log.txt", dir);
