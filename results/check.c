@@ -590,6 +590,28 @@ struct ctx {
     struct lookup ips;   /* IPv4 -> vport */
 };
 
+/* Window in which the switch's flood of a multicast frame reaches the
+ * team's other members (store and forward plus queueing). */
+#define FLOOD_ECHO_WINDOW (1 * SIM_MS)
+
+static int flood_echo__(struct check_eng *e, const struct check_frame *f)
+{
+    const struct capread_pkt *p = f->p;
+    uint64_t k = 1469598103934665603ull ^ p->wire_len;
+    size_t n = p->caplen < 64 ? p->caplen : 64;
+    for (size_t i = 0; i < n; i++)
+        k = (k ^ p->data[i]) * 1099511628211ull;
+    k |= 1;
+    struct check_echo *c = &e->echo[(k >> 11) & 255];
+    if (c->key == k && c->member != f->member && p->ts >= c->ts &&
+        p->ts - c->ts <= FLOOD_ECHO_WINDOW)
+        return 1;
+    c->key = k;
+    c->ts = p->ts;
+    c->member = f->member;
+    return 0;
+}
+
 static void classify__(struct ctx *x, struct check_frame *f)
 {
     const struct check_input *in = x->e.in;
@@ -626,6 +648,8 @@ static void classify__(struct ctx *x, struct check_frame *f)
         int t = f->team;
         f->tx = (f->src_vport >= 0 && x->e.vs[f->src_vport].team == t) ||
                 (f->src_member >= 0 && in->members[f->src_member].team == t);
+        if (f->tx && pkt_mac_is_multicast(f->pi.dst))
+            f->tx = !flood_echo__(&x->e, f);
     }
     if (!f->parsed)
         return;

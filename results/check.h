@@ -140,6 +140,9 @@ int check_input_from_run(struct check_input *in, const char *dir, struct sqlite3
                          char *err, size_t errlen);
 void check_input_close_events(struct check_input *in);
 
+/* "aa:bb:cc:dd:ee:ff" into buf (18 bytes); returns buf. */
+const char *check_mac_str(const uint8_t mac[6], char *buf);
+
 /* ---- the rule table ---- */
 
 struct check_rule {

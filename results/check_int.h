@@ -124,6 +124,10 @@ struct check_eng {
     struct { char name[CHECK_NAME_MAX]; int v; } alias[64];
     int nalias;
     uint8_t *worst;            /* per rule: 0 none, 1 warn, 2 error first offence kept */
+    /* Flooded copies (no direction recorded): a multicast frame of a team
+     * vPort seen on a second member soon after the first is the switch's
+     * flood, received there (direct-mapped by a hash of its bytes). */
+    struct check_echo { uint64_t key; sim_time_t ts; int member; } echo[256];
     /* Flow table (DYN-003): direct-mapped, fixed size. */
     struct check_flow { uint64_t key; sim_time_t last; int member; } *flows;
     size_t flow_mask;
@@ -145,6 +149,5 @@ int check_affinity(struct check_eng *e, int v, int *inferred);
  * the window before now (frames may still move or drain). */
 int check_in_change_window(struct check_eng *e, int t, int v, sim_time_t now,
                            sim_time_t window);
-const char *check_mac_str(const uint8_t mac[6], char *buf);
 
 #endif

@@ -15,7 +15,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <pcap/pcap.h>
+
 #include "capread.h"
+#include "check_map.h"
 #include "check.h"
 #include "pcapng.h"
 #include "pkt.h"
@@ -434,6 +437,210 @@ static void test_cli_exit_status(void)
     CU_ASSERT_EQUAL(test_run(cmd, txt, sizeof txt), 2);
 }
 
+/* ---- external captures through a mapping file ---- */
+
+/* Writes the frames of interface ifname of dir's capture to a classic pcap
+ * file (link type linktype; no direction survives). */
+static void split_pcap(const char *dir, const char *ifname, const char *out, int linktype)
+{
+    char path[700], err[512];
+    snprintf(path, sizeof path, "%s/capture.pcapng", dir);
+    struct capread *r = capread_open(path, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    pcap_t *pd = pcap_open_dead_with_tstamp_precision(linktype, 65535, PCAP_TSTAMP_PRECISION_NANO);
+    pcap_dumper_t *d = pcap_dump_open(pd, out);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    struct capread_pkt p;
+    while (capread_next(r, &p) == 1) {
+        if (strcmp(capread_if_name(r, p.ifid), ifname) != 0)
+            continue;
+        struct pcap_pkthdr h = {.caplen = p.caplen, .len = p.wire_len};
+        h.ts.tv_sec = (time_t)(p.ts / SIM_S);
+        h.ts.tv_usec = (suseconds_t)((p.ts % SIM_S) / 1000); /* nanoseconds */
+        pcap_dump((u_char *)d, &h, p.data);
+    }
+    pcap_dump_close(d);
+    pcap_close(pd);
+    capread_close(r);
+}
+
+/* A mapping file for team `team` of run dir: one pcap per member (host
+ * side), the vPorts of that team, the PFC priorities; extra is appended. */
+static void write_mapping(const char *dir, const char *team, const char *outdir,
+                          const char *map, const char *extra)
+{
+    struct check_input *in = check_input_new();
+    char err[512];
+    CU_ASSERT_EQUAL_FATAL(check_input_from_run(in, dir, NULL, err, sizeof err), 0);
+    int t = check_input_team(in, team);
+    CU_ASSERT_FATAL(t >= 0);
+    FILE *f = fopen(map, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fprintf(f, "team: %s\nmode: %s\n", team,
+            in->teams[t].mode == CHECK_MODE_DYNAMIC ? "Dynamic" : "HyperVPort");
+    int first = 1;
+    for (size_t m = 0; m < in->nmembers; m++) {
+        const struct check_member *mb = &in->members[m];
+        if (mb->team != t)
+            continue;
+        if (first) {
+            fprintf(f, "pfc_priorities: [");
+            for (int p = 0, n = 0; p < 8; p++)
+                if (mb->pfc_mask & (1u << p))
+                    fprintf(f, "%s%d", n++ ? ", " : "", p);
+            fprintf(f, "]\nmembers:\n");
+            first = 0;
+        }
+        char pcap[800];
+        const char *nic = strchr(mb->name, '/') + 1;
+        snprintf(pcap, sizeof pcap, "%s/%s.pcap", outdir, nic);
+        for (char *c = strrchr(pcap, '/'); *c; c++)
+            if (*c == ' ')
+                *c = '_';
+        split_pcap(dir, mb->name, pcap, DLT_EN10MB);
+        char mac[18];
+        fprintf(f, "  \"%s\": { mac: \"%s\", rate: %lluGbps, capture: \"%s\", side: host }\n",
+                nic, check_mac_str(mb->pmac, mac),
+                (unsigned long long)(mb->rate_bps / 1000000000ull), strrchr(pcap, '/') + 1);
+    }
+    fprintf(f, "vports:\n");
+    for (size_t v = 0; v < in->nvports; v++) {
+        const struct check_vport *vp = &in->vports[v];
+        if (vp->team != t)
+            continue;
+        char mac[18];
+        fprintf(f, "  \"%s\": { mac: \"%s\", vlan: %u, rdma: %s", vp->name,
+                check_mac_str(vp->mac, mac), vp->vlan, vp->rdma ? "true" : "false");
+        if (vp->has_ipv4)
+            fprintf(f, ", ipv4: %u.%u.%u.%u", vp->ipv4[0], vp->ipv4[1], vp->ipv4[2],
+                    vp->ipv4[3]);
+        if (vp->mapped >= 0)
+            fprintf(f, ", mapped: \"%s\"", strchr(in->members[vp->mapped].name, '/') + 1);
+        fprintf(f, " }\n");
+    }
+    if (extra)
+        fputs(extra, f);
+    fclose(f);
+    check_input_close_events(in);
+    check_input_free(in);
+}
+
+static struct check_report *check_map_file(const char *map)
+{
+    struct check_input *in = check_input_new();
+    char err[1024];
+    int rc = check_map_load(map, in, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "%s\n", err);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    struct check_report *r = check_run(in, err, sizeof err);
+    check_input_free(in);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    return r;
+}
+
+/* The wire-checkable rules give the same verdict from split pcap files and
+ * a mapping as from the run directory. */
+static void same_wire_verdicts(const char *rundir, const char *team, const char *tag)
+{
+    char out[700], map[800];
+    crafted(tag, out, sizeof out);
+    char cmd[1600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", out, out);
+    CU_ASSERT_EQUAL_FATAL(test_run(cmd, NULL, 0), 0);
+    snprintf(map, sizeof map, "%s/map.yaml", out);
+    write_mapping(rundir, team, out, map, NULL);
+    /* The run directory restricted to the same captures: the team's
+     * members' host-side interfaces. */
+    struct check_input *in = check_input_new();
+    char err[1024];
+    CU_ASSERT_EQUAL_FATAL(check_input_from_run(in, rundir, NULL, err, sizeof err), 0);
+    int t = check_input_team(in, team);
+    size_t k = 0;
+    for (size_t c = 0; c < in->ncaptures; c++) {
+        const struct check_capture *cp = &in->captures[c];
+        if (cp->member >= 0 && in->members[cp->member].team == t && cp->side == CHECK_SIDE_HOST)
+            in->captures[k++] = *cp;
+    }
+    in->ncaptures = k;
+    struct check_report *a = check_run(in, err, sizeof err), *b = check_map_file(map);
+    check_input_close_events(in);
+    check_input_free(in);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    size_t compared = 0;
+    for (size_t i = 0; i < a->n; i++) {
+        if (!(a->v[i].rule->needs & CHECK_NEEDS_WIRE))
+            continue;
+        if (a->v[i].status != b->v[i].status)
+            fprintf(stderr, "\n%s %s: run dir %s (%s), mapping %s (%s)\n", tag,
+                    a->v[i].rule->id, check_status_name(a->v[i].status), a->v[i].reason,
+                    check_status_name(b->v[i].status), b->v[i].reason);
+        CU_ASSERT_EQUAL(a->v[i].status, b->v[i].status);
+        compared++;
+    }
+    CU_ASSERT(compared >= 10);
+    check_report_free(a);
+    check_report_free(b);
+}
+
+static void test_external_same_verdicts(void)
+{
+    same_wire_verdicts(run_example("dynamic-flowlets"), "hv1/SETswitch", "ext-dyn");
+    same_wire_verdicts(run_example("hyperv-port"), "hv1/TeamedvSwitch", "ext-hvp");
+    /* A crafted violation is found from the pcap files too. */
+    char out[700];
+    crafted("hvp009", out, sizeof out);
+    same_wire_verdicts(out, "hv1/SETswitch", "ext-hvp009");
+}
+
+static void expect_map_error(const char *tag, const char *yaml, const char *want)
+{
+    char out[700], map[800], cmd[2000], txt[4096];
+    crafted(tag, out, sizeof out);
+    snprintf(map, sizeof map, "%s/map.yaml", out);
+    FILE *f = fopen(map, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs(yaml, f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "'%s' check --mapping '%s'", SETSIM_BIN, map);
+    int rc = test_run(cmd, txt, sizeof txt);
+    if (rc != 2 || !strstr(txt, want))
+        fprintf(stderr, "\n%s: exit %d, output: %s (want '%s')\n", tag, rc, txt, want);
+    CU_ASSERT_EQUAL(rc, 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(txt, want));
+}
+
+static void test_mapping_errors(void)
+{
+    const char *dir = run_example("dynamic-flowlets");
+    char out[700], map[800], cmd[1600];
+    crafted("ext-err", out, sizeof out);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", out, out);
+    CU_ASSERT_EQUAL_FATAL(test_run(cmd, NULL, 0), 0);
+    snprintf(map, sizeof map, "%s/map.yaml", out);
+    write_mapping(dir, "hv1/SETswitch", out, map, NULL); /* makes SLOT_2.pcap, SLOT_3.pcap */
+    char p[900];
+    snprintf(p, sizeof p, "%s/raw.pcap", out);
+    split_pcap(dir, "hv1/SLOT 2", p, DLT_RAW);
+    static const char *const head = "mode: Dynamic\nmembers:\n";
+    char y[2000];
+    snprintf(y, sizeof y, "%s  \"SLOT 2\": { mac: \"02:53:45:01:00:01\", capture: nothere.pcap }\n",
+             head);
+    expect_map_error("ext-err", y, "map.yaml:3:");
+    snprintf(y, sizeof y, "%s  \"SLOT 2\": { mac: \"02:53:45:01:00\", capture: SLOT_2.pcap }\n", head);
+    expect_map_error("ext-err", y, "is not a MAC address");
+    snprintf(y, sizeof y, "%s  \"SLOT 2\": { mac: \"02:53:45:01:00:01\", captur: SLOT_2.pcap }\n",
+             head);
+    expect_map_error("ext-err", y, "capture");
+    snprintf(y, sizeof y, "%s  \"SLOT 2\": { mac: \"02:53:45:01:00:01\", capture: raw.pcap }\n", head);
+    expect_map_error("ext-err", y, "link type");
+    /* A truncated pcap. */
+    snprintf(cmd, sizeof cmd, "head -c 3000 '%s/SLOT_2.pcap' > '%s/cut.pcap'", out, out);
+    CU_ASSERT_EQUAL_FATAL(test_run(cmd, NULL, 0), 0);
+    snprintf(y, sizeof y, "%s  \"SLOT 2\": { mac: \"02:53:45:01:00:01\", capture: cut.pcap }\n", head);
+    expect_map_error("ext-err", y, "cut.pcap");
+}
+
 int suite_check(void)
 {
     CU_pSuite s = test_suite("check");
@@ -454,6 +661,8 @@ int suite_check(void)
         {"dcb001_pfc_class_bit", test_dcb001_pfc_class_bit},
         {"dcb003_pfc_length", test_dcb003_pfc_length},
         {"corrupt_inputs", test_corrupt_inputs},
+        {"external_same_verdicts", test_external_same_verdicts},
+        {"mapping_errors", test_mapping_errors},
         {"cli_exit_status", test_cli_exit_status},
     };
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
