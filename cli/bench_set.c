@@ -226,18 +226,6 @@ static int set_run__(sim_time_t sim_time, struct set_result *out)
     return 0;
 }
 
-static int cmp_d__(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median_d__(double *v, size_t n)
-{
-    qsort(v, n, sizeof *v, cmp_d__);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 static void help__(FILE *out)
 {
     fprintf(out,
@@ -258,31 +246,9 @@ int bench_set_cmd(int argc, char **argv)
     uint64_t runs = SET_RUNS;
     sim_time_t sim_time = SET_SIM_TIME;
     int json = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int rc = 0;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            help__(stdout);
-            return CLI_OK;
-        } else if (strcmp(a, "--runs") == 0) {
-            rc = cli_parse_u64(cmd, a, i + 1 < argc ? argv[++i] : NULL, 1, 101, &runs);
-        } else if (strcmp(a, "--sim-time") == 0) {
-            const char *v = i + 1 < argc ? argv[++i] : NULL;
-            char err[160];
-            if (!v)
-                return cli_usage_error(cmd, "--sim-time needs a value");
-            if (sim_time_parse(v, &sim_time, err, sizeof err) != 0)
-                return cli_usage_error(cmd, "--sim-time: %s", err);
-            if (sim_time <= SET_WARMUP)
-                return cli_usage_error(cmd, "--sim-time: %s is not after the 1ms warm-up", v);
-        } else if (strcmp(a, "--json") == 0) {
-            json = 1;
-        } else {
-            return cli_usage_error(cmd, "unknown option '%s'", a);
-        }
-        if (rc)
-            return rc;
-    }
+    int orc = cli_bench_opts(cmd, argc, argv, &runs, &sim_time, SET_WARMUP, &json, help__);
+    if (orc)
+        return orc < 0 ? CLI_OK : orc;
     double *set_fps = calloc(runs, sizeof *set_fps), *fab_fps = calloc(runs, sizeof *fab_fps);
     if (!set_fps || !fab_fps) {
         free(set_fps);
@@ -315,7 +281,7 @@ int bench_set_cmd(int argc, char **argv)
         }
         fab_fps[r] = fr.wall_s > 0 ? (double)fr.delivered / fr.wall_s : 0;
     }
-    double ms = median_d__(set_fps, runs), mf = median_d__(fab_fps, runs);
+    double ms = cli_median(set_fps, runs), mf = cli_median(fab_fps, runs);
     char tbuf[32];
     if (json) {
         printf("{\"bench\": \"set\", \"runs\": %" PRIu64 ", \"sim_time_ps\": %" PRIu64

@@ -4,6 +4,7 @@
 #ifndef SETSIM_CLI_H
 #define SETSIM_CLI_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -30,6 +31,8 @@ int cmd_diff(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 /* `setsim bench set` (bench_set.c); argv[0] is "set". */
 int bench_set_cmd(int argc, char **argv);
+/* `setsim bench transports` (bench_transports.c); argv[0] is "transports". */
+int bench_transports_cmd(int argc, char **argv);
 
 /* Prints "setsim <cmd>: <message>" and a hint to stderr; returns CLI_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
@@ -48,5 +51,15 @@ long cli_peak_rss_kb(void);
 
 /* Monotonic wall clock in seconds. */
 double cli_wall_seconds(void);
+
+/* The median of v[0..n), n >= 1 (sorts v). */
+double cli_median(double *v, size_t n);
+
+/* The options of the model benches (`bench set`, `bench transports`):
+ * --runs R (1..101), --sim-time T (must exceed warmup), --json, --help.
+ * Returns 0 to run, -1 when the help was printed (exit CLI_OK), or
+ * CLI_USAGE after the message. */
+int cli_bench_opts(const char *cmd, int argc, char **argv, uint64_t *runs, sim_time_t *sim_time,
+                   sim_time_t warmup, int *json, void (*help)(FILE *out));
 
 #endif

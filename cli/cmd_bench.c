@@ -99,18 +99,6 @@ static int hold_run__(struct sim_engine *eng, uint64_t n, uint64_t pending, uint
     return out->executed == n ? 0 : -1;
 }
 
-static int cmp_double__(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median__(double *v, size_t n)
-{
-    qsort(v, n, sizeof *v, cmp_double__);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 static void bench_engine_help__(FILE *out)
 {
     fprintf(out,
@@ -229,9 +217,9 @@ static int bench_engine__(int argc, char **argv)
 #endif
     }
     if (rc == CLI_OK) {
-        double mn = median__(nat, runs);
-        double m3 = vs_ns3 ? median__(ns3, runs) : 0;
-        double mp = vs_ns3 ? median__(plain, runs) : 0;
+        double mn = cli_median(nat, runs);
+        double m3 = vs_ns3 ? cli_median(ns3, runs) : 0;
+        double mp = vs_ns3 ? cli_median(plain, runs) : 0;
         if (json) {
             printf("{\"bench\": \"engine\", \"events\": %" PRIu64 ", \"pending\": %" PRIu64
                    ", \"runs\": %" PRIu64 ", \"native_events_per_s\": %.0f, ",
@@ -452,8 +440,8 @@ static void fabric_side_sum__(struct fabric_run *runs, uint64_t n, struct fabric
             out->steady_allocs = runs[i].steady_allocs;
     }
     if (fps && wall) {
-        out->frames_per_s = median__(fps, n);
-        out->wall_s = median__(wall, n);
+        out->frames_per_s = cli_median(fps, n);
+        out->wall_s = cli_median(wall, n);
     }
     out->last = runs[n - 1];
     free(fps);
@@ -599,6 +587,7 @@ static const struct bench_case bench_cases[] = {
     {"engine", bench_engine__, "event scheduler throughput (hold model), optionally vs ns-3"},
     {"fabric", bench_fabric__, "frames/s through a switched fabric of raw hosts, optionally vs ns-3"},
     {"set", bench_set_cmd, "frames/s through SET teams, vmswitches and VM stacks vs the fabric"},
+    {"transports", bench_transports_cmd, "RoCEv2 + TCP flows: bytes/s, events/frame vs the fabric"},
 };
 
 static void bench_help__(FILE *out)

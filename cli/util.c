@@ -72,3 +72,49 @@ double cli_wall_seconds(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
+
+static int cmp_double__(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+double cli_median(double *v, size_t n)
+{
+    qsort(v, n, sizeof *v, cmp_double__);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+int cli_bench_opts(const char *cmd, int argc, char **argv, uint64_t *runs, sim_time_t *sim_time,
+                   sim_time_t warmup, int *json, void (*help)(FILE *out))
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int rc = 0;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            help(stdout);
+            return -1;
+        } else if (strcmp(a, "--runs") == 0) {
+            rc = cli_parse_u64(cmd, a, i + 1 < argc ? argv[++i] : NULL, 1, 101, runs);
+        } else if (strcmp(a, "--sim-time") == 0) {
+            const char *v = i + 1 < argc ? argv[++i] : NULL;
+            char err[160];
+            if (!v)
+                return cli_usage_error(cmd, "--sim-time needs a value");
+            if (sim_time_parse(v, sim_time, err, sizeof err) != 0)
+                return cli_usage_error(cmd, "--sim-time: %s", err);
+            if (*sim_time <= warmup) {
+                char wbuf[32];
+                return cli_usage_error(cmd, "--sim-time: %s is not after the %s warm-up", v,
+                                       sim_time_format(warmup, wbuf, sizeof wbuf));
+            }
+        } else if (strcmp(a, "--json") == 0) {
+            *json = 1;
+        } else {
+            return cli_usage_error(cmd, "unknown option '%s'", a);
+        }
+        if (rc)
+            return rc;
+    }
+    return 0;
+}

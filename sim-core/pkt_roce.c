@@ -425,15 +425,58 @@ static uint32_t crc32_mulmod__(uint32_t a, uint32_t b)
     return p;
 }
 
+/* x^(8n) mod P(x) is the operator that runs the CRC register over n zero
+ * bytes; multiplying by it is linear in the register, so it is kept as a
+ * table of its products with each nibble value at each nibble position
+ * (8 x 16 words) and applied with eight lookups.  A frame's virtual
+ * payload has one of a few lengths (the path MTU and the tails of
+ * messages), so the tables of the last lengths are kept (per thread): a
+ * payload costs eight lookups instead of a 32-step multiplication per set
+ * bit of n. */
+#define ZEROS_OPS 8
+struct zeros_op__ {
+    uint64_t key; /* n + 1; 0: empty */
+    uint32_t tab[8][16];
+};
+
+static const struct zeros_op__ *crc32_zeros_op__(uint64_t n)
+{
+    static _Thread_local struct zeros_op__ ops[ZEROS_OPS];
+    struct zeros_op__ *z = &ops[(n ^ n >> 7) & (ZEROS_OPS - 1)];
+    if (z->key == n + 1)
+        return z;
+    uint32_t x = 0x80000000u; /* x^0, reflected */
+    unsigned k = 3;           /* n bytes are 8n = n * 2^3 bits */
+    for (uint64_t m = n; m; m >>= 1, k++) {
+        if (m & 1)
+            x = crc32_mulmod__(crc32_x2n__[k & 31], x);
+    }
+    for (int j = 0; j < 8; j++) {
+        uint32_t bit[4];
+        for (int i = 0; i < 4; i++)
+            bit[i] = crc32_mulmod__(x, 1u << (4 * j + i));
+        for (unsigned v = 0; v < 16; v++) {
+            uint32_t p = 0;
+            for (int i = 0; i < 4; i++)
+                if (v & (1u << i))
+                    p ^= bit[i];
+            z->tab[j][v] = p;
+        }
+    }
+    z->key = n + 1;
+    return z;
+}
+
 uint32_t pkt_roce_crc32_zeros(uint32_t crc, uint64_t n)
 {
-    uint32_t r = ~crc; /* the register before the final complement */
-    unsigned k = 3;    /* n bytes are 8n = n * 2^3 bits */
-    for (; n; n >>= 1, k++) {
-        if (n & 1)
-            r = crc32_mulmod__(crc32_x2n__[k & 31], r);
-    }
-    return ~r;
+    if (!n)
+        return crc;
+    /* The register before the final complement, times x^(8n). */
+    const struct zeros_op__ *z = crc32_zeros_op__(n);
+    uint32_t r = ~crc, p = 0;
+    for (int j = 0; j < 8; j++, r >>= 4)
+        p ^= z->tab[j][r & 15];
+    return ~p;
 }
 
 /* ---- ICRC ---- */

@@ -46,6 +46,11 @@ static void test_fabric_usage_errors(void)
         {"bench fabric --ns3-load 0", "--ns3-load"},
         {"bench fabric --ns3-load 101", "--ns3-load"},
         {"bench nosuch", "unknown case 'nosuch'"},
+        {"bench set --bogus", "unknown option '--bogus'"},
+        {"bench set --sim-time 1ms", "is not after the 1ms warm-up"},
+        {"bench transports --runs 0", "--runs"},
+        {"bench transports --sim-time", "--sim-time needs a value"},
+        {"bench transports --sim-time 500us", "is not after the 1ms warm-up"},
     };
     char out[OUT_MAX];
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

@@ -1,0 +1,450 @@
+/* bench_transports: `setsim bench transports` (issue 5): the transport
+ * models under load.  Two switches joined by a 100 Gb/s trunk; four hosts
+ * on each, every host a NIC (25 Gb/s, 3 m cables), an IP stack and a RoCE
+ * device.  Host i on the first switch runs 4 RoCEv2 queue pairs (RC, DCQCN,
+ * priority 3, WRITEs of 1 MiB kept 4 deep) and 4 TCP connections (CUBIC,
+ * bulk, priority 0) to host i on the second: 16 RoCEv2 flows and 16 TCP
+ * flows.  Frames carry VLAN 42 with their priority as PCP; both switches
+ * and every NIC run PFC on priority 3 and ECN marking (DCQCN's CNPs) on it,
+ * and ETS 50/50 between priority 3 and the rest on every egress;
+ * the trunk is not the bottleneck, each host's 25 Gb/s NIC is shared by
+ * its 8 flows.
+ *
+ * Measured after a 1 ms warm-up (CM exchanges, handshakes, slow start):
+ * payload bytes delivered in order (RoCE responder bytes + TCP delivered
+ * bytes) per wall-second, frames received by the hosts' NICs (data, ACKs,
+ * CNPs, PFC) per wall-second, engine events per such frame, and the wall
+ * time per frame next to `bench fabric`'s (4 raw-host pairs at 25 Gb/s, run
+ * in the same invocation): issue 5's target is within 2x.  A transport
+ * frame crosses three links (host, trunk, host), a fabric frame two. */
+#include "cli.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench_fabric.h"
+#include "frame.h"
+#include "ipstack.h"
+#include "link.h"
+#include "nic.h"
+#include "pkt.h"
+#include "roce.h"
+#include "sim_engine.h"
+#include "switch.h"
+#include "tcp.h"
+
+#define TP_PAIRS 4
+#define TP_FLOWS 4            /* RoCE QPs and TCP connections per host pair */
+#define TP_RATE 25000000000ULL
+#define TP_TRUNK_RATE 100000000000ULL
+#define TP_VLAN 42
+#define TP_ROCE_PRIO 3
+#define TP_TCP_PORT 5001
+#define TP_WRITE_BYTES (1u << 20)
+#define TP_WRITES_DEEP 4
+#define TP_TCP_BYTES (1ULL << 40) /* more than any run sends */
+#define TP_WARMUP (1 * SIM_MS)
+#define TP_SIM_TIME (10 * SIM_MS)
+#define TP_RUNS 3
+
+struct tp_host {
+    struct tp_world *w;
+    struct nic *nic;
+    struct link *link;
+    struct ipstack *stack;
+    struct roce_dev *dev;
+    uint8_t ip[4];
+};
+
+struct tp_world {
+    struct sim_engine *eng;
+    struct frame_pool *pool;
+    struct sw *sw[2];
+    struct link *trunk;
+    struct tp_host host[2 * TP_PAIRS]; /* [0, TP_PAIRS): senders on sw[0] */
+    struct roce_qp *rq[TP_PAIRS * TP_FLOWS]; /* responders (accepted) */
+    size_t nrq;
+    struct tcp_listener *lst[TP_PAIRS];
+    struct tcp_conn *tc[TP_PAIRS * TP_FLOWS];
+    uint64_t tcp_delivered;
+    uint64_t writes_posted;
+};
+
+/* ETS on every egress: priority 3 (RoCE) in class 1, the rest in class 0,
+ * 50 % each, so neither transport starves the other. */
+static void tp_ets__(struct egress_settings *e, uint64_t rate)
+{
+    egress_settings_default(e, rate);
+    e->prio_tc[TP_ROCE_PRIO] = 1;
+    e->tc_tsa[1] = EGRESS_TSA_ETS;
+    e->tc_bw[0] = 50;
+    e->tc_bw[1] = 50;
+}
+
+/* Host frames go out tagged VLAN 42 with their priority as PCP. */
+static int host_tx__(void *ctx, struct frame *f)
+{
+    struct tp_host *h = ctx;
+    if (frame_make_writable(&f) != 0 || pkt_vlan_insert(f, f->priority, 0, TP_VLAN) != 0) {
+        frame_unref(f);
+        return -ENOMEM;
+    }
+    return nic_send(h->nic, f);
+}
+
+static void host_rx__(void *ctx, struct nic *nic, struct frame *f)
+{
+    (void)nic;
+    struct tp_host *h = ctx;
+    if (pkt_eth_tagged(f) && (frame_make_writable(&f) != 0 || pkt_vlan_strip(f) != 0)) {
+        frame_unref(f);
+        return;
+    }
+    ipstack_input(h->stack, f);
+}
+
+/* ---- RoCE: a requester keeps TP_WRITES_DEEP WRITEs outstanding ---------- */
+
+static void post_write__(struct tp_world *w, struct roce_qp *qp)
+{
+    if (roce_post_write(qp, ++w->writes_posted, TP_WRITE_BYTES, 0x10000000, 0x1234) != 0)
+        w->writes_posted--;
+}
+
+static void qp_established__(void *ctx, struct roce_qp *qp)
+{
+    for (int k = 0; k < TP_WRITES_DEEP; k++)
+        post_write__(ctx, qp);
+}
+
+static void qp_completion__(void *ctx, struct roce_qp *qp, const struct roce_wc *wc)
+{
+    if (wc->status == 0)
+        post_write__(ctx, qp);
+}
+
+static const struct roce_qp_ops requester_ops = {
+    .established = qp_established__,
+    .completion = qp_completion__,
+};
+
+static struct roce_qp *accept__(void *ctx, struct roce_dev *dev, const struct roce_conn_req *req)
+{
+    (void)req;
+    struct tp_world *w = ctx;
+    if (w->nrq == TP_PAIRS * TP_FLOWS)
+        return NULL;
+    struct roce_qp_settings qs = {.nd_port = 445};
+    struct roce_qp *qp = roce_qp_create(dev, &qs);
+    if (qp)
+        w->rq[w->nrq++] = qp;
+    return qp;
+}
+
+/* ---- TCP: bulk senders, counting receivers ----------------------------- */
+
+static void tcp_established__(void *ctx, struct tcp_conn *c)
+{
+    (void)ctx;
+    tcp_send(c, TP_TCP_BYTES);
+}
+
+static void tcp_delivered__(void *ctx, struct tcp_conn *c, uint64_t bytes)
+{
+    (void)c;
+    ((struct tp_world *)ctx)->tcp_delivered += bytes;
+}
+
+static const struct tcp_callbacks sender_cb = {.established = tcp_established__};
+static const struct tcp_callbacks receiver_cb = {.delivered = tcp_delivered__};
+
+static void tcp_accept__(void *ctx, struct tcp_listener *l, struct tcp_conn *c)
+{
+    (void)l;
+    tcp_set_callbacks(c, &receiver_cb, ctx);
+}
+
+static void tcp_open__(struct sim_engine *eng, void *ctx, void *arg)
+{
+    (void)arg;
+    struct tp_world *w = ctx;
+    struct tcp_settings ts;
+    tcp_settings_default(&ts);
+    ts.cc = TCP_CC_CUBIC;
+    for (int p = 0; p < TP_PAIRS; p++) {
+        for (int k = 0; k < TP_FLOWS; k++) {
+            ts.flow_id = (uint64_t)(p * TP_FLOWS + k + 1);
+            w->tc[p * TP_FLOWS + k] = tcp_connect(eng, w->pool, w->host[p].stack, &ts, 4,
+                                                  w->host[TP_PAIRS + p].ip, TP_TCP_PORT,
+                                                  &sender_cb, w);
+        }
+    }
+}
+
+/* ---- the world ------------------------------------------------------------ */
+
+static void tp_free__(struct tp_world *w)
+{
+    sim_engine_destroy(w->eng); /* first: no event runs on a freed model */
+    for (size_t i = 0; i < TP_PAIRS * TP_FLOWS; i++)
+        tcp_conn_destroy(w->tc[i]);
+    for (int i = 0; i < TP_PAIRS; i++)
+        tcp_listener_destroy(w->lst[i]);
+    for (int i = 0; i < 2 * TP_PAIRS; i++) {
+        struct tp_host *h = &w->host[i];
+        roce_dev_destroy(h->dev);
+        ipstack_destroy(h->stack);
+        nic_destroy(h->nic);
+    }
+    for (int s = 0; s < 2; s++)
+        switch_destroy(w->sw[s]);
+    for (int i = 0; i < 2 * TP_PAIRS; i++)
+        link_destroy(w->host[i].link);
+    link_destroy(w->trunk);
+    frame_pool_destroy(w->pool);
+}
+
+static int tp_build__(struct tp_world *w)
+{
+    memset(w, 0, sizeof *w);
+    struct sim_engine_settings es = {.initial_events = 4096};
+    w->eng = sim_engine_create(&es);
+    w->pool = frame_pool_create(8192);
+    if (!w->eng || !w->pool)
+        return -ENOMEM;
+    for (int s = 0; s < 2; s++) {
+        struct switch_settings ss;
+        switch_settings_default(&ss, s ? "sw2" : "sw1", TP_PAIRS + 1);
+        ss.pfc_enabled = 1u << TP_ROCE_PRIO;
+        ss.ecn_enabled = 1u << TP_ROCE_PRIO;
+        ss.ecn[TP_ROCE_PRIO] = (struct switch_ecn){.kmin = 20 * 1024, .kmax = 200 * 1024,
+                                                    .pmax = 0.01};
+        w->sw[s] = switch_create(w->eng, NULL, w->pool, &ss);
+        if (!w->sw[s])
+            return -ENOMEM;
+        struct switch_port_settings ps;
+        switch_port_settings_default(&ps);
+        ps.mode = SWITCH_TRUNK;
+        ps.pvid = 0;
+        tp_ets__(&ps.egress, 0);
+        for (uint32_t p = 1; p <= TP_PAIRS + 1; p++)
+            if (switch_port_configure(w->sw[s], p, &ps) != 0)
+                return -EINVAL;
+    }
+    struct link_settings tls = {.name = "trunk", .rate_bps = TP_TRUNK_RATE,
+                                .delay = link_cable_delay(10)};
+    w->trunk = link_create(w->eng, NULL, &tls);
+    if (!w->trunk || switch_attach(w->sw[0], TP_PAIRS + 1, w->trunk, 0) != 0 ||
+        switch_attach(w->sw[1], TP_PAIRS + 1, w->trunk, 1) != 0)
+        return -ENOMEM;
+    for (int i = 0; i < 2 * TP_PAIRS; i++) {
+        struct tp_host *h = &w->host[i];
+        h->w = w;
+        int side = i / TP_PAIRS, port = i % TP_PAIRS + 1;
+        char name[32];
+        snprintf(name, sizeof name, "h%d", i);
+        uint8_t mac[6] = {0x02, 0, 0, 0, (uint8_t)side, (uint8_t)port};
+        uint8_t ip[4] = {10, 0, (uint8_t)side, (uint8_t)port};
+        memcpy(h->ip, ip, 4);
+        struct nic_settings ns = {.name = name, .rate_bps = TP_RATE,
+                                  .pfc_enabled = 1u << TP_ROCE_PRIO};
+        memcpy(ns.mac, mac, 6);
+        tp_ets__(&ns.egress, TP_RATE);
+        h->nic = nic_create(w->eng, NULL, w->pool, &ns);
+        struct link_settings ls = {.name = name, .rate_bps = TP_RATE,
+                                   .delay = link_cable_delay(3)};
+        h->link = link_create(w->eng, NULL, &ls);
+        if (!h->nic || !h->link)
+            return -ENOMEM;
+        nic_attach(h->nic, h->link, 0);
+        if (switch_attach(w->sw[side], (uint32_t)port, h->link, 1) != 0)
+            return -EINVAL;
+        struct ipstack_settings is;
+        ipstack_settings_default(&is, name, mac);
+        is.has_ipv4 = 1;
+        memcpy(is.ipv4, ip, 4);
+        is.ipv4_prefix_len = 16;
+        h->stack = ipstack_create(w->eng, NULL, w->pool, &is, host_tx__, h);
+        if (!h->stack)
+            return -ENOMEM;
+        nic_set_rx_handler(h->nic, host_rx__, h);
+        char dname[40];
+        snprintf(dname, sizeof dname, "h%d/rdma", i);
+        struct roce_settings rs;
+        roce_settings_default(&rs, dname, TP_RATE);
+        rs.dcqcn = 1;
+        rs.priority = TP_ROCE_PRIO;
+        rs.seed = (uint64_t)i + 1;
+        h->dev = roce_dev_create(w->eng, NULL, w->pool, h->stack, &rs);
+        if (!h->dev)
+            return -ENOMEM;
+    }
+    struct tcp_settings ts;
+    tcp_settings_default(&ts);
+    ts.cc = TCP_CC_CUBIC;
+    for (int p = 0; p < TP_PAIRS; p++) {
+        struct tp_host *rx = &w->host[TP_PAIRS + p], *tx = &w->host[p];
+        if (roce_listen(rx->dev, 445, accept__, w) != 0)
+            return -EINVAL;
+        w->lst[p] = tcp_listen(w->eng, w->pool, rx->stack, TP_TCP_PORT, &ts, tcp_accept__, w);
+        if (!w->lst[p])
+            return -ENOMEM;
+        for (int k = 0; k < TP_FLOWS; k++) {
+            struct roce_qp_settings qs = {.nd_port = 445, .ops = &requester_ops, .ctx = w};
+            struct roce_qp *qp = roce_qp_create(tx->dev, &qs);
+            if (!qp || roce_connect(qp, 4, rx->ip, 445) != 0)
+                return -EINVAL;
+        }
+    }
+    /* The TCP connections open once the RoCE CM exchange has resolved the
+     * peers' addresses (ARP holds only 3 frames per unresolved neighbour;
+     * a lost SYN would wait out the 1 s initial RTO). */
+    sim_schedule_in(w->eng, 50 * SIM_US, tcp_open__, w, NULL);
+    return 0;
+}
+
+/* Payload bytes delivered in order so far; frames the hosts received. */
+static void tp_totals__(const struct tp_world *w, uint64_t *roce, uint64_t *tcp,
+                        uint64_t *frames)
+{
+    *roce = 0;
+    for (size_t i = 0; i < w->nrq; i++)
+        *roce += roce_qp_stats(w->rq[i])->rx_bytes;
+    *tcp = w->tcp_delivered;
+    *frames = 0;
+    for (int i = 0; i < 2 * TP_PAIRS; i++)
+        for (uint8_t p = 0; p < 8; p++)
+            *frames += nic_counters(w->host[i].nic, p)->rx_frames;
+}
+
+struct tp_result {
+    uint64_t roce_bytes, tcp_bytes, frames, events, allocs;
+    size_t qps_up, tcp_up;
+    double wall_s;
+};
+
+static int tp_run__(sim_time_t sim_time, struct tp_result *out)
+{
+    struct tp_world w;
+    int rc = tp_build__(&w);
+    if (rc != 0) {
+        tp_free__(&w);
+        return rc;
+    }
+    sim_run_until(w.eng, TP_WARMUP);
+    uint64_t r0, t0b, f0;
+    tp_totals__(&w, &r0, &t0b, &f0);
+    uint64_t e0 = sim_event_count(w.eng), a0 = cli_alloc_count();
+    double t0 = cli_wall_seconds();
+    sim_run_until(w.eng, sim_time);
+    out->wall_s = cli_wall_seconds() - t0;
+    uint64_t r1, t1b, f1;
+    tp_totals__(&w, &r1, &t1b, &f1);
+    out->roce_bytes = r1 - r0;
+    out->tcp_bytes = t1b - t0b;
+    out->frames = f1 - f0;
+    out->events = sim_event_count(w.eng) - e0;
+    out->allocs = cli_alloc_count() - a0;
+    out->qps_up = w.nrq;
+    out->tcp_up = 0;
+    for (int i = 0; i < TP_PAIRS; i++)
+        out->tcp_up += tcp_listener_count(w.lst[i]);
+    tp_free__(&w);
+    return 0;
+}
+
+static void help__(FILE *out)
+{
+    fprintf(out,
+            "Usage: setsim bench transports [--runs R] [--sim-time T] [--json]\n\n"
+            "16 RoCEv2 flows (RC WRITEs, DCQCN, PFC on priority 3) and 16 TCP flows (CUBIC)\n"
+            "from 4 hosts on one switch to 4 hosts on another at 25 Gb/s (100 Gb/s trunk).\n"
+            "Reports payload bytes delivered per wall-second, host frames per wall-second,\n"
+            "events per frame and the wall time per frame relative to 'setsim bench fabric'\n"
+            "(4 pairs at 25 Gb/s) run in the same invocation; medians of R runs.\n\n"
+            "  --runs R      runs of each (default 3)\n"
+            "  --sim-time T  simulated time per run (default 10ms; measured after 1ms)\n"
+            "  --json        one JSON object\n");
+}
+
+int bench_transports_cmd(int argc, char **argv)
+{
+    const char *cmd = "bench transports";
+    uint64_t runs = TP_RUNS;
+    sim_time_t sim_time = TP_SIM_TIME;
+    int json = 0;
+    int orc = cli_bench_opts(cmd, argc, argv, &runs, &sim_time, TP_WARMUP, &json, help__);
+    if (orc)
+        return orc < 0 ? CLI_OK : orc;
+    double *bps = calloc(runs, sizeof *bps), *fps = calloc(runs, sizeof *fps);
+    double *fab = calloc(runs, sizeof *fab);
+    if (!bps || !fps || !fab) {
+        free(bps);
+        free(fps);
+        free(fab);
+        return CLI_FAILURE;
+    }
+    struct tp_result last = {0};
+    uint64_t allocs = 0;
+    for (uint64_t r = 0; r < runs; r++) {
+        struct tp_result tr;
+        if (tp_run__(sim_time, &tr) != 0) {
+            fprintf(stderr, "setsim bench transports: building the world failed\n");
+            free(bps);
+            free(fps);
+            free(fab);
+            return CLI_FAILURE;
+        }
+        bps[r] = tr.wall_s > 0 ? (double)(tr.roce_bytes + tr.tcp_bytes) / tr.wall_s : 0;
+        fps[r] = tr.wall_s > 0 ? (double)tr.frames / tr.wall_s : 0;
+        allocs = tr.allocs > allocs ? tr.allocs : allocs;
+        last = tr;
+        struct bench_fabric_cfg fc = {.pairs = 4, .rate_bps = TP_RATE, .delay = SIM_US,
+                                      .frame_bytes = 1518, .start = 10 * SIM_US,
+                                      .sim_time = sim_time};
+        struct bench_fabric_result fr;
+        if (bench_fabric_native(&fc, &fr) != 0) {
+            fprintf(stderr, "setsim bench transports: the fabric reference run failed\n");
+            free(bps);
+            free(fps);
+            free(fab);
+            return CLI_FAILURE;
+        }
+        fab[r] = fr.wall_s > 0 ? (double)fr.delivered / fr.wall_s : 0;
+    }
+    double mb = cli_median(bps, runs), mf = cli_median(fps, runs), mfab = cli_median(fab, runs);
+    double epf = last.frames ? (double)last.events / (double)last.frames : 0;
+    double cost = mf > 0 ? mfab / mf : 0; /* wall time per frame, transports / fabric */
+    double meas = (double)(sim_time - TP_WARMUP) / (double)SIM_S;
+    char tbuf[32];
+    if (json) {
+        printf("{\"bench\": \"transports\", \"runs\": %" PRIu64 ", \"sim_time_ps\": %" PRIu64
+               ", \"bytes_per_s\": %.0f, \"frames_per_s\": %.0f, \"fabric_frames_per_s\": %.0f, "
+               "\"cost_ratio\": %.3f, \"events_per_frame\": %.2f, \"roce_goodput_bps\": %.0f, "
+               "\"tcp_goodput_bps\": %.0f, \"frames\": %" PRIu64 ", \"qps\": %zu, "
+               "\"tcp_conns\": %zu, \"steady_allocs\": %" PRIu64 "}\n",
+               runs, sim_time, mb, mf, mfab, cost, epf, (double)last.roce_bytes * 8 / meas,
+               (double)last.tcp_bytes * 8 / meas, last.frames, last.qps_up, last.tcp_up, allocs);
+    } else {
+        printf("bench transports: 16 RoCEv2 (DCQCN, PFC prio 3) + 16 TCP (CUBIC) flows, 4 host\n"
+               "  pairs at 25 Gb/s through 2 switches, %s simulated (1 ms warm-up), median of "
+               "%" PRIu64 " runs\n",
+               sim_time_format(sim_time, tbuf, sizeof tbuf), runs);
+        printf("  delivered   %12.0f simulated payload bytes per wall-second (RoCE %.2f Gb/s, "
+               "TCP %.2f Gb/s simulated; %zu QPs, %zu TCP connections)\n",
+               mb, (double)last.roce_bytes * 8 / meas / 1e9, (double)last.tcp_bytes * 8 / meas / 1e9,
+               last.qps_up, last.tcp_up);
+        printf("  frames      %12.0f host frames per wall-second (%" PRIu64 " frames, %.2f "
+               "events/frame, allocations after warm-up: %" PRIu64 ")\n",
+               mf, last.frames, epf, allocs);
+        printf("  fabric      %12.0f frames per wall-second (4 raw-host pairs, 25 Gb/s)\n", mfab);
+        printf("  wall time per frame, transports / fabric: %.2f (target <= 2)\n", cost);
+    }
+    free(bps);
+    free(fps);
+    free(fab);
+    return CLI_OK;
+}
