@@ -184,7 +184,14 @@ struct nic *hvhost_add_nic(struct hvhost *h, const struct nic_settings *s)
 {
     if (h->nnics == MAX_NICS || !s->name || nic_index__(h, s->name) >= 0)
         return NULL;
-    struct nic *n = nic_create(h->eng, h->trace, h->pool, s);
+    /* Trace objects are named per host: two hosts both have a "SLOT 2". */
+    struct nic_settings ns = *s;
+    char tname[300];
+    if (!ns.trace_name) {
+        snprintf(tname, sizeof tname, "%s/%s", h->name, s->name);
+        ns.trace_name = tname;
+    }
+    struct nic *n = nic_create(h->eng, h->trace, h->pool, &ns);
     if (!n)
         return NULL;
     h->nics[h->nnics++] = n;
@@ -566,6 +573,9 @@ int hvhost_vswitch_create(struct hvhost *h, const char *name, const char *const 
     snprintf(sw->name, sizeof sw->name, "%s", name);
     struct set_team_settings ts = h->cfg.team;
     ts.name = name;
+    char tname[300];
+    snprintf(tname, sizeof tname, "%s/%s", h->name, name);
+    ts.trace_name = tname;
     if (!embedded_teaming)
         ts.mode = SET_LB_HYPERV_PORT; /* one adapter, no teaming: a plain uplink */
     sw->team = set_team_create(h->eng, h->trace, &ts, members, n, err, errlen);

@@ -122,7 +122,7 @@ struct nic *nic_create(struct sim_engine *eng, struct trace *trace, struct frame
     n->rx_xoff = s->rx_xoff ? s->rx_xoff : 3 * NIC_DEFAULT_MTU_FRAME;
     n->rx_xon = s->rx_xon ? s->rx_xon : n->rx_xoff / 2;
     if (trace) {
-        int id = trace_object(trace, n->name, "nic");
+        int id = trace_object(trace, s->trace_name ? s->trace_name : n->name, "nic");
         n->obj = id > 0 ? (trace_obj_t)id : TRACE_NO_OBJ;
     }
     return n;

@@ -49,6 +49,8 @@ struct nic_settings {
     uint32_t rx_xon;          /* ... and XON (0: rx_xoff / 2) */
     uint16_t pfc_quanta;      /* quanta in XOFF frames; 0: 0xFFFF */
     uint32_t vmq_queues;      /* VMQ receive queues the adapter offers (CFG-027) */
+    const char *trace_name;   /* its object name in the trace, unique in the
+                               * run (e.g. "hv1/SLOT 2"); NULL: name; copied */
 };
 
 struct nic_prio_counters {

@@ -540,7 +540,7 @@ struct set_team *set_team_create(struct sim_engine *eng, struct trace *trace,
     if (!t->name || !t->flows || !t->slots)
         goto fail;
     if (trace) {
-        int id = trace_object(trace, t->name, "team");
+        int id = trace_object(trace, s->trace_name ? s->trace_name : t->name, "team");
         t->obj = id > 0 ? (trace_obj_t)id : TRACE_NO_OBJ;
     }
     for (size_t i = 0; i < n; i++) {
@@ -1188,6 +1188,11 @@ uint64_t set_team_tx_frames(const struct set_team *t, int vp, int m)
 }
 
 size_t set_team_flow_count(const struct set_team *t) { return t->flow_count; }
+
+uint32_t set_team_member_vports(const struct set_team *t, int m)
+{
+    return t->members[m]->nports;
+}
 
 uint32_t set_team_vmq_queues(const struct set_team *t)
 {

@@ -92,6 +92,9 @@ struct set_team_settings {
     enum set_hnv_key hnv_key;     /* DYN-011 */
     int strict_identical;         /* CFG-003 set.strict_identical (1 by default
                                    * through set_team_settings_default) */
+    const char *trace_name;       /* its object name in the trace, unique in the
+                                   * run (e.g. "hv1/SETswitch"); NULL: name; read
+                                   * during set_team_create only */
 };
 
 void set_team_settings_default(struct set_team_settings *s, const char *name);
@@ -163,6 +166,8 @@ const uint8_t *set_team_rmac(const struct set_team *t, int member);
 /* vPort frames transmitted per member (HVP-005, DYN-009 checks). */
 uint64_t set_team_tx_frames(const struct set_team *t, int vport, int member);
 size_t set_team_flow_count(const struct set_team *t);
+/* vPorts affinitized to member (the team affinity count). */
+uint32_t set_team_member_vports(const struct set_team *t, int member);
 /* Sum of the members' VMQ queues (CFG-027 Sum-of-Queues). */
 uint32_t set_team_vmq_queues(const struct set_team *t);
 const char *set_team_name(const struct set_team *t);

@@ -919,3 +919,4 @@ sim_time_t switch_paused_time(const struct sw *sw, uint32_t port, uint8_t prio)
 uint32_t switch_port_headroom(const struct sw *sw, uint32_t port) { return sw->ports[port].headroom; }
 const char *switch_name(const struct sw *sw) { return sw->name; }
 trace_obj_t switch_port_obj(const struct sw *sw, uint32_t port) { return sw->ports[port].obj; }
+uint32_t switch_port_count(const struct sw *sw) { return sw->cfg.nports; }

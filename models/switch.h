@@ -154,5 +154,7 @@ sim_time_t switch_paused_time(const struct sw *sw, uint32_t port, uint8_t prio);
 uint32_t switch_port_headroom(const struct sw *sw, uint32_t port);
 const char *switch_name(const struct sw *sw);
 trace_obj_t switch_port_obj(const struct sw *sw, uint32_t port);
+/* Ports of the switch (numbered 1..count). */
+uint32_t switch_port_count(const struct sw *sw);
 
 #endif

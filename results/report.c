@@ -21,6 +21,11 @@
 /* Labelled event lines per figure: beyond this the labels would overlap
  * into an unreadable block; the rest are drawn without a label. */
 #define REPORT_MAX_LABELS 12
+/* A throughput series that never reaches this fraction of the figure's
+ * peak is left out (and counted in the key). */
+#define REPORT_MINOR 0.01
+/* Hosts (panels) in one throughput figure. */
+#define REPORT_MAX_PANELS 6
 /* Series drawn in one figure before the rest are summarised in the title. */
 #define REPORT_MAX_SERIES 16
 
@@ -173,15 +178,21 @@ static void time_axis__(const struct report *r, struct plot *p)
     plot_cmd(p, "set tics nomirror");
 }
 
-static struct plot *open_fig__(struct report *r, const char *name, char *path, size_t pathlen,
-                               char *err, size_t errlen)
+static struct plot *open_fig_sized__(struct report *r, const char *name, unsigned height,
+                                     char *path, size_t pathlen, char *err, size_t errlen)
 {
     snprintf(path, pathlen, "%s/%s.%s", r->plotdir, name, r->o->format ? r->o->format : "png");
-    struct plot_settings ps = {.path = path, .format = r->o->format};
+    struct plot_settings ps = {.path = path, .format = r->o->format, .height = height};
     struct plot *p = plot_open(&ps, err, errlen);
     if (p)
         plot_cmd(p, "set encoding utf8");
     return p;
+}
+
+static struct plot *open_fig__(struct report *r, const char *name, char *path, size_t pathlen,
+                               char *err, size_t errlen)
+{
+    return open_fig_sized__(r, name, 0, path, pathlen, err, errlen);
 }
 
 static int empty_fig__(struct report *r, const char *name, const char *what, const char *msg,
@@ -354,8 +365,46 @@ static double bytes_div__(double max, const char **unit)
 /* ------------------------------------------------------------------ */
 /* Figures                                                             */
 
-/* Per-member throughput: tx solid, rx dashed, one colour per member;
- * failover events as labelled red lines, rebalancing as triangles. */
+/* The host part of an object name ("hv1/SLOT 2" -> "hv1"), into out. */
+static void host_of__(const char *name, char *out, size_t outlen)
+{
+    const char *slash = strchr(name, '/');
+    snprintf(out, outlen, "%.*s", slash ? (int)(slash - name) : (int)strlen(name), name);
+}
+
+/* Rebalancing marks of one host's panel: flows moved between its members
+ * and vPorts re-affinitized, as datablock $moves (time, height, is-flow). */
+static int send_moves__(struct report *r, struct plot *p, const char *like, int *nmove,
+                        int *naff, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = prep__(r,
+                              "SELECT e.time_ps, k.name FROM events e JOIN event_kinds k "
+                              "ON k.id = e.kind JOIN objects o ON o.id = e.obj "
+                              "WHERE (k.name = 'flow_move' OR (k.name = 'affinity_set' AND "
+                              "e.reason <> 'initial')) AND o.name LIKE ?1 ORDER BY e.seq",
+                              err, errlen);
+    if (!st)
+        return -EIO;
+    sqlite3_bind_text(st, 1, like, -1, SQLITE_STATIC);
+    *nmove = *naff = 0;
+    plot_block_begin(p, "moves");
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        int fm = strcmp((const char *)sqlite3_column_text(st, 1), "flow_move") == 0;
+        *nmove += fm;
+        *naff += !fm;
+        plot_block_row(p, "%.9g %g %d", (double)sqlite3_column_int64(st, 0) / r->tdiv,
+                       fm ? 0.965 : 0.93, fm);
+    }
+    plot_block_end(p);
+    sqlite3_finalize(st);
+    return 0;
+}
+
+/* Per-member throughput, one panel per host: tx solid, rx dashed, one
+ * colour per member; failover events (members and their links going down
+ * or up, added, removed) as labelled red lines, rebalancing (flows moved,
+ * vPorts re-affinitized) as marks along the top.  Series that stay at
+ * zero are not drawn; the panel's key says how many. */
 static int fig_throughput__(struct report *r, long *bytes, char *err, size_t errlen)
 {
     const char *what = "per-member throughput";
@@ -364,114 +413,134 @@ static int fig_throughput__(struct report *r, long *bytes, char *err, size_t err
     if (!s)
         return -EIO;
     double max = 0;
+    size_t used = 0;
     for (size_t i = 0; i < n; i++)
         max = fmax(max, s[i].max);
-    if (n == 0 || max <= 0) {
+    /* Series that never reach REPORT_MINOR of the peak (ARP, ACKs on an
+     * idle direction) would only hide under the time axis. */
+    for (size_t i = 0; i < n; i++)
+        if (s[i].max > 0 && s[i].max >= max * REPORT_MINOR)
+            s[used++] = s[i];
+    size_t zero = n - used;
+    if (used == 0) {
         free(s);
         return empty_fig__(r, "throughput", what,
                            n == 0 ? "no throughput samples in this run"
                                   : "no member sent or received any traffic",
                            bytes, err, errlen);
     }
+    /* Hosts with traffic, in name order (the series are sorted by name). */
+    char hosts[REPORT_MAX_PANELS][128];
+    size_t nh = 0;
+    for (size_t i = 0; i < used; i++) {
+        char h[128];
+        host_of__(s[i].name, h, sizeof h);
+        if ((nh == 0 || strcmp(hosts[nh - 1], h) != 0) && nh < REPORT_MAX_PANELS)
+            snprintf(hosts[nh++], sizeof hosts[0], "%s", h);
+    }
     char path[4200];
-    struct plot *p = open_fig__(r, "throughput", path, sizeof path, err, errlen);
+    unsigned height = (unsigned)(170 + 300 * nh);
+    struct plot *p = open_fig_sized__(r, "throughput", height, path, sizeof path, err, errlen);
     if (!p) {
         free(s);
         return -EIO;
     }
     const char *unit;
     double div = bps_div__(max, &unit);
-    title__(r, p, what);
+    char t[600], q[1300];
+    snprintf(t, sizeof t, "%s: %s (seed %" PRIu64 ")", r->scenario, what, r->seed);
+    plot_cmd(p, "set multiplot layout %zu,1 title %s font ',15'", nh, plot_quote(t, q, sizeof q));
     time_axis__(r, p);
     plot_cmd(p, "set ylabel 'throughput (%s)'", unit);
-    plot_cmd(p, "set yrange [0:%.9g]", max / div * 1.12);
-    plot_cmd(p, "set key outside right top vertical spacing 1.2");
+    plot_cmd(p, "set yrange [0:%.9g]", max / div * 1.15);
     plot_cmd(p, "set y2range [0:1]");
-    int arrow = 0, label = 0;
-    /* Failover: members and NIC links going down or up, added or removed. */
-    int nfo = mark_events__(
-        r, p,
-        "SELECT e.time_ps, o.name || ' ' || replace(replace(k.name, 'member_', ''), 'link_', "
-        "'link ') FROM events e JOIN event_kinds k ON k.id = e.kind JOIN objects o ON o.id = e.obj "
-        "WHERE (k.name IN ('member_down', 'member_up', 'member_added', 'member_removed', "
-        "'adapter_restart') OR (k.name IN ('link_down', 'link_up') AND o.kind = 'nic')) "
-        "AND e.time_ps > 0 ORDER BY e.seq",
-        "#c00000", &arrow, &label, err, errlen);
-    if (nfo < 0) {
-        plot_abort(p);
-        free(s);
-        return nfo;
-    }
-    /* Rebalancing: flows moved between members, vPorts re-affinitized. */
-    sqlite3_stmt *st = prep__(r,
-                              "SELECT e.time_ps, k.name, e.reason FROM events e JOIN event_kinds k "
-                              "ON k.id = e.kind WHERE k.name = 'flow_move' OR (k.name = "
-                              "'affinity_set' AND e.reason NOT IN ('initial')) ORDER BY e.seq",
-                              err, errlen);
-    if (!st) {
-        plot_abort(p);
-        free(s);
-        return -EIO;
-    }
-    int nmove = 0, naff = 0;
-    plot_block_begin(p, "moves");
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        nmove += strcmp((const char *)sqlite3_column_text(st, 1), "flow_move") == 0;
-        naff += strcmp((const char *)sqlite3_column_text(st, 1), "affinity_set") == 0;
-        int fm = strcmp((const char *)sqlite3_column_text(st, 1), "flow_move") == 0;
-        plot_block_row(p, "%.9g %g %d", (double)sqlite3_column_int64(st, 0) / r->tdiv,
-                       fm ? 0.965 : 0.93, fm);
-    }
-    plot_block_end(p);
-    sqlite3_finalize(st);
-    size_t shown = n < REPORT_MAX_SERIES ? n : REPORT_MAX_SERIES;
-    for (size_t i = 0; i < shown; i++)
-        if (send_series__(r, p, (int)i, &s[i], div, err, errlen) != 0) {
-            plot_abort(p);
-            free(s);
-            return -EIO;
+    plot_cmd(p, "set key outside right top vertical spacing 1.1 width -2");
+    plot_cmd(p, "set lmargin 10");
+    plot_cmd(p, "set rmargin 34");
+    int rc = 0;
+    size_t k = 0; /* series index */
+    for (size_t h = 0; h < nh && rc == 0; h++) {
+        char like[160];
+        snprintf(like, sizeof like, "%s/%%", hosts[h]);
+        plot_cmd(p, "unset arrow");
+        plot_cmd(p, "unset label");
+        snprintf(t, sizeof t, "host %s", hosts[h]);
+        plot_cmd(p, "set title %s", plot_quote(t, q, sizeof q));
+        int arrow = 0, label = 0, nmove = 0, naff = 0;
+        char sql[1024];
+        snprintf(sql, sizeof sql,
+                 "SELECT e.time_ps, substr(o.name, instr(o.name, '/') + 1) || ' ' || "
+                 "replace(replace(k.name, 'member_', ''), 'link_', 'link ') FROM events e "
+                 "JOIN event_kinds k ON k.id = e.kind JOIN objects o ON o.id = e.obj "
+                 "WHERE (k.name IN ('member_down', 'member_up', 'member_added', "
+                 "'member_removed', 'adapter_restart') OR (k.name IN ('link_down', 'link_up') "
+                 "AND o.kind = 'nic')) AND e.time_ps > 0 AND o.name LIKE %s ORDER BY e.seq",
+                 plot_quote(like, q, sizeof q));
+        int nfo = mark_events__(r, p, sql, "#c00000", &arrow, &label, err, errlen);
+        if (nfo < 0 || send_moves__(r, p, like, &nmove, &naff, err, errlen) != 0) {
+            rc = -EIO;
+            break;
         }
-    /* Build "plot ..." with one clause per series. */
-    size_t cap = 256 + shown * 300;
-    char *cmd = malloc(cap);
-    if (!cmd) {
-        plot_abort(p);
-        free(s);
-        return -ENOMEM;
+        size_t first = k;
+        char hk[128];
+        while (k < used && (host_of__(s[k].name, hk, sizeof hk), strcmp(hk, hosts[h]) == 0)) {
+            if (send_series__(r, p, (int)k, &s[k], div, err, errlen) != 0) {
+                rc = -EIO;
+                break;
+            }
+            k++;
+        }
+        size_t cap = 512 + (k - first) * 300;
+        char *cmd = malloc(cap);
+        if (!cmd) {
+            rc = -ENOMEM;
+            break;
+        }
+        size_t off = (size_t)snprintf(cmd, cap, "plot");
+        int colour = 0;
+        for (size_t i = first; i < k; i++) {
+            if (i == first || s[i].obj != s[i - 1].obj)
+                colour++;
+            int is_rx = strstr(s[i].name, " rx_bps") != NULL;
+            const char *member = strchr(s[i].name, '/');
+            member = member ? member + 1 : s[i].name;
+            char legend[220];
+            snprintf(legend, sizeof legend, "%.*s %s",
+                     (int)(strlen(member) - strlen(" tx_bps")), member, is_rx ? "rx" : "tx");
+            off += (size_t)snprintf(cmd + off, cap - off,
+                                    "%s $d%zu using 1:2 with lines lc %d dt %s lw 2 title %s",
+                                    i > first ? "," : "", i, colour, is_rx ? "(7,4)" : "1",
+                                    plot_quote(legend, q, sizeof q));
+        }
+        if (nmove)
+            off += (size_t)snprintf(cmd + off, cap - off,
+                                    ", $moves using 1:($3 == 1 ? $2 : NaN) axes x1y2 with points "
+                                    "pt 9 ps 1.4 lc rgb '#1f6f3f' title 'flow moved (%d)'",
+                                    nmove);
+        if (naff)
+            off += (size_t)snprintf(cmd + off, cap - off,
+                                    ", $moves using 1:($3 == 0 ? $2 : NaN) axes x1y2 with points "
+                                    "pt 11 ps 1.4 lc rgb '#7a3fb0' title 'vPort re-affinitized "
+                                    "(%d)'",
+                                    naff);
+        if (nfo)
+            off += (size_t)snprintf(cmd + off, cap - off,
+                                    ", NaN with lines lc rgb '#c00000' dt 2 title 'failover event'");
+        if (h == nh - 1 && zero)
+            off += (size_t)snprintf(cmd + off, cap - off,
+                                    ", NaN with lines lc rgb '#ffffff' title '(%zu idle series "
+                                    "omitted)'",
+                                    zero);
+        (void)off;
+        plot_cmd(p, "%s", cmd);
+        free(cmd);
     }
-    size_t off = (size_t)snprintf(cmd, cap, "plot");
-    /* One colour per member: tx and rx of a member are adjacent (sorted). */
-    int colour = 0;
-    char q[500];
-    for (size_t i = 0; i < shown; i++) {
-        int is_rx = strstr(s[i].name, " rx_bps") != NULL;
-        if (i == 0 || !is_rx || s[i - 1].obj != s[i].obj)
-            colour++;
-        char legend[220];
-        snprintf(legend, sizeof legend, "%.*s %s",
-                 (int)(strlen(s[i].name) - strlen(" tx_bps")), s[i].name, is_rx ? "rx" : "tx");
-        off += (size_t)snprintf(cmd + off, cap - off,
-                                "%s $d%zu using 1:2 with lines lc %d dt %d lw 2 title %s",
-                                i ? "," : "", i, colour, is_rx ? 2 : 1,
-                                plot_quote(legend, q, sizeof q));
-    }
-    if (nmove)
-        off += (size_t)snprintf(cmd + off, cap - off,
-                                ", $moves using 1:($3 == 1 ? $2 : NaN) axes x1y2 with points "
-                                "pt 9 ps 1.3 lc rgb '#1f6f3f' title 'flow moved (%d)'",
-                                nmove);
-    if (naff)
-        off += (size_t)snprintf(cmd + off, cap - off,
-                                ", $moves using 1:($3 == 0 ? $2 : NaN) axes x1y2 with points "
-                                "pt 11 ps 1.3 lc rgb '#7a3fb0' title 'vPort re-affinitized (%d)'",
-                                naff);
-    if (nfo)
-        off += (size_t)snprintf(cmd + off, cap - off,
-                                ", NaN with lines lc rgb '#c00000' dt 2 title 'failover event'");
-    (void)off;
-    plot_cmd(p, "%s", cmd);
-    free(cmd);
     free(s);
+    if (rc != 0) {
+        plot_abort(p);
+        return rc;
+    }
+    plot_cmd(p, "unset multiplot");
     return plot_close(p, bytes, err, errlen);
 }
 
@@ -670,7 +739,7 @@ static int fig_queue__(struct report *r, long *bytes, char *err, size_t errlen)
         snprintf(legend, sizeof legend, "%.*s prio %c", m ? (int)(m - s[i].name) : 0, s[i].name,
                  m ? m[8] : '?');
         off += (size_t)snprintf(cmd + off, cap - off,
-                                "%s $d%zu using 1:2 with steps lw 2 lc %zu title %s",
+                                "%s $d%zu using 1:2 with lines lw 2 lc %zu title %s",
                                 i ? "," : "", i, i + 1, plot_quote(legend, q, sizeof q));
     }
     plot_cmd(p, "%s", cmd);

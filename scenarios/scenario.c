@@ -28,6 +28,7 @@
 #include "nic.h"
 #include "ps_effects.h"
 #include "ps_script.h"
+#include "sampler.h"
 #include "schema.h"
 #include "scn_lint.h"
 #include "scn_traffic.h"
@@ -1003,10 +1004,12 @@ static int build__(struct scenario *sc, const char *path)
     const char *name = NULL;
     uint64_t seed = 1;
     bool seed_compat = false;
+    sim_time_t sample = SAMPLER_DEFAULT_INTERVAL;
     if (ydoc_get_str(sn, "name", YDOC_REQUIRED, &name, &e) ||
         ydoc_get_time(sn, "duration", YDOC_REQUIRED, &sc->duration, &e) ||
         ydoc_get_u64(sn, "seed", 0, 0, UINT64_MAX, &seed, &e) ||
-        ydoc_get_bool(sn, "seed_compat", 0, &seed_compat, &e)) {
+        ydoc_get_bool(sn, "seed_compat", 0, &seed_compat, &e) ||
+        ydoc_get_time(sn, "sample_interval", 0, &sample, &e)) {
         yerr__(sc, &e);
         return -EINVAL;
     }
@@ -1025,7 +1028,8 @@ static int build__(struct scenario *sc, const char *path)
     struct world_options wo = {.outdir = outdir, .scenario_name = sc->name,
                                .scenario_hash = hash, .scenario_file = path, .seed = sc->seed,
                                .engine = sc->opt.engine, .make_engine = sc->opt.make_engine,
-                               .duration = sc->duration, .overwrite = sc->opt.overwrite ||
+                               .duration = sc->duration, .sample_interval = sample,
+                               .overwrite = sc->opt.overwrite ||
                                                                       sc->opt.lint};
     sc->world = world_create(&wo, werr, sizeof werr);
     if (!sc->world) {

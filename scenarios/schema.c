@@ -34,6 +34,9 @@ static const struct ydoc_key scenario_keys[] = {
     {.name = "seed_compat", .type = YDOC_T_BOOL, .def = "false",
      .doc = "Bind the seed's defective command lines as the seed intends (CFG-019, CFG-020), "
             "with warnings, as `setsim run --seed-compat` does (which also turns it on)."},
+    {.name = "sample_interval", .type = YDOC_T_TIME, .def = "100us",
+     .doc = "Interval of the periodic samples in run.sqlite (throughput, queues, pause, "
+            "affinity; docs/results.md); `0s`: no samples."},
     {0},
 };
 

@@ -21,6 +21,7 @@
 #include "ipstack.h"
 #include "nic.h"
 #include "pcapng.h"
+#include "sampler.h"
 #include "set_team.h"
 
 #define MAX_SWITCHES 64
@@ -67,6 +68,7 @@ struct world {
         void *ctx;
     } extra[4];
     int nextra;
+    struct sampler *sampler;          /* owned; NULL: no samples */
     struct {
         void (*fn)(struct world *w, void *ctx);
         void *ctx;
@@ -180,7 +182,9 @@ void world_destroy(struct world *w)
 {
     if (!w)
         return;
-    /* The engine first: no event may run on a model being freed. */
+    /* The sampler cancels its event, then the engine goes: no event may
+     * run on a model being freed. */
+    sampler_destroy(w->sampler);
     sim_engine_destroy(w->eng);
     for (int i = 0; i < w->non_teardown; i++)
         w->on_teardown[i].fn(w->on_teardown[i].ctx);
@@ -540,6 +544,24 @@ static void write_facts__(struct world *w)
         fact__(w, "check.cable\t%s\t%s", w->cables[i].end_name[0], w->cables[i].end_name[1]);
 }
 
+/* Periodic samples of every switch and host (docs/results.md). */
+static int start_sampler__(struct world *w)
+{
+    if (!w->opt.sample_interval || w->sampler)
+        return 0;
+    struct sampler_settings ss = {.interval = w->opt.sample_interval};
+    w->sampler = sampler_create(w->eng, w->trace, &ss);
+    if (!w->sampler)
+        return -ENOMEM;
+    for (size_t i = 0; i < w->nsws; i++)
+        if (sampler_add_switch(w->sampler, w->sws[i]) != 0)
+            return -ENOMEM;
+    for (size_t i = 0; i < w->nhosts; i++)
+        if (sampler_add_host(w->sampler, w->hosts[i]) != 0)
+            return -ENOMEM;
+    return sampler_start(w->sampler);
+}
+
 int world_run(struct world *w, world_progress_fn progress, void *ctx)
 {
     if (!w->facts_written) {
@@ -549,6 +571,9 @@ int world_run(struct world *w, world_progress_fn progress, void *ctx)
     sim_time_t end = w->opt.duration;
     sim_time_t slice = end / PROGRESS_SLICES ? end / PROGRESS_SLICES : end;
     double t0 = wall__();
+    int src = start_sampler__(w);
+    if (src < 0)
+        return src;
     while (sim_now(w->eng) < end) {
         sim_time_t next = sim_now(w->eng) + slice;
         if (next > end || next < sim_now(w->eng))
@@ -561,7 +586,7 @@ int world_run(struct world *w, world_progress_fn progress, void *ctx)
     }
     w->wall_s = wall__() - t0;
     w->events = sim_event_count(w->eng);
-    return 0;
+    return w->sampler ? sampler_finish(w->sampler) : 0;
 }
 
 char *world_time_str(sim_time_t t, char *buf, size_t len)

@@ -45,6 +45,7 @@ struct world_options {
     sim_time_t duration;       /* simulated time to run */
     uint32_t snaplen;          /* capture snap length; 0: 256 bytes */
     int overwrite;             /* replace an existing outdir */
+    sim_time_t sample_interval; /* periodic samples (models/sampler.h); 0: none */
 };
 
 /* Creates the staging directory, the engine, the trace and the capture.

@@ -100,7 +100,8 @@ static void test_what_counts(void)
     copy_run(b);
     test_run_sql(b, "PRAGMA foreign_keys = OFF; UPDATE objects SET id = id + 1000; "
            "UPDATE events SET obj = obj + 1000 WHERE obj IS NOT NULL; "
-           "UPDATE events SET obj2 = obj2 + 1000 WHERE obj2 IS NOT NULL");
+           "UPDATE events SET obj2 = obj2 + 1000 WHERE obj2 IS NOT NULL; "
+           "UPDATE samples SET obj = obj + 1000 WHERE obj IS NOT NULL");
     CU_ASSERT_EQUAL_FATAL(digest_run(b, &db, err, sizeof err), 0);
     CU_ASSERT(same(da.total, db.total));
 

@@ -255,10 +255,11 @@ static void test_dynamic_flowlets(void)
                   "obj='hv1/vm1/Network Adapter'",
              aff, sizeof aff);
     aff[strcspn(aff, "\n")] = '\0';
-    CU_ASSERT_FATAL(strcmp(aff, "SLOT 2") == 0 || strcmp(aff, "SLOT 3") == 0);
+    CU_ASSERT_FATAL(strcmp(aff, "hv1/SLOT 2") == 0 || strcmp(aff, "hv1/SLOT 3") == 0);
     char a_ifc[32], o_ifc[32];
-    snprintf(a_ifc, sizeof a_ifc, "hv1/%s", aff);
-    snprintf(o_ifc, sizeof o_ifc, "hv1/%s", strcmp(aff, "SLOT 2") == 0 ? "SLOT 3" : "SLOT 2");
+    snprintf(a_ifc, sizeof a_ifc, "%s", aff);
+    snprintf(o_ifc, sizeof o_ifc, "%s",
+             strcmp(aff, "hv1/SLOT 2") == 0 ? "hv1/SLOT 3" : "hv1/SLOT 2");
     /* DYN-005: ARP from vm1 only on the affinitized member, with vm1's MAC. */
     const char *vmmac = "";
     size_t arps_a = 0, arps_o = 0;
@@ -336,8 +337,8 @@ static void test_failover_mac_takeover(void)
     sql_text(dir, "SELECT time_ps, obj2, reason FROM events_v WHERE kind='affinity_set' AND "
                   "obj LIKE 'hv1/vm%' ORDER BY seq",
              buf, sizeof buf);
-    CU_ASSERT_STRING_EQUAL(buf, "0|SLOT 2|initial\n0|SLOT 3|initial\n"
-                                "5000000000|SLOT 3|failover\n");
+    CU_ASSERT_STRING_EQUAL(buf, "0|hv1/SLOT 2|initial\n0|hv1/SLOT 3|initial\n"
+                                "5000000000|hv1/SLOT 3|failover\n");
     /* FO-004/005: the ToR flushes port 1 as the link goes down and learns
      * vm1's MAC once more, on port 2, from vm1's first frame on SLOT 3: two
      * learns of vm1's MAC in all, no move, no flap. */
@@ -358,9 +359,10 @@ static void test_failover_mac_takeover(void)
     sql_text(dir, "SELECT time_ps, kind, obj FROM events_v WHERE kind IN ('link_down', "
                   "'link_up', 'member_down', 'member_up') AND time_ps > 0 ORDER BY seq",
              buf, sizeof buf);
-    CU_ASSERT_STRING_EQUAL(buf, "5000000000|link_down|SLOT 2\n5000000000|member_down|SLOT 2\n"
-                                "5000000000|link_down|tor1/1\n10000000000|link_up|SLOT 2\n"
-                                "10000000000|member_up|SLOT 2\n10000000000|link_up|tor1/1\n");
+    CU_ASSERT_STRING_EQUAL(buf, "5000000000|link_down|hv1/SLOT 2\n"
+                                "5000000000|member_down|hv1/SLOT 2\n"
+                                "5000000000|link_down|tor1/1\n10000000000|link_up|hv1/SLOT 2\n"
+                                "10000000000|member_up|hv1/SLOT 2\n10000000000|link_up|tor1/1\n");
     /* Traffic resumes: hv2 receives vm1's frames after the cut, and loses
      * at most what SLOT 2 held when its cable went (dropped as link_down). */
     struct sel rx1 = {"hv2/SLOT 2", 0, "10.0.0.1", 0, 0, 0};
@@ -391,11 +393,11 @@ static void test_member_add_remove(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(v);
     /* CFG-015: at 5 ms NIC 2 leaves the team and NIC 3 joins. */
     sql_text(dir, "SELECT time_ps, kind, obj FROM events_v WHERE kind IN ('member_added', "
-                  "'member_removed') AND obj2='TeamedvSwitch' ORDER BY seq",
+                  "'member_removed') AND obj2='hv1/TeamedvSwitch' ORDER BY seq",
              buf, sizeof buf);
-    CU_ASSERT_STRING_EQUAL(buf, "0|member_added|NIC 1\n0|member_added|NIC 2\n"
-                                "5000000000|member_added|NIC 3\n"
-                                "5000000000|member_removed|NIC 2\n");
+    CU_ASSERT_STRING_EQUAL(buf, "0|member_added|hv1/NIC 1\n0|member_added|hv1/NIC 2\n"
+                                "5000000000|member_added|hv1/NIC 3\n"
+                                "5000000000|member_removed|hv1/NIC 2\n");
     /* From 5 ms nothing more leaves on NIC 2; NIC 3 sends nothing before. */
     CU_ASSERT(count(v, n, &(struct sel){"hv1/NIC 2", 1, NULL, 0, 0, 0.005}) > 1000);
     CU_ASSERT_EQUAL(count(v, n, &(struct sel){"hv1/NIC 2", 1, NULL, 0, 0.005, 0}), 0);
@@ -535,7 +537,7 @@ static void test_vm_live_migration(void)
     sql_text(dir, "SELECT time_ps, obj2 FROM events_v WHERE kind='affinity_set' AND "
                   "obj='hv2/vm1/Network Adapter'",
              buf, sizeof buf);
-    CU_ASSERT_STRING_EQUAL(buf, "5300000000|SLOT 2\n");
+    CU_ASSERT_STRING_EQUAL(buf, "5300000000|hv2/SLOT 2\n");
     /* Nothing of vm1 leaves hv1 from 5 ms on; from 5.3 ms it leaves hv2's
      * SLOT 2 with the same MAC (and nothing before). */
     CU_ASSERT(count(v, n, &(struct sel){"hv1/SLOT 2", 1, "10.0.0.1", 0, 0, 0.005}) > 700);
@@ -738,7 +740,7 @@ static void test_seed_set_rdma(void)
     sql_text(dir, "SELECT obj, obj2 FROM events_v WHERE kind='team_mapping_set' AND obj LIKE "
                   "'hv1/%' ORDER BY seq",
              buf, sizeof buf);
-    CU_ASSERT_STRING_EQUAL(buf, "hv1/vEthernet (SMB_1)|SLOT 2\nhv1/vEthernet (SMB_2)|SLOT 3\n");
+    CU_ASSERT_STRING_EQUAL(buf, "hv1/vEthernet (SMB_1)|hv1/SLOT 2\nhv1/vEthernet (SMB_2)|hv1/SLOT 3\n");
     CU_ASSERT_EQUAL(sql_int(dir, "SELECT count(*) FROM events_v WHERE kind='adapter_restart'"), 4);
     sql_text(dir, "SELECT delivered_bytes, retransmissions, naks, complete FROM flows", buf,
              sizeof buf);

@@ -548,7 +548,7 @@ static void test_switch_removed_running(void)
                   count_src(r.cap_path[1], amac, 0, 3 * SIM_MS) > 250);
     rig_free(&r);
     CU_ASSERT_EQUAL(rig_count(&r, "SELECT count(*) FROM events_v WHERE kind = 'note' AND obj = "
-                                  "'SETswitch' AND detail = 'switch_removed' AND time_ps = "
+                                  "'hv1/SETswitch' AND detail = 'switch_removed' AND time_ps = "
                                   "3000000000"),
                     1);
 }
@@ -605,21 +605,21 @@ static void test_rdma_enable_restarts_member(void)
                                   "'adapter_restart'"),
                     1);
     CU_ASSERT_EQUAL(rig_count(&r, "SELECT count(*) FROM events_v WHERE kind = "
-                                  "'adapter_restart' AND obj = 'SLOT 2' AND time_ps = "
+                                  "'adapter_restart' AND obj = 'hv1/SLOT 2' AND time_ps = "
                                   "2000000000"),
                     1);
     CU_ASSERT_EQUAL(rig_count(&r, "SELECT count(*) FROM events_v WHERE kind = 'member_down' "
-                                  "AND obj = 'SLOT 2' AND time_ps = 2000000000"),
+                                  "AND obj = 'hv1/SLOT 2' AND time_ps = 2000000000"),
                     1);
     CU_ASSERT_EQUAL(rig_count(&r, "SELECT count(*) FROM events_v WHERE kind = 'member_up' AND "
-                                  "obj = 'SLOT 2' AND time_ps = 3000000000"),
+                                  "obj = 'hv1/SLOT 2' AND time_ps = 3000000000"),
                     1);
     CU_ASSERT_EQUAL(rig_count(&r, "SELECT count(*) FROM events_v WHERE kind IN ('member_down', "
-                                  "'member_up') AND obj = 'SLOT 3' AND time_ps > 0"),
+                                  "'member_up') AND obj = 'hv1/SLOT 3' AND time_ps > 0"),
                     0);
     CU_ASSERT_EQUAL(rig_count(&r, "SELECT count(*) FROM events_v WHERE kind = 'affinity_set' "
                                   "AND obj = 'hv1/vEthernet (SMB_1)' AND reason = 'failback' AND "
-                                  "obj2 = 'SLOT 2' AND time_ps = 3500000000"),
+                                  "obj2 = 'hv1/SLOT 2' AND time_ps = 3500000000"),
                     1);
     /* CFG-022 on the 2012 R2 profile: refused, nothing enabled. */
     struct sim_engine *eng = sim_engine_create(NULL);

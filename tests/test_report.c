@@ -306,7 +306,7 @@ static void test_report_writes_every_file(void)
         CU_ASSERT(file_size__(path) > 5000);
         CU_ASSERT_EQUAL(png_size__(path, &w, &h), 0);
         CU_ASSERT_EQUAL(w, PLOT_DEFAULT_WIDTH);
-        CU_ASSERT_EQUAL(h, PLOT_DEFAULT_HEIGHT);
+        CU_ASSERT(h >= 400 && h <= 2000); /* per-host panels make some taller */
         CU_ASSERT_PTR_NOT_NULL(strstr(out, path));
     }
     /* Exactly those files: no script, data or .part files left. */

@@ -372,9 +372,11 @@ static void test_get_cmdlets(void)
                               "'member_up') AND time_ps > 0 ORDER BY seq\"",
              tmp);
     CU_ASSERT_EQUAL(test_run(cmd, ev, sizeof ev), 0);
-    CU_ASSERT_STRING_EQUAL(ev, "100000000|member_down|SLOT 2\n200000000|member_up|SLOT 2\n"
-                               "300000000|adapter_restart|SLOT 3\n300000000|member_down|SLOT 3\n"
-                               "300000000|member_up|SLOT 3\n");
+    CU_ASSERT_STRING_EQUAL(ev, "100000000|member_down|hv1/SLOT 2\n"
+                               "200000000|member_up|hv1/SLOT 2\n"
+                               "300000000|adapter_restart|hv1/SLOT 3\n"
+                               "300000000|member_down|hv1/SLOT 3\n"
+                               "300000000|member_up|hv1/SLOT 3\n");
 }
 
 int suite_scenario(void)
