@@ -245,7 +245,10 @@ static int match_member__(const struct check_input *in, const char *nic, const c
     for (size_t i = 0; i < in->nmembers && n < max; i++) {
         const struct check_member *m = &in->members[i];
         size_t ml = strlen(m->name);
-        if (ml <= nl || strcmp(m->name + ml - nl, nic) != 0 || m->name[ml - nl - 1] != '/')
+        /* The trace names a NIC per host ("hv1/SLOT 2"): an exact match;
+         * a bare "SLOT 2" (older traces) matches every host's. */
+        if (ml < nl || strcmp(m->name + ml - nl, nic) != 0 ||
+            (ml > nl && m->name[ml - nl - 1] != '/'))
             continue;
         if (vport >= 0) {
             if (m->team != team_of_vport)
@@ -253,7 +256,7 @@ static int match_member__(const struct check_input *in, const char *nic, const c
         } else if (team && m->team >= 0) {
             const char *tn = in->teams[m->team].name;
             size_t tl = strlen(tn), ql = strlen(team);
-            if (tl <= ql || strcmp(tn + tl - ql, team) != 0 || tn[tl - ql - 1] != '/')
+            if (tl < ql || strcmp(tn + tl - ql, team) != 0 || (tl > ql && tn[tl - ql - 1] != '/'))
                 continue;
         }
         out[n++] = (int)i;
@@ -270,7 +273,7 @@ static int match_team__(const struct check_input *in, const char *team, int *out
     for (size_t i = 0; i < in->nteams && n < max; i++) {
         const char *tn = in->teams[i].name;
         size_t tl = strlen(tn);
-        if (tl > ql && strcmp(tn + tl - ql, team) == 0 && tn[tl - ql - 1] == '/')
+        if (tl >= ql && strcmp(tn + tl - ql, team) == 0 && (tl == ql || tn[tl - ql - 1] == '/'))
             out[n++] = (int)i;
     }
     return n;
