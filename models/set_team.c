@@ -1074,8 +1074,9 @@ static int pick_dynamic__(struct set_team *t, int vp, struct frame *f, int *own_
     int fast = !(f->flags & FRAME_F_RDMA) &&
                fast_key__(f, vp, &k, t->cfg.hnv_key == SET_HNV_INNER) == 0 &&
                !(v->rdma && k.proto == PKT_IPPROTO_UDP && k.dport == PKT_ROCE_UDP_PORT);
-    uint32_t *cached = &v->fcache[(k.sport ^ k.dport) & (VPORT_FLOW_CACHE - 1)];
-    if (fast && *cached && *cached <= t->flow_used) {
+    /* k is filled only when fast_key__ ran (not for RDMA frames). */
+    uint32_t *cached = fast ? &v->fcache[(k.sport ^ k.dport) & (VPORT_FLOW_CACHE - 1)] : NULL;
+    if (cached && *cached && *cached <= t->flow_used) {
         /* One of the vPort's recent flows: no hashing, no probing. */
         struct flow *c = &t->flows[*cached - 1];
         if (c->hash && key_eq__(&c->key, &k))
@@ -1108,7 +1109,7 @@ static int pick_dynamic__(struct set_team *t, int vp, struct frame *f, int *own_
             rebalance__(t, fl, gap, TRACE_MOVE_PERIODIC);
     }
     fl->last_tx = now;
-    if (fast)
+    if (cached)
         *cached = (uint32_t)(fl - t->flows) + 1;
     *own_mac = fl->own_mac;
     return fl->member;

@@ -46,13 +46,26 @@ long long test_sql_int(const char *path, const char *sql)
     return v;
 }
 
+/* This process's directory under the test tmp base (set in main); forked
+ * children inherit it, so everything a run creates goes under one
+ * directory that main removes when every test passed. */
+static char session_dir[1024];
+
+static const char *tmp_base__(void)
+{
+    const char *base = getenv("SETSIM_TEST_TMP");
+    return base ? base : SETSIM_TEST_TMP;
+}
+
 int test_tmpdir(char *buf, size_t len)
 {
     static unsigned counter;
-    const char *base = getenv("SETSIM_TEST_TMP");
-    if (!base)
-        base = SETSIM_TEST_TMP;
+    const char *base = tmp_base__();
     mkdir(base, 0755);
+    if (session_dir[0]) {
+        mkdir(session_dir, 0755);
+        base = session_dir;
+    }
     int n = snprintf(buf, len, "%s/t%ld_%u", base, (long)getpid(), counter++);
     if (n < 0 || (size_t)n >= len)
         return -ENAMETOOLONG;
@@ -140,11 +153,22 @@ int main(int argc, char **argv)
         CU_cleanup_registry();
         return 2;
     }
+    snprintf(session_dir, sizeof session_dir, "%s/%s-%ld", tmp_base__(),
+             argc > 1 ? argv[1] : "all", (long)getpid());
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
     unsigned ran = CU_get_number_of_tests_run();
     CU_cleanup_registry();
+    /* Runs and captures of a passing suite are not kept (they add up to
+     * gigabytes over a day of landings); a failing suite keeps them for
+     * the messages that point into them, as does SETSIM_KEEP_TEST_TMP. */
+    if (!failed && ran && !getenv("SETSIM_KEEP_TEST_TMP")) {
+        char cmd[1200];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", session_dir);
+        if (system(cmd) != 0)
+            fprintf(stderr, "could not remove %s\n", session_dir);
+    }
     if (ran == 0) {
         fprintf(stderr, "no test ran\n");
         return 1;
