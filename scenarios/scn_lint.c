@@ -8,7 +8,9 @@
  *             VMQ_W_OUT_OF_RANGE            warning   base + *MaxRssProcessors within the LPs
  *             VMQ_W_OVERLAP                 warning   members' processor ranges disjoint
  *   CFG-029   TOPO_E_SPLIT_L2               error     every VLAN of a SET switch's vNICs is
- *                                                     carried by every member's switch port
+ *                                                     carried by every member's switch port;
+ *                                                     members on several switches: a cable
+ *                                                     joins each pair and carries them too
  *   CFG-030   DCB_E_ROCE_WITHOUT_DCB        error     RDMA vNIC over RoCE members: the DCB
  *                                                     feature, a NetDirect policy, PFC on its
  *                                                     priority, QoS on some member
@@ -226,6 +228,93 @@ static void vmq_rules__(struct lint *l, struct hvhost *h, const char *sw, struct
     }
 }
 
+/* The switch name of an endpoint "tor1/3" that is a switch of the file
+ * (into buf), or NULL. */
+static const char *switch_of__(const struct lint *l, const char *endpoint, char *buf, size_t len)
+{
+    const char *slash = endpoint ? strchr(endpoint, '/') : NULL;
+    if (!slash)
+        return NULL;
+    snprintf(buf, len, "%.*s", (int)(slash - endpoint), endpoint);
+    const struct ydoc_node *sws = ydoc_map_get(l->root, "switches", NULL);
+    return sws && ydoc_map_get(sws, buf, NULL) ? buf : NULL;
+}
+
+/* A cable joining switches a and b directly: its entry and both ends. */
+static const struct ydoc_node *isl__(const struct lint *l, const char *a, const char *b,
+                                     const char **end_a, const char **end_b)
+{
+    const struct ydoc_node *cab = ydoc_map_get(l->root, "cabling", NULL);
+    for (size_t i = 0; cab && i < ydoc_count(cab); i++) {
+        const struct ydoc_node *c = ydoc_item(cab, i);
+        const struct ydoc_node *ends = ydoc_kind(c) == YDOC_MAP ? ydoc_map_get(c, "ends", NULL) : c;
+        if (!ends || ydoc_kind(ends) != YDOC_SEQ || ydoc_count(ends) != 2)
+            continue;
+        for (int k = 0; k < 2; k++) {
+            char s1[200], s2[200];
+            const char *e1 = ydoc_text(ydoc_item(ends, (size_t)k));
+            const char *e2 = ydoc_text(ydoc_item(ends, (size_t)(1 - k)));
+            const char *n1 = switch_of__(l, e1, s1, sizeof s1);
+            const char *n2 = switch_of__(l, e2, s2, sizeof s2);
+            if (n1 && n2 && strcmp(n1, a) == 0 && strcmp(n2, b) == 0) {
+                *end_a = e1;
+                *end_b = e2;
+                return c;
+            }
+        }
+    }
+    return NULL;
+}
+
+/* CFG-029 with members on several switches: each pair of those switches
+ * is joined by a cable whose two ports carry every VLAN of the team (a
+ * direct link; longer paths are not followed - partial). */
+static void segment_rules__(struct lint *l, struct hvhost *h, const char *sw, struct set_team *t,
+                            const int *vlans, int nv)
+{
+    char names[SET_MAX_MEMBERS][200];
+    const struct ydoc_node *where[SET_MAX_MEMBERS];
+    int ns = 0;
+    for (size_t k = 0; k < set_team_member_count(t) && ns < SET_MAX_MEMBERS; k++) {
+        const char *peer = NULL;
+        const struct ydoc_node *cab =
+            cable__(l, hvhost_name(h), nic_name(set_team_member(t, (int)k)), &peer);
+        char buf[200];
+        if (!cab || !switch_of__(l, peer, buf, sizeof buf))
+            continue;
+        int seen = 0;
+        for (int i = 0; i < ns; i++)
+            seen |= strcmp(names[i], buf) == 0;
+        if (!seen) {
+            snprintf(names[ns], sizeof names[ns], "%s", buf);
+            where[ns++] = cab;
+        }
+    }
+    for (int i = 0; i < ns; i++) {
+        for (int j = 0; j < i; j++) {
+            const char *ea = NULL, *eb = NULL;
+            const struct ydoc_node *link = isl__(l, names[j], names[i], &ea, &eb);
+            if (!link) {
+                say__(l, 0, where[i], "CFG-029 TOPO_E_SPLIT_L2: the members of SET switch '%s' "
+                                      "of host %s are cabled to %s and %s, which no cable "
+                                      "joins: they are not one L2 segment",
+                      sw, hvhost_name(h), names[j], names[i]);
+                continue;
+            }
+            struct port_cfg pa = port__(l, ea), pb = port__(l, eb);
+            for (int v = 0; v < nv; v++) {
+                if (carries__(&pa, vlans[v]) && carries__(&pb, vlans[v]))
+                    continue;
+                char what[32];
+                snprintf(what, sizeof what, vlans[v] ? "VLAN %d" : "untagged frames", vlans[v]);
+                say__(l, 0, link, "CFG-029 TOPO_E_SPLIT_L2: the link %s - %s that joins the "
+                                  "switches of SET switch '%s' (host %s) does not carry %s",
+                      ea, eb, sw, hvhost_name(h), what);
+            }
+        }
+    }
+}
+
 /* CFG-029 and CFG-034 (switch side) on one SET switch. */
 static void fabric_rules__(struct lint *l, struct hvhost *h, const char *sw, struct set_team *t)
 {
@@ -275,6 +364,7 @@ static void fabric_rules__(struct lint *l, struct hvhost *h, const char *sw, str
                   first_name, a, name, b);
         }
     }
+    segment_rules__(l, h, sw, t, vlans, nv);
 }
 
 /* CFG-034 (host side), CFG-030 and CFG-036 on one host. */
