@@ -12,6 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <csv.h>
+#include <math.h>
+
 #include "csvout.h"
 #include "plot.h"
 #include "test_util.h"
@@ -327,6 +330,260 @@ static void test_report_writes_every_file(void)
     CU_ASSERT_EQUAL(file_size__(path), -1);
 }
 
+
+/* ------------------------------------------------------------------ */
+/* Schema and samples of a real run                                    */
+
+static sqlite3 *open_run__(const char *run)
+{
+    char path[800];
+    snprintf(path, sizeof path, "%s/run.sqlite", run);
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        sqlite3_close(db);
+        return NULL;
+    }
+    return db;
+}
+
+static double sql_real__(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    double v = NAN;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_double(st, 0);
+    else
+        fprintf(stderr, "query failed: %s: %s\n", sql, sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* docs/results.md: every table and view section (### `name` under
+ * "## Tables" and "## Views") lists exactly the columns the database has. */
+static void test_schema_documented(void)
+{
+    const char *run = quickstart_run__();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(run);
+    sqlite3 *db = open_run__(run);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    char path[512];
+    FILE *f = fopen(test_src_path("docs/results.md", path, sizeof path), "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    char line[1024], table[64] = "";
+    char doc_cols[64][64];
+    int ncols = 0, ntables = 0, in_schema = 0;
+    for (int more = 1; more;) {
+        more = fgets(line, sizeof line, f) != NULL;
+        int heading = !more || strncmp(line, "#", 1) == 0;
+        if (heading && table[0]) {
+            /* Compare the section just ended with the database. */
+            char q[200];
+            snprintf(q, sizeof q, "SELECT name FROM pragma_table_info('%s')", table);
+            sqlite3_stmt *st = NULL;
+            CU_ASSERT_EQUAL_FATAL(sqlite3_prepare_v2(db, q, -1, &st, NULL), SQLITE_OK);
+            int found = 0;
+            while (sqlite3_step(st) == SQLITE_ROW) {
+                const char *c = (const char *)sqlite3_column_text(st, 0);
+                int doc = 0;
+                for (int i = 0; i < ncols; i++)
+                    doc |= strcmp(doc_cols[i], c) == 0;
+                if (!doc)
+                    fprintf(stderr, "docs/results.md: %s.%s is not documented\n", table, c);
+                CU_ASSERT(doc);
+                found++;
+            }
+            sqlite3_finalize(st);
+            if (found != ncols)
+                fprintf(stderr, "docs/results.md: %s documents %d columns, the database has %d\n",
+                        table, ncols, found);
+            CU_ASSERT_EQUAL(found, ncols);
+            ntables++;
+            table[0] = '\0';
+        }
+        if (!more)
+            break;
+        if (strncmp(line, "## ", 3) == 0)
+            in_schema = strncmp(line, "## Tables", 9) == 0 || strncmp(line, "## Views", 8) == 0;
+        else if (in_schema && sscanf(line, "### `%63[^`]`", table) == 1)
+            ncols = 0;
+        else if (table[0] && ncols < 64 && sscanf(line, "| `%63[^`]`", doc_cols[ncols]) == 1)
+            ncols++;
+    }
+    fclose(f);
+    /* The ten tables and two views, and nothing in the database that the
+     * page leaves out. */
+    CU_ASSERT_EQUAL(ntables, 12);
+    CU_ASSERT_EQUAL(sql_real__(db, "SELECT count(*) FROM sqlite_master WHERE type IN "
+                                   "('table', 'view')"),
+                    12);
+    sqlite3_close(db);
+}
+
+/* A run with traffic: every metric has series, every port and NIC has its
+ * throughput series on the full grid, each team member its vports. */
+static void test_samples_non_empty(void)
+{
+    const char *run = quickstart_run__();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(run);
+    sqlite3 *db = open_run__(run);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    /* quickstart: 20 ms at the default 100 us = 200 samples per series. */
+    double ports = sql_real__(db, "SELECT count(*) FROM objects WHERE kind IN ('port', 'nic')");
+    CU_ASSERT(ports >= 12);
+    CU_ASSERT_EQUAL(sql_real__(db, "SELECT count(*) FROM (SELECT obj FROM samples_v WHERE "
+                                   "metric = 'tx_bps' GROUP BY obj HAVING count(*) = 200)"),
+                    ports);
+    CU_ASSERT_EQUAL(sql_real__(db, "SELECT count(*) FROM (SELECT obj FROM samples_v WHERE "
+                                   "metric = 'rx_bps' GROUP BY obj HAVING count(*) = 200)"),
+                    ports);
+    CU_ASSERT_EQUAL(sql_real__(db, "SELECT min(time_ps) FROM samples"), 100e6);
+    CU_ASSERT_EQUAL(sql_real__(db, "SELECT max(time_ps) FROM samples"), 20e9);
+    /* Every metric in the table has rows; the families are all there. */
+    CU_ASSERT_EQUAL(sql_real__(db, "SELECT count(*) FROM metrics m WHERE NOT EXISTS "
+                                   "(SELECT 1 FROM samples s WHERE s.metric = m.id)"),
+                    0);
+    const char *fam[] = {"tx_bps", "rx_bps", "queue_p%_bytes", "paused_p%_frac", "vports"};
+    for (size_t i = 0; i < 5; i++) {
+        char q[300];
+        snprintf(q, sizeof q, "SELECT count(*) FROM samples_v WHERE metric LIKE '%s'", fam[i]);
+        CU_ASSERT(sql_real__(db, q) > 0);
+    }
+    /* Two hosts with a SET team of two: four members, one vports series
+     * each, and every vPort counted on some member. */
+    CU_ASSERT_EQUAL(sql_real__(db, "SELECT count(DISTINCT obj) FROM samples_v WHERE "
+                                   "metric = 'vports'"),
+                    4);
+    CU_ASSERT_EQUAL(sql_real__(db, "SELECT sum(value) FROM samples_v WHERE metric = 'vports' "
+                                   "AND time_ps = 20000000000"),
+                    sql_real__(db, "SELECT count(*) FROM objects WHERE kind = 'vport'"));
+    /* Traffic was seen: some member carried > 1 Gb/s in some interval. */
+    CU_ASSERT(sql_real__(db, "SELECT max(value) FROM samples_v WHERE metric = 'tx_bps' AND "
+                             "obj LIKE 'hv1/%'") > 1e9);
+    sqlite3_close(db);
+}
+
+/* Throughput samples integrate to byte counts: what hv1/SLOT 2 sent (the
+ * integral of its tx_bps) is what the ToR port cabled to it received (the
+ * integral of that port's rx_bps), give or take the frames on the cable at
+ * the end; and the sampled interval widths add up to the run. */
+static void test_samples_integrate(void)
+{
+    const char *run = quickstart_run__();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(run);
+    sqlite3 *db = open_run__(run);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    const char *integral =
+        "SELECT sum(value * (time_ps - coalesce(prev, 0))) / 8e12 FROM (SELECT time_ps, value, "
+        "lag(time_ps) OVER (ORDER BY time_ps) AS prev FROM samples_v WHERE obj = '%s' AND "
+        "metric = '%s')";
+    char q[600];
+    double sent[2], got[2];
+    const char *nic[2] = {"hv1/SLOT 2", "hv1/SLOT 3"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(q, sizeof q, integral, nic[i], "tx_bps");
+        sent[i] = sql_real__(db, q);
+        /* The ToR port whose rx integral is closest: the cabled one. */
+        double best = INFINITY;
+        for (int port = 1; port <= 8; port++) {
+            char pn[16];
+            snprintf(pn, sizeof pn, "tor1/%d", port);
+            snprintf(q, sizeof q, integral, pn, "rx_bps");
+            double v = sql_real__(db, q);
+            if (fabs(v - sent[i]) < fabs(best - sent[i]))
+                best = v;
+        }
+        got[i] = best;
+        CU_ASSERT(sent[i] > 1e6);
+        CU_ASSERT(fabs(sent[i] - got[i]) <= 3 * 1538.0);
+        if (!(fabs(sent[i] - got[i]) <= 3 * 1538.0))
+            fprintf(stderr, "%s sent %.0f B, its ToR port received %.0f B\n", nic[i], sent[i],
+                    got[i]);
+        /* Integrals are whole bytes: the rates are exact over the grid. */
+        CU_ASSERT(fabs(sent[i] - round(sent[i])) < 1e-3);
+    }
+    sqlite3_close(db);
+}
+
+/* libcsv reader: sums one numeric column (by header name) of a CSV file. */
+struct csvsum {
+    const char *col;
+    int idx, field, row;
+    double sum;
+    long rows;
+};
+
+static void csv_field__(void *s, size_t len, void *data)
+{
+    struct csvsum *c = data;
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.*s", (int)(len < 63 ? len : 63), (const char *)s);
+    if (c->row == 0 && strcmp(buf, c->col) == 0)
+        c->idx = c->field;
+    else if (c->row > 0 && c->field == c->idx)
+        c->sum += atof(buf);
+    c->field++;
+}
+
+static void csv_row__(int ch, void *data)
+{
+    (void)ch;
+    struct csvsum *c = data;
+    c->rows += c->row > 0;
+    c->row++;
+    c->field = 0;
+}
+
+static double csv_sum__(const char *path, const char *col, long *rows)
+{
+    struct csvsum c = {.col = col, .idx = -1};
+    struct csv_parser p;
+    csv_init(&p, CSV_STRICT);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NAN;
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        csv_parse(&p, buf, n, csv_field__, csv_row__, &c);
+    csv_fini(&p, csv_field__, csv_row__, &c);
+    csv_free(&p);
+    fclose(f);
+    *rows = c.rows;
+    return c.idx >= 0 ? c.sum : NAN;
+}
+
+/* The data behind the figures equals the database: the CSV exports' byte
+ * and sample sums equal SQL over run.sqlite. */
+static void test_csv_matches_database(void)
+{
+    const char *run = quickstart_run__();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(run);
+    char dir[512], args[2048], out[OUT_MAX], path[800];
+    CU_ASSERT_EQUAL_FATAL(test_tmpdir(dir, sizeof dir), 0);
+    snprintf(args, sizeof args, "report '%s' --csv -o '%s'", run, dir);
+    CU_ASSERT_EQUAL_FATAL(setsim__(args, out), 0);
+    sqlite3 *db = open_run__(run);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+    long rows = 0;
+    snprintf(path, sizeof path, "%s/csv/flows.csv", dir);
+    double delivered = csv_sum__(path, "delivered_bytes", &rows);
+    CU_ASSERT(rows >= 3);
+    CU_ASSERT_EQUAL(rows, sql_real__(db, "SELECT count(*) FROM flows"));
+    CU_ASSERT(delivered > 1e6);
+    CU_ASSERT_EQUAL(delivered, sql_real__(db, "SELECT sum(delivered_bytes) FROM flows"));
+    CU_ASSERT_EQUAL(csv_sum__(path, "sent_bytes", &rows),
+                    sql_real__(db, "SELECT sum(sent_bytes) FROM flows"));
+    snprintf(path, sizeof path, "%s/csv/samples.csv", dir);
+    double v = csv_sum__(path, "value", &rows);
+    CU_ASSERT_EQUAL(rows, sql_real__(db, "SELECT count(*) FROM samples"));
+    double want = sql_real__(db, "SELECT sum(value) FROM samples");
+    CU_ASSERT(fabs(v - want) <= 1e-9 * want);
+    snprintf(path, sizeof path, "%s/csv/events.csv", dir);
+    csv_sum__(path, "seq", &rows);
+    CU_ASSERT_EQUAL(rows, sql_real__(db, "SELECT count(*) FROM events"));
+    sqlite3_close(db);
+}
+
 int suite_report(void)
 {
     CU_pSuite s = test_suite("report");
@@ -339,6 +596,12 @@ int suite_report(void)
              CU_add_test(s, "plot: message figure, quoting", test_plot_message_and_quote) &&
              CU_add_test(s, "csvout: RFC 4180 quoting, NULLs, exact reals", test_csvout_query) &&
              CU_add_test(s, "report: bad flags and run directories exit 2", test_report_bad_input) &&
-             CU_add_test(s, "report: every CSV and figure written", test_report_writes_every_file);
+             CU_add_test(s, "report: every CSV and figure written", test_report_writes_every_file) &&
+             CU_add_test(s, "schema: docs/results.md lists every table and column",
+                         test_schema_documented) &&
+             CU_add_test(s, "samples: every series present on a run with traffic",
+                         test_samples_non_empty) &&
+             CU_add_test(s, "samples: throughput integrates to bytes", test_samples_integrate) &&
+             CU_add_test(s, "csv: exports equal the database", test_csv_matches_database);
     return ok ? 0 : -1;
 }
