@@ -33,6 +33,8 @@ int cmd_check(int argc, char **argv);
 int bench_set_cmd(int argc, char **argv);
 /* `setsim bench transports` (bench_transports.c); argv[0] is "transports". */
 int bench_transports_cmd(int argc, char **argv);
+/* `setsim bench check` (bench_check.c); argv[0] is "check". */
+int bench_check_cmd(int argc, char **argv);
 
 /* Prints "setsim <cmd>: <message>" and a hint to stderr; returns CLI_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)

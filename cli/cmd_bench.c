@@ -588,6 +588,7 @@ static const struct bench_case bench_cases[] = {
     {"fabric", bench_fabric__, "frames/s through a switched fabric of raw hosts, optionally vs ns-3"},
     {"set", bench_set_cmd, "frames/s through SET teams, vmswitches and VM stacks vs the fabric"},
     {"transports", bench_transports_cmd, "RoCEv2 + TCP flows: bytes/s, events/frame vs the fabric"},
+    {"check", bench_check_cmd, "frames/s and peak RSS of the trace checker on a generated capture"},
 };
 
 static void bench_help__(FILE *out)
@@ -611,5 +612,5 @@ int cmd_bench(int argc, char **argv)
     for (size_t i = 0; i < sizeof bench_cases / sizeof bench_cases[0]; i++)
         if (strcmp(argv[1], bench_cases[i].name) == 0)
             return bench_cases[i].run(argc - 1, argv + 1);
-    return cli_usage_error("bench", "unknown case '%s' (cases: engine, fabric, set)", argv[1]);
+    return cli_usage_error("bench", "unknown case '%s' (cases: engine, fabric, set, check)", argv[1]);
 }
