@@ -349,7 +349,9 @@ static void apply_event__(struct check_eng *e, struct check_event *ev)
                     vs->aff_changed = ev->time;
             }
             vs->aff = ev->member;
-            vs->fo_pending = 0;
+            /* FO-002 is satisfied by an affinity on an up member only. */
+            if (ev->member < 0 || e->ms[ev->member].up)
+                vs->fo_pending = 0;
         }
         break;
     case CHECK_EV_LB_MODE:

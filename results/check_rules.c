@@ -470,7 +470,7 @@ static void fo001_event(struct check_eng *e, const struct check_event *ev)
 static void fo002_event(struct check_eng *e, const struct check_event *ev)
 {
     if (ev->kind == CHECK_EV_AFFINITY && ev->vport >= 0 && e->vs[ev->vport].fo_pending &&
-        ev->time <= e->vs[ev->vport].fo_deadline)
+        ev->time <= e->vs[ev->vport].fo_deadline && ev->member >= 0 && e->ms[ev->member].up)
         check_seen(e, R_FO002);
 }
 

@@ -229,6 +229,15 @@ struct sel {
     int pfc_or, pfc_hi;        /* PFC vector bits to set */
     int wire_len;
     int set_dir;
+    const uint8_t *dst;        /* destination MAC, NULL any */
+    int need_roce, need_ack;   /* RoCE frames; RC ACKs only */
+    int strip_tag;             /* remove the 802.1Q tag */
+    int set_pcp;               /* 1..7: rewrite the PCP */
+    int src_to_pmac;           /* source := hv9/SLOT 2's MAC (pfc-incast) */
+    int src_to_mgmt;           /* source := hv9's management vNIC (not RDMA) */
+    int nak;                   /* AETH syndrome := NAK, PSN sequence error */
+    int is_xon;                /* PFC with priority 3's time 0 (an XON) */
+    int drop;                  /* remove the frame */
 };
 
 static int sel_match(struct sel *s, struct mpkt *m)
@@ -246,6 +255,14 @@ static int sel_match(struct sel *s, struct mpkt *m)
     if (s->need_arp && !(m->pi.layers & PKT_HAS_ARP))
         return 0;
     if (s->need_pfc && !(m->pi.layers & PKT_HAS_PFC))
+        return 0;
+    if (s->dst && memcmp(m->pi.dst, s->dst, 6) != 0)
+        return 0;
+    if (s->need_roce && !(m->pi.layers & PKT_HAS_ROCE))
+        return 0;
+    if (s->need_ack && !(m->pi.bth.opcode == PKT_IB_RC_ACK && (m->pi.layers & PKT_HAS_AETH)))
+        return 0;
+    if (s->is_xon && !((m->pi.pfc_enable & 0x08) && m->pi.pfc_quanta[3] == 0))
         return 0;
     return ++s->seen == s->n;
 }
@@ -279,7 +296,40 @@ static int sel_apply(void *ctx, struct mpkt *m, struct capread *r)
         m->wire_len = (uint32_t)s->wire_len;
     if (s->set_dir)
         m->dir = (enum pcapng_dir)s->set_dir;
-    return MUT_HIT;
+    if (s->set_pcp)
+        m->data[14] = (uint8_t)((m->data[14] & 0x1F) | s->set_pcp << 5);
+    static const uint8_t hv9_pmac[6] = {0x02, 0x53, 0x45, 0x09, 0x00, 0x01};
+    static const uint8_t hv9_mgmt[6] = {0x00, 0x15, 0x5d, 0x09, 0x00, 0x01};
+    if (s->src_to_pmac)
+        memcpy(m->data + 6, hv9_pmac, 6);
+    if (s->src_to_mgmt)
+        memcpy(m->data + 6, hv9_mgmt, 6);
+    if (s->nak)
+        m->data[m->pi.l4_off + PKT_UDP_HLEN + PKT_BTH_LEN] =
+            pkt_roce_aeth_nak(PKT_AETH_NAK_PSN_SEQ_ERR);
+    if (s->strip_tag) {
+        CU_ASSERT_FATAL(m->pi.layers & PKT_HAS_VLAN);
+        memmove(m->data + 12, m->data + 16, m->caplen - 16);
+        m->caplen -= 4;
+        m->wire_len -= 4;
+    }
+    return s->drop ? MUT_DROP : MUT_HIT;
+}
+
+/* The first row's first column of a query on dir's run.sqlite, as text. */
+static void sql_text_first(const char *dir, const char *sql, char *out, size_t len)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/run.sqlite", dir);
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    out[0] = 0;
+    CU_ASSERT_EQUAL_FATAL(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    CU_ASSERT_EQUAL_FATAL(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        snprintf(out, len, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
 }
 
 static const char *crafted(const char *tag, char *buf, size_t len)
@@ -435,6 +485,245 @@ static void test_cli_exit_status(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(txt, "\"status\": \"fail\""));
     snprintf(cmd, sizeof cmd, "'%s' check", SETSIM_BIN);
     CU_ASSERT_EQUAL(test_run(cmd, txt, sizeof txt), 2);
+}
+
+/* Runs an example with its capture points replaced (a scenario file copy
+ * whose "capture:" line is `capture`). */
+static const char *run_example_capturing(const char *name, const char *capture)
+{
+    static char dir[700];
+    if (!tmp_root[0] && test_tmpdir(tmp_root, sizeof tmp_root) != 0)
+        return NULL;
+    char src[512], rel[128], yaml[800], cmd[4096];
+    snprintf(rel, sizeof rel, "scenarios/examples/%s.yaml", name);
+    test_src_path(rel, src, sizeof src);
+    snprintf(yaml, sizeof yaml, "%s/%s-cap.yaml", tmp_root, name);
+    snprintf(dir, sizeof dir, "%s/%s-cap", tmp_root, name);
+    snprintf(cmd, sizeof cmd, "sed 's|^capture:.*|capture: %s|' '%s' > '%s' && '%s' run '%s' -o '%s' "
+             "--quiet > /dev/null 2>&1", capture, src, yaml, SETSIM_BIN, yaml, dir);
+    return test_run(cmd, NULL, 0) == 0 ? dir : NULL;
+}
+
+/* failover-mac-takeover has no management vNIC: vm1 is ...:01, vm2 ...:02. */
+static const uint8_t FO_VM1_MAC[6] = {0x00, 0x15, 0x5d, 0x01, 0x00, 0x01};
+static const uint8_t FO_VM2_MAC[6] = {0x00, 0x15, 0x5d, 0x01, 0x00, 0x02};
+static const uint8_t SLOT2_PMAC[6] = {0x02, 0x53, 0x45, 0x01, 0x00, 0x01};
+static const uint8_t SLOT3_PMAC[6] = {0x02, 0x53, 0x45, 0x01, 0x00, 0x02};
+
+/* HVP-003/HVP-006: vm1 (mapped to SLOT 2, Hyper-V Port) sends on SLOT 3. */
+static void test_hvp003_hvp006_wrong_member(void)
+{
+    struct sel s = {.n = 100, .ifname = "hv1/SLOT 2", .dir = PCAPNG_DIR_OUT, .src = FO_VM1_MAC,
+                    .need_udp = 1, .move_to = "hv1/SLOT 3"};
+    run_sel("failover-mac-takeover", "hvp003", &s, "HVP-003", CHECK_FAIL);
+    struct sel s2 = s;
+    s2.seen = 0;
+    run_sel("failover-mac-takeover", "hvp006", &s2, "HVP-006", CHECK_FAIL);
+}
+
+/* HVP-004: a Hyper-V Port frame with its member's MAC as source. */
+static void test_hvp004_replaced_source(void)
+{
+    struct sel s = {.n = 60, .ifname = "hv1/SLOT 3", .dir = PCAPNG_DIR_OUT,
+                    .src = FO_VM2_MAC, .need_udp = 1, .set_src = SLOT3_PMAC};
+    run_sel("failover-mac-takeover", "hvp004", &s, "HVP-004", CHECK_FAIL);
+}
+
+/* HVP-007: a frame received for vm1 moved to the member vm1 is not on. */
+static void test_hvp007_ingress_elsewhere(void)
+{
+    struct sel s = {.n = 1, .ifname = "hv1/SLOT 2", .dir = PCAPNG_DIR_IN, .dst = FO_VM1_MAC,
+                    .move_to = "hv1/SLOT 3"};
+    run_sel("failover-mac-takeover", "hvp007", &s, "HVP-007", CHECK_FAIL);
+}
+
+/* FO-001: after SLOT 2 is cut at 5 ms, a frame of SLOT 3 moved to it. */
+static void test_fo001_sent_while_down(void)
+{
+    struct sel s = {.n = 10, .ifname = "hv1/SLOT 3", .dir = PCAPNG_DIR_OUT, .need_udp = 1,
+                    .after = 6 * SIM_MS, .move_to = "hv1/SLOT 2"};
+    run_sel("failover-mac-takeover", "fo001", &s, "FO-001", CHECK_FAIL);
+}
+
+/* FO-003: after the cut, SLOT 2's MAC appears as a source on SLOT 3. */
+static void test_fo003_rmac_elsewhere(void)
+{
+    struct sel s = {.n = 10, .ifname = "hv1/SLOT 3", .dir = PCAPNG_DIR_OUT, .need_udp = 1,
+                    .after = 6 * SIM_MS, .set_src = SLOT2_PMAC};
+    run_sel("failover-mac-takeover", "fo003", &s, "FO-003", CHECK_FAIL);
+}
+
+/* FO-002 and HVP-001: the failover affinity_set of vm1 points at the failed
+ * member (SLOT 2) instead of the survivor. */
+static void test_fo002_hvp001_no_failover(void)
+{
+    static const char *sql =
+        "UPDATE events SET obj2 = (SELECT id FROM objects WHERE name = 'SLOT 2') "
+        "WHERE reason = 'failover' AND kind = (SELECT id FROM event_kinds WHERE "
+        "name = 'affinity_set');";
+    const char *dir = run_example("failover-mac-takeover");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+    char out[700];
+    mutate(dir, crafted("fo002", out, sizeof out), NULL, NULL, sql);
+    struct check_report *r = check_dir(out);
+    const struct check_verdict *v = check_report_find(r, "FO-002");
+    CU_ASSERT_EQUAL(v->status, CHECK_FAIL);
+    CU_ASSERT_EQUAL(v->frame, 0);
+    CU_ASSERT(v->event_seq > 0);
+    CU_ASSERT_EQUAL(check_report_find(r, "HVP-001")->status, CHECK_FAIL);
+    check_report_free(r);
+}
+
+/* CFG-001: eight more member_added rows for SETswitch. */
+static void test_cfg001_nine_members(void)
+{
+    static const char *sql =
+        "INSERT INTO objects(name, kind) VALUES ('NIC a','nic'),('NIC b','nic'),('NIC c','nic'),"
+        "('NIC d','nic'),('NIC e','nic'),('NIC f','nic'),('NIC g','nic');"
+        "INSERT INTO events(time_ps, kind, obj, obj2) SELECT 0, k.id, o.id, t.id FROM "
+        "event_kinds k, objects o, objects t WHERE k.name = 'member_added' AND o.name LIKE "
+        "'NIC _' AND t.name = 'SETswitch';"
+        "INSERT INTO events(time_ps, kind, detail) SELECT 0, k.id, 'check.nic\thv1/NIC ' || "
+        "substr(o.name, 5) || '\thv1/SETswitch\t02:00:00:00:00:0' || substr(o.name, 5) || "
+        "'\t25000000000\t8' FROM event_kinds k, objects o WHERE k.name = 'note' AND o.name "
+        "LIKE 'NIC _';";
+    const char *dir = run_example("dynamic-flowlets");
+    char out[700];
+    mutate(dir, crafted("cfg001", out, sizeof out), NULL, NULL, sql);
+    struct check_report *r = check_dir(out);
+    const struct check_verdict *v = check_report_find(r, "CFG-001");
+    if (v->status != CHECK_FAIL)
+        fprintf(stderr, "\nCFG-001 %s: %s\n", check_status_name(v->status), v->reason);
+    CU_ASSERT_EQUAL(v->status, CHECK_FAIL);
+    CU_ASSERT(v->event_seq > 0);
+    check_report_free(r);
+}
+
+/* DYN-003 [S]: a flow_move whose gap is below the flowlet gap. */
+static void test_dyn003_gapless_move(void)
+{
+    static const char *sql =
+        "UPDATE events SET value = 100000 WHERE seq = (SELECT min(seq) FROM events WHERE kind "
+        "= (SELECT id FROM event_kinds WHERE name = 'flow_move'));";
+    const char *dir = run_example("dynamic-flowlets");
+    char out[700];
+    mutate(dir, crafted("dyn003", out, sizeof out), NULL, NULL, sql);
+    struct check_report *r = check_dir(out);
+    const struct check_verdict *v = check_report_find(r, "DYN-003");
+    CU_ASSERT_EQUAL(v->status, CHECK_FAIL);
+    CU_ASSERT(v->event_seq > 0);
+    check_report_free(r);
+}
+
+/* DYN-006: a frame of vm1 on its affinitized member (SLOT 3) with SLOT 3's
+ * MAC; DYN-007: one on SLOT 2 with SLOT 3's MAC. */
+static void test_dyn006_dyn007_sources(void)
+{
+    struct sel s = {.n = 120, .ifname = "hv1/SLOT 3", .dir = PCAPNG_DIR_OUT, .src = VM1_MAC,
+                    .need_udp = 1, .set_src = SLOT3_PMAC};
+    run_sel("dynamic-flowlets", "dyn006", &s, "DYN-006", CHECK_FAIL);
+    struct sel s2 = {.n = 120, .ifname = "hv1/SLOT 2", .dir = PCAPNG_DIR_OUT,
+                     .src = SLOT2_PMAC, .need_udp = 1, .set_src = SLOT3_PMAC};
+    run_sel("dynamic-flowlets", "dyn007", &s2, "DYN-007", CHECK_FAIL);
+}
+
+/* DYN-008 (warning): a received frame addressed to SLOT 2's MAC. */
+static void test_dyn008_to_rmac(void)
+{
+    struct sel s = {.n = 1, .ifname = "hv1/SLOT 3", .dir = PCAPNG_DIR_IN, .dst = VM1_MAC,
+                    .set_dst = SLOT2_PMAC};
+    run_sel("dynamic-flowlets", "dyn008", &s, "DYN-008", CHECK_WARN);
+}
+
+/* RoCE of pfc-incast-lossless (hv9 receives; its SMB_1 sends ACKs). */
+static void test_roce_rules(void)
+{
+    /* DCB-004 / DCB-012: a RoCE frame's tag stripped; DCB-012: its PCP
+     * changed; DYN-010: moved to the RMAC; DCB-010: from a non-RDMA vNIC;
+     * DCB-005: an ACK turned into a NAK (PSN sequence error). */
+    struct sel a = {.n = 5, .need_roce = 1, .strip_tag = 1};
+    run_sel("pfc-incast-lossless", "dcb004", &a, "DCB-004", CHECK_FAIL);
+    struct sel b = {.n = 5, .dir = PCAPNG_DIR_OUT, .need_roce = 1, .set_pcp = 5};
+    run_sel("pfc-incast-lossless", "dcb012", &b, "DCB-012", CHECK_FAIL);
+    struct sel c = {.n = 5, .dir = PCAPNG_DIR_OUT, .need_roce = 1, .src_to_pmac = 1};
+    run_sel("pfc-incast-lossless", "dyn010", &c, "DYN-010", CHECK_FAIL);
+    struct sel d = {.n = 5, .dir = PCAPNG_DIR_OUT, .need_roce = 1, .src_to_mgmt = 1};
+    run_sel("pfc-incast-lossless", "dcb010", &d, "DCB-010", CHECK_FAIL);
+    struct sel e = {.n = 5, .need_roce = 1, .need_ack = 1, .nak = 1};
+    run_sel("pfc-incast-lossless", "dcb005", &e, "DCB-005", CHECK_FAIL);
+}
+
+/* DCB-002: a sender of the incast (hv1) captured too: it receives PFC from
+ * the ToR and honours it (clean); with one XON removed, its next
+ * priority-3 frame starts inside the pause. */
+static void test_dcb002_pause(void)
+{
+    const char *dir = run_example_capturing("pfc-incast-lossless", "[hv1/SLOT 2, hv9/SLOT 2]");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+    struct check_report *r = check_dir(dir);
+    static const char *const pass[] = {"DCB-002", "DCB-004", "DCB-005", "DCB-010", "DCB-012",
+                                       "DYN-010", NULL};
+    expect_clean(r, pass);
+    check_report_free(r);
+    struct sel s = {.n = 1, .ifname = "hv1/SLOT 2", .dir = PCAPNG_DIR_IN, .need_pfc = 1,
+                    .is_xon = 1, .drop = 1};
+    char out[700];
+    mutate(dir, crafted("dcb002", out, sizeof out), sel_apply, &s, NULL);
+    CU_ASSERT_FATAL(s.seen >= 1);
+    /* The frame to blame: hv1/SLOT 2's first priority-3 transmission after
+     * the removed XON. */
+    char path[800], err[256];
+    snprintf(path, sizeof path, "%s/capture.pcapng", out);
+    struct capread *cr = capread_open(path, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(cr);
+    struct capread_pkt p;
+    uint64_t want = 0;
+    sim_time_t xon_ts = 0;
+    /* Find the XON's time in the original, then the first p3 frame after. */
+    snprintf(path, sizeof path, "%s/capture.pcapng", dir);
+    struct capread *orig = capread_open(path, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(orig);
+    while (capread_next(orig, &p) == 1) {
+        struct pkt_info pi;
+        if (strcmp(capread_if_name(orig, p.ifid), "hv1/SLOT 2") == 0 && p.dir == CAPREAD_DIR_IN &&
+            pkt_parse_bytes(p.data, p.caplen, p.wire_len, &pi) == 0 &&
+            (pi.layers & PKT_HAS_PFC) && (pi.pfc_enable & 0x08) && pi.pfc_quanta[3] == 0) {
+            xon_ts = p.ts;
+            break;
+        }
+    }
+    capread_close(orig);
+    CU_ASSERT_FATAL(xon_ts > 0);
+    while (capread_next(cr, &p) == 1) {
+        struct pkt_info pi;
+        if (p.ts >= xon_ts && strcmp(capread_if_name(cr, p.ifid), "hv1/SLOT 2") == 0 &&
+            p.dir == CAPREAD_DIR_OUT && pkt_parse_bytes(p.data, p.caplen, p.wire_len, &pi) == 0 &&
+            (pi.layers & PKT_HAS_VLAN) && pi.pcp == 3) {
+            want = p.frame;
+            break;
+        }
+    }
+    capread_close(cr);
+    CU_ASSERT_FATAL(want > 0);
+    r = check_dir(out);
+    expect(r, "DCB-002", CHECK_FAIL, want, 0);
+    check_report_free(r);
+}
+
+/* CFG-015: member-add-remove removes NIC 2; one of NIC 1's later frames
+ * moved onto NIC 2. */
+static void test_cfg015_sent_after_removal(void)
+{
+    const char *dir = run_example("member-add-remove");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+    char sql[256];
+    sql_text_first(dir, "SELECT time_ps FROM events_v WHERE kind = 'member_removed'", sql,
+                   sizeof sql);
+    sim_time_t t = (sim_time_t)strtoull(sql, NULL, 10);
+    CU_ASSERT_FATAL(t > 0);
+    struct sel s = {.n = 5, .ifname = "hv1/NIC 1", .dir = PCAPNG_DIR_OUT, .need_udp = 1,
+                    .after = t + SIM_MS, .move_to = "hv1/NIC 2"};
+    run_sel("member-add-remove", "cfg015", &s, "CFG-015", CHECK_FAIL);
 }
 
 /* ---- external captures through a mapping file ---- */
@@ -660,6 +949,19 @@ int suite_check(void)
         {"cfg023_bad_checksum", test_cfg023_bad_checksum},
         {"dcb001_pfc_class_bit", test_dcb001_pfc_class_bit},
         {"dcb003_pfc_length", test_dcb003_pfc_length},
+        {"hvp003_hvp006_wrong_member", test_hvp003_hvp006_wrong_member},
+        {"hvp004_replaced_source", test_hvp004_replaced_source},
+        {"hvp007_ingress_elsewhere", test_hvp007_ingress_elsewhere},
+        {"fo001_sent_while_down", test_fo001_sent_while_down},
+        {"fo003_rmac_elsewhere", test_fo003_rmac_elsewhere},
+        {"fo002_hvp001_no_failover", test_fo002_hvp001_no_failover},
+        {"cfg001_nine_members", test_cfg001_nine_members},
+        {"cfg015_sent_after_removal", test_cfg015_sent_after_removal},
+        {"dyn003_gapless_move", test_dyn003_gapless_move},
+        {"dyn006_dyn007_sources", test_dyn006_dyn007_sources},
+        {"dyn008_to_rmac", test_dyn008_to_rmac},
+        {"roce_rules", test_roce_rules},
+        {"dcb002_pause", test_dcb002_pause},
         {"corrupt_inputs", test_corrupt_inputs},
         {"external_same_verdicts", test_external_same_verdicts},
         {"mapping_errors", test_mapping_errors},
