@@ -612,5 +612,5 @@ int cmd_bench(int argc, char **argv)
     for (size_t i = 0; i < sizeof bench_cases / sizeof bench_cases[0]; i++)
         if (strcmp(argv[1], bench_cases[i].name) == 0)
             return bench_cases[i].run(argc - 1, argv + 1);
-    return cli_usage_error("bench", "unknown case '%s' (cases: engine, fabric, set, check)", argv[1]);
+    return cli_usage_error("bench", "unknown case '%s' (cases: engine, fabric, set, transports, check)", argv[1]);
 }

@@ -231,10 +231,10 @@ int check_in_change_window(struct check_eng *e, int t, int v, sim_time_t now, si
 
 /* ---- event rows ---- */
 
-/* Members named `nic` (the part after the host) on a team named `team`
- * (after the host) or of vPort v's team: the trace names NICs and teams
- * without their host, so a name can match members of several hosts; each
- * match gets the event. */
+/* Members named `nic` on a team named `team` or of vPort v's team.  The
+ * trace names NICs and teams "host/name"; traces of older runs name them
+ * without their host, and then a name can match members of several hosts:
+ * each match gets the event. */
 static int match_member__(const struct check_input *in, const char *nic, const char *team,
                           int vport, int team_of_vport, int *out, int max)
 {

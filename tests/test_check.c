@@ -558,7 +558,7 @@ static void test_fo003_rmac_elsewhere(void)
 static void test_fo002_hvp001_no_failover(void)
 {
     static const char *sql =
-        "UPDATE events SET obj2 = (SELECT id FROM objects WHERE name = 'SLOT 2') "
+        "UPDATE events SET obj2 = (SELECT id FROM objects WHERE name IN ('SLOT 2', 'hv1/SLOT 2')) "
         "WHERE reason = 'failover' AND kind = (SELECT id FROM event_kinds WHERE "
         "name = 'affinity_set');";
     const char *dir = run_example("failover-mac-takeover");
@@ -582,7 +582,7 @@ static void test_cfg001_nine_members(void)
         "('NIC d','nic'),('NIC e','nic'),('NIC f','nic'),('NIC g','nic');"
         "INSERT INTO events(time_ps, kind, obj, obj2) SELECT 0, k.id, o.id, t.id FROM "
         "event_kinds k, objects o, objects t WHERE k.name = 'member_added' AND o.name LIKE "
-        "'NIC _' AND t.name = 'SETswitch';"
+        "'NIC _' AND t.name IN ('SETswitch', 'hv1/SETswitch');"
         "INSERT INTO events(time_ps, kind, detail) SELECT 0, k.id, 'check.nic\thv1/NIC ' || "
         "substr(o.name, 5) || '\thv1/SETswitch\t02:00:00:00:00:0' || substr(o.name, 5) || "
         "'\t25000000000\t8' FROM event_kinds k, objects o WHERE k.name = 'note' AND o.name "
