@@ -470,6 +470,57 @@ static void test_corrupt_inputs(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(txt, "run.sqlite"));
 }
 
+/* Random bytes of a capture overwritten (block headers and lengths
+ * included): the checker either reports or refuses with a message naming
+ * the file; it never crashes or reads outside a block (ASan build). */
+static void test_corrupted_bytes(void)
+{
+    const char *dir = run_example("dynamic-flowlets");
+    char out[700], path[800], src[800];
+    crafted("bytes", out, sizeof out);
+    snprintf(src, sizeof src, "%s/capture.pcapng", dir);
+    FILE *f = fopen(src, "rb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    static uint8_t buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    CU_ASSERT_FATAL(n > 4096);
+    uint64_t x = 88172645463325252ull; /* xorshift64 */
+    int refused = 0, reported = 0;
+    for (int round = 0; round < 40; round++) {
+        static uint8_t cur[1 << 16];
+        memcpy(cur, buf, n);
+        for (int k = 0; k < 8; k++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            cur[x % n] = (uint8_t)(x >> 24);
+        }
+        char cmd[4096];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s' && cp '%s/run.sqlite' '%s/'", out,
+                 out, dir, out);
+        CU_ASSERT_EQUAL_FATAL(test_run(cmd, NULL, 0), 0);
+        snprintf(path, sizeof path, "%s/capture.pcapng", out);
+        f = fopen(path, "wb");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+        fwrite(cur, 1, n - (size_t)(x % 512), f);
+        fclose(f);
+        struct check_input *in = check_input_new();
+        char err[1024] = "";
+        CU_ASSERT_EQUAL_FATAL(check_input_from_run(in, out, NULL, err, sizeof err), 0);
+        struct check_report *r = check_run(in, err, sizeof err);
+        check_input_close_events(in);
+        check_input_free(in);
+        if (r) {
+            reported++;
+            check_report_free(r);
+        } else {
+            refused++;
+            CU_ASSERT_PTR_NOT_NULL(strstr(err, "capture.pcapng"));
+        }
+    }
+    CU_ASSERT(refused > 0);
+    CU_ASSERT_EQUAL(refused + reported, 40);
+}
+
 static void test_cli_exit_status(void)
 {
     const char *dir = run_example("dynamic-flowlets");
@@ -963,6 +1014,7 @@ int suite_check(void)
         {"roce_rules", test_roce_rules},
         {"dcb002_pause", test_dcb002_pause},
         {"corrupt_inputs", test_corrupt_inputs},
+        {"corrupted_bytes", test_corrupted_bytes},
         {"external_same_verdicts", test_external_same_verdicts},
         {"mapping_errors", test_mapping_errors},
         {"cli_exit_status", test_cli_exit_status},
