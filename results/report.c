@@ -187,8 +187,17 @@ static struct plot *open_fig_sized__(struct report *r, const char *name, unsigne
     snprintf(path, pathlen, "%s/%s.%s", r->plotdir, name, r->o->format ? r->o->format : "png");
     struct plot_settings ps = {.path = path, .format = r->o->format, .height = height};
     struct plot *p = plot_open(&ps, err, errlen);
-    if (p)
+    if (p) {
         plot_cmd(p, "set encoding utf8");
+        /* Sixteen distinguishable colours (gnuplot's own cycle repeats
+         * after eight, so a ninth series looked like the first). */
+        static const char *const palette[] = {
+            "#9400d3", "#009e73", "#56b4e9", "#e69f00", "#f0e442", "#0072b2", "#e51e10",
+            "#000000", "#8c564b", "#ff7f0e", "#7f7f7f", "#bcbd22", "#17becf", "#d62728",
+            "#2ca02c", "#1f3f9f"};
+        for (int i = 0; i < 16; i++)
+            plot_cmd(p, "set linetype %d lc rgb '%s'", i + 1, palette[i]);
+    }
     return p;
 }
 
@@ -503,15 +512,19 @@ static int fig_throughput__(struct report *r, long *bytes, char *err, size_t err
             snprintf(t, sizeof t, "host %s", hosts[h]);
         plot_cmd(p, "set title %s", plot_quote(t, q, sizeof q));
         int arrow = 0, label = 0, nmove = 0, naff = 0;
-        char sql[1024];
+        char sql[4096];
         snprintf(sql, sizeof sql,
-                 "SELECT e.time_ps, substr(o.name, instr(o.name, '/') + 1) || ' ' || "
-                 "replace(replace(k.name, 'member_', ''), 'link_', 'link ') FROM events e "
+                 "SELECT e.time_ps, CASE WHEN k.name = 'note' THEN "
+                 "substr(e.detail, 13, instr(substr(e.detail, 13), ' ') - 1) || ' migrated' "
+                 "ELSE substr(o.name, instr(o.name, '/') + 1) || ' ' || "
+                 "replace(replace(k.name, 'member_', ''), 'link_', 'link ') END FROM events e "
                  "JOIN event_kinds k ON k.id = e.kind JOIN objects o ON o.id = e.obj "
                  "WHERE (k.name IN ('member_down', 'member_up', 'member_added', "
                  "'member_removed', 'adapter_restart') OR (k.name IN ('link_down', 'link_up') "
-                 "AND o.kind = 'nic')) AND e.time_ps > 0 AND o.name LIKE %s ORDER BY e.seq",
-                 plot_quote(like, q, sizeof q));
+                 "AND o.kind = 'nic') OR (k.name = 'note' AND e.detail LIKE 'vm_migrated %%')) "
+                 "AND e.time_ps > 0 AND (o.name LIKE %s OR (k.name = 'note' AND "
+                 "e.obj2 IN (SELECT id FROM objects WHERE name LIKE %s))) ORDER BY e.seq",
+                 plot_quote(like, q, sizeof q), q);
         int nfo = mark_events__(r, p, sql, "#c00000", &arrow, &label, err, errlen);
         if (nfo < 0 || send_moves__(r, p, like, &nmove, &naff, err, errlen) != 0) {
             rc = -EIO;
@@ -562,7 +575,8 @@ static int fig_throughput__(struct report *r, long *bytes, char *err, size_t err
                                     naff);
         if (nfo)
             off += (size_t)snprintf(cmd + off, cap - off,
-                                    ", NaN with lines lc rgb '#c00000' dt 2 title 'failover event'");
+                                    ", NaN with lines lc rgb '#c00000' dt 2 title 'failover or "
+                                    "migration'");
         if (h == nh - 1 && zero)
             off += (size_t)snprintf(cmd + off, cap - off,
                                     ", NaN with lines lc rgb '#ffffff' title '(%zu idle series "
