@@ -45,6 +45,11 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 int cli_parse_u64(const char *cmd, const char *flag, const char *text, uint64_t min, uint64_t max,
                   uint64_t *out);
 
+/* mkdir -p PATH; cli_mkdir_parent creates PATH's parent directories.
+ * 0 or negative errno. */
+int cli_mkdirs(const char *path);
+int cli_mkdir_parent(const char *path);
+
 /* Allocation counter of this process (see alloc_count.c). */
 uint64_t cli_alloc_count(void);
 

@@ -211,12 +211,16 @@ int cmd_run(int argc, char **argv)
         const char *base = strrchr(a.file, '/');
         base = base ? base + 1 : a.file;
         size_t n = strcspn(base, ".");
-        if (system("mkdir -p runs") != 0) {
-            fprintf(stderr, "setsim run: cannot create runs/\n");
-            return CLI_FAILURE;
-        }
         snprintf(outdir, sizeof outdir, "runs/%.*s", (int)n, base);
         o.outdir = outdir;
+    }
+    /* -o runs/x in a fresh clone: the parents are created (the run
+     * directory itself is staged and renamed by the world). */
+    int mrc = cli_mkdir_parent(o.outdir);
+    if (mrc != 0) {
+        fprintf(stderr, "setsim run: -o %s: cannot create its parent directory: %s\n", o.outdir,
+                strerror(-mrc));
+        return CLI_USAGE;
     }
     struct scenario *sc = scenario_build(a.file, &o);
     if (!sc) {

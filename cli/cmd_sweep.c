@@ -98,23 +98,6 @@ static int parse__(int argc, char **argv, struct sweep_args *a)
     return 0;
 }
 
-static int mkdirs__(const char *path)
-{
-    char buf[PATH_MAX];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-            return -errno;
-        *p = '/';
-    }
-    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-        return -errno;
-    return 0;
-}
-
 /* ---- progress and results ------------------------------------------------- */
 
 static void fmt_dur__(double s, char *buf, size_t len)
@@ -305,11 +288,11 @@ static int run_local__(struct sweep_ctx *x, size_t jobs)
 static int prepare__(struct sweep_ctx *x, const struct sweep_args *a)
 {
     const struct study *st = x->st;
-    int rc = mkdirs__(x->outdir);
+    int rc = cli_mkdirs(x->outdir);
     char runs[PATH_MAX];
     snprintf(runs, sizeof runs, "%s/runs", x->outdir);
     if (rc == 0)
-        rc = mkdirs__(runs);
+        rc = cli_mkdirs(runs);
     if (rc) {
         fprintf(stderr, "setsim sweep: %s: cannot create the study directory: %s\n", x->outdir,
                 strerror(-rc));

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "schema.h"
 #include "sha256.h"
@@ -1124,6 +1125,14 @@ int study_load(const char *path, struct study **out, struct ydoc_err *err)
         snprintf(err->msg, sizeof err->msg, "%s:1:1: cannot read: %s", path, strerror(errno));
         return -errno;
     }
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        /* fopen succeeds on a directory; fread then reads nothing. */
+        fclose(f);
+        err->line = err->col = 1;
+        snprintf(err->msg, sizeof err->msg, "%s:1:1: cannot read: %s", path, strerror(EISDIR));
+        return -EISDIR;
+    }
     char *buf = NULL;
     size_t len = 0, cap = 0, n;
     char chunk[65536];
@@ -1141,6 +1150,13 @@ int study_load(const char *path, struct study **out, struct ydoc_err *err)
         }
         memcpy(buf + len, chunk, n);
         len += n;
+    }
+    if (ferror(f)) {
+        free(buf);
+        fclose(f);
+        err->line = err->col = 1;
+        snprintf(err->msg, sizeof err->msg, "%s:1:1: cannot read: %s", path, strerror(EIO));
+        return -EIO;
     }
     fclose(f);
     int rc = study_load_string(buf ? buf : "", len, path, 1, out, err);

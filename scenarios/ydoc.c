@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <yaml.h>
 
 #include "sha256.h"
@@ -930,6 +931,13 @@ int ydoc_load_file(const char *path, struct ydoc **out, struct ydoc_err *err)
         int e = errno;
         ydoc_error_at(err, start, "cannot read: %s", strerror(e));
         return -e;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        /* fopen succeeds on a directory; fread then fails with EISDIR. */
+        fclose(f);
+        ydoc_error_at(err, start, "cannot read: %s", strerror(EISDIR));
+        return -EISDIR;
     }
     char *buf = NULL;
     size_t len = 0, cap = 0;

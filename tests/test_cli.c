@@ -2,11 +2,14 @@
  * usage errors exit 2 with a message naming the flag, and `bench fabric`
  * delivers exactly the frames its scenario predicts, with and without the
  * ns-3 comparison; `bench engine --vs-ns3` reports both ns-3 figures. */
+#include "test_runs.h"
 #include "test_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define OUT_MAX 8192
 
@@ -132,6 +135,93 @@ static void test_engine_plain_ns3(void)
 }
 #endif
 
+/* Writes len bytes of text (or pseudo-random garbage when text is NULL)
+ * into path. */
+static void write_file__(const char *path, const char *text, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    if (text) {
+        fwrite(text, 1, len, f);
+    } else {
+        unsigned x = 12345;
+        for (size_t i = 0; i < len; i++) {
+            x = x * 1103515245u + 12345u;
+            fputc((int)(x >> 16) & 0xff, f);
+        }
+    }
+    fclose(f);
+}
+
+/* A fresh clone has no runs/: `setsim run FILE -o runs/x` (what
+ * scripts/quickstart runs) creates the parents of the run directory. */
+static void test_run_creates_parents(void)
+{
+    char out[OUT_MAX];
+    int rc = test_example_run("quickstart", "qa-parents/a/b/quick", NULL, out, sizeof out);
+    CU_ASSERT_EQUAL(rc, 0);
+    if (rc != 0)
+        fprintf(stderr, "run -o qa-parents/a/b/quick -> %d: %s\n", rc, out);
+    CU_ASSERT_EQUAL(access("qa-parents/a/b/quick/run.sqlite", R_OK), 0);
+    CU_ASSERT_EQUAL(access("qa-parents/a/b/quick/capture.pcapng", R_OK), 0);
+}
+
+/* Bad input to every subcommand that reads a file or a run directory:
+ * exit 2 with a message naming it, and no run directory left behind. */
+static void test_bad_input_files(void)
+{
+    char out[OUT_MAX];
+    mkdir("qa-dir", 0755);
+    mkdir("qa-norun", 0755);
+    write_file__("qa-norun/log.txt", "partial\n", 8);
+    write_file__("qa-empty.yaml", "", 0);
+    write_file__("qa-list.yaml", "- a\n- b\n", 8);
+    write_file__("qa-garbage.bin", NULL, 3000);
+    /* A run directory whose run.sqlite was cut short (a copy interrupted). */
+    int rc = test_example_run("quickstart", "qa-trunc", NULL, out, sizeof out);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    CU_ASSERT_EQUAL_FATAL(truncate("qa-trunc/run.sqlite", 5000), 0);
+    static const struct {
+        const char *args, *says;
+    } cases[] = {
+        {"run qa-dir -o qa-out1 --quiet", "qa-dir:1:1: cannot read: Is a directory"},
+        {"lint qa-dir", "qa-dir:1:1: cannot read: Is a directory"},
+        {"sweep qa-dir -o qa-sw1", "qa-dir:1:1: cannot read: Is a directory"},
+        {"run qa-empty.yaml -o qa-out2 --quiet", "qa-empty.yaml:1:1: missing required key"},
+        {"lint qa-empty.yaml", "qa-empty.yaml:1:1: missing required key"},
+        {"sweep qa-empty.yaml -o qa-sw2", "qa-empty.yaml:1:1: missing required key"},
+        {"run qa-list.yaml -o qa-out3 --quiet", "qa-list.yaml:1:1: 'the document': expected a mapping"},
+        {"sweep qa-list.yaml -o qa-sw3", "qa-list.yaml:1:1: 'the document': expected a mapping"},
+        {"run qa-garbage.bin -o qa-out4 --quiet", "qa-garbage.bin:"},
+        {"lint qa-garbage.bin", "qa-garbage.bin:"},
+        {"sweep qa-garbage.bin -o qa-sw4", "qa-garbage.bin:"},
+        {"run qa-nonexistent.yaml -o qa-out5 --quiet", "qa-nonexistent.yaml"},
+        {"digest qa-nonexistent", "qa-nonexistent"},
+        {"digest qa-norun", "qa-norun: not a run directory"},
+        {"digest qa-trunc", "qa-trunc/run.sqlite: not a setsim run database"},
+        {"digest qa-garbage.bin", "qa-garbage.bin"},
+        {"diff qa-trunc qa-norun", "qa-trunc/run.sqlite: not a setsim run database"},
+        {"diff qa-norun qa-trunc", "qa-norun: not a run directory"},
+        {"report qa-norun", "qa-norun: not a run directory"},
+        {"report qa-trunc", "qa-trunc/run.sqlite: not a setsim run database"},
+        {"report qa-garbage.bin", "qa-garbage.bin: not a directory"},
+        {"check qa-dir", "qa-dir/run.sqlite"},
+        {"check qa-trunc", "qa-trunc/run.sqlite"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        rc = setsim__(cases[i].args, out);
+        CU_ASSERT_EQUAL(rc, 2);
+        CU_ASSERT_PTR_NOT_NULL(strstr(out, cases[i].says));
+        if (rc != 2 || !strstr(out, cases[i].says))
+            fprintf(stderr, "setsim %s -> %d: %s\n", cases[i].args, rc, out);
+    }
+    for (int i = 1; i <= 5; i++) {
+        char d[32];
+        snprintf(d, sizeof d, "qa-out%d", i);
+        CU_ASSERT_NOT_EQUAL(access(d, F_OK), 0);
+    }
+}
+
 int suite_cli(void)
 {
     CU_pSuite s = test_suite("cli");
@@ -140,7 +230,9 @@ int suite_cli(void)
     if (!CU_add_test(s, "bench fabric usage errors exit 2", test_fabric_usage_errors) ||
         !CU_add_test(s, "bench fabric --help", test_fabric_help) ||
         !CU_add_test(s, "bench fabric delivers the predicted frames", test_fabric_native_counts) ||
-        !CU_add_test(s, "bench fabric text output", test_fabric_text))
+        !CU_add_test(s, "bench fabric text output", test_fabric_text) ||
+        !CU_add_test(s, "run -o creates the parent directories", test_run_creates_parents) ||
+        !CU_add_test(s, "bad files and run directories exit 2", test_bad_input_files))
         return -1;
 #ifdef SETSIM_HAVE_NS3
     if (!CU_add_test(s, "bench fabric --vs-ns3", test_fabric_vs_ns3) ||
