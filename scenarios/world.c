@@ -5,9 +5,12 @@
  * 2") or a switch and a port number ("tor1/7").  Everything the run
  * produces goes to a staging directory (<outdir>.staging-<pid>) that
  * world_finish renames to <outdir> once complete. */
+#define _XOPEN_SOURCE 700 /* nftw */
 #include "world.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <ftw.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -94,11 +97,42 @@ static void set_err__(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
+static int rm_one__(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    return remove(path) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+/* rm -rf without a shell (a path may hold quotes); a missing path is fine. */
 static int rm_rf__(const char *dir)
 {
-    char cmd[PATH_MAX + 32];
-    snprintf(cmd, sizeof cmd, "rm -rf -- '%s'", dir);
-    return system(cmd) == 0 ? 0 : -EIO;
+    struct stat st;
+    if (lstat(dir, &st) != 0)
+        return 0;
+    return nftw(dir, rm_one__, 16, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : -EIO;
+}
+
+/* An existing outdir is replaced only when it is a run directory (has
+ * run.sqlite) or an empty directory: `-o .` or `-o ~` must not delete
+ * the user's files. */
+static int replaceable__(const char *dir)
+{
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return 0;
+    char path[PATH_MAX + 16];
+    snprintf(path, sizeof path, "%s/run.sqlite", dir);
+    if (access(path, F_OK) == 0)
+        return 1;
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    int empty = 1;
+    for (struct dirent *e; empty && (e = readdir(d));)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            empty = 0;
+    closedir(d);
+    return empty;
 }
 
 struct world *world_create(const struct world_options *o, char *err, size_t errlen)
@@ -124,6 +158,13 @@ struct world *world_create(const struct world_options *o, char *err, size_t errl
     struct stat st;
     if (stat(w->outdir, &st) == 0 && !o->overwrite) {
         set_err__(err, errlen, "%s: already exists (use --force to replace it, or -o DIR)",
+                  w->outdir);
+        goto fail;
+    }
+    if (stat(w->outdir, &st) == 0 && !replaceable__(w->outdir)) {
+        set_err__(err, errlen,
+                  "%s: exists and is not a run directory (no run.sqlite); not replacing it "
+                  "(choose another -o DIR)",
                   w->outdir);
         goto fail;
     }

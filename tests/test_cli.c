@@ -166,6 +166,39 @@ static void test_run_creates_parents(void)
     CU_ASSERT_EQUAL(access("qa-parents/a/b/quick/capture.pcapng", R_OK), 0);
 }
 
+/* -o naming an existing directory that is not a run directory, or a
+ * file, is refused before anything runs: the user's files stay (the run
+ * used to delete the directory recursively, e.g. `-o .`).  A run directory
+ * and an empty directory are replaced; a quote in the path is fine. */
+static void test_run_o_keeps_user_files(void)
+{
+    char out[OUT_MAX];
+    mkdir("qa-home", 0755);
+    mkdir("qa-home/sub", 0755);
+    write_file__("qa-home/sub/data.txt", "precious\n", 9);
+    write_file__("qa-file.txt", "precious\n", 9);
+    static const char *dirs[] = {"qa-home", "qa-file.txt"};
+    for (size_t i = 0; i < 2; i++) {
+        int rc = test_example_run("member-add-remove", dirs[i], NULL, out, sizeof out);
+        CU_ASSERT_EQUAL(rc, 2);
+        CU_ASSERT_PTR_NOT_NULL(strstr(out, "exists and is not a run directory"));
+        if (rc != 2)
+            fprintf(stderr, "run -o %s -> %d: %s\n", dirs[i], rc, out);
+    }
+    CU_ASSERT_EQUAL(access("qa-home/sub/data.txt", R_OK), 0);
+    CU_ASSERT_EQUAL(access("qa-file.txt", R_OK), 0);
+    mkdir("qa-emptydir", 0755);
+    CU_ASSERT_EQUAL(test_example_run("member-add-remove", "qa-emptydir", NULL, out, sizeof out), 0);
+    CU_ASSERT_EQUAL(test_example_run("member-add-remove", "qa-emptydir", NULL, out, sizeof out), 0);
+    CU_ASSERT_EQUAL(access("qa-emptydir/run.sqlite", R_OK), 0);
+    char file[512], args[900];
+    test_src_path("scenarios/examples/member-add-remove.yaml", file, sizeof file);
+    snprintf(args, sizeof args, "run '%s' -o \"qa-it's\" --quiet", file);
+    CU_ASSERT_EQUAL(setsim__(args, out), 0);
+    CU_ASSERT_EQUAL(setsim__(args, out), 0);
+    CU_ASSERT_EQUAL(access("qa-it's/run.sqlite", R_OK), 0);
+}
+
 /* Bad input to every subcommand that reads a file or a run directory:
  * exit 2 with a message naming it, and no run directory left behind. */
 static void test_bad_input_files(void)
@@ -232,7 +265,8 @@ int suite_cli(void)
         !CU_add_test(s, "bench fabric delivers the predicted frames", test_fabric_native_counts) ||
         !CU_add_test(s, "bench fabric text output", test_fabric_text) ||
         !CU_add_test(s, "run -o creates the parent directories", test_run_creates_parents) ||
-        !CU_add_test(s, "bad files and run directories exit 2", test_bad_input_files))
+        !CU_add_test(s, "bad files and run directories exit 2", test_bad_input_files) ||
+        !CU_add_test(s, "run -o never deletes a non-run directory", test_run_o_keeps_user_files))
         return -1;
 #ifdef SETSIM_HAVE_NS3
     if (!CU_add_test(s, "bench fabric --vs-ns3", test_fabric_vs_ns3) ||
