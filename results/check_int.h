@@ -75,6 +75,8 @@ struct check_vstate {
     uint64_t fo_seq;
     int roce_tag;              /* DCB-012: last (vid << 3 | pcp) + 1 of its RoCE, 0 */
     int roce_member;
+    int fo4_watch;             /* FO-004: its member failed; moves counted until an up */
+    int fo4_moves;             /* FO-004: affinity moves since that failure */
 };
 
 /* A frame as the rules see it. */

@@ -26,7 +26,7 @@ enum {
     R_CFG001, R_CFG010, R_CFG013, R_CFG015, R_CFG023, R_CFG024,
     R_HVP001, R_HVP003, R_HVP004, R_HVP006, R_HVP007, R_HVP009,
     R_DYN003, R_DYN005, R_DYN006, R_DYN007, R_DYN008, R_DYN010,
-    R_FO001, R_FO002, R_FO003,
+    R_FO001, R_FO002, R_FO003, R_FO004,
     R_DCB001, R_DCB002, R_DCB003, R_DCB004, R_DCB005, R_DCB010, R_DCB012,
     R_COUNT
 };
@@ -513,6 +513,40 @@ static void fo003_frame(struct check_eng *e, const struct check_frame *f)
     }
 }
 
+/* FO-004 TRACE/error [S]: each failure moves MAC(p) of an affected vPort at
+ * most once (the host side of the station move: its affinity_set rows).
+ * Counting starts at the member_down of A(p) and stops when a member of its
+ * team comes up (failback is FO-006) or is added. */
+static void fo004_event(struct check_eng *e, const struct check_event *ev)
+{
+    const struct check_input *in = e->in;
+    if ((ev->kind == CHECK_EV_MEMBER_DOWN || ev->kind == CHECK_EV_MEMBER_REMOVED) &&
+        ev->member >= 0 && (e->ms[ev->member].up || ev->kind == CHECK_EV_MEMBER_REMOVED)) {
+        for (size_t v = 0; v < in->nvports; v++)
+            if (e->vs[v].aff == ev->member) {
+                e->vs[v].fo4_watch = 1;
+                e->vs[v].fo4_moves = 0;
+            }
+        return;
+    }
+    if ((ev->kind == CHECK_EV_MEMBER_UP || ev->kind == CHECK_EV_MEMBER_ADDED) && ev->team >= 0) {
+        for (size_t v = 0; v < in->nvports; v++)
+            if (e->vs[v].team == ev->team)
+                e->vs[v].fo4_watch = 0;
+        return;
+    }
+    if (ev->kind != CHECK_EV_AFFINITY || ev->vport < 0)
+        return;
+    struct check_vstate *vs = &e->vs[ev->vport];
+    if (!vs->fo4_watch || ev->member == vs->aff)
+        return;
+    check_seen(e, R_FO004);
+    if (++vs->fo4_moves > 1)
+        check_offend(e, R_FO004, 1, NULL, ev, "vPort %s moved %d times (%s -> %s) after one "
+                     "failure (at most one station move)", vname__(e, ev->vport),
+                     vs->fo4_moves, mname__(e, vs->aff), mname__(e, ev->member));
+}
+
 /* ---- DCB ---- */
 
 /* DCB-001 TRACE/error [P]: PFC sent by a member requests only enabled
@@ -763,6 +797,10 @@ const struct check_rule_impl check_rules[] = {
     [R_FO003] = {{"FO-003", "Only the failed member's own-MAC traffic changes", "error", W,
                   "a member's RMAC never appears on another member"},
                  "no member capture", fo003_frame, NULL, NULL},
+    [R_FO004] = {{"FO-004", "At most one MAC move per affected vPort per failure", "error",
+                  S, "after a member_down, each of its vPorts gets at most one new affinity "
+                  "until a member comes up"},
+                 "no member failed", NULL, fo004_event, NULL},
     [R_DCB001] = {{"DCB-001", "The host sends PFC only for enabled priorities", "error", W,
                    "PFC vectors sent by a member only set PFC-enabled priorities"},
                   "no PFC frame sent by a member with known PFC priorities", dcb001_frame,

@@ -346,7 +346,7 @@ static void test_clean_examples(void)
                                       "HVP-009", "DYN-003", "DYN-005", "DYN-006", "DYN-007",
                                       "DYN-008", "FO-003", NULL};
     static const char *const hvp[] = {"HVP-003", "HVP-004", "HVP-006", "HVP-007", "FO-001",
-                                      "FO-002", NULL};
+                                      "FO-002", "FO-004", NULL};
     static const char *const mar[] = {"CFG-001", "CFG-015", NULL};
     static const char *const pfc[] = {"DCB-001", "DCB-003", NULL};
     struct {
@@ -622,6 +622,30 @@ static void test_fo002_hvp001_no_failover(void)
     CU_ASSERT_EQUAL(v->frame, 0);
     CU_ASSERT(v->event_seq > 0);
     CU_ASSERT_EQUAL(check_report_find(r, "HVP-001")->status, CHECK_FAIL);
+    check_report_free(r);
+}
+
+/* FO-004: the event row after vm1's failover affinity (5 ms, SLOT 2 still
+ * down) becomes a second affinity_set of vm1 (back to SLOT 2): two moves
+ * for one failure. */
+static void test_fo004_two_moves(void)
+{
+    static const char *pick =
+        "SELECT min(seq) FROM events WHERE seq > (SELECT seq FROM events WHERE reason = "
+        "'failover' AND kind = (SELECT id FROM event_kinds WHERE name = 'affinity_set'))";
+    const char *dir = run_example("failover-mac-takeover");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+    char seq[32], sql[1024], out[700];
+    sql_text_first(dir, pick, seq, sizeof seq);
+    CU_ASSERT_FATAL(seq[0] != 0);
+    snprintf(sql, sizeof sql,
+             "UPDATE events SET kind = (SELECT id FROM event_kinds WHERE name = 'affinity_set'), "
+             "obj = (SELECT obj FROM events WHERE reason = 'failover'), obj2 = (SELECT id FROM "
+             "objects WHERE name IN ('SLOT 2', 'hv1/SLOT 2')), reason = 'failover', detail = "
+             "NULL WHERE seq = %s;", seq);
+    mutate(dir, crafted("fo004", out, sizeof out), NULL, NULL, sql);
+    struct check_report *r = check_dir(out);
+    expect(r, "FO-004", CHECK_FAIL, 0, strtoull(seq, NULL, 10));
     check_report_free(r);
 }
 
@@ -1005,6 +1029,7 @@ int suite_check(void)
         {"hvp007_ingress_elsewhere", test_hvp007_ingress_elsewhere},
         {"fo001_sent_while_down", test_fo001_sent_while_down},
         {"fo003_rmac_elsewhere", test_fo003_rmac_elsewhere},
+        {"fo004_two_moves", test_fo004_two_moves},
         {"fo002_hvp001_no_failover", test_fo002_hvp001_no_failover},
         {"cfg001_nine_members", test_cfg001_nine_members},
         {"cfg015_sent_after_removal", test_cfg015_sent_after_removal},
