@@ -25,7 +25,7 @@
 enum {
     R_CFG001, R_CFG010, R_CFG013, R_CFG015, R_CFG023, R_CFG024,
     R_HVP001, R_HVP003, R_HVP004, R_HVP006, R_HVP007, R_HVP009,
-    R_DYN003, R_DYN005, R_DYN006, R_DYN007, R_DYN008, R_DYN010,
+    R_DYN003, R_DYN004, R_DYN005, R_DYN006, R_DYN007, R_DYN008, R_DYN010,
     R_FO001, R_FO002, R_FO003, R_FO004,
     R_DCB001, R_DCB002, R_DCB003, R_DCB004, R_DCB005, R_DCB010, R_DCB012,
     R_COUNT
@@ -331,6 +331,34 @@ static void dyn003_frame(struct check_eng *e, const struct check_frame *f)
     fl->key = k;
     fl->last = now;
     fl->member = f->member;
+}
+
+/* DYN-004 TRACE/error [P~]: Dynamic: a frame of p without a TCP/UDP
+ * 4-tuple (non-IP, ICMP, an IP fragment) goes on A(p) with source MAC(p).
+ * MAC control (PFC/PAUSE) and LLDP are link-local, not vPort traffic. */
+static void dyn004_frame(struct check_eng *e, const struct check_frame *f)
+{
+    if (!f->tx || f->member < 0 || f->owner < 0 || !f->parsed ||
+        mode__(e, f->team) != CHECK_MODE_DYNAMIC)
+        return;
+    if ((f->pi.layers & (PKT_HAS_TCP | PKT_HAS_UDP)) && !(f->pi.layers & PKT_HAS_IP_FRAG))
+        return;
+    if (f->pi.ethertype == PKT_ETH_P_MAC_CTRL || f->pi.ethertype == ETH_P_LLDP)
+        return;
+    int inf, a = check_affinity(e, f->owner, &inf);
+    if (a < 0)
+        return;
+    check_seen(e, R_DYN004);
+    if (draining__(e, f, f->owner))
+        return;
+    char b[18];
+    if (a != f->member)
+        check_offend(e, R_DYN004, 1, f, NULL, "non-hashable frame of %s on %s, its "
+                     "affinitized member is %s%s", vname__(e, f->owner),
+                     mname__(e, f->member), mname__(e, a), inf__(inf));
+    else if (memcmp(f->pi.src, e->in->vports[f->owner].mac, 6) != 0)
+        check_offend(e, R_DYN004, 1, f, NULL, "non-hashable frame of %s with source %s "
+                     "instead of its own MAC", vname__(e, f->owner), mac__(f->pi.src, b));
 }
 
 /* DYN-005 TRACE/error [P~]: ARP and NS of p go only on A(p), unmodified;
@@ -772,6 +800,9 @@ const struct check_rule_impl check_rules[] = {
                    "flow_move only after a gap >= flowlet gap; on the wire a gapless move "
                    "is a warning"},
                   "no flow of a Dynamic team", dyn003_frame, dyn003_event, NULL},
+    [R_DYN004] = {{"DYN-004", "Traffic that cannot be hashed", "error", I,
+                   "Dynamic: frames of p without a TCP/UDP 4-tuple only on A(p), with MAC(p)"},
+                  "no non-hashable vPort frame of a Dynamic team", dyn004_frame, NULL, NULL},
     [R_DYN005] = {{"DYN-005", "ARP and NS go only on the affinitized member", "error", I,
                    "ARP/NS of p only on A(p); none with an RMAC source"},
                   "no ARP/NS of a Dynamic team", dyn005_frame, NULL, NULL},

@@ -226,6 +226,7 @@ struct sel {
     int set_ethertype;         /* untagged frames: EtherType + first payload byte */
     int first_byte;
     int flip_ttl;
+    int set_ip_proto;          /* IPv4 protocol := this (1: ICMP) */
     int pfc_or, pfc_hi;        /* PFC vector bits to set */
     int wire_len;
     int set_dir;
@@ -288,6 +289,10 @@ static int sel_apply(void *ctx, struct mpkt *m, struct capread *r)
     }
     if (s->flip_ttl)
         m->data[m->pi.l3_off + 8] ^= 0x01;
+    if (s->set_ip_proto) {
+        CU_ASSERT_FATAL(m->pi.layers & PKT_HAS_IPV4);
+        m->data[m->pi.l3_off + 9] = (uint8_t)s->set_ip_proto;
+    }
     if (s->pfc_or)
         m->data[17] |= (uint8_t)s->pfc_or;
     if (s->pfc_hi)
@@ -343,7 +348,7 @@ static const char *crafted(const char *tag, char *buf, size_t len)
 static void test_clean_examples(void)
 {
     static const char *const dyn[] = {"CFG-010", "CFG-013", "CFG-023", "CFG-024", "HVP-001",
-                                      "HVP-009", "DYN-003", "DYN-005", "DYN-006", "DYN-007",
+                                      "HVP-009", "DYN-003", "DYN-004", "DYN-005", "DYN-006", "DYN-007",
                                       "DYN-008", "FO-003", NULL};
     static const char *const hvp[] = {"HVP-003", "HVP-004", "HVP-006", "HVP-007", "FO-001",
                                       "FO-002", "FO-004", NULL};
@@ -398,6 +403,15 @@ static void test_hvp009_moved_frame(void)
     struct sel s = {.n = 200, .ifname = "hv1/SLOT 3", .dir = PCAPNG_DIR_OUT, .src = VM1_MAC,
                     .need_udp = 1, .move_to = "hv1/SLOT 2"};
     run_sel("dynamic-flowlets", "hvp009", &s, "HVP-009", CHECK_FAIL);
+}
+
+static void test_dyn004_nonhash_elsewhere(void)
+{
+    /* vm1's 200th UDP frame (on SLOT 3, its affinitized member) made ICMP
+     * (no 4-tuple) and moved to SLOT 2. */
+    struct sel s = {.n = 200, .ifname = "hv1/SLOT 3", .dir = PCAPNG_DIR_OUT, .src = VM1_MAC,
+                    .need_udp = 1, .set_ip_proto = 1, .move_to = "hv1/SLOT 2"};
+    run_sel("dynamic-flowlets", "dyn004", &s, "DYN-004", CHECK_FAIL);
 }
 
 static void test_dyn005_arp_on_other_member(void)
@@ -1017,6 +1031,7 @@ int suite_check(void)
         {"clean_examples", test_clean_examples},
         {"copy_is_clean", test_copy_is_clean},
         {"hvp009_moved_frame", test_hvp009_moved_frame},
+        {"dyn004_nonhash_elsewhere", test_dyn004_nonhash_elsewhere},
         {"dyn005_arp_on_other_member", test_dyn005_arp_on_other_member},
         {"cfg013_unknown_source", test_cfg013_unknown_source},
         {"cfg010_lacpdu", test_cfg010_lacpdu},
