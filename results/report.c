@@ -24,8 +24,11 @@
 /* A throughput series that never reaches this fraction of the figure's
  * peak is left out (and counted in the key). */
 #define REPORT_MINOR 0.01
+/* Classes with at most this many completed flows get a point per flow
+ * on their CDF (a step alone is hard to see). */
+#define REPORT_FEW_FLOWS 50
 /* Hosts (panels) in one throughput figure. */
-#define REPORT_MAX_PANELS 6
+#define REPORT_MAX_PANELS 4
 /* Series drawn in one figure before the rest are summarised in the title. */
 #define REPORT_MAX_SERIES 16
 
@@ -374,6 +377,19 @@ static double bytes_div__(double max, const char **unit)
 /* ------------------------------------------------------------------ */
 /* Figures                                                             */
 
+static int series_by_max__(const void *a, const void *b)
+{
+    const struct series *x = a, *y = b;
+    if (x->max != y->max)
+        return x->max < y->max ? 1 : -1;
+    return strcmp(x->name, y->name);
+}
+
+static int series_by_name__(const void *a, const void *b)
+{
+    return strcmp(((const struct series *)a)->name, ((const struct series *)b)->name);
+}
+
 /* The host part of an object name ("hv1/SLOT 2" -> "hv1"), into out. */
 static void host_of__(const char *name, char *out, size_t outlen)
 {
@@ -440,15 +456,31 @@ static int fig_throughput__(struct report *r, long *bytes, char *err, size_t err
     }
     /* Hosts with traffic, in name order (the series are sorted by name). */
     char hosts[REPORT_MAX_PANELS][128];
-    size_t nh = 0;
+    size_t nh = 0, nall = 0;
+    char last[128] = "";
     for (size_t i = 0; i < used; i++) {
         char h[128];
         host_of__(s[i].name, h, sizeof h);
-        if ((nh == 0 || strcmp(hosts[nh - 1], h) != 0) && nh < REPORT_MAX_PANELS)
-            snprintf(hosts[nh++], sizeof hosts[0], "%s", h);
+        if (nall == 0 || strcmp(last, h) != 0) {
+            nall++;
+            snprintf(last, sizeof last, "%s", h);
+            if (nh < REPORT_MAX_PANELS)
+                snprintf(hosts[nh++], sizeof hosts[0], "%s", h);
+        }
+    }
+    /* More hosts than panels: one panel with the largest series. */
+    int combined = nall > REPORT_MAX_PANELS;
+    size_t total = used;
+    if (combined) {
+        qsort(s, used, sizeof *s, series_by_max__);
+        if (used > REPORT_MAX_SERIES)
+            used = REPORT_MAX_SERIES;
+        qsort(s, used, sizeof *s, series_by_name__);
+        nh = 1;
+        hosts[0][0] = '\0';
     }
     char path[4200];
-    unsigned height = (unsigned)(170 + 300 * nh);
+    unsigned height = combined ? PLOT_DEFAULT_HEIGHT : (unsigned)(170 + 300 * nh);
     struct plot *p = open_fig_sized__(r, "throughput", height, path, sizeof path, err, errlen);
     if (!p) {
         free(s);
@@ -470,10 +502,14 @@ static int fig_throughput__(struct report *r, long *bytes, char *err, size_t err
     size_t k = 0; /* series index */
     for (size_t h = 0; h < nh && rc == 0; h++) {
         char like[160];
-        snprintf(like, sizeof like, "%s/%%", hosts[h]);
+        snprintf(like, sizeof like, combined ? "%%" : "%s/%%", hosts[h]);
         plot_cmd(p, "unset arrow");
         plot_cmd(p, "unset label");
-        snprintf(t, sizeof t, "host %s", hosts[h]);
+        if (combined)
+            snprintf(t, sizeof t, used < total ? "%zu hosts: the %zu largest of %zu series"
+                                               : "%zu hosts, %zu series", nall, used, total);
+        else
+            snprintf(t, sizeof t, "host %s", hosts[h]);
         plot_cmd(p, "set title %s", plot_quote(t, q, sizeof q));
         int arrow = 0, label = 0, nmove = 0, naff = 0;
         char sql[4096];
@@ -496,7 +532,8 @@ static int fig_throughput__(struct report *r, long *bytes, char *err, size_t err
         }
         size_t first = k;
         char hk[128];
-        while (k < used && (host_of__(s[k].name, hk, sizeof hk), strcmp(hk, hosts[h]) == 0)) {
+        while (k < used &&
+               (combined || (host_of__(s[k].name, hk, sizeof hk), strcmp(hk, hosts[h]) == 0))) {
             if (send_series__(r, p, (int)k, &s[k], div, err, errlen) != 0) {
                 rc = -EIO;
                 break;
@@ -515,7 +552,7 @@ static int fig_throughput__(struct report *r, long *bytes, char *err, size_t err
             if (i == first || s[i].obj != s[i - 1].obj)
                 colour++;
             int is_rx = strstr(s[i].name, " rx_bps") != NULL;
-            const char *member = strchr(s[i].name, '/');
+            const char *member = combined ? NULL : strchr(s[i].name, '/');
             member = member ? member + 1 : s[i].name;
             char legend[220];
             snprintf(legend, sizeof legend, "%.*s %s",
@@ -647,7 +684,10 @@ static int fig_pfc__(struct report *r, long *bytes, char *err, size_t errlen)
                  "WHERE k.name = 'pfc_tx'",
                  &ntx);
     char path[4200];
-    struct plot *p = open_fig__(r, "pfc_pause", path, sizeof path, err, errlen);
+    /* A readable row height whatever the number of rows. */
+    unsigned height = (unsigned)(260 + 48 * nrows);
+    struct plot *p = open_fig_sized__(r, "pfc_pause", height < 400 ? 400 : height, path,
+                                      sizeof path, err, errlen);
     if (!p) {
         free(iv);
         return -EIO;
@@ -665,7 +705,7 @@ static int fig_pfc__(struct report *r, long *bytes, char *err, size_t errlen)
                                 plot_quote(rows[i], q, sizeof q), i);
     snprintf(ytics + off, sizeof ytics - off, ")");
     plot_cmd(p, "%s", ytics);
-    plot_cmd(p, "set key outside bottom center horizontal");
+    plot_cmd(p, "set key outside top center horizontal");
     plot_block_begin(p, "iv");
     double paused_total = 0;
     for (size_t i = 0; i < niv; i++) {
@@ -796,7 +836,9 @@ static int fig_fct__(struct report *r, long *bytes, char *err, size_t errlen)
     plot_cmd(p, "set tics nomirror");
     if (minf > 0 && maxf / minf >= 100)
         plot_cmd(p, "set logscale x 10");
-    plot_cmd(p, "set key right bottom");
+    else
+        plot_cmd(p, "set xrange [0:%.9g]", (double)maxf / div * 1.08);
+    plot_cmd(p, "set key left top");
     sqlite3_stmt *st = prep__(r,
                               "SELECT class, fct_ps FROM flows WHERE complete = 1 AND fct_ps IS "
                               "NOT NULL ORDER BY class, fct_ps, id",
@@ -831,6 +873,8 @@ static int fig_fct__(struct report *r, long *bytes, char *err, size_t errlen)
         double p50 = NAN, p99 = NAN;
         while (i < n && sqlite3_step(st) == SQLITE_ROW) {
             double x = (double)sqlite3_column_int64(st, 1) / div;
+            if (i == 0) /* the CDF rises from 0 at the first FCT */
+                plot_block_row(p, "%.9g 0", x);
             i++;
             plot_block_row(p, "%.9g %.9g", x, (double)i / (double)n);
             if (isnan(p50) && (double)i >= 0.5 * (double)n)
@@ -850,6 +894,11 @@ static int fig_fct__(struct report *r, long *bytes, char *err, size_t errlen)
         off += (size_t)snprintf(cmd + off, sizeof cmd - off,
                                 "%s $c%d using 1:2 with steps lw 2 lc %d title %s", k ? "," : "",
                                 k, k + 1, plot_quote(legend, q, sizeof q));
+        if (n <= REPORT_FEW_FLOWS) /* few flows: show each one */
+            off += (size_t)snprintf(cmd + off, sizeof cmd - off,
+                                    ", $c%d every ::1 using 1:2 with points pt 7 ps 1.2 lc %d "
+                                    "notitle",
+                                    k, k + 1);
         k++;
     }
     sqlite3_finalize(cn);
@@ -889,6 +938,8 @@ static int fig_mac__(struct report *r, long *bytes, char *err, size_t errlen)
     title__(r, p, what);
     time_axis__(r, p);
     plot_cmd(p, "set ylabel 'MAC moves (cumulative count)'");
+    if (nmoves <= 10)
+        plot_cmd(p, "set ytics 1");
     plot_cmd(p, "set yrange [0:%.9g]", (double)nmoves * 1.15 + 0.5);
     plot_cmd(p, "set key left top");
     char cmd[8192], cur[200] = "", q[400];
@@ -901,7 +952,7 @@ static int fig_mac__(struct report *r, long *bytes, char *err, size_t errlen)
         double x = (double)sqlite3_column_int64(st, 1) / r->tdiv;
         if (!in_block || strcmp(sw, cur) != 0) {
             if (in_block) {
-                plot_block_row(p, "%.9g %" PRId64, (double)r->sim_end_ps / r->tdiv, count);
+                plot_block_row(p, "%.9g %" PRId64 " 0", (double)r->sim_end_ps / r->tdiv, count);
                 plot_block_end(p);
             }
             if (k == REPORT_MAX_SERIES)
@@ -909,7 +960,7 @@ static int fig_mac__(struct report *r, long *bytes, char *err, size_t errlen)
             char name[16], legend[260];
             snprintf(name, sizeof name, "m%d", k);
             plot_block_begin(p, name);
-            plot_block_row(p, "0 0");
+            plot_block_row(p, "0 0 0");
             in_block = 1;
             count = 0;
             snprintf(cur, sizeof cur, "%s", sw);
@@ -920,17 +971,18 @@ static int fig_mac__(struct report *r, long *bytes, char *err, size_t errlen)
             snprintf(cur, sizeof cur, "%s", sw);
             off += (size_t)snprintf(cmd + off, sizeof cmd - off,
                                     "%s $m%d using 1:2 with steps lw 2 lc %d title %s, "
-                                    "$m%d every ::1 using 1:2 with points pt 7 ps 1 lc %d notitle",
+                                    "$m%d using 1:($3 == 1 ? $2 : NaN) with points pt 7 ps 1 lc %d "
+                                    "notitle",
                                     k ? "," : "", k, k + 1, plot_quote(legend, q, sizeof q), k,
                                     k + 1);
             k++;
         }
         count++;
-        plot_block_row(p, "%.9g %" PRId64, x, count);
+        plot_block_row(p, "%.9g %" PRId64 " 1", x, count);
     }
     sqlite3_finalize(st);
     if (in_block) {
-        plot_block_row(p, "%.9g %" PRId64, (double)r->sim_end_ps / r->tdiv, count);
+        plot_block_row(p, "%.9g %" PRId64 " 0", (double)r->sim_end_ps / r->tdiv, count);
         plot_block_end(p);
     }
     plot_cmd(p, "%s", cmd);
