@@ -153,10 +153,25 @@ static void write_file__(const char *path, const char *text, size_t len)
     fclose(f);
 }
 
+/* The run-directory tests work in a fresh temporary directory (their
+ * relative paths would otherwise land in the caller's working directory). */
+static char cwd_saved__[4096];
+
+static void enter_tmp__(void)
+{
+    char dir[1024];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(getcwd(cwd_saved__, sizeof cwd_saved__));
+    CU_ASSERT_EQUAL_FATAL(test_tmpdir(dir, sizeof dir), 0);
+    CU_ASSERT_EQUAL_FATAL(chdir(dir), 0);
+}
+
+static void leave_tmp__(void) { CU_ASSERT_EQUAL(chdir(cwd_saved__), 0); }
+
 /* A fresh clone has no runs/: `setsim run FILE -o runs/x` (what
  * scripts/quickstart runs) creates the parents of the run directory. */
 static void test_run_creates_parents(void)
 {
+    enter_tmp__();
     char out[OUT_MAX];
     int rc = test_example_run("quickstart", "qa-parents/a/b/quick", NULL, out, sizeof out);
     CU_ASSERT_EQUAL(rc, 0);
@@ -164,6 +179,7 @@ static void test_run_creates_parents(void)
         fprintf(stderr, "run -o qa-parents/a/b/quick -> %d: %s\n", rc, out);
     CU_ASSERT_EQUAL(access("qa-parents/a/b/quick/run.sqlite", R_OK), 0);
     CU_ASSERT_EQUAL(access("qa-parents/a/b/quick/capture.pcapng", R_OK), 0);
+    leave_tmp__();
 }
 
 /* -o naming an existing directory that is not a run directory, or a
@@ -172,6 +188,7 @@ static void test_run_creates_parents(void)
  * and an empty directory are replaced; a quote in the path is fine. */
 static void test_run_o_keeps_user_files(void)
 {
+    enter_tmp__();
     char out[OUT_MAX];
     mkdir("qa-home", 0755);
     mkdir("qa-home/sub", 0755);
@@ -197,12 +214,14 @@ static void test_run_o_keeps_user_files(void)
     CU_ASSERT_EQUAL(setsim__(args, out), 0);
     CU_ASSERT_EQUAL(setsim__(args, out), 0);
     CU_ASSERT_EQUAL(access("qa-it's/run.sqlite", R_OK), 0);
+    leave_tmp__();
 }
 
 /* Bad input to every subcommand that reads a file or a run directory:
  * exit 2 with a message naming it, and no run directory left behind. */
 static void test_bad_input_files(void)
 {
+    enter_tmp__();
     char out[OUT_MAX];
     mkdir("qa-dir", 0755);
     mkdir("qa-norun", 0755);
@@ -212,8 +231,12 @@ static void test_bad_input_files(void)
     write_file__("qa-garbage.bin", NULL, 3000);
     /* A run directory whose run.sqlite was cut short (a copy interrupted). */
     int rc = test_example_run("quickstart", "qa-trunc", NULL, out, sizeof out);
-    CU_ASSERT_EQUAL_FATAL(rc, 0);
-    CU_ASSERT_EQUAL_FATAL(truncate("qa-trunc/run.sqlite", 5000), 0);
+    CU_ASSERT_EQUAL(rc, 0);
+    if (rc != 0 || truncate("qa-trunc/run.sqlite", 5000) != 0) {
+        CU_FAIL("cannot make the truncated run directory");
+        leave_tmp__();
+        return;
+    }
     static const struct {
         const char *args, *says;
     } cases[] = {
@@ -253,6 +276,7 @@ static void test_bad_input_files(void)
         snprintf(d, sizeof d, "qa-out%d", i);
         CU_ASSERT_NOT_EQUAL(access(d, F_OK), 0);
     }
+    leave_tmp__();
 }
 
 int suite_cli(void)
