@@ -76,7 +76,9 @@ struct check_vstate {
     int roce_tag;              /* DCB-012: last (vid << 3 | pcp) + 1 of its RoCE, 0 */
     int roce_member;
     int fo4_watch;             /* FO-004: its member failed; moves counted until an up */
-    int fo4_moves;             /* FO-004: affinity moves since that failure */
+    int fo4_moves;
+    double hvp5_level;         /* HVP-005: leaky-bucket level, bits */
+    sim_time_t hvp5_last;      /* ... at this time */             /* FO-004: affinity moves since that failure */
 };
 
 /* A frame as the rules see it. */

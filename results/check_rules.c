@@ -20,11 +20,13 @@
 #define IWARP_SMBD_PORT 5445 /* SMB Direct over iWARP (rules.md §0.4) */
 #define MAX_FRAME_BYTES 1538u /* DCB-002: one maximum-size frame already started */
 #define LOSSLESS_PCP_DEFAULT 3
+#define HVP005_WINDOW_S 0.010 /* HVP-005: W = 10 ms */
+#define HVP005_EPS 0.01       /* ... and 1 % */
 
 /* Rule indexes, in table order. */
 enum {
     R_CFG001, R_CFG010, R_CFG013, R_CFG015, R_CFG023, R_CFG024,
-    R_HVP001, R_HVP003, R_HVP004, R_HVP006, R_HVP007, R_HVP009,
+    R_HVP001, R_HVP003, R_HVP004, R_HVP006, R_HVP007, R_HVP009, R_HVP005,
     R_DYN003, R_DYN004, R_DYN005, R_DYN006, R_DYN007, R_DYN008, R_DYN010,
     R_FO001, R_FO002, R_FO003, R_FO004,
     R_DCB001, R_DCB002, R_DCB003, R_DCB004, R_DCB005, R_DCB010, R_DCB012,
@@ -274,6 +276,38 @@ static void hvp009_frame(struct check_eng *e, const struct check_frame *f)
                      vname__(e, f->src_vport), mname__(e, vs->last_member),
                      mname__(e, f->member),
                      (unsigned long long)(e->in->opt.move_window / SIM_MS));
+    }
+}
+
+/* HVP-005 TRACE/error [P~]: Hyper-V Port: one vPort's transmitted bits in
+ * any window W (10 ms) stay <= S(A(p)) * W * (1 + eps), eps = 1 %.  A leaky
+ * bucket drained at R = S * (1 + eps) with the frames' bits: a level above
+ * R * W means some window of length <= W carried more than R * W (a window
+ * of length d holding more than R * (W + d) splits into ceil(d / W) windows
+ * of at most W), so an offence is always real; an excess of up to 2x in one
+ * window may go unseen.  Concurrent sending on two members is HVP-003's. */
+static void hvp005_frame(struct check_eng *e, const struct check_frame *f)
+{
+    if (!f->tx || f->member < 0 || f->src_vport < 0 ||
+        mode__(e, f->team) != CHECK_MODE_HYPERV_PORT)
+        return;
+    uint64_t s = e->in->members[f->member].rate_bps;
+    if (!s)
+        return;
+    struct check_vstate *vs = &e->vs[f->src_vport];
+    double r = (double)s * (1.0 + HVP005_EPS);
+    double dt = (double)(f->p->ts - vs->hvp5_last) / (double)SIM_S;
+    vs->hvp5_level -= r * dt;
+    if (vs->hvp5_level < 0)
+        vs->hvp5_level = 0;
+    vs->hvp5_level += 8.0 * (double)f->p->wire_len;
+    vs->hvp5_last = f->p->ts;
+    check_seen(e, R_HVP005);
+    if (vs->hvp5_level > r * HVP005_WINDOW_S) {
+        check_offend(e, R_HVP005, 1, f, NULL, "%s sent more than %.0f Mbit/s (%s's rate + 1 %%) "
+                     "over a window of at most 10 ms", vname__(e, f->src_vport), r / 1e6,
+                     mname__(e, f->member));
+        vs->hvp5_level = 0;
     }
 }
 
@@ -796,6 +830,11 @@ const struct check_rule_impl check_rules[] = {
     [R_HVP009] = {{"HVP-009", "No MAC flapping (both modes)", "error", W,
                    "each vPort MAC is sourced on one member outside move_window"},
                   "no vPort frame on a member capture", hvp009_frame, NULL, NULL},
+    [R_HVP005] = {{"HVP-005", "One vPort gets at most one member's bandwidth", "error", W,
+                   "Hyper-V Port: a vPort's bits in any 10 ms window <= its member's rate "
+                   "* 10 ms * 1.01 (leaky bucket)"},
+                  "no vPort frame of a Hyper-V Port team on a member of known rate",
+                  hvp005_frame, NULL, NULL},
     [R_DYN003] = {{"DYN-003", "Rebalancing happens at flowlet boundaries", "error", S | W,
                    "flow_move only after a gap >= flowlet gap; on the wire a gapless move "
                    "is a warning"},

@@ -351,7 +351,7 @@ static void test_clean_examples(void)
                                       "HVP-009", "DYN-003", "DYN-004", "DYN-005", "DYN-006", "DYN-007",
                                       "DYN-008", "FO-003", NULL};
     static const char *const hvp[] = {"HVP-003", "HVP-004", "HVP-006", "HVP-007", "FO-001",
-                                      "FO-002", "FO-004", NULL};
+                                      "FO-002", "FO-004", "HVP-005", NULL};
     static const char *const mar[] = {"CFG-001", "CFG-015", NULL};
     static const char *const pfc[] = {"DCB-001", "DCB-003", NULL};
     struct {
@@ -592,6 +592,15 @@ static void test_hvp004_replaced_source(void)
     struct sel s = {.n = 60, .ifname = "hv1/SLOT 3", .dir = PCAPNG_DIR_OUT,
                     .src = FO_VM2_MAC, .need_udp = 1, .set_src = SLOT3_PMAC};
     run_sel("failover-mac-takeover", "hvp004", &s, "HVP-004", CHECK_FAIL);
+}
+
+/* HVP-005: one frame of vm2 (Hyper-V Port, on SLOT 3) claims 40 MB on the
+ * wire: 320 Mbit in an instant, more than SLOT 3 carries in 10 ms. */
+static void test_hvp005_over_rate(void)
+{
+    struct sel s = {.n = 60, .ifname = "hv1/SLOT 3", .dir = PCAPNG_DIR_OUT,
+                    .src = FO_VM2_MAC, .need_udp = 1, .wire_len = 40000000};
+    run_sel("failover-mac-takeover", "hvp005", &s, "HVP-005", CHECK_FAIL);
 }
 
 /* HVP-007: a frame received for vm1 moved to the member vm1 is not on. */
@@ -1045,6 +1054,7 @@ int suite_check(void)
         {"fo001_sent_while_down", test_fo001_sent_while_down},
         {"fo003_rmac_elsewhere", test_fo003_rmac_elsewhere},
         {"fo004_two_moves", test_fo004_two_moves},
+        {"hvp005_over_rate", test_hvp005_over_rate},
         {"fo002_hvp001_no_failover", test_fo002_hvp001_no_failover},
         {"cfg001_nine_members", test_cfg001_nine_members},
         {"cfg015_sent_after_removal", test_cfg015_sent_after_removal},
