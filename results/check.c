@@ -388,7 +388,7 @@ static const char *const ev_names[] = {
     [CHECK_EV_AFFINITY] = "affinity_set",   [CHECK_EV_MAPPING] = "team_mapping_set",
     [CHECK_EV_LB_MODE] = "lb_mode_set",     [CHECK_EV_FLOW_MOVE] = "flow_move",
     [CHECK_EV_DROP] = "drop",
-    [CHECK_EV_MIGRATED] = "note",
+    [CHECK_EV_MIGRATED] = "note", [CHECK_EV_QOS] = "qos_programmed",
 };
 
 static int cursor_step__(struct ev_cursor *c)
@@ -437,7 +437,7 @@ static int cursor_open__(struct ev_cursor *c, sqlite3 *db, char *err, size_t err
         "e.detail FROM events e JOIN event_kinds k ON k.id = e.kind "
         "LEFT JOIN objects o1 ON o1.id = e.obj LEFT JOIN objects o2 ON o2.id = e.obj2 "
         "WHERE k.name IN ('member_up','member_down','member_added','member_removed',"
-        "'affinity_set','team_mapping_set','lb_mode_set','flow_move','drop') "
+        "'affinity_set','team_mapping_set','lb_mode_set','flow_move','drop','qos_programmed') "
         "OR (k.name = 'note' AND e.detail LIKE 'vm_migrated %') "
         "ORDER BY e.seq";
     if (sqlite3_prepare_v2(db, sql, -1, &c->st, NULL) != SQLITE_OK) {
@@ -493,6 +493,13 @@ static void run_event__(struct check_eng *e, struct ev_cursor *c)
     case CHECK_EV_MEMBER_REMOVED:
         nm = match_member__(e->in, c->obj, c->obj2, -1, -1, ms, 16);
         break;
+    case CHECK_EV_QOS:
+        nm = match_member__(e->in, c->obj, NULL, -1, -1, ms, 16);
+        for (int i = 0; i < nm; i++) {
+            ev.member = ms[i];
+            dispatch_event__(e, &ev);
+        }
+        return;
     case CHECK_EV_AFFINITY:
     case CHECK_EV_MAPPING:
         ev.vport = c->obj ? vport_by_name__(e, c->obj) : -1;

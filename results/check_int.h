@@ -25,6 +25,7 @@ enum check_ev {
     CHECK_EV_FLOW_MOVE,
     CHECK_EV_DROP,
     CHECK_EV_MIGRATED,     /* note vm_migrated: vport moved to team */
+    CHECK_EV_QOS,          /* qos_programmed: reason "ok" or "blocked(...)" */
 };
 
 struct check_event {
@@ -49,6 +50,8 @@ struct check_mstate {
     sim_time_t last_frame;     /* last frame seen on its captures */
     sim_time_t pause_from[8];  /* DCB-002: received PFC XOFF time */
     sim_time_t pause_until[8]; /* ... and when that pause ends (0: none) */
+    int qos_known;             /* DCB-009: a qos_programmed row seen */
+    int qos_debugger;          /* ... and it said blocked(debugger) */
     int has_host_cap;          /* a host-side capture exists (switch side is skipped) */
 };
 

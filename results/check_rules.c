@@ -29,7 +29,7 @@ enum {
     R_HVP001, R_HVP003, R_HVP004, R_HVP006, R_HVP007, R_HVP009, R_HVP005,
     R_DYN003, R_DYN004, R_DYN005, R_DYN006, R_DYN007, R_DYN008, R_DYN010,
     R_FO001, R_FO002, R_FO003, R_FO004,
-    R_DCB001, R_DCB002, R_DCB003, R_DCB004, R_DCB005, R_DCB010, R_DCB012,
+    R_DCB001, R_DCB002, R_DCB003, R_DCB004, R_DCB005, R_DCB009, R_DCB010, R_DCB012,
     R_COUNT
 };
 
@@ -749,6 +749,27 @@ static void dcb005_frame(struct check_eng *e, const struct check_frame *f)
                      "priority %u: a frame was lost", f->pi.pcp);
 }
 
+/* DCB-009 TRACE/error [S/P]: no PFC frame from a member while its
+ * qos_programmed says blocked(debugger). */
+static void dcb009_event(struct check_eng *e, const struct check_event *ev)
+{
+    if (ev->kind != CHECK_EV_QOS || ev->member < 0)
+        return;
+    e->ms[ev->member].qos_known = 1;
+    e->ms[ev->member].qos_debugger = strncmp(ev->reason, "blocked(debugger", 16) == 0;
+}
+
+static void dcb009_frame(struct check_eng *e, const struct check_frame *f)
+{
+    if (!f->tx || f->member < 0 || !(f->pi.layers & PKT_HAS_PFC) ||
+        !e->ms[f->member].qos_known)
+        return;
+    check_seen(e, R_DCB009);
+    if (e->ms[f->member].qos_debugger)
+        check_offend(e, R_DCB009, 1, f, NULL, "%s sent PFC while NetQos is blocked by a "
+                     "kernel debugger", mname__(e, f->member));
+}
+
 /* DCB-010 TRACE/error [P~]: RoCE only from RDMA-enabled vNICs. */
 static void dcb010_frame(struct check_eng *e, const struct check_frame *f)
 {
@@ -889,6 +910,10 @@ const struct check_rule_impl check_rules[] = {
                    S | W, "no congestion drop and no NAK on a PFC-enabled priority"},
                   "no drop event or RoCE frame on a PFC-enabled priority", dcb005_frame,
                   dcb005_event, NULL},
+    [R_DCB009] = {{"DCB-009", "Kernel-debugger block seen on the wire", "error", S | W,
+                   "no PFC sent by a member while qos_programmed is blocked(debugger)"},
+                  "no PFC sent by a member with a qos_programmed row", dcb009_frame,
+                  dcb009_event, NULL},
     [R_DCB010] = {{"DCB-010", "Host RDMA vNICs have RDMA capabilities on the wire", "error",
                    I, "RoCE frames come only from RDMA-enabled vNICs"},
                   "no RoCE frame from a known vPort", dcb010_frame, NULL, NULL},

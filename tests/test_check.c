@@ -353,7 +353,7 @@ static void test_clean_examples(void)
     static const char *const hvp[] = {"HVP-003", "HVP-004", "HVP-006", "HVP-007", "FO-001",
                                       "FO-002", "FO-004", "HVP-005", NULL};
     static const char *const mar[] = {"CFG-001", "CFG-015", NULL};
-    static const char *const pfc[] = {"DCB-001", "DCB-003", NULL};
+    static const char *const pfc[] = {"DCB-001", "DCB-003", "DCB-009", NULL};
     struct {
         const char *name;
         const char *const *pass;
@@ -456,6 +456,24 @@ static void test_dcb001_pfc_class_bit(void)
      * transmission) gets priority 4's class bit. */
     struct sel s = {.n = 3, .need_pfc = 1, .pfc_or = 0x10};
     run_sel("pause-storm", "dcb001", &s, "DCB-001", CHECK_FAIL);
+}
+
+/* DCB-009: every qos_programmed row says blocked(debugger); the first PFC a
+ * member sends (hv2/SLOT 2's storm) is then an offence. */
+static void test_dcb009_pfc_while_blocked(void)
+{
+    static const char *sql =
+        "UPDATE events SET reason = 'blocked(debugger)' WHERE kind = (SELECT id FROM "
+        "event_kinds WHERE name = 'qos_programmed');";
+    const char *dir = run_example("pause-storm");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+    char out[700];
+    struct sel s = {.n = 1, .need_pfc = 1};
+    uint64_t hit = mutate(dir, crafted("dcb009", out, sizeof out), sel_apply, &s, sql);
+    CU_ASSERT_FATAL(hit > 0);
+    struct check_report *r = check_dir(out);
+    expect(r, "DCB-009", CHECK_FAIL, hit, 0);
+    check_report_free(r);
 }
 
 static void test_dcb003_pfc_length(void)
@@ -1047,6 +1065,7 @@ int suite_check(void)
         {"cfg024_eapol", test_cfg024_eapol},
         {"cfg023_bad_checksum", test_cfg023_bad_checksum},
         {"dcb001_pfc_class_bit", test_dcb001_pfc_class_bit},
+        {"dcb009_pfc_while_blocked", test_dcb009_pfc_while_blocked},
         {"dcb003_pfc_length", test_dcb003_pfc_length},
         {"hvp003_hvp006_wrong_member", test_hvp003_hvp006_wrong_member},
         {"hvp004_replaced_source", test_hvp004_replaced_source},
