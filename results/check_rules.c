@@ -29,7 +29,7 @@ enum {
     R_HVP001, R_HVP003, R_HVP004, R_HVP006, R_HVP007, R_HVP009, R_HVP005,
     R_DYN003, R_DYN004, R_DYN005, R_DYN006, R_DYN007, R_DYN008, R_DYN010,
     R_FO001, R_FO002, R_FO003, R_FO004,
-    R_DCB001, R_DCB002, R_DCB003, R_DCB004, R_DCB005, R_DCB009, R_DCB010, R_DCB012,
+    R_DCB001, R_DCB002, R_DCB003, R_DCB004, R_DCB005, R_DCB007, R_DCB009, R_DCB010, R_DCB012,
     R_COUNT
 };
 
@@ -749,6 +749,24 @@ static void dcb005_frame(struct check_eng *e, const struct check_frame *f)
                      "priority %u: a frame was lost", f->pi.pcp);
 }
 
+/* DCB-007 TRACE/warn [P]: the host receives PFC with class-enable bits for
+ * priorities it has disabled: the peer enables more, so those priorities
+ * are lossy (mismatched PFC). */
+static void dcb007_frame(struct check_eng *e, const struct check_frame *f)
+{
+    if (f->tx || f->member < 0 || !(f->pi.layers & PKT_HAS_PFC))
+        return;
+    const struct check_member *m = &e->in->members[f->member];
+    if (!m->pfc_known)
+        return;
+    check_seen(e, R_DCB007);
+    uint16_t bad = (uint16_t)(f->pi.pfc_enable & 0xff & ~m->pfc_mask);
+    if (bad)
+        check_offend(e, R_DCB007, 0, f, NULL, "%s received PFC for priorities 0x%02x it has "
+                     "disabled (PFC enabled 0x%02x): mismatched PFC, those priorities are "
+                     "lossy", m->name, bad, m->pfc_mask);
+}
+
 /* DCB-009 TRACE/error [S/P]: no PFC frame from a member while its
  * qos_programmed says blocked(debugger). */
 static void dcb009_event(struct check_eng *e, const struct check_event *ev)
@@ -910,6 +928,10 @@ const struct check_rule_impl check_rules[] = {
                    S | W, "no congestion drop and no NAK on a PFC-enabled priority"},
                   "no drop event or RoCE frame on a PFC-enabled priority", dcb005_frame,
                   dcb005_event, NULL},
+    [R_DCB007] = {{"DCB-007", "Mismatched PFC is no flow control", "warn", W,
+                   "PFC received by a member sets only its PFC-enabled priorities"},
+                  "no PFC received by a member with known PFC priorities", dcb007_frame, NULL,
+                  NULL},
     [R_DCB009] = {{"DCB-009", "Kernel-debugger block seen on the wire", "error", S | W,
                    "no PFC sent by a member while qos_programmed is blocked(debugger)"},
                   "no PFC sent by a member with a qos_programmed row", dcb009_frame,

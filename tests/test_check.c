@@ -778,8 +778,18 @@ static void test_dcb002_pause(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
     struct check_report *r = check_dir(dir);
     static const char *const pass[] = {"DCB-002", "DCB-004", "DCB-005", "DCB-010", "DCB-012",
-                                       "DYN-010", NULL};
+                                       "DYN-010", "DCB-007", NULL};
     expect_clean(r, pass);
+    check_report_free(r);
+    /* DCB-007: the first PFC hv1/SLOT 2 receives also asks priority 4 (not
+     * PFC-enabled there): a warning at that frame. */
+    struct sel s7 = {.n = 1, .ifname = "hv1/SLOT 2", .dir = PCAPNG_DIR_IN, .need_pfc = 1,
+                     .pfc_or = 0x10};
+    char out7[700];
+    uint64_t hit7 = mutate(dir, crafted("dcb007", out7, sizeof out7), sel_apply, &s7, NULL);
+    CU_ASSERT_FATAL(hit7 > 0);
+    r = check_dir(out7);
+    expect(r, "DCB-007", CHECK_WARN, hit7, 0);
     check_report_free(r);
     struct sel s = {.n = 1, .ifname = "hv1/SLOT 2", .dir = PCAPNG_DIR_IN, .need_pfc = 1,
                     .is_xon = 1, .drop = 1};
