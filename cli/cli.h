@@ -45,10 +45,13 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 int cli_parse_u64(const char *cmd, const char *flag, const char *text, uint64_t min, uint64_t max,
                   uint64_t *out);
 
-/* mkdir -p PATH; cli_mkdir_parent creates PATH's parent directories.
- * 0 or negative errno. */
+/* mkdir -p PATH; cli_mkdir_parent creates PATH's parent directories and
+ * writes the shallowest one it created into made ("" if none; made may be
+ * NULL).  0 or negative errno.  cli_rmdir_made removes (when empty) the
+ * parents cli_mkdir_parent created: a refused run leaves nothing. */
 int cli_mkdirs(const char *path);
-int cli_mkdir_parent(const char *path);
+int cli_mkdir_parent(const char *path, char *made, size_t madelen);
+void cli_rmdir_made(const char *path, const char *made);
 
 /* Allocation counter of this process (see alloc_count.c). */
 uint64_t cli_alloc_count(void);

@@ -7,7 +7,8 @@
  * checked) into a scratch directory, prints errors and warnings, runs no
  * simulation.
  * Exit status: 0 success; 1 run-time failure (lint --strict: warnings);
- * 2 bad input (scenario, cmdlet, flag), with no run directory left. */
+ * 2 bad input (scenario, cmdlet, flag), with no run directory left and none
+ * of the -o parents it created. */
 #include "cli.h"
 
 #include <inttypes.h>
@@ -215,8 +216,10 @@ int cmd_run(int argc, char **argv)
         o.outdir = outdir;
     }
     /* -o runs/x in a fresh clone: the parents are created (the run
-     * directory itself is staged and renamed by the world). */
-    int mrc = cli_mkdir_parent(o.outdir);
+     * directory itself is staged and renamed by the world); a run that is
+     * refused or fails removes those it created (`made`). */
+    char made[1024];
+    int mrc = cli_mkdir_parent(o.outdir, made, sizeof made);
     if (mrc != 0) {
         fprintf(stderr, "setsim run: -o %s: cannot create its parent directory: %s\n", o.outdir,
                 strerror(-mrc));
@@ -225,12 +228,14 @@ int cmd_run(int argc, char **argv)
     struct scenario *sc = scenario_build(a.file, &o);
     if (!sc) {
         fprintf(stderr, "setsim run: out of memory\n");
+        cli_rmdir_made(o.outdir, made);
         return CLI_FAILURE;
     }
     if (scenario_error_count(sc)) {
         scenario_print_diags(sc, stderr);
         fprintf(stderr, "setsim run: %zu error(s); nothing was run\n", scenario_error_count(sc));
         scenario_free(sc);
+        cli_rmdir_made(o.outdir, made);
         return CLI_USAGE;
     }
     if (scenario_warning_count(sc) && !a.quiet)
@@ -246,6 +251,7 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "setsim run: %s\n", rc ? "the simulation failed" : err);
         scenario_free(sc);
         check_report_free(verdicts);
+        cli_rmdir_made(o.outdir, made);
         return CLI_FAILURE;
     }
     world_summary(w, stdout);

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <limits.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -121,28 +122,39 @@ int cli_bench_opts(const char *cmd, int argc, char **argv, uint64_t *runs, sim_t
     return 0;
 }
 
-int cli_mkdirs(const char *path)
+/* mkdir -p; *made (when given) receives the shallowest directory this call
+ * created ("" when every one existed). */
+static int mkdirs__(const char *path, char *made, size_t madelen)
 {
     char buf[PATH_MAX];
+    if (made && madelen)
+        made[0] = '\0';
     if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
         return -ENAMETOOLONG;
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
+    size_t n = strlen(buf);
+    for (char *p = buf + 1; p <= buf + n; p++) {
+        if (*p != '/' && *p != '\0')
             continue;
+        char c = *p;
         *p = '\0';
-        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+        if (mkdir(buf, 0755) == 0) {
+            if (made && madelen && !made[0])
+                snprintf(made, madelen, "%s", buf);
+        } else if (errno != EEXIST) {
             return -errno;
-        *p = '/';
+        }
+        *p = c;
     }
-    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-        return -errno;
     return 0;
 }
 
-int cli_mkdir_parent(const char *path)
+int cli_mkdirs(const char *path) { return mkdirs__(path, NULL, 0); }
+
+/* PATH without its last component and trailing slashes, in buf; 0 when
+ * PATH has no parent to create (a bare name, or /name). */
+static int parent_of__(const char *path, char *buf, size_t len)
 {
-    char buf[PATH_MAX];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+    if (snprintf(buf, len, "%s", path) >= (int)len)
         return -ENAMETOOLONG;
     size_t n = strlen(buf);
     while (n > 1 && buf[n - 1] == '/')
@@ -151,5 +163,32 @@ int cli_mkdir_parent(const char *path)
     if (!slash || slash == buf)
         return 0;
     *slash = '\0';
-    return cli_mkdirs(buf);
+    return 1;
+}
+
+int cli_mkdir_parent(const char *path, char *made, size_t madelen)
+{
+    char buf[PATH_MAX];
+    if (made && madelen)
+        made[0] = '\0';
+    int rc = parent_of__(path, buf, sizeof buf);
+    return rc <= 0 ? rc : mkdirs__(buf, made, madelen);
+}
+
+void cli_rmdir_made(const char *path, const char *made)
+{
+    char buf[PATH_MAX];
+    size_t m = made ? strlen(made) : 0;
+    if (!m || parent_of__(path, buf, sizeof buf) <= 0 || strncmp(buf, made, m) != 0)
+        return;
+    /* From the deepest parent up to `made`; rmdir removes only empty
+     * directories, so nothing the user put there meanwhile is lost. */
+    for (;;) {
+        if (rmdir(buf) != 0 || strlen(buf) <= m)
+            return;
+        char *slash = strrchr(buf, '/');
+        if (!slash)
+            return;
+        *slash = '\0';
+    }
 }

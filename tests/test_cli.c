@@ -16,7 +16,7 @@
 /* Runs `setsim <args>`; returns the exit status, output (stderr joined) in out. */
 static int setsim__(const char *args, char *out)
 {
-    char cmd[1024];
+    char cmd[2048];
     snprintf(cmd, sizeof cmd, "'%s' %s", SETSIM_BIN, args);
     return test_run(cmd, out, OUT_MAX);
 }
@@ -279,6 +279,34 @@ static void test_bad_input_files(void)
     leave_tmp__();
 }
 
+/* A refused run (bad scenario: a schema error, a cmdlet error found while
+ * the world is built, exit 2) creates nothing: not the run directory, not
+ * its staging directory, not the parents -o named; parents that existed
+ * before stay. */
+static void test_refused_run_creates_nothing(void)
+{
+    enter_tmp__();
+    char out[OUT_MAX], bad[512], args[1400];
+    write_file__("qa-empty.yaml", "", 0);
+    test_src_path("tests/bad/cfg001_duplicate.yaml", bad, sizeof bad);
+    mkdir("qa-keep", 0755);
+    const char *files[] = {"qa-empty.yaml", bad};
+    const char *outs[] = {"qa-refused/a/b/out", "qa-keep/new/deeper/out"};
+    for (size_t f = 0; f < 2; f++) {
+        for (size_t o = 0; o < 2; o++) {
+            snprintf(args, sizeof args, "run '%s' -o '%s' --quiet", files[f], outs[o]);
+            int rc = setsim__(args, out);
+            CU_ASSERT_EQUAL(rc, 2);
+            if (rc != 2)
+                fprintf(stderr, "setsim %s -> %d: %s\n", args, rc, out);
+        }
+        CU_ASSERT_NOT_EQUAL(access("qa-refused", F_OK), 0);
+        CU_ASSERT_NOT_EQUAL(access("qa-keep/new", F_OK), 0);
+        CU_ASSERT_EQUAL(access("qa-keep", F_OK), 0);
+    }
+    leave_tmp__();
+}
+
 int suite_cli(void)
 {
     CU_pSuite s = test_suite("cli");
@@ -290,6 +318,7 @@ int suite_cli(void)
         !CU_add_test(s, "bench fabric text output", test_fabric_text) ||
         !CU_add_test(s, "run -o creates the parent directories", test_run_creates_parents) ||
         !CU_add_test(s, "bad files and run directories exit 2", test_bad_input_files) ||
+        !CU_add_test(s, "a refused run creates no directory", test_refused_run_creates_nothing) ||
         !CU_add_test(s, "run -o never deletes a non-run directory", test_run_o_keeps_user_files))
         return -1;
 #ifdef SETSIM_HAVE_NS3
