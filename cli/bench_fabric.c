@@ -169,12 +169,13 @@ int bench_fabric_native(const struct bench_fabric_cfg *cfg, struct bench_fabric_
         rc = world_start__(&w, cfg);
     if (rc == 0) {
         sim_time_t warm = cfg->start + BENCH_FABRIC_WARMUP;
-        double t0 = cli_wall_seconds();
+        double t0 = cli_wall_seconds(), c0 = cli_cpu_seconds();
         rc = sim_run_until(w.eng, warm < cfg->sim_time ? warm : cfg->sim_time);
         uint64_t allocs0 = cli_alloc_count();
         if (rc == 0)
             rc = sim_run_until(w.eng, cfg->sim_time);
         out->wall_s = cli_wall_seconds() - t0;
+        out->cpu_s = cli_cpu_seconds() - c0;
         out->steady_allocs = cli_alloc_count() - allocs0;
         out->events = sim_event_count(w.eng);
         out->sim_time = sim_now(w.eng);

@@ -31,6 +31,7 @@ struct bench_fabric_result {
     uint64_t events;      /* engine events executed */
     sim_time_t sim_time;  /* simulated time reached */
     double wall_s;        /* wall time of the simulation (not of the set-up) */
+    double cpu_s;         /* CPU time of the same (cli_cpu_seconds) */
     uint64_t steady_allocs; /* heap allocations after the first simulated
                              * millisecond of traffic (the warm-up) */
 };

@@ -323,7 +323,7 @@ static void tp_totals__(const struct tp_world *w, uint64_t *roce, uint64_t *tcp,
 struct tp_result {
     uint64_t roce_bytes, tcp_bytes, frames, events, allocs;
     size_t qps_up, tcp_up;
-    double wall_s;
+    double wall_s, cpu_s;
 };
 
 static int tp_run__(sim_time_t sim_time, struct tp_result *out)
@@ -338,9 +338,10 @@ static int tp_run__(sim_time_t sim_time, struct tp_result *out)
     uint64_t r0, t0b, f0;
     tp_totals__(&w, &r0, &t0b, &f0);
     uint64_t e0 = sim_event_count(w.eng), a0 = cli_alloc_count();
-    double t0 = cli_wall_seconds();
+    double t0 = cli_wall_seconds(), c0 = cli_cpu_seconds();
     sim_run_until(w.eng, sim_time);
     out->wall_s = cli_wall_seconds() - t0;
+    out->cpu_s = cli_cpu_seconds() - c0;
     uint64_t r1, t1b, f1;
     tp_totals__(&w, &r1, &t1b, &f1);
     out->roce_bytes = r1 - r0;
@@ -381,11 +382,11 @@ int bench_transports_cmd(int argc, char **argv)
         return orc < 0 ? CLI_OK : orc;
     double *bps = calloc(runs, sizeof *bps), *fps = calloc(runs, sizeof *fps);
     double *fab = calloc(runs, sizeof *fab);
-    if (!bps || !fps || !fab) {
-        free(bps);
-        free(fps);
-        free(fab);
-        return CLI_FAILURE;
+    double *cpf = calloc(runs, sizeof *cpf), *cff = calloc(runs, sizeof *cff);
+    int rc = CLI_OK;
+    if (!bps || !fps || !fab || !cpf || !cff) {
+        rc = CLI_FAILURE;
+        goto out;
     }
     struct tp_result last = {0};
     uint64_t allocs = 0;
@@ -393,13 +394,12 @@ int bench_transports_cmd(int argc, char **argv)
         struct tp_result tr;
         if (tp_run__(sim_time, &tr) != 0) {
             fprintf(stderr, "setsim bench transports: building the world failed\n");
-            free(bps);
-            free(fps);
-            free(fab);
-            return CLI_FAILURE;
+            rc = CLI_FAILURE;
+            goto out;
         }
         bps[r] = tr.wall_s > 0 ? (double)(tr.roce_bytes + tr.tcp_bytes) / tr.wall_s : 0;
         fps[r] = tr.wall_s > 0 ? (double)tr.frames / tr.wall_s : 0;
+        cpf[r] = tr.frames ? tr.cpu_s / (double)tr.frames : 0;
         allocs = tr.allocs > allocs ? tr.allocs : allocs;
         last = tr;
         struct bench_fabric_cfg fc = {.pairs = 4, .rate_bps = TP_RATE, .delay = SIM_US,
@@ -408,16 +408,17 @@ int bench_transports_cmd(int argc, char **argv)
         struct bench_fabric_result fr;
         if (bench_fabric_native(&fc, &fr) != 0) {
             fprintf(stderr, "setsim bench transports: the fabric reference run failed\n");
-            free(bps);
-            free(fps);
-            free(fab);
-            return CLI_FAILURE;
+            rc = CLI_FAILURE;
+            goto out;
         }
         fab[r] = fr.wall_s > 0 ? (double)fr.delivered / fr.wall_s : 0;
+        cff[r] = fr.delivered ? fr.cpu_s / (double)fr.delivered : 0;
     }
     double mb = cli_median(bps, runs), mf = cli_median(fps, runs), mfab = cli_median(fab, runs);
     double epf = last.frames ? (double)last.events / (double)last.frames : 0;
     double cost = mf > 0 ? mfab / mf : 0; /* wall time per frame, transports / fabric */
+    double mcpf = cli_median(cpf, runs), mcff = cli_median(cff, runs);
+    double cpu_cost = mcff > 0 ? mcpf / mcff : 0; /* CPU time per frame, the same ratio */
     double meas = (double)(sim_time - TP_WARMUP) / (double)SIM_S;
     char tbuf[32];
     if (json) {
@@ -425,9 +426,11 @@ int bench_transports_cmd(int argc, char **argv)
                ", \"bytes_per_s\": %.0f, \"frames_per_s\": %.0f, \"fabric_frames_per_s\": %.0f, "
                "\"cost_ratio\": %.3f, \"events_per_frame\": %.2f, \"roce_goodput_bps\": %.0f, "
                "\"tcp_goodput_bps\": %.0f, \"frames\": %" PRIu64 ", \"qps\": %zu, "
-               "\"tcp_conns\": %zu, \"steady_allocs\": %" PRIu64 "}\n",
+               "\"tcp_conns\": %zu, \"steady_allocs\": %" PRIu64 ", \"cpu_ns_per_frame\": %.1f, "
+               "\"fabric_cpu_ns_per_frame\": %.1f, \"cpu_cost_ratio\": %.3f}\n",
                runs, sim_time, mb, mf, mfab, cost, epf, (double)last.roce_bytes * 8 / meas,
-               (double)last.tcp_bytes * 8 / meas, last.frames, last.qps_up, last.tcp_up, allocs);
+               (double)last.tcp_bytes * 8 / meas, last.frames, last.qps_up, last.tcp_up, allocs,
+               mcpf * 1e9, mcff * 1e9, cpu_cost);
     } else {
         printf("bench transports: 16 RoCEv2 (DCQCN, PFC prio 3) + 16 TCP (CUBIC) flows, 4 host\n"
                "  pairs at 25 Gb/s through 2 switches, %s simulated (1 ms warm-up), median of "
@@ -442,9 +445,14 @@ int bench_transports_cmd(int argc, char **argv)
                mf, last.frames, epf, allocs);
         printf("  fabric      %12.0f frames per wall-second (4 raw-host pairs, 25 Gb/s)\n", mfab);
         printf("  wall time per frame, transports / fabric: %.2f (target <= 2)\n", cost);
+        printf("  CPU time per frame: %.0f ns, fabric %.0f ns, transports / fabric: %.2f\n",
+               mcpf * 1e9, mcff * 1e9, cpu_cost);
     }
+out:
     free(bps);
     free(fps);
     free(fab);
-    return CLI_OK;
+    free(cpf);
+    free(cff);
+    return rc;
 }

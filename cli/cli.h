@@ -62,6 +62,10 @@ long cli_peak_rss_kb(void);
 /* Monotonic wall clock in seconds. */
 double cli_wall_seconds(void);
 
+/* CPU time consumed by the calling thread, in seconds (CLOCK_THREAD_CPUTIME_ID):
+ * unlike wall time, not inflated when other processes share the cores. */
+double cli_cpu_seconds(void);
+
 /* The median of v[0..n), n >= 1 (sorts v). */
 double cli_median(double *v, size_t n);
 
