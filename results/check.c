@@ -389,6 +389,7 @@ static const char *const ev_names[] = {
     [CHECK_EV_LB_MODE] = "lb_mode_set",     [CHECK_EV_FLOW_MOVE] = "flow_move",
     [CHECK_EV_DROP] = "drop",
     [CHECK_EV_MIGRATED] = "note", [CHECK_EV_QOS] = "qos_programmed",
+    [CHECK_EV_RX_DELIVER] = "rx_deliver",
 };
 
 static int cursor_step__(struct ev_cursor *c)
@@ -422,6 +423,9 @@ static int cursor_step__(struct ev_cursor *c)
     snprintf(c->detail, sizeof c->detail, "%s", dt ? dt : "");
     c->ev.reason = c->reason;
     c->ev.detail = c->detail;
+    c->ev.flow = (uint64_t)sqlite3_column_int64(c->st, 9);
+    c->ev.has_aux = sqlite3_column_type(c->st, 10) != SQLITE_NULL;
+    c->ev.aux = sqlite3_column_int64(c->st, 10);
     return 1;
 }
 
@@ -434,10 +438,11 @@ static int cursor_open__(struct ev_cursor *c, sqlite3 *db, char *err, size_t err
     }
     const char *sql =
         "SELECT e.seq, e.time_ps, k.name, o1.name, o2.name, e.prio, e.value, e.reason, "
-        "e.detail FROM events e JOIN event_kinds k ON k.id = e.kind "
+        "e.detail, e.flow, e.aux FROM events e JOIN event_kinds k ON k.id = e.kind "
         "LEFT JOIN objects o1 ON o1.id = e.obj LEFT JOIN objects o2 ON o2.id = e.obj2 "
         "WHERE k.name IN ('member_up','member_down','member_added','member_removed',"
-        "'affinity_set','team_mapping_set','lb_mode_set','flow_move','drop','qos_programmed') "
+        "'affinity_set','team_mapping_set','lb_mode_set','flow_move','drop','qos_programmed',"
+        "'rx_deliver') "
         "OR (k.name = 'note' AND e.detail LIKE 'vm_migrated %') "
         "ORDER BY e.seq";
     if (sqlite3_prepare_v2(db, sql, -1, &c->st, NULL) != SQLITE_OK) {
@@ -526,6 +531,16 @@ static void run_event__(struct check_eng *e, struct ev_cursor *c)
         return;
     case CHECK_EV_MIGRATED:
         migrated__(e, c, &ev);
+        return;
+    case CHECK_EV_RX_DELIVER:
+        /* HVP-008: obj the vPort, obj2 the member the copy came in on. */
+        ev.vport = c->obj ? vport_by_name__(e, c->obj) : -1;
+        if (ev.vport < 0)
+            return;
+        ev.team = e->vs[ev.vport].team;
+        if (match_member__(e->in, c->obj2, NULL, ev.vport, ev.team, ms, 1) == 1)
+            ev.member = ms[0];
+        dispatch_event__(e, &ev);
         return;
     default:
         return;
@@ -792,6 +807,8 @@ static int eng_init__(struct ctx *x, const struct check_input *in, struct check_
     e->flow_mask = CHECK_FLOWS - 1;
     if (!e->ms || !e->ts || !e->vs || !e->worst || !e->flows)
         return -ENOMEM;
+    if (check_hvpdyn_init(e) != 0)
+        return -ENOMEM;
     if (lookup_init__(&x->macs, in->nvports + in->nmembers) ||
         lookup_init__(&x->ips, in->nvports))
         return -ENOMEM;
@@ -832,6 +849,7 @@ static void eng_free__(struct ctx *x)
     free(x->e.vs);
     free(x->e.worst);
     free(x->e.flows);
+    check_hvpdyn_free(&x->e);
     lookup_free__(&x->macs);
     lookup_free__(&x->ips);
 }

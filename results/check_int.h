@@ -26,6 +26,7 @@ enum check_ev {
     CHECK_EV_DROP,
     CHECK_EV_MIGRATED,     /* note vm_migrated: vport moved to team */
     CHECK_EV_QOS,          /* qos_programmed: reason "ok" or "blocked(...)" */
+    CHECK_EV_RX_DELIVER,   /* rx_deliver: flooded frame (aux key) to vport, via member */
 };
 
 struct check_event {
@@ -39,6 +40,9 @@ struct check_event {
     int64_t value;
     const char *reason;    /* "" when NULL */
     const char *detail;
+    uint64_t flow;         /* events.flow, 0 when NULL */
+    int64_t aux;           /* events.aux */
+    int has_aux;           /* aux is not NULL */
 };
 
 struct check_mstate {
@@ -138,6 +142,7 @@ struct check_eng {
     /* Flow table (DYN-003): direct-mapped, fixed size. */
     struct check_flow { uint64_t key; sim_time_t last; int member; } *flows;
     size_t flow_mask;
+    struct check_hvpdyn *hd;   /* state of check_rules_hvpdyn.c */
 };
 
 /* Index of a rule by id (the table order), -1. */
@@ -156,5 +161,14 @@ int check_affinity(struct check_eng *e, int v, int *inferred);
  * the window before now (frames may still move or drain). */
 int check_in_change_window(struct check_eng *e, int t, int v, sim_time_t now,
                            sim_time_t window);
+
+/* check_rules_hvpdyn.c (HVP-001/002/008, DYN-001/002/009/011): its state,
+ * made and freed with the engine (0 or -ENOMEM), and its hooks. */
+int check_hvpdyn_init(struct check_eng *e);
+void check_hvpdyn_free(struct check_eng *e);
+void check_hvp001_instant(struct check_eng *e, sim_time_t now);
+void check_hvp002_event(struct check_eng *e, const struct check_event *ev);
+void check_hvp002_instant(struct check_eng *e, sim_time_t now);
+void check_dyn001_instant(struct check_eng *e, sim_time_t now);
 
 #endif

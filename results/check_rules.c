@@ -28,6 +28,7 @@ enum {
     R_CFG001, R_CFG010, R_CFG013, R_CFG015, R_CFG023, R_CFG024,
     R_HVP001, R_HVP003, R_HVP004, R_HVP006, R_HVP007, R_HVP009, R_HVP005,
     R_DYN003, R_DYN004, R_DYN005, R_DYN006, R_DYN007, R_DYN008, R_DYN010,
+    R_HVP002, R_DYN001,
     R_FO001, R_FO002, R_FO003, R_FO004,
     R_DCB001, R_DCB002, R_DCB003, R_DCB004, R_DCB005, R_DCB007, R_DCB009, R_DCB010, R_DCB012,
     R_COUNT
@@ -159,33 +160,7 @@ static void cfg024_frame(struct check_eng *e, const struct check_frame *f)
 
 /* ---- HVP ---- */
 
-/* HVP-001 TRACE/error [S]: after every instant, every vPort of a team with
- * an up member is affinitized to an up member of its team. */
-static void hvp001_instant(struct check_eng *e, sim_time_t now)
-{
-    const struct check_input *in = e->in;
-    if (!e->have_events)
-        return;
-    for (size_t v = 0; v < in->nvports; v++) {
-        struct check_vstate *vs = &e->vs[v];
-        int t = vs->team;
-        if (t < 0 || !e->ts[t].dirty || vs->aff == -1)
-            continue;
-        int any_up = 0;
-        for (size_t m = 0; m < in->nmembers; m++)
-            if (in->members[m].team == t && e->ms[m].up)
-                any_up = 1;
-        if (!any_up)
-            continue;
-        check_seen(e, R_HVP001);
-        if (vs->aff < 0 || !e->ms[vs->aff].up || in->members[vs->aff].team != t) {
-            struct check_event ev = {.seq = vs->fo_seq, .time = now};
-            check_offend(e, R_HVP001, 1, NULL, &ev, "vPort %s is affinitized to %s, which "
-                         "is not an up member of its team", vname__(e, (int)v),
-                         mname__(e, vs->aff));
-        }
-    }
-}
+/* HVP-001, HVP-002: check_rules_hvpdyn.c. */
 
 /* HVP-003 TRACE/error [S]/[P~]: in Hyper-V Port mode every frame of p goes
  * on A(p,t). */
@@ -852,8 +827,9 @@ const struct check_rule_impl check_rules[] = {
                    "no EAPOL (0x888E) frame from a vPort MAC on a member"},
                   "no vPort frame on a member capture", cfg024_frame, NULL, NULL},
     [R_HVP001] = {{"HVP-001", "Each vPort has exactly one affinitized member", "error", S,
-                   "after every instant, each vPort maps to an up member of its team"},
-                  "no affinity event", NULL, NULL, hvp001_instant},
+                   "Hyper-V Port: after every instant, each vPort maps to an up member of its "
+                   "team"},
+                  "no affinity event of a Hyper-V Port team", NULL, NULL, check_hvp001_instant},
     [R_HVP003] = {{"HVP-003", "Every packet goes on the affinitized member", "error", S | I,
                    "Hyper-V Port: frames of p appear only on A(p,t)"},
                   "no vPort frame of a Hyper-V Port team", hvp003_frame, NULL, NULL},
@@ -897,6 +873,15 @@ const struct check_rule_impl check_rules[] = {
     [R_DYN010] = {{"DYN-010", "RDMA traffic is not flowlet-balanced", "error", I,
                    "RoCE of MAC(p) only on A(p); no RoCE with an RMAC"},
                   "no RoCE frame", dyn010_frame, NULL, NULL},
+    [R_HVP002] = {{"HVP-002", "Initial placement", "error", S,
+                   "Hyper-V Port: affinity_set(initial) goes to the mapped member if up, else "
+                   "the up member with the fewest vPorts (ties: member order)"},
+                  "no initial affinity_set of a Hyper-V Port team", NULL, check_hvp002_event,
+                  check_hvp002_instant},
+    [R_DYN001] = {{"DYN-001", "Each vPort has an affinitized member (Dynamic)", "error", S,
+                   "Dynamic: after every instant each vPort maps to an up member; initial "
+                   "placement as HVP-002"},
+                  "no affinity event of a Dynamic team", NULL, NULL, check_dyn001_instant},
     [R_FO001] = {{"FO-001", "Detecting a failure", "error", S | W,
                   "nothing is transmitted on a failed member after detect_ms"},
                  "no member failed", fo001_frame, fo001_event, NULL},

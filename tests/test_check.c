@@ -24,12 +24,13 @@
 #include "pkt.h"
 #include "pkt_pfc.h"
 #include "pkt_roce.h"
+#include "test_check.h"
 
 /* ---- runs of the example scenarios, made once per process ---- */
 
 static char tmp_root[512];
 
-static const char *run_example(const char *name)
+const char *run_example(const char *name)
 {
     static char dirs[8][600];
     static const char *names[8];
@@ -56,26 +57,9 @@ static const char *run_example(const char *name)
     return NULL;
 }
 
-/* ---- frame mutation ---- */
+/* ---- frame mutation (struct mpkt, mut_fn: test_check.h) ---- */
 
-struct mpkt {
-    uint64_t index;      /* 1-based in the input */
-    uint32_t ifid;
-    const char *ifname;
-    sim_time_t ts;
-    enum pcapng_dir dir;
-    uint8_t data[512];
-    uint32_t caplen, wire_len;
-    struct pkt_info pi;
-    int parsed;
-};
-
-/* Returns MUT_KEEP, MUT_DROP, or MUT_HIT (mutated: its output frame number
- * is what the test expects). */
-enum { MUT_KEEP = 0, MUT_DROP, MUT_HIT };
-typedef int (*mut_fn)(void *ctx, struct mpkt *p, struct capread *r);
-
-static int iface(struct capread *r, const char *name)
+int iface(struct capread *r, const char *name)
 {
     for (size_t i = 0; i < capread_if_count(r); i++)
         if (strcmp(capread_if_name(r, i), name) == 0)
@@ -86,7 +70,7 @@ static int iface(struct capread *r, const char *name)
 /* Copies run directory src to dst with its capture rewritten through fn
  * and, when sql is given, that SQL applied to the copy of run.sqlite.
  * Returns the output frame number of the first MUT_HIT (0 when none). */
-static uint64_t mutate(const char *src, const char *dst, mut_fn fn, void *ctx, const char *sql)
+uint64_t mutate(const char *src, const char *dst, mut_fn fn, void *ctx, const char *sql)
 {
     char cmd[2048], path[700];
     snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s' && cp '%s/run.sqlite' '%s/'", dst,
@@ -142,7 +126,7 @@ static uint64_t mutate(const char *src, const char *dst, mut_fn fn, void *ctx, c
     return hit;
 }
 
-static struct check_report *check_dir(const char *dir)
+struct check_report *check_dir(const char *dir)
 {
     struct check_input *in = check_input_new();
     char err[1024];
@@ -160,7 +144,7 @@ static struct check_report *check_dir(const char *dir)
     return rep;
 }
 
-static void dump_bad(const struct check_report *r)
+void dump_bad(const struct check_report *r)
 {
     for (size_t i = 0; i < r->n; i++)
         if (r->v[i].status == CHECK_FAIL || r->v[i].status == CHECK_WARN)
@@ -171,8 +155,8 @@ static void dump_bad(const struct check_report *r)
 
 /* The rule's verdict is `want` at frame `frame` (0: an event offence with
  * row `seq`). */
-static void expect(const struct check_report *r, const char *rule, enum check_status want,
-                   uint64_t frame, uint64_t seq)
+void expect(const struct check_report *r, const char *rule, enum check_status want,
+            uint64_t frame, uint64_t seq)
 {
     const struct check_verdict *v = check_report_find(r, rule);
     CU_ASSERT_PTR_NOT_NULL_FATAL(v);
@@ -190,7 +174,7 @@ static void expect(const struct check_report *r, const char *rule, enum check_st
     CU_ASSERT(v->violations >= 1);
 }
 
-static void expect_clean(const struct check_report *r, const char *const *must_pass)
+void expect_clean(const struct check_report *r, const char *const *must_pass)
 {
     if (check_report_failed(r))
         dump_bad(r);
@@ -322,7 +306,7 @@ static int sel_apply(void *ctx, struct mpkt *m, struct capread *r)
 }
 
 /* The first row's first column of a query on dir's run.sqlite, as text. */
-static void sql_text_first(const char *dir, const char *sql, char *out, size_t len)
+void sql_text_first(const char *dir, const char *sql, char *out, size_t len)
 {
     char path[700];
     snprintf(path, sizeof path, "%s/run.sqlite", dir);
@@ -337,7 +321,7 @@ static void sql_text_first(const char *dir, const char *sql, char *out, size_t l
     sqlite3_close(db);
 }
 
-static const char *crafted(const char *tag, char *buf, size_t len)
+const char *crafted(const char *tag, char *buf, size_t len)
 {
     snprintf(buf, len, "%s/crafted-%s", tmp_root, tag);
     return buf;
@@ -572,7 +556,7 @@ static void test_cli_exit_status(void)
 
 /* Runs an example with its capture points replaced (a scenario file copy
  * whose "capture:" line is `capture`). */
-static const char *run_example_capturing(const char *name, const char *capture)
+const char *run_example_capturing(const char *name, const char *capture)
 {
     static char dir[700];
     if (!tmp_root[0] && test_tmpdir(tmp_root, sizeof tmp_root) != 0)
@@ -856,7 +840,7 @@ static void test_cfg015_sent_after_removal(void)
 
 /* Writes the frames of interface ifname of dir's capture to a classic pcap
  * file (link type linktype; no direction survives). */
-static void split_pcap(const char *dir, const char *ifname, const char *out, int linktype)
+void split_pcap(const char *dir, const char *ifname, const char *out, int linktype)
 {
     char path[700], err[512];
     snprintf(path, sizeof path, "%s/capture.pcapng", dir);
@@ -881,8 +865,8 @@ static void split_pcap(const char *dir, const char *ifname, const char *out, int
 
 /* A mapping file for team `team` of run dir: one pcap per member (host
  * side), the vPorts of that team, the PFC priorities; extra is appended. */
-static void write_mapping(const char *dir, const char *team, const char *outdir,
-                          const char *map, const char *extra)
+void write_mapping(const char *dir, const char *team, const char *outdir, const char *map,
+                   const char *extra)
 {
     struct check_input *in = check_input_new();
     char err[512];
@@ -940,7 +924,7 @@ static void write_mapping(const char *dir, const char *team, const char *outdir,
     check_input_free(in);
 }
 
-static struct check_report *check_map_file(const char *map)
+struct check_report *check_map_file(const char *map)
 {
     struct check_input *in = check_input_new();
     char err[1024];

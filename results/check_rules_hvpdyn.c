@@ -1,0 +1,221 @@
+/* check_rules_hvpdyn: the trace checks of spec/rules.md HVP-001, HVP-002,
+ * HVP-008, DYN-001, DYN-002, DYN-009 and DYN-011 (the table entries are in
+ * check_rules.c; this file holds their hooks and state).
+ *
+ * Placement (HVP-002; DYN-001 for Dynamic teams) is judged at each
+ * affinity_set(reason=initial) against the state the events built before
+ * it: the team's up members, their affinitized vPorts, their order (the
+ * order of the team's member_added rows, i.e. the NetAdapterName list) and
+ * the vPort's team mapping.  The verdict goes to HVP-002 or DYN-001 by the
+ * team's mode at the end of that instant (New-VMSwitch creates a Dynamic
+ * team and Set-VMSwitchTeam may switch it in the same instant).
+ *
+ * Limits: the member order is the order of member_added rows, so a
+ * NetAdapterName list that only reorders kept members is not seen; the
+ * policy is hvp.placement=least_ports (the only one a scenario can set). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_int.h"
+
+struct hd_pending {
+    uint64_t checked;          /* placements judged in this instant */
+    int offended;
+    struct check_event ev;     /* the first wrong one */
+    char why[200];
+};
+
+struct check_hvpdyn {
+    int r_hvp001, r_hvp002, r_dyn001;
+    int *order;                /* per member: position in its team's list, -1 */
+    int *mapped;               /* per vPort: team-mapped member, -1 */
+    int *next_pos;             /* per team: next position */
+    struct hd_pending *pend;   /* per team */
+};
+
+int check_hvpdyn_init(struct check_eng *e)
+{
+    const struct check_input *in = e->in;
+    struct check_hvpdyn *h = calloc(1, sizeof *h);
+    if (!h)
+        return -ENOMEM;
+    e->hd = h;
+    h->r_hvp001 = check_rule_index("HVP-001");
+    h->r_hvp002 = check_rule_index("HVP-002");
+    h->r_dyn001 = check_rule_index("DYN-001");
+    h->order = malloc((in->nmembers + 1) * sizeof *h->order);
+    h->next_pos = calloc(in->nteams + 1, sizeof *h->next_pos);
+    h->pend = calloc(in->nteams + 1, sizeof *h->pend);
+    h->mapped = malloc((in->nvports + 1) * sizeof *h->mapped);
+    if (!h->order || !h->next_pos || !h->pend || !h->mapped)
+        return -ENOMEM;
+    for (size_t m = 0; m < in->nmembers; m++)
+        h->order[m] = -1;
+    /* With events the mapping comes from team_mapping_set rows (the
+     * inventory has the one at the end of the setup). */
+    for (size_t v = 0; v < in->nvports; v++)
+        h->mapped[v] = in->events ? -1 : in->vports[v].mapped;
+    return 0;
+}
+
+void check_hvpdyn_free(struct check_eng *e)
+{
+    struct check_hvpdyn *h = e->hd;
+    if (!h)
+        return;
+    free(h->order);
+    free(h->next_pos);
+    free(h->pend);
+    free(h->mapped);
+    free(h);
+    e->hd = NULL;
+}
+
+static const char *mname__(const struct check_eng *e, int m)
+{
+    return m >= 0 ? e->in->members[m].name : "(no member)";
+}
+
+/* ---- HVP-001 / DYN-001: every vPort on an up member ---- */
+
+/* TRACE/error [S]: after every instant with events, every vPort of a team
+ * with an up member is affinitized to an up member of its team; teams in
+ * `dynamic` mode (1) or the others (0). */
+static void affinity_up__(struct check_eng *e, sim_time_t now, int dynamic, int r)
+{
+    const struct check_input *in = e->in;
+    if (!e->have_events || r < 0)
+        return;
+    for (size_t v = 0; v < in->nvports; v++) {
+        struct check_vstate *vs = &e->vs[v];
+        int t = vs->team;
+        if (t < 0 || !e->ts[t].dirty || vs->aff == -1 ||
+            (e->ts[t].mode == CHECK_MODE_DYNAMIC) != dynamic)
+            continue;
+        int any_up = 0;
+        for (size_t m = 0; m < in->nmembers; m++)
+            if (in->members[m].team == t && e->ms[m].up)
+                any_up = 1;
+        if (!any_up)
+            continue;
+        check_seen(e, r);
+        if (vs->aff < 0 || !e->ms[vs->aff].up || in->members[vs->aff].team != t) {
+            struct check_event ev = {.seq = vs->fo_seq, .time = now};
+            check_offend(e, r, 1, NULL, &ev, "vPort %s is affinitized to %s, which is not an "
+                         "up member of its team", in->vports[v].name, mname__(e, vs->aff));
+        }
+    }
+}
+
+/* HVP-001 TRACE/error [S] (Hyper-V Port teams). */
+void check_hvp001_instant(struct check_eng *e, sim_time_t now)
+{
+    affinity_up__(e, now, 0, e->hd->r_hvp001);
+}
+
+/* ---- HVP-002 / DYN-001: initial placement ---- */
+
+/* The member least_ports gives vPort v of team t now: its mapped member
+ * when that one is up (HVP-006 takes precedence), else the up member with
+ * the fewest affinitized vPorts, ties by list order; -1 when none is up.
+ * *count: that member's vPorts. */
+static int least_ports__(struct check_eng *e, int v, int t, int *count)
+{
+    const struct check_input *in = e->in;
+    struct check_hvpdyn *h = e->hd;
+    int mapped = h->mapped[v];
+    if (mapped >= 0 && e->ms[mapped].up && in->members[mapped].team == t) {
+        *count = -1;
+        return mapped;
+    }
+    int best = -1, best_n = 0, best_pos = 0;
+    for (size_t m = 0; m < in->nmembers; m++) {
+        if (in->members[m].team != t || !e->ms[m].up || !e->ms[m].in_team)
+            continue;
+        int n = 0;
+        for (size_t w = 0; w < in->nvports; w++)
+            if ((int)w != v && e->vs[w].team == t && e->vs[w].aff == (int)m)
+                n++;
+        /* Members never seen in a member_added row go after the others. */
+        int pos = h->order[m] >= 0 ? h->order[m] : CHECK_MAX_MEMBERS + (int)m;
+        if (best < 0 || n < best_n || (n == best_n && pos < best_pos)) {
+            best = (int)m;
+            best_n = n;
+            best_pos = pos;
+        }
+    }
+    *count = best_n;
+    return best;
+}
+
+/* HVP-002 TRACE/error [S]: every affinity_set(reason=initial) matches the
+ * policy (least_ports; a team mapping first); judged here, reported at
+ * the end of the instant under HVP-002 or DYN-001 by the team's mode.  The
+ * member order is kept from member_added / member_removed rows. */
+void check_hvp002_event(struct check_eng *e, const struct check_event *ev)
+{
+    struct check_hvpdyn *h = e->hd;
+    if (ev->kind == CHECK_EV_MEMBER_ADDED && ev->member >= 0 && ev->team >= 0) {
+        if (h->order[ev->member] < 0)
+            h->order[ev->member] = h->next_pos[ev->team]++;
+        return;
+    }
+    if (ev->kind == CHECK_EV_MEMBER_REMOVED && ev->member >= 0) {
+        h->order[ev->member] = -1;
+        return;
+    }
+    if (ev->kind == CHECK_EV_MAPPING && ev->vport >= 0) {
+        h->mapped[ev->vport] = ev->member;
+        return;
+    }
+    if (ev->kind != CHECK_EV_AFFINITY || strcmp(ev->reason, "initial") != 0 || ev->vport < 0 ||
+        ev->team < 0 || e->vs[ev->vport].aff >= 0)
+        return;
+    int n, want = least_ports__(e, ev->vport, ev->team, &n);
+    struct hd_pending *p = &h->pend[ev->team];
+    p->checked++;
+    if (want == ev->member || p->offended)
+        return;
+    p->offended = 1;
+    p->ev = *ev;
+    p->ev.reason = p->ev.detail = "";
+    if (n < 0)
+        snprintf(p->why, sizeof p->why, "%s placed on %s; it is mapped to %s, which is up "
+                 "(HVP-006 first)", e->in->vports[ev->vport].name, mname__(e, ev->member),
+                 mname__(e, want));
+    else
+        snprintf(p->why, sizeof p->why, "%s placed on %s; least_ports gives %s (%d vPorts, "
+                 "ties by member order)", e->in->vports[ev->vport].name,
+                 mname__(e, ev->member), mname__(e, want), n);
+}
+
+/* The placements of the instant, for the teams in `dynamic` mode or not. */
+static void placement_flush__(struct check_eng *e, int dynamic, int r)
+{
+    struct check_hvpdyn *h = e->hd;
+    for (size_t t = 0; t < e->in->nteams; t++) {
+        struct hd_pending *p = &h->pend[t];
+        if (!p->checked || (e->ts[t].mode == CHECK_MODE_DYNAMIC) != dynamic)
+            continue;
+        e->rep->v[r].checked += p->checked;
+        if (p->offended)
+            check_offend(e, r, 1, NULL, &p->ev, "%s", p->why);
+        memset(p, 0, sizeof *p);
+    }
+}
+
+void check_hvp002_instant(struct check_eng *e, sim_time_t now)
+{
+    (void)now;
+    placement_flush__(e, 0, e->hd->r_hvp002);
+}
+
+/* DYN-001 TRACE/error [S] (Dynamic teams): as HVP-001, and placed as in
+ * HVP-002 and HVP-006. */
+void check_dyn001_instant(struct check_eng *e, sim_time_t now)
+{
+    affinity_up__(e, now, 1, e->hd->r_dyn001);
+    placement_flush__(e, 1, e->hd->r_dyn001);
+}
