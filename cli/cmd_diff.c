@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "digest.h"
-#include "pcapng_blocks.h"
+#include "capread.h"
 #include "pkt_summary.h"
 
 #define CONTEXT_DEFAULT 3
@@ -189,32 +189,31 @@ static int diff_rows__(const char *a, const char *b, enum digest_section s, size
     return rc;
 }
 
-static void render_frame__(const struct pcapng_packet *p, char *buf, size_t len)
+/* A frame as shown: number, capture point, direction, time, decode. */
+static void render_frame__(struct capread *r, const struct capread_pkt *p, char *buf, size_t len)
 {
     char t[48], sum[700];
-    const char *dir = !p->has_flags ? "" : (p->flags & 3) == 1 ? " in" : (p->flags & 3) == 2 ? " out" : "";
-    if (p->linktype == 1)
-        pkt_summary(p->data, p->caplen, p->wire_len, sum, sizeof sum);
-    else
-        snprintf(sum, sizeof sum, "link type %u, %u B", (unsigned)p->linktype,
-                 (unsigned)p->wire_len);
-    snprintf(buf, len, "#%" PRIu64 "  %s%s  %s  %s", p->number, p->ifname, dir,
+    const char *dir = p->dir == CAPREAD_DIR_IN ? " in" : p->dir == CAPREAD_DIR_OUT ? " out" : "";
+    pkt_summary(p->data, p->caplen, p->wire_len, sum, sizeof sum);
+    snprintf(buf, len, "#%" PRIu64 "  %s%s  %s  %s", p->frame, capread_if_name(r, p->ifid), dir,
              fmt_secs__(p->ts, 9, t, sizeof t), sum);
 }
 
-static int same_frame__(const struct pcapng_packet *x, const struct pcapng_packet *y)
+static int same_frame__(struct capread *ra, const struct capread_pkt *x, struct capread *rb,
+                        const struct capread_pkt *y)
 {
     return x->ts == y->ts && x->caplen == y->caplen && x->wire_len == y->wire_len &&
            x->has_flags == y->has_flags && x->flags == y->flags &&
-           x->linktype == y->linktype && strcmp(x->ifname, y->ifname) == 0 &&
+           x->linktype == y->linktype &&
+           strcmp(capread_if_name(ra, x->ifid), capread_if_name(rb, y->ifid)) == 0 &&
            memcmp(x->data, y->data, x->caplen) == 0;
 }
 
-static struct pcapng_blocks *open_capture__(const char *dir, int *present)
+static struct capread *open_capture__(const char *dir, int *present)
 {
     char path[4096], err[1024];
     snprintf(path, sizeof path, "%s/capture.pcapng", dir);
-    struct pcapng_blocks *r = pcapng_blocks_open(path, err, sizeof err);
+    struct capread *r = capread_open(path, err, sizeof err);
     *present = r || errno != ENOENT;
     if (!r && *present)
         fprintf(stderr, "setsim diff: %s\n", err);
@@ -222,17 +221,16 @@ static struct pcapng_blocks *open_capture__(const char *dir, int *present)
 }
 
 /* Prints up to `more` further frames of one side. */
-static int show_more_frames__(struct pcapng_blocks *r, size_t more, const char *prefix,
-                              char *buf)
+static int show_more_frames__(struct capread *r, size_t more, const char *prefix, char *buf)
 {
-    struct pcapng_packet p;
+    struct capread_pkt p;
     int rc = 0;
-    for (size_t i = 0; i < more && (rc = pcapng_blocks_next(r, &p)) == 1; i++) {
-        render_frame__(&p, buf, SHOW_LEN);
+    for (size_t i = 0; i < more && (rc = capread_next(r, &p)) == 1; i++) {
+        render_frame__(r, &p, buf, SHOW_LEN);
         printf("%s%s\n", prefix, buf);
     }
     if (rc < 0)
-        fprintf(stderr, "setsim diff: %s\n", pcapng_blocks_errmsg(r));
+        fprintf(stderr, "setsim diff: %s\n", capread_errmsg(r));
     return rc < 0 ? CLI_USAGE : 0;
 }
 
@@ -240,8 +238,8 @@ static int show_more_frames__(struct pcapng_blocks *r, size_t more, const char *
 static int diff_capture__(const char *a, const char *b, size_t ctx)
 {
     int pa, pb;
-    struct pcapng_blocks *ca = open_capture__(a, &pa);
-    struct pcapng_blocks *cb = open_capture__(b, &pb);
+    struct capread *ca = open_capture__(a, &pa);
+    struct capread *cb = open_capture__(b, &pb);
     int rc = 0;
     struct ring common = {0};
     static char sa[SHOW_LEN], sb[SHOW_LEN];
@@ -259,17 +257,17 @@ static int diff_capture__(const char *a, const char *b, size_t ctx)
         goto out;
     }
     for (;;) {
-        struct pcapng_packet xa, xb;
-        int ga = pcapng_blocks_next(ca, &xa);
+        struct capread_pkt xa, xb;
+        int ga = capread_next(ca, &xa);
         if (ga < 0) {
-            fprintf(stderr, "setsim diff: %s\n", pcapng_blocks_errmsg(ca));
+            fprintf(stderr, "setsim diff: %s\n", capread_errmsg(ca));
             rc = CLI_USAGE;
             break;
         }
         /* xa's data lives in ca's buffer, cb's read does not touch it. */
-        int gb = pcapng_blocks_next(cb, &xb);
+        int gb = capread_next(cb, &xb);
         if (gb < 0) {
-            fprintf(stderr, "setsim diff: %s\n", pcapng_blocks_errmsg(cb));
+            fprintf(stderr, "setsim diff: %s\n", capread_errmsg(cb));
             rc = CLI_USAGE;
             break;
         }
@@ -278,12 +276,12 @@ static int diff_capture__(const char *a, const char *b, size_t ctx)
                    "or interface blocks (e.g. the setsim version in the section header)\n");
             break;
         }
-        if (ga && gb && same_frame__(&xa, &xb)) {
-            render_frame__(&xa, sa, sizeof sa);
+        if (ga && gb && same_frame__(ca, &xa, cb, &xb)) {
+            render_frame__(ca, &xa, sa, sizeof sa);
             ring_push__(&common, sa);
             continue;
         }
-        uint64_t n = ga ? xa.number : xb.number;
+        uint64_t n = ga ? xa.frame : xb.frame;
         if (!ga || !gb)
             printf("\nfirst diverging frame: #%" PRIu64 " (%s has only %" PRIu64 " frames)\n", n,
                    ga ? "B" : "A", n - 1);
@@ -291,12 +289,12 @@ static int diff_capture__(const char *a, const char *b, size_t ctx)
             printf("\nfirst diverging frame: #%" PRIu64 "\n", n);
         ring_print__(&common, "    ");
         if (ga) {
-            render_frame__(&xa, sa, sizeof sa);
+            render_frame__(ca, &xa, sa, sizeof sa);
             printf("  A %s\n", sa);
             rc = show_more_frames__(ca, ctx ? ctx - 1 : 0, "  A ", sa);
         }
         if (gb && !rc) {
-            render_frame__(&xb, sb, sizeof sb);
+            render_frame__(cb, &xb, sb, sizeof sb);
             printf("  B %s\n", sb);
             rc = show_more_frames__(cb, ctx ? ctx - 1 : 0, "  B ", sb);
         }
@@ -304,8 +302,8 @@ static int diff_capture__(const char *a, const char *b, size_t ctx)
     }
 out:
     free(common.line);
-    pcapng_blocks_close(ca);
-    pcapng_blocks_close(cb);
+    capread_close(ca);
+    capread_close(cb);
     return rc;
 }
 

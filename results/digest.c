@@ -16,7 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include "capread.h"
 
 #define CAPTURE_CHUNK (1u << 16)
 
@@ -297,6 +300,102 @@ void digest_rows_close(struct digest_rows *r)
     free(r);
 }
 
+/* meta[key] of db as an integer into *v; -1 when the key (or the table)
+ * is absent.  0, or -EINVAL for a value that is not a count. */
+static int meta_count__(sqlite3 *db, const char *key, int64_t *v)
+{
+    *v = -1;
+    if (has_table__(db, "meta") != 1)
+        return 0;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?", -1, &st, NULL) !=
+        SQLITE_OK)
+        return -EINVAL;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    int rc = 0;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(st, 0);
+        char *end = NULL;
+        errno = 0;
+        long long n = t ? strtoll(t, &end, 10) : -1;
+        if (!t || end == t || *end || errno || n < 0)
+            rc = -EINVAL;
+        else
+            *v = n;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int digest_capture_verify(const char *rundir, struct sqlite3 *db, int walk, char *err,
+                          size_t errlen)
+{
+    int rc = 0;
+    sqlite3 *own = NULL;
+    if (!db) {
+        own = db = open_run__(rundir, &rc, err, errlen);
+        if (!db)
+            return rc;
+    }
+    int64_t want_bytes, want_packets;
+    rc = meta_count__(db, "capture_bytes", &want_bytes);
+    if (!rc)
+        rc = meta_count__(db, "capture_packets", &want_packets);
+    sqlite3_close(own);
+    if (rc) {
+        set_err__(err, errlen, "%s/run.sqlite: the meta table's capture_bytes or "
+                  "capture_packets is not a count", rundir);
+        return -EINVAL;
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/capture.pcapng", rundir);
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        int e = errno;
+        if (e == ENOENT && want_bytes < 0)
+            return 0; /* no capture, and the run does not say it wrote one */
+        if (e == ENOENT)
+            set_err__(err, errlen, "%s: missing: the run wrote a capture of %" PRId64
+                      " bytes, %" PRId64 " packets there (run.sqlite meta capture_bytes, "
+                      "capture_packets)", path, want_bytes, want_packets);
+        else
+            set_err__(err, errlen, "%s: %s", path, strerror(e));
+        return e == ENOENT ? -ENOENT : -EIO;
+    }
+    uint64_t packets = 0, end = (uint64_t)st.st_size;
+    if (walk) {
+        struct capread *r = capread_open(path, err, errlen);
+        if (!r)
+            return errno == ENOMEM || errno == EIO ? -errno : -EPROTO;
+        struct capread_pkt p;
+        while ((rc = capread_next(r, &p)) == 1)
+            packets++;
+        end = capread_offset(r);
+        if (rc < 0)
+            set_err__(err, errlen, "%s", capread_errmsg(r));
+        capread_close(r);
+        if (rc < 0)
+            return rc == -EIO || rc == -ENOMEM ? rc : -EPROTO;
+    }
+    if ((want_bytes >= 0 && (uint64_t)want_bytes != (uint64_t)st.st_size) ||
+        (walk && want_packets >= 0 && (uint64_t)want_packets != packets)) {
+        if (walk)
+            set_err__(err, errlen, "%s: %" PRIu64 " packets in %" PRIu64 " bytes of whole "
+                      "blocks, but the run wrote %" PRId64 " packets in %" PRId64 " bytes "
+                      "(run.sqlite meta capture_packets, capture_bytes): %s", path, packets,
+                      end, want_packets, want_bytes,
+                      (int64_t)end < want_bytes ? "the capture is truncated at a block boundary"
+                                                : "the capture is not the one the run wrote");
+        else
+            set_err__(err, errlen, "%s: %" PRIu64 " bytes, but the run wrote %" PRId64
+                      " (run.sqlite meta capture_bytes): %s", path, end, want_bytes,
+                      (int64_t)end < want_bytes ? "the capture is truncated"
+                                                : "the capture is not the one the run wrote");
+        return -EPROTO;
+    }
+    return 0;
+}
+
 /* Hashes rundir/capture.pcapng into both contexts (see digest.h: "C"). */
 static int digest_capture__(const char *rundir, struct digest *d, struct sha256 *total,
                             char *err, size_t errlen)
@@ -394,7 +493,10 @@ int digest_run(const char *rundir, struct digest *d, char *err, size_t errlen)
         digest_rows_close(r);
         sha256_final(&part, d->part[s]);
     }
-    int rc = digest_capture__(rundir, d, &total, err, errlen);
+    /* A capture that is missing, cut or corrupt has no digest. */
+    int rc = digest_capture_verify(rundir, NULL, 1, err, errlen);
+    if (!rc)
+        rc = digest_capture__(rundir, d, &total, err, errlen);
     if (rc)
         return rc;
     sha256_final(&total, d->total);

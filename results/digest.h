@@ -35,7 +35,8 @@
  * changed digest says whether events, flows, samples or capture changed.
  *
  * Errors: a run directory that cannot be read, whose run.sqlite is missing,
- * not a setsim trace or not complete (complete = 0) is bad input: the
+ * not a setsim trace or not complete (complete = 0), or whose capture is
+ * missing, truncated or corrupt (digest_capture_verify) is bad input: the
  * functions return a negative errno and write a one-line reason naming the
  * path into err.
  */
@@ -72,9 +73,25 @@ struct digest {
 const char *digest_section_name(enum digest_section s);
 
 /* Computes the digest of the run directory rundir.  Returns 0, or a
- * negative errno with a reason in err (-ENOENT: no run.sqlite, -EINVAL:
- * not a complete setsim run, -EIO: read error). */
+ * negative errno with a reason in err (-ENOENT: no run.sqlite or a missing
+ * capture, -EINVAL: not a complete setsim run, -EPROTO: a truncated or
+ * corrupt capture, see digest_capture_verify; -EIO: read error). */
 int digest_run(const char *rundir, struct digest *d, char *err, size_t errlen);
+
+struct sqlite3;
+
+/* Checks rundir/capture.pcapng against what run.sqlite says the run wrote
+ * (meta capture_bytes and capture_packets, recorded by setsim run; runs of
+ * older versions and traces not written by a world do not say, and then a
+ * missing capture is "none").  db: the run's database, or NULL to open
+ * rundir/run.sqlite (which must be a complete run).  walk: also read every
+ * block through capread (a block cut or corrupt is named with its number
+ * and byte offset) and compare the packet count; 0: only presence and
+ * length.  Returns 0, -ENOENT (missing although the run wrote it), -EPROTO
+ * (truncated, corrupt, or not the length the run wrote), -EINVAL, -EIO,
+ * with a reason naming the file in err. */
+int digest_capture_verify(const char *rundir, struct sqlite3 *db, int walk, char *err,
+                          size_t errlen);
 
 /* Writes the digest as `setsim digest --parts` prints it: the total, then
  * one line per part with its row or byte count.  Returns the bytes written

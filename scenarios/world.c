@@ -789,11 +789,40 @@ int world_on_teardown(struct world *w, void (*fn)(void *ctx), void *ctx)
     return 0;
 }
 
+/* Records the capture's length and packet count in run.sqlite's meta
+ * table (capture_bytes, capture_packets): setsim digest, diff and check
+ * refuse a capture.pcapng that is missing or shorter than the run wrote,
+ * even one cut at a block boundary (results/digest.c). */
+static int record_capture__(struct world *w, char *err, size_t errlen)
+{
+    char path[PATH_MAX + 32], v[32];
+    snprintf(path, sizeof path, "%s/capture.pcapng", w->staging);
+    int rc = pcapng_flush(w->cap);
+    struct stat st;
+    if (rc == 0 && stat(path, &st) != 0)
+        rc = -errno;
+    if (rc != 0) {
+        set_err__(err, errlen, "%s: %s", path, strerror(-rc));
+        return rc;
+    }
+    snprintf(v, sizeof v, "%lld", (long long)st.st_size);
+    rc = trace_meta(w->trace, "capture_bytes", v);
+    snprintf(v, sizeof v, "%llu", (unsigned long long)pcapng_packet_count(w->cap));
+    if (rc == 0)
+        rc = trace_meta(w->trace, "capture_packets", v);
+    if (rc != 0)
+        set_err__(err, errlen, "%s/run.sqlite: %s", w->staging, trace_errmsg(w->trace));
+    return rc;
+}
+
 int world_finish(struct world *w, char *err, size_t errlen)
 {
     for (int i = 0; i < w->non_finish; i++)
         w->on_finish[i].fn(w, w->on_finish[i].ctx);
-    int rc = trace_finish(w->trace, sim_now(w->eng), sim_event_count(w->eng));
+    int rc = record_capture__(w, err, errlen);
+    if (rc != 0)
+        return rc;
+    rc = trace_finish(w->trace, sim_now(w->eng), sim_event_count(w->eng));
     if (rc != 0) {
         set_err__(err, errlen, "%s/run.sqlite: %s", w->staging, strerror(-rc));
         return rc;

@@ -624,6 +624,23 @@ struct sqlite3 *trace_db(struct trace *t) { return t ? t->db : NULL; }
 
 uint64_t trace_event_rows(const struct trace *t) { return t ? t->events : 0; }
 
+int trace_meta(struct trace *t, const char *key, const char *value)
+{
+    if (!t || !key || !value)
+        return -EINVAL;
+    if (t->err)
+        return t->err;
+    if (t->state != TRACE_S_OPEN)
+        return -EINVAL;
+    sqlite3_stmt *s;
+    int rc = prepare__(t, "INSERT OR REPLACE INTO meta VALUES(?1, ?2)", &s);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 2, value, -1, SQLITE_TRANSIENT);
+    return step_once__(t, s, "write meta");
+}
+
 int trace_finish(struct trace *t, sim_time_t sim_end, uint64_t event_count)
 {
     if (!t)

@@ -31,7 +31,9 @@
  * Schema (version TRACE_SCHEMA_VERSION, also in PRAGMA user_version):
  *
  *   meta(key TEXT PRIMARY KEY, value TEXT)     schema_version, time_unit,
- *                                              mac_encoding, generator
+ *                                              mac_encoding, generator,
+ *                                              capture_bytes, capture_packets
+ *                                              (trace_meta)
  *   runs(id, version, seed, scenario, scenario_hash, engine, started_at,
  *        finished_at, sim_end_ps, event_count, trace_rows, complete)
  *   objects(id INTEGER PRIMARY KEY, name TEXT UNIQUE, kind TEXT)
@@ -306,6 +308,13 @@ const char *trace_errmsg(const struct trace *t);
  * (e.g. rule verdicts); statements run inside the open transaction.  Owned
  * by the trace. */
 struct sqlite3 *trace_db(struct trace *t);
+
+/* Sets a key of the meta table (replacing its value): a fact about the run
+ * that is not a row of what it simulated, e.g. the world's capture_bytes
+ * and capture_packets (the length of capture.pcapng, so that a reader can
+ * tell a truncated or missing capture).  Before trace_finish.  Returns 0
+ * or a negative errno. */
+int trace_meta(struct trace *t, const char *key, const char *value);
 
 /* Marks the run complete (see the table above): sim_end is the simulated
  * end time, event_count the engine's executed events.  Returns 0 or a

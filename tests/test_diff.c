@@ -1,7 +1,8 @@
-/* test_diff: `setsim diff` and what it is built from: the pcapng block
- * reader (results/pcapng_blocks.h) reads back what the writer wrote -
- * interface names, nanosecond times, direction flags, cut packets - and a
- * big-endian section; it refuses truncated and corrupt files; the
+/* test_diff: `setsim diff` and what it is built from: the capture reader
+ * (results/capread.h) reads back what the writer wrote - interface names,
+ * nanosecond times, direction flags, cut packets - and a big-endian
+ * section; it refuses truncated and corrupt files naming the block and
+ * its offset; the
  * one-line frame summaries (sim-core/pkt_summary.h) of ARP, UDP, TCP, ND,
  * RoCEv2 and PFC frames built by the codecs; and the command on real runs
  * with one event or one frame changed, with context, exit 0/1/2. */
@@ -11,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capread.h"
 #include "digest.h"
 #include "frame.h"
 #include "pcapng.h"
-#include "pcapng_blocks.h"
 #include "pkt.h"
 #include "pkt_pfc.h"
 #include "pkt_roce.h"
@@ -118,19 +119,22 @@ static void test_reader_and_summary(void)
     }
     CU_ASSERT_EQUAL(pcapng_close(w), 0);
 
-    struct pcapng_blocks *r = pcapng_blocks_open(path, err, sizeof err);
+    struct capread *r = capread_open(path, err, sizeof err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(r);
-    struct pcapng_packet p;
+    struct capread_pkt p;
     for (size_t i = 0; i < NSAMPLES; i++) {
-        CU_ASSERT_EQUAL_FATAL(pcapng_blocks_next(r, &p), 1);
-        CU_ASSERT_EQUAL(p.number, i + 1);
-        CU_ASSERT_STRING_EQUAL(p.ifname, i % 2 ? "tor1/3" : "hv1/SLOT 2");
+        CU_ASSERT_EQUAL_FATAL(capread_next(r, &p), 1);
+        CU_ASSERT_EQUAL(p.frame, i + 1);
+        CU_ASSERT_STRING_EQUAL(capread_if_name(r, p.ifid), i % 2 ? "tor1/3" : "hv1/SLOT 2");
         CU_ASSERT_EQUAL(p.ts, 1000000 * i + 1000); /* truncated to the ns */
         CU_ASSERT_EQUAL(p.linktype, 1);
         CU_ASSERT_EQUAL(p.has_flags, i % 3 != 2);
         if (p.has_flags) {
             CU_ASSERT_EQUAL(p.flags, i % 2 ? 1u : 2u);
         }
+        CU_ASSERT_EQUAL(p.dir, !p.has_flags ? CAPREAD_DIR_NONE
+                               : i % 2     ? CAPREAD_DIR_IN
+                                           : CAPREAD_DIR_OUT);
         CU_ASSERT(p.caplen <= p.wire_len);
         if (i % 2) {
             CU_ASSERT(p.caplen <= 100);
@@ -142,8 +146,8 @@ static void test_reader_and_summary(void)
             CU_ASSERT_EQUAL(strncmp(sum, expect[i], 40), 0);
         }
     }
-    CU_ASSERT_EQUAL(pcapng_blocks_next(r, &p), 0);
-    pcapng_blocks_close(r);
+    CU_ASSERT_EQUAL(capread_next(r, &p), 0);
+    capread_close(r);
 
     /* A short buffer is cut, not overrun. */
     struct frame *f = sample(pool, 1);
@@ -186,43 +190,47 @@ static void test_reader_big_endian_and_errors(void)
     fwrite(data, 1, 16, f);
     put32be(f, 48);
     fclose(f);
-    struct pcapng_blocks *r = pcapng_blocks_open(path, err, sizeof err);
+    struct capread *r = capread_open(path, err, sizeof err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(r);
-    struct pcapng_packet p;
-    CU_ASSERT_EQUAL(pcapng_blocks_next(r, &p), 1);
-    CU_ASSERT_STRING_EQUAL(p.ifname, "be0");
+    struct capread_pkt p;
+    CU_ASSERT_EQUAL(capread_next(r, &p), 1);
+    CU_ASSERT_STRING_EQUAL(capread_if_name(r, p.ifid), "be0");
     CU_ASSERT_EQUAL(p.ts, 3000005ull * 1000000);
     CU_ASSERT_EQUAL(p.caplen, 16);
     CU_ASSERT_EQUAL(p.wire_len, 60);
     CU_ASSERT_EQUAL(p.data[13], 0x06);
-    CU_ASSERT_EQUAL(pcapng_blocks_next(r, &p), 0);
-    pcapng_blocks_close(r);
+    CU_ASSERT_EQUAL(p.offset, 60);
+    CU_ASSERT_EQUAL(capread_next(r, &p), 0);
+    capread_close(r);
 
     /* Cut inside the packet block. */
     snprintf(cmd, sizeof cmd, "truncate -s 80 '%s'", path);
     CU_ASSERT_EQUAL(test_run(cmd, NULL, 0), 0);
-    r = pcapng_blocks_open(path, err, sizeof err);
+    r = capread_open(path, err, sizeof err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(r);
-    CU_ASSERT_EQUAL(pcapng_blocks_next(r, &p), -EMSGSIZE);
-    CU_ASSERT_PTR_NOT_NULL(strstr(pcapng_blocks_errmsg(r), "at byte 60: the file ends inside a block"));
-    pcapng_blocks_close(r);
+    CU_ASSERT_EQUAL(capread_next(r, &p), -EMSGSIZE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(capread_errmsg(r), "be.pcapng: block 3 at byte 60: truncated "
+                                                     "block: the file ends inside a block (48 "
+                                                     "bytes announced, 20 present)"));
+    capread_close(r);
 
     /* Not pcapng at all. */
     snprintf(cmd, sizeof cmd, "echo 'not a capture' > '%s'", path);
     test_run(cmd, NULL, 0);
-    CU_ASSERT_PTR_NULL(pcapng_blocks_open(path, err, sizeof err));
-    CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a pcapng file"));
+    CU_ASSERT_PTR_NULL(capread_open(path, err, sizeof err));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a readable pcap or pcapng capture"));
 
     /* A trailing length that disagrees. */
     f = fopen(path, "wb");
     put32be(f, 0x0A0D0D0A), put32be(f, 28), put32be(f, 0x1A2B3C4D);
     put32be(f, 0x00010000), put32be(f, 0xFFFFFFFF), put32be(f, 0xFFFFFFFF), put32be(f, 32);
     fclose(f);
-    r = pcapng_blocks_open(path, err, sizeof err);
+    r = capread_open(path, err, sizeof err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(r);
-    CU_ASSERT_EQUAL(pcapng_blocks_next(r, &p), -EPROTO);
-    CU_ASSERT_PTR_NOT_NULL(strstr(pcapng_blocks_errmsg(r), "trailing length"));
-    pcapng_blocks_close(r);
+    CU_ASSERT_EQUAL(capread_next(r, &p), -EPROTO);
+    CU_ASSERT_PTR_NOT_NULL(strstr(capread_errmsg(r), "block 1 at byte 0: the block's trailing "
+                                                     "length 32 differs from its length 28"));
+    capread_close(r);
 }
 
 static int diff(const char *a, const char *b, const char *opts, char *out, size_t len)
@@ -298,16 +306,16 @@ static void test_diff_command(void)
     COPY();
     char cap[800];
     snprintf(cap, sizeof cap, "%s/capture.pcapng", b);
-    struct pcapng_blocks *r = pcapng_blocks_open(cap, err, sizeof err);
+    struct capread *r = capread_open(cap, err, sizeof err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(r);
-    struct pcapng_packet p;
+    struct capread_pkt p;
     for (int i = 0; i < 40; i++)
-        CU_ASSERT_EQUAL_FATAL(pcapng_blocks_next(r, &p), 1);
+        CU_ASSERT_EQUAL_FATAL(capread_next(r, &p), 1);
     char ifname[128], sum_a[512];
-    snprintf(ifname, sizeof ifname, "%s", p.ifname);
+    snprintf(ifname, sizeof ifname, "%s", capread_if_name(r, p.ifid));
     pkt_summary(p.data, p.caplen, p.wire_len, sum_a, sizeof sum_a);
     uint64_t off = p.offset + 28 + 11; /* EPB fields, then the source MAC's last byte */
-    pcapng_blocks_close(r);
+    capread_close(r);
     snprintf(cmd, sizeof cmd,
              "printf '\\252' | dd of='%s' bs=1 seek=%llu conv=notrunc status=none", cap,
              (unsigned long long)off);

@@ -2,7 +2,10 @@
  * The canonical rows resolve names and escape text; the digest ignores
  * wall-clock values, the engine name and object numbering, and changes
  * with any event value or capture byte (and then only in that part); bad
- * run directories are refused with a message and exit status 2. */
+ * run directories and captures that are missing, truncated (at any offset,
+ * a block boundary included: run.sqlite records the capture's length) or
+ * corrupt are refused with a message naming the file and block offset,
+ * exit status 2. */
 #include "test_util.h"
 
 #include <errno.h>
@@ -10,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capread.h"
 #include "digest.h"
 #include "test_runs.h"
 #include "trace.h"
@@ -197,12 +201,165 @@ static void test_bad_rundirs(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "unknown option '--frob'"));
 }
 
+/* Digests run_a's copy at dir: digest_run's return code want_rc and a
+ * message naming the capture and containing want; `setsim digest` exits 2
+ * with the same message. */
+static void expect_refused(const char *dir, const char *what, int want_rc, const char *want)
+{
+    struct digest d;
+    char err[1024] = "", cmd[1800], out[2048];
+    int rc = digest_run(dir, &d, err, sizeof err);
+    if (rc != want_rc || !strstr(err, want))
+        fprintf(stderr, "\n%s: digest_run %d '%s' (want %d '%s')\n", what, rc, err, want_rc,
+                want);
+    CU_ASSERT_EQUAL(rc, want_rc);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, want));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "/capture.pcapng: "));
+    snprintf(cmd, sizeof cmd, "'%s' digest --parts '%s'", SETSIM_BIN, dir);
+    CU_ASSERT_EQUAL(test_run(cmd, out, sizeof out), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
+    CU_ASSERT_PTR_NULL(strstr(out, "capture  ")); /* no digest printed */
+}
+
+static void cut_at(const char *dir, uint64_t size)
+{
+    char cmd[1800];
+    copy_run(dir);
+    snprintf(cmd, sizeof cmd, "truncate -s %llu '%s/capture.pcapng'", (unsigned long long)size,
+             dir);
+    CU_ASSERT_EQUAL_FATAL(test_run(cmd, NULL, 0), 0);
+}
+
+/* Overwrites 4 bytes (little-endian v) of dir's capture at off. */
+static void poke32(const char *dir, uint64_t off, uint32_t v)
+{
+    char path[900];
+    snprintf(path, sizeof path, "%s/capture.pcapng", dir);
+    FILE *f = fopen(path, "r+b");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+    CU_ASSERT_EQUAL(fseek(f, (long)off, SEEK_SET), 0);
+    CU_ASSERT_EQUAL(fwrite(b, 1, 4, f), 4);
+    fclose(f);
+}
+
+/* A run's capture truncated at several offsets (in the section header, in
+ * a block header, in a packet block, at a block boundary, one byte short),
+ * deleted, with a corrupt block length or bytes appended: digest_run and
+ * `setsim digest` refuse it naming the file and the block's offset (or
+ * the counts the run recorded), exit 2; `setsim diff` too. */
+static void test_damaged_capture(void)
+{
+    char tmp[512], dir[800], cap[900], err[1024], want[512], cmd[2400], out[4096];
+    CU_ASSERT_EQUAL_FATAL(test_tmpdir(tmp, sizeof tmp), 0);
+    snprintf(dir, sizeof dir, "%s/damaged", tmp);
+    snprintf(cap, sizeof cap, "%s/capture.pcapng", run_a);
+    /* Where packet 20 starts, and the file's length. */
+    struct capread *r = capread_open(cap, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    struct capread_pkt p;
+    uint64_t first = 0, p20 = 0, npkts = 0;
+    while (capread_next(r, &p) == 1) {
+        if (++npkts == 1)
+            first = p.offset;
+        if (npkts == 20)
+            p20 = p.offset;
+    }
+    uint64_t size = capread_offset(r);
+    capread_close(r);
+    CU_ASSERT_FATAL(first > 0 && p20 > first && size > p20 + 1000);
+    /* The run recorded what it wrote. */
+    char meta[128] = "";
+    snprintf(cmd, sizeof cmd, "sqlite3 '%s/run.sqlite' \"SELECT value FROM meta WHERE key = "
+             "'capture_bytes'\"", run_a);
+    test_run(cmd, meta, sizeof meta);
+    CU_ASSERT_EQUAL(strtoull(meta, NULL, 10), size);
+    snprintf(cmd, sizeof cmd, "sqlite3 '%s/run.sqlite' \"SELECT value FROM meta WHERE key = "
+             "'capture_packets'\"", run_a);
+    test_run(cmd, meta, sizeof meta);
+    CU_ASSERT_EQUAL(strtoull(meta, NULL, 10), npkts);
+
+    cut_at(dir, 0);
+    expect_refused(dir, "empty", -EPROTO, "the file ends before a capture header");
+    cut_at(dir, 10);
+    expect_refused(dir, "in the SHB", -EPROTO, "block 1 at byte 0: truncated block");
+    cut_at(dir, first - 2);
+    expect_refused(dir, "in the last IDB", -EPROTO, "truncated block: the file ends inside a block (");
+    cut_at(dir, p20 + 3);
+    snprintf(want, sizeof want, "at byte %llu: truncated block: the file ends inside a block "
+             "header (3 of 8 bytes)", (unsigned long long)p20);
+    expect_refused(dir, "in a block header", -EPROTO, want);
+    cut_at(dir, p20 + 30);
+    snprintf(want, sizeof want, "at byte %llu: truncated block: the file ends inside a block (",
+             (unsigned long long)p20);
+    expect_refused(dir, "in a packet block", -EPROTO, want);
+    cut_at(dir, size - 1);
+    expect_refused(dir, "one byte short", -EPROTO, "truncated block: the file ends inside a block (");
+    /* At a block boundary the blocks are whole: the recorded counts tell. */
+    cut_at(dir, p20);
+    snprintf(want, sizeof want, "19 packets in %llu bytes of whole blocks, but the run wrote "
+             "%llu packets in %llu bytes (run.sqlite meta capture_packets, capture_bytes): the "
+             "capture is truncated at a block boundary", (unsigned long long)p20,
+             (unsigned long long)npkts, (unsigned long long)size);
+    expect_refused(dir, "at a block boundary", -EPROTO, want);
+
+    /* Deleted. */
+    copy_run(dir);
+    snprintf(cmd, sizeof cmd, "rm '%s/capture.pcapng'", dir);
+    CU_ASSERT_EQUAL(test_run(cmd, NULL, 0), 0);
+    snprintf(want, sizeof want, "capture.pcapng: missing: the run wrote a capture of %llu bytes, "
+             "%llu packets there", (unsigned long long)size, (unsigned long long)npkts);
+    expect_refused(dir, "deleted", -ENOENT, want);
+    /* diff refuses it too, naming it. */
+    snprintf(cmd, sizeof cmd, "'%s' diff '%s' '%s'", SETSIM_BIN, run_a, dir);
+    CU_ASSERT_EQUAL(test_run(cmd, out, sizeof out), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
+
+    /* Block lengths corrupted: not a multiple of 4, and one that makes the
+     * trailing length disagree. */
+    copy_run(dir);
+    poke32(dir, p20 + 4, 259);
+    snprintf(want, sizeof want, "at byte %llu: bad block length 259", (unsigned long long)p20);
+    expect_refused(dir, "length 259", -EPROTO, want);
+    copy_run(dir);
+    poke32(dir, p20 + 4, 64);
+    snprintf(want, sizeof want, "at byte %llu: the block's trailing length", (unsigned long long)p20);
+    expect_refused(dir, "length 64", -EPROTO, want);
+    snprintf(cmd, sizeof cmd, "'%s' diff '%s' '%s'", SETSIM_BIN, run_a, dir);
+    CU_ASSERT_EQUAL(test_run(cmd, out, sizeof out), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
+    /* Bytes appended after the last block. */
+    copy_run(dir);
+    snprintf(cmd, sizeof cmd, "head -c 8 /dev/zero >> '%s/capture.pcapng'", dir);
+    CU_ASSERT_EQUAL(test_run(cmd, NULL, 0), 0);
+    snprintf(want, sizeof want, "at byte %llu: bad block length 0", (unsigned long long)size);
+    expect_refused(dir, "appended", -EPROTO, want);
+
+    /* A run that does not record its capture (older setsim, or a trace not
+     * written by a world): a cut block is still found; a missing capture
+     * is "none", as before. */
+    cut_at(dir, p20 + 30);
+    test_run_sql(dir, "DELETE FROM meta WHERE key LIKE 'capture_%'");
+    snprintf(want, sizeof want, "at byte %llu: truncated block", (unsigned long long)p20);
+    expect_refused(dir, "unrecorded, cut", -EPROTO, want);
+    snprintf(cmd, sizeof cmd, "rm '%s/capture.pcapng'", dir);
+    CU_ASSERT_EQUAL(test_run(cmd, NULL, 0), 0);
+    struct digest d;
+    CU_ASSERT_EQUAL(digest_run(dir, &d, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(d.has_capture, 0);
+    /* And the untouched run still digests. */
+    CU_ASSERT_EQUAL(digest_run(run_a, &d, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(d.capture_bytes, size);
+}
+
 int suite_digest(void)
 {
     CU_pSuite s = test_suite("digest");
     if (!s || !CU_add_test(s, "canonical rows: names resolved, text escaped", test_canonical_rows) ||
         !CU_add_test(s, "what changes the digest and what does not", test_what_counts) ||
-        !CU_add_test(s, "bad run directories: message, exit 2", test_bad_rundirs))
+        !CU_add_test(s, "bad run directories: message, exit 2", test_bad_rundirs) ||
+        !CU_add_test(s, "truncated, missing or corrupt capture: message, exit 2",
+                     test_damaged_capture))
         return -1;
     return 0;
 }
