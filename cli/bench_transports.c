@@ -74,6 +74,7 @@ struct tp_world {
     struct link *trunk;
     struct tp_host host[2 * TP_PAIRS]; /* [0, TP_PAIRS): senders on sw[0] */
     struct roce_qp *rq[TP_PAIRS * TP_FLOWS]; /* responders (accepted) */
+    struct roce_qp *sq[TP_PAIRS * TP_FLOWS]; /* requesters */
     size_t nrq;
     struct tcp_listener *lst[TP_PAIRS];
     struct tcp_conn *tc[TP_PAIRS * TP_FLOWS];
@@ -201,6 +202,16 @@ static void tcp_open__(struct sim_engine *eng, void *ctx, void *arg)
     }
 }
 
+static void roce_connect_rest__(struct sim_engine *eng, void *ctx, void *arg)
+{
+    (void)eng;
+    (void)arg;
+    struct tp_world *w = ctx;
+    for (int p = 0; p < TP_PAIRS; p++)
+        for (int k = 1; k < TP_FLOWS; k++)
+            roce_connect(w->sq[p * TP_FLOWS + k], 4, w->host[TP_PAIRS + p].ip, 445);
+}
+
 /* ---- the world ------------------------------------------------------------ */
 
 static void tp_free__(struct tp_world *w)
@@ -315,13 +326,17 @@ static int tp_build__(struct tp_world *w)
         for (int k = 0; k < TP_FLOWS; k++) {
             struct roce_qp_settings qs = {.nd_port = 445, .ops = &requester_ops, .ctx = w};
             struct roce_qp *qp = roce_qp_create(tx->dev, &qs);
-            if (!qp || roce_connect(qp, 4, rx->ip, 445) != 0)
+            w->sq[p * TP_FLOWS + k] = qp;
+            if (!qp || (k == 0 && roce_connect(qp, 4, rx->ip, 445) != 0))
                 return -EINVAL;
         }
     }
-    /* The TCP connections open once the RoCE CM exchange has resolved the
-     * peers' addresses (ARP holds only 3 frames per unresolved neighbour;
-     * a lost SYN would wait out the 1 s initial RTO). */
+    /* The other QPs connect once the first CM exchange of their host has
+     * resolved the peer's address, and the TCP connections after them
+     * (ARP holds only 3 frames per unresolved neighbour: a 4th REQ was
+     * lost and resent after the 1 ms CM timeout, so that QP started after
+     * the warm-up; a lost SYN would wait out the 1 s initial RTO). */
+    sim_schedule_in(w->eng, 20 * SIM_US, roce_connect_rest__, w, NULL);
     sim_schedule_in(w->eng, 50 * SIM_US, tcp_open__, w, NULL);
     return 0;
 }

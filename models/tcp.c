@@ -45,6 +45,8 @@
 /* Held out-of-order segments beyond the receive buffer in segments: room
  * for a few tiny segments (records shorter than the MSS). */
 #define TCP_OOO_SLACK 64
+#define TCP_OOO_INITIAL 64 /* out-of-order entries allocated at the first hole: one
+                            * allocation covers the bursts of a shared ring's drops */
 #define TCP_OPT_TS_LEN 12 /* NOP, NOP, timestamps */
 
 /* RFC 8312 4.1 and 4.5: C and beta_cubic; fast convergence on. */
@@ -1042,7 +1044,7 @@ static int ooo_insert__(struct tcp_conn *c, uint64_t start, uint64_t end, const 
     if (c->nooo >= c->ooo_max)
         return -1;
     if (c->nooo == c->ooo_cap) {
-        size_t cap = c->ooo_cap ? 2 * c->ooo_cap : 16;
+        size_t cap = c->ooo_cap ? 2 * c->ooo_cap : TCP_OOO_INITIAL;
         if (cap > c->ooo_max)
             cap = c->ooo_max;
         struct tcp_ooo *o = realloc(c->ooo, cap * sizeof *o);
