@@ -4,6 +4,7 @@
 #ifndef SETSIM_CLI_H
 #define SETSIM_CLI_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -52,6 +53,14 @@ int cli_parse_u64(const char *cmd, const char *flag, const char *text, uint64_t 
 int cli_mkdirs(const char *path);
 int cli_mkdir_parent(const char *path, char *made, size_t madelen);
 void cli_rmdir_made(const char *path, const char *made);
+
+/* SIGINT / SIGTERM: cli_catch_stop_signals installs a handler that only
+ * stores the signal number in cli_stop_signal (the run loops poll it:
+ * world_set_stop_flag); with `once`, a second signal takes the default
+ * action.  An interrupted command exits 128 + the signal (130, 143).
+ * 0 or negative errno. */
+extern volatile sig_atomic_t cli_stop_signal;
+int cli_catch_stop_signals(int once);
 
 /* Allocation counter of this process (see alloc_count.c). */
 uint64_t cli_alloc_count(void);

@@ -8,7 +8,9 @@
  * simulation.
  * Exit status: 0 success; 1 run-time failure (lint --strict: warnings);
  * 2 bad input (scenario, cmdlet, flag), with no run directory left and none
- * of the -o parents it created. */
+ * of the -o parents it created; 130 / 143 interrupted by SIGINT / SIGTERM
+ * (the handler only sets cli_stop_signal; the engine stops between two
+ * events, the staging directory goes, nothing reaches DIR). */
 #include "cli.h"
 
 #include <inttypes.h>
@@ -70,7 +72,8 @@ static void run_help__(FILE *out)
             "  --seed-compat   bind the seed's defective command lines as the seed\n"
             "                  intends (CFG-019, CFG-020), with warnings\n"
             "  --quiet         no progress line\n\n"
-            "Exit status: 0 success, 1 run-time failure, 2 bad input (file:line:col).\n");
+            "Exit status: 0 success, 1 run-time failure, 2 bad input (file:line:col),\n"
+            "130 / 143 interrupted by SIGINT (Ctrl-C) / SIGTERM: nothing is written.\n");
 }
 
 static void lint_help__(FILE *out)
@@ -194,6 +197,22 @@ static struct check_report *check_run_dir__(struct world *w)
     return r;
 }
 
+/* A run stopped by SIGINT / SIGTERM: the files are closed and the staging
+ * directory removed (scenario_free -> world_destroy), the -o parents this
+ * run created too; exit status 128 + the signal. */
+static int interrupted__(struct scenario *sc, struct check_report *verdicts, const char *outdir,
+                         const char *made)
+{
+    char t[40];
+    world_time_str(sim_now(world_engine(scenario_world(sc))), t, sizeof t);
+    scenario_free(sc);
+    check_report_free(verdicts);
+    cli_rmdir_made(outdir, made);
+    fprintf(stderr, "setsim: interrupted at simulated time %s; nothing written to %s\n", t,
+            outdir);
+    return 128 + cli_stop_signal;
+}
+
 int cmd_run(int argc, char **argv)
 {
     struct run_args a;
@@ -225,6 +244,9 @@ int cmd_run(int argc, char **argv)
                 strerror(-mrc));
         return CLI_USAGE;
     }
+    /* From here on Ctrl-C / SIGTERM only set a flag: the run stops
+     * between two events and nothing is left behind (interrupted__). */
+    cli_catch_stop_signals(1);
     struct scenario *sc = scenario_build(a.file, &o);
     if (!sc) {
         fprintf(stderr, "setsim run: out of memory\n");
@@ -241,12 +263,15 @@ int cmd_run(int argc, char **argv)
     if (scenario_warning_count(sc) && !a.quiet)
         scenario_print_diags(sc, stderr);
     struct world *w = scenario_world(sc);
+    world_set_stop_flag(w, &cli_stop_signal);
     struct progress p = {.tty = isatty(2) && !a.quiet, .t0 = cli_wall_seconds()};
     rc = world_run(w, progress__, &p);
     if (p.shown)
         fprintf(stderr, "\n");
     char err[1024];
     struct check_report *verdicts = rc == 0 ? check_run_dir__(w) : NULL;
+    if (cli_stop_signal) /* during the run or the checker: nothing is kept */
+        return interrupted__(sc, verdicts, o.outdir, made);
     if (rc != 0 || world_finish(w, err, sizeof err) != 0) {
         fprintf(stderr, "setsim run: %s\n", rc ? "the simulation failed" : err);
         scenario_free(sc);

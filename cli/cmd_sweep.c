@@ -10,7 +10,10 @@
  *
  * Exit status: 0 every point done; 1 some point of the study is recorded
  * as failed (by this sweep or an earlier one; each with its error) or the database could not be written; 2 bad
- * study file or flags.
+ * study file or flags; 130 / 143 interrupted by SIGINT / SIGTERM: the
+ * running points stop (their staging directories removed) and stay
+ * 'running' in the database, the finished ones are recorded, and running
+ * the sweep again resumes.
  */
 #include "cli.h"
 
@@ -20,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -54,6 +58,8 @@ static void help__(FILE *out)
             "  --quiet         no progress bar\n\n"
             "Under mpirun the ranks take points as they become free; rank 0 writes the\n"
             "database.  DIR must be on a file system every rank sees.\n\n"
+            "Ctrl-C (SIGINT) or SIGTERM stops the running points (recorded neither as\n"
+            "done nor failed: the next sweep runs them again) and exits 130 / 143.\n\n"
             "Exit status: 0 all points done, 1 some point failed, 2 bad study file or flags.\n");
 }
 
@@ -144,6 +150,10 @@ void sweep_progress(struct sweep_ctx *x, size_t running)
 int sweep_record(struct sweep_ctx *x, const struct sweep_result *r, double elapsed,
                  const char *worker)
 {
+    if (r->interrupted) {
+        x->interrupted++;
+        return 0;
+    }
     struct study_db_result dr = {.ok = r->ok, .error = r->error, .elapsed_s = elapsed,
                                  .worker = worker, .values = r->values,
                                  .is_null = r->is_null};
@@ -264,8 +274,17 @@ static int run_local__(struct sweep_ctx *x, size_t jobs)
         fprintf(stderr, "setsim sweep: out of memory\n");
         return -ENOMEM;
     }
-    int rc = 0;
+    int rc = 0, stopping = 0;
     for (;;) {
+        if (cli_stop_signal && !stopping) {
+            /* Start nothing more; pass the signal on (a SIGTERM reaches
+             * only this process) and wait for the points to stop. */
+            stopping = 1;
+            x->next = x->ntodo;
+            for (size_t i = 0; i < p.jobs; i++)
+                if (p.kids[i].pid)
+                    kill(p.kids[i].pid, (int)cli_stop_signal);
+        }
         if (!rc)
             rc = sweep_pool_fill(x, &p);
         if (p.running == 0)
@@ -438,9 +457,20 @@ int cmd_sweep(int argc, char **argv)
         rc = prepare__(&x, &a);
         if (rc == CLI_OK) {
             size_t jobs = a.has_jobs ? (size_t)a.jobs : (size_t)cores__();
+            cli_catch_stop_signals(1);
             int lrc = run_local__(&x, jobs);
             size_t failed = summary__(&x);
-            rc = lrc || failed ? CLI_FAILURE : CLI_OK;
+            rc = lrc || failed || x.interrupted ? CLI_FAILURE : CLI_OK;
+            if (x.interrupted)
+                fprintf(stderr,
+                        "setsim sweep: %zu point(s) interrupted, not recorded; running the "
+                        "sweep again resumes them\n",
+                        x.interrupted);
+            if (cli_stop_signal) {
+                fprintf(stderr, "setsim: interrupted; %s/%s keeps the finished points\n",
+                        outdir, STUDY_DB_FILE);
+                rc = 128 + cli_stop_signal;
+            }
         }
     }
     study_db_close(x.db);

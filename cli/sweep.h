@@ -36,13 +36,15 @@ struct sweep_msg_hdr {
     int32_t ok;        /* 1 done, 0 failed */
     int32_t nmetrics;
     int32_t errlen;
-    int32_t pad;
+    int32_t interrupted; /* 1: a signal stopped the point (ok is 0): not a
+                          * result, the point runs again on resume */
 };
 
 /* A decoded result. */
 struct sweep_result {
     int64_t id;
     int ok;
+    int interrupted;   /* see sweep_msg_hdr */
     size_t nmetrics;
     double values[STUDY_MAX_METRICS];
     unsigned char is_null[STUDY_MAX_METRICS];
@@ -83,6 +85,7 @@ struct sweep_ctx {
     int64_t *todo;          /* point ids to run, in order */
     size_t ntodo, next;     /* next: index of the next to hand out */
     size_t done, failed, skipped, total;
+    size_t interrupted;     /* points a signal stopped: left 'running' */
     double t0;
     int tty, quiet;
     size_t shown_errors;
@@ -90,7 +93,9 @@ struct sweep_ctx {
     size_t last_finished;   /* points finished at that redraw */
 };
 
-/* Records a result in the database and the counters, redraws progress.
+/* Records a result in the database and the counters, redraws progress;
+ * an interrupted point is only counted (it stays 'running' in the
+ * database, so a resumed sweep runs it again).
  * 0 or a negative errno (database write failed: the sweep stops). */
 int sweep_record(struct sweep_ctx *x, const struct sweep_result *r, double elapsed,
                  const char *worker);

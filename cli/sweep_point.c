@@ -25,7 +25,8 @@
 
 size_t sweep_msg_encode(const struct sweep_result *r, unsigned char *buf, size_t cap)
 {
-    struct sweep_msg_hdr h = {.id = r->id, .ok = r->ok, .nmetrics = (int32_t)r->nmetrics};
+    struct sweep_msg_hdr h = {.id = r->id, .ok = r->ok, .nmetrics = (int32_t)r->nmetrics,
+                              .interrupted = r->interrupted};
     size_t el = r->ok ? 0 : strnlen(r->error, SWEEP_ERR_MAX - 1);
     h.errlen = (int32_t)el;
     size_t need = sizeof h + r->nmetrics * (sizeof(double) + 1) + el;
@@ -55,6 +56,7 @@ int sweep_msg_decode(const unsigned char *buf, size_t len, struct sweep_result *
         return -EINVAL;
     r->id = h.id;
     r->ok = h.ok;
+    r->interrupted = h.interrupted != 0;
     r->nmetrics = (size_t)h.nmetrics;
     const unsigned char *p = buf + sizeof h;
     memcpy(r->values, p, r->nmetrics * sizeof(double));
@@ -159,7 +161,17 @@ static void run_point__(const struct study *st, const char *outdir, int64_t id,
     }
     struct world *w = scenario_world(sc);
     char err[1024] = "";
-    if ((rc = world_run(w, NULL, NULL)) != 0) {
+    world_set_stop_flag(w, &cli_stop_signal);
+    rc = world_run(w, NULL, NULL);
+    if (cli_stop_signal) { /* the staging directory goes with the world */
+        char t[40];
+        fail__(r, "interrupted by signal %d at simulated time %s", (int)cli_stop_signal,
+               world_time_str(sim_now(world_engine(w)), t, sizeof t));
+        r->interrupted = 1;
+        scenario_free(sc);
+        goto out;
+    }
+    if (rc != 0) {
         fail__(r, "the simulation failed: %s", strerror(rc < 0 ? -rc : rc));
         scenario_free(sc);
         goto out;
@@ -233,6 +245,9 @@ int sweep_point_start(const struct study *st, const char *outdir, int64_t id,
         if (getppid() == 1)
             _exit(127);
         close(fds[0]);
+        /* SIGINT / SIGTERM stop the point's run (each time: the sweep
+         * forwards a signal that may also have reached the child). */
+        cli_catch_stop_signals(0);
         char log[PATH_MAX];
         snprintf(log, sizeof log, "%s/runs/p%04lld.log", outdir, (long long)id);
         int lfd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -293,6 +308,9 @@ void sweep_point_reap(struct sweep_child *c, const char *outdir, struct sweep_re
         memset(r, 0, sizeof *r);
         r->id = c->id;
         r->ok = 0;
+        /* Killed by SIGINT / SIGTERM before its handler was in place. */
+        r->interrupted = WIFSIGNALED(status) &&
+                         (WTERMSIG(status) == SIGINT || WTERMSIG(status) == SIGTERM);
         if (WIFSIGNALED(status))
             snprintf(r->error, sizeof r->error,
                      "the point's process was killed by signal %d (%s); its output is in "

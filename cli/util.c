@@ -3,6 +3,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -198,4 +199,22 @@ void cli_rmdir_made(const char *path, const char *made)
             return;
         *slash = '\0';
     }
+}
+
+volatile sig_atomic_t cli_stop_signal;
+
+/* Only sets the flag (async-signal-safe); the run loop does the rest. */
+static void on_stop_signal__(int sig) { cli_stop_signal = sig; }
+
+int cli_catch_stop_signals(int once)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal__;
+    sigemptyset(&sa.sa_mask);
+    /* once: a second Ctrl-C takes the default action (kills at once). */
+    sa.sa_flags = once ? SA_RESETHAND : 0;
+    if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0)
+        return -errno;
+    return 0;
 }

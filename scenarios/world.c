@@ -84,6 +84,7 @@ struct world {
     int non_teardown;
     int facts_written;                /* the check.* notes are in the trace */
     double wall_s;                    /* wall time of world_run */
+    const volatile sig_atomic_t *stop_flag; /* world_set_stop_flag; NULL: none */
     uint64_t events;
 };
 
@@ -603,6 +604,12 @@ static int start_sampler__(struct world *w)
     return sampler_start(w->sampler);
 }
 
+void world_set_stop_flag(struct world *w, const volatile sig_atomic_t *flag)
+{
+    w->stop_flag = flag;
+    sim_set_stop_flag(w->eng, flag);
+}
+
 int world_run(struct world *w, world_progress_fn progress, void *ctx)
 {
     if (!w->facts_written) {
@@ -616,6 +623,8 @@ int world_run(struct world *w, world_progress_fn progress, void *ctx)
     if (src < 0)
         return src;
     while (sim_now(w->eng) < end) {
+        if (w->stop_flag && *w->stop_flag)
+            return -EINTR;
         sim_time_t next = sim_now(w->eng) + slice;
         if (next > end || next < sim_now(w->eng))
             next = end;

@@ -18,6 +18,7 @@
 #ifndef SETSIM_WORLD_H
 #define SETSIM_WORLD_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -97,8 +98,15 @@ FILE *world_log_file(struct world *w);
 
 /* Progress: called about every `every` of simulated time during the run. */
 typedef void (*world_progress_fn)(void *ctx, sim_time_t now, sim_time_t end);
-/* Runs the simulation to the duration.  0 or a negative errno. */
+/* Runs the simulation to the duration.  0 or a negative errno; -EINTR
+ * when the stop flag was set (the run stopped between two events at
+ * sim_now(world_engine(w)); world_destroy then removes the staging
+ * directory, nothing reaches the outdir). */
 int world_run(struct world *w, world_progress_fn progress, void *ctx);
+/* A flag (set by a signal handler) that stops world_run: read by the
+ * native engine every few thousand events and here between progress
+ * slices.  NULL: none. */
+void world_set_stop_flag(struct world *w, const volatile sig_atomic_t *flag);
 /* A time as the summary shows every time: milliseconds with six decimals
  * ("12.000250 ms"); returns buf. */
 char *world_time_str(sim_time_t t, char *buf, size_t len);

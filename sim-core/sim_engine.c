@@ -54,6 +54,7 @@
 #define ADAPT_PERIOD 4096u     /* events between re-estimates of the geometry */
 #define COMPACT_MIN 64u        /* tombstones tolerated regardless of size */
 #define SMALL_SORT 24u         /* insertion sort below this, qsort above */
+#define STOP_CHECK_EVENTS 4096u /* events between two reads of the stop flag (a power of 2) */
 
 typedef unsigned __int128 heap_key; /* time << 64 | seq << IDX_BITS | index */
 
@@ -566,6 +567,11 @@ static int native_run_until(struct sim_engine *eng, sim_time_t end)
             e->stopped = 0;
             return 0;
         }
+        /* The stop flag, every STOP_CHECK_EVENTS events: one test of the
+         * counter per event (not between buckets: a run whose events all
+         * land in the current bucket may not leave it for a long time). */
+        if (!(eng->executed & (STOP_CHECK_EVENTS - 1)) && eng->stop_flag && *eng->stop_flag)
+            return -EINTR;
     }
     if (end > eng->now)
         eng->now = end;

@@ -18,11 +18,18 @@
  *  - cancel(id) of an event that already ran or was cancelled returns
  *    -ENOENT and changes nothing; handles are never reused (generation
  *    counters), 0 is never a valid handle;
- *  - event_count() counts executed events (cancelled ones are not counted).
+ *  - event_count() counts executed events (cancelled ones are not counted);
+ *  - a stop flag (sim_set_stop_flag, e.g. set by a SIGINT handler): once
+ *    *flag is non-zero, run_until returns -EINTR between two events, with
+ *    now the time of the last event executed and the rest still queued.
+ *    The native engine reads the flag every 4096 events executed (a test
+ *    of the event counter per event); the ns-3 engine does not read it
+ *    (world_run also checks it between its progress slices).
  */
 #ifndef SETSIM_SIM_ENGINE_H
 #define SETSIM_SIM_ENGINE_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -55,6 +62,7 @@ struct sim_engine {
     const struct sim_engine_ops *ops;
     sim_time_t now;    /* time of the event running, or of the last one */
     uint64_t executed; /* events executed so far */
+    const volatile sig_atomic_t *stop_flag; /* see above; NULL: none */
 };
 
 struct sim_engine_settings {
@@ -96,6 +104,12 @@ static inline int sim_run_until(struct sim_engine *eng, sim_time_t end)
 }
 
 static inline void sim_stop(struct sim_engine *eng) { eng->ops->stop(eng); }
+
+/* Makes run_until return -EINTR once *flag != 0 (NULL: never). */
+static inline void sim_set_stop_flag(struct sim_engine *eng, const volatile sig_atomic_t *flag)
+{
+    eng->stop_flag = flag;
+}
 
 static inline size_t sim_pending(const struct sim_engine *eng) { return eng->ops->pending(eng); }
 

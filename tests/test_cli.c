@@ -8,7 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define OUT_MAX 8192
@@ -307,6 +311,67 @@ static void test_refused_run_creates_nothing(void)
     leave_tmp__();
 }
 
+/* Polls (every 20 ms, up to about two minutes) until path exists and has
+ * at least min_bytes, or the child pid exited; 1 when it does. */
+static int wait_for_file__(const char *path, long min_bytes, pid_t pid)
+{
+    for (int i = 0; i < 6000; i++) {
+        struct stat st;
+        if (stat(path, &st) == 0 && st.st_size >= min_bytes)
+            return 1;
+        if (waitpid(pid, NULL, WNOHANG) == pid)
+            return 0;
+        struct timespec ts = {0, 20 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    return 0;
+}
+
+/* `setsim run` stopped by SIGINT / SIGTERM once its run has begun (its
+ * staging directory's run.sqlite holds committed trace rows): exit 130 /
+ * 143, the message naming the simulated time and the directory, and
+ * nothing left: no staging directory, no run directory, no parents. */
+static void test_run_interrupted(void)
+{
+    enter_tmp__();
+    char file[512];
+    test_src_path("scenarios/examples/quickstart.yaml", file, sizeof file);
+    static const int sigs[] = {SIGINT, SIGTERM};
+    for (size_t k = 0; k < 2; k++) {
+        pid_t pid = fork();
+        CU_ASSERT_FATAL(pid >= 0);
+        if (pid == 0) {
+            int fd = open("qa-int.out", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            dup2(fd, 1);
+            dup2(fd, 2);
+            execl(SETSIM_BIN, "setsim", "run", file, "--set", "scenario.duration=60s", "-o",
+                  "qa-int/sub/run", "--quiet", (char *)NULL);
+            _exit(127);
+        }
+        char db[256];
+        snprintf(db, sizeof db, "qa-int/sub/run.staging-%ld/run.sqlite", (long)pid);
+        int started = wait_for_file__(db, 256 * 1024, pid);
+        CU_ASSERT(started);
+        kill(pid, sigs[k]);
+        int status = 0;
+        CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
+        CU_ASSERT(WIFEXITED(status));
+        CU_ASSERT_EQUAL(WEXITSTATUS(status), 128 + sigs[k]);
+        char out[OUT_MAX] = "";
+        FILE *f = fopen("qa-int.out", "r");
+        if (f) {
+            out[fread(out, 1, sizeof out - 1, f)] = '\0';
+            fclose(f);
+        }
+        CU_ASSERT_PTR_NOT_NULL(strstr(out, "setsim: interrupted at simulated time "));
+        CU_ASSERT_PTR_NOT_NULL(strstr(out, "; nothing written to qa-int/sub/run\n"));
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 128 + sigs[k])
+            fprintf(stderr, "signal %d: status %#x: %s\n", sigs[k], status, out);
+        CU_ASSERT_NOT_EQUAL(access("qa-int", F_OK), 0);
+    }
+    leave_tmp__();
+}
+
 int suite_cli(void)
 {
     CU_pSuite s = test_suite("cli");
@@ -319,6 +384,7 @@ int suite_cli(void)
         !CU_add_test(s, "run -o creates the parent directories", test_run_creates_parents) ||
         !CU_add_test(s, "bad files and run directories exit 2", test_bad_input_files) ||
         !CU_add_test(s, "a refused run creates no directory", test_refused_run_creates_nothing) ||
+        !CU_add_test(s, "SIGINT / SIGTERM stop a run, nothing left", test_run_interrupted) ||
         !CU_add_test(s, "run -o never deletes a non-run directory", test_run_o_keeps_user_files))
         return -1;
 #ifdef SETSIM_HAVE_NS3

@@ -4,6 +4,7 @@
 #include "test_util.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -267,6 +268,52 @@ static void test_stop_and_resume(void)
     sim_engine_destroy(eng);
 }
 
+/* A chain of events 1 ns apart that raises an external stop flag (what a
+ * SIGINT handler does) at its `at`-th event; counts what ran. */
+struct flag_chain {
+    volatile sig_atomic_t flag;
+    uint64_t ran, at;
+    sim_time_t last;
+};
+
+static void chain_event(struct sim_engine *eng, void *ctx, void *arg)
+{
+    struct flag_chain *c = ctx;
+    c->ran++;
+    c->last = sim_now(eng);
+    if (c->ran == c->at)
+        c->flag = 1;
+    sim_schedule_in(eng, SIM_NS, chain_event, c, arg);
+}
+
+/* The stop flag: run_until returns -EINTR a bounded number of events
+ * after the flag rises (the engine reads it every 4096 events executed),
+ * with now at the last event run and the next still queued;
+ * with the flag cleared the run goes on as if never stopped. */
+static void test_stop_flag(void)
+{
+    struct sim_engine *eng = sim_engine_create(NULL);
+    struct flag_chain c = {.at = 10000};
+    sim_set_stop_flag(eng, &c.flag);
+    sim_schedule_at(eng, SIM_NS, chain_event, &c, NULL);
+    CU_ASSERT_EQUAL(sim_run_until(eng, SIM_S), -EINTR);
+    CU_ASSERT(c.ran >= c.at && c.ran <= c.at + 4096);
+    CU_ASSERT_EQUAL(sim_event_count(eng), c.ran);
+    CU_ASSERT_EQUAL(sim_now(eng), c.last);
+    CU_ASSERT_EQUAL(sim_now(eng), (sim_time_t)c.ran * SIM_NS);
+    CU_ASSERT_EQUAL(sim_pending(eng), 1);
+    CU_ASSERT_EQUAL(sim_engine_check(eng), 0);
+    /* Still set: the next run_until stops again at once. */
+    uint64_t ran = c.ran;
+    CU_ASSERT_EQUAL(sim_run_until(eng, SIM_S), -EINTR);
+    CU_ASSERT(c.ran - ran <= 4096);
+    c.flag = 0;
+    CU_ASSERT_EQUAL(sim_run_until(eng, 100 * SIM_US), 0);
+    CU_ASSERT_EQUAL(c.ran, 100000);
+    CU_ASSERT_EQUAL(sim_now(eng), 100 * SIM_US);
+    sim_engine_destroy(eng);
+}
+
 struct self_cancel {
     sim_event_id id;
     int rc;
@@ -406,6 +453,7 @@ int suite_engine(void)
         !CU_add_test(s, "zero delay runs after events already due", test_zero_delay_runs_after_due) ||
         !CU_add_test(s, "run_until boundary, clamping, empty queue", test_run_until_boundary) ||
         !CU_add_test(s, "stop and resume", test_stop_and_resume) ||
+        !CU_add_test(s, "a stop flag stops run_until with -EINTR", test_stop_flag) ||
         !CU_add_test(s, "cancel semantics and stale handles", test_cancel_semantics) ||
         !CU_add_test(s, "cancel-heavy timers are compacted", test_cancel_heavy_compacts) ||
         !CU_add_test(s, "adapts to a changing time scale", test_adapts_to_time_scale) ||

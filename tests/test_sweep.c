@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -424,6 +425,102 @@ static void test_example_reduced(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(text, "| HyperVPort | **4** |"));
 }
 
+/* Lists DIR/runs entries whose name has ".staging-" into buf; returns
+ * how many. */
+static int staging_dirs__(const char *sub, char *buf, size_t len)
+{
+    char runs[700];
+    snprintf(runs, sizeof runs, "%s/runs", sub);
+    DIR *d = opendir(runs);
+    int n = 0;
+    buf[0] = '\0';
+    for (struct dirent *e; d && (e = readdir(d));) {
+        if (strstr(e->d_name, ".staging-")) {
+            n++;
+            size_t l = strlen(buf);
+            snprintf(buf + l, len - l, "%s/%s ", runs, e->d_name);
+        }
+    }
+    if (d)
+        closedir(d);
+    return n;
+}
+
+/* Ctrl-C (SIGINT to the sweep's process group, as a terminal sends it)
+ * once a point's run has begun: the sweep exits 130, the running points
+ * stop and remove their staging directories, none is recorded as failed
+ * or done half-way (they stay 'running'), and running the sweep again
+ * runs exactly the points not done. */
+static void test_interrupt_and_resume(void)
+{
+    char dir[512], study[600], sub[600], base[512], out[OUT_MAX];
+    CU_ASSERT_EQUAL_FATAL(test_tmpdir(dir, sizeof dir), 0);
+    snprintf(study, sizeof study, "%s/study.yaml", dir);
+    snprintf(sub, sizeof sub, "%s/out", dir);
+    test_src_path("tests/sweep/base.yaml", base, sizeof base);
+    FILE *f = fopen(study, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fprintf(f,
+            "study: { name: sweep-int, base: %s, seeds: 1 }\n"
+            "parameters:\n"
+            "  vms: { set: [hosts.hv1.vms.0.count, traffic.1.count], values: [2, 4, 8] }\n"
+            "  dur: { set: [scenario.duration], values: [1s] }\n"
+            "metrics:\n"
+            "  drops: { builtin: drops }\n",
+            base);
+    fclose(f);
+    pid_t pid = fork();
+    CU_ASSERT_FATAL(pid >= 0);
+    if (pid == 0) {
+        setpgid(0, 0);
+        int nfd = open("/dev/null", O_WRONLY);
+        dup2(nfd, 1);
+        dup2(nfd, 2);
+        execl(SETSIM_BIN, "setsim", "sweep", study, "-j", "2", "-o", sub, (char *)NULL);
+        _exit(127);
+    }
+    /* Wait until a point's run has written trace rows into its staging
+     * directory's run.sqlite. */
+    int started = 0;
+    char names[4096];
+    for (int i = 0; i < 6000 && !started; i++) {
+        struct timespec ts = {0, 20 * 1000000L};
+        nanosleep(&ts, NULL);
+        if (waitpid(pid, NULL, WNOHANG) == pid) {
+            pid = -1;
+            break;
+        }
+        if (staging_dirs__(sub, names, sizeof names) > 0) {
+            char db[800];
+            snprintf(db, sizeof db, "%.*s/run.sqlite", (int)strcspn(names, " "), names);
+            struct stat st;
+            started = stat(db, &st) == 0 && st.st_size >= 256 * 1024;
+        }
+    }
+    CU_ASSERT_FATAL(pid > 0);
+    CU_ASSERT(started);
+    kill(-pid, SIGINT);
+    int status = 0;
+    CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
+    CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 130);
+    CU_ASSERT_EQUAL(staging_dirs__(sub, names, sizeof names), 0);
+    if (names[0])
+        fprintf(stderr, "left behind: %s\n", names);
+    long long done = query__(sub, "SELECT count(*) FROM points WHERE status = 'done'");
+    long long running = query__(sub, "SELECT count(*) FROM points WHERE status = 'running'");
+    CU_ASSERT_EQUAL(query__(sub, "SELECT count(*) FROM points WHERE status = 'failed'"), 0);
+    CU_ASSERT(running >= 1);
+    CU_ASSERT(done >= 0 && done <= 2);
+    char args[2048], want[160];
+    snprintf(args, sizeof args, "sweep '%s' -j 2 -o '%s'", study, sub);
+    CU_ASSERT_EQUAL(setsim__(args, out), 0);
+    snprintf(want, sizeof want, "3 points: 3 done, 0 failed (this sweep ran %lld, %lld already",
+             3 - done, done);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
+    if (!strstr(out, want))
+        fprintf(stderr, "want '%s' in:\n%s\n", want, out);
+}
+
 int suite_sweep(void)
 {
     CU_pSuite s = test_suite("sweep");
@@ -432,6 +529,8 @@ int suite_sweep(void)
                      test_identical_results) ||
         !CU_add_test(s, "killed midway, a re-run runs only the missing points",
                      test_kill_and_resume) ||
+        !CU_add_test(s, "Ctrl-C: exit 130, nothing half-recorded, a re-run resumes",
+                     test_interrupt_and_resume) ||
         !CU_add_test(s, "a failed point is recorded with its error; the rest complete",
                      test_failed_point) ||
         !CU_add_test(s, "bad study file or flags: file:line:col, exit 2, nothing created",

@@ -500,6 +500,7 @@ struct sim_engine *ns3_engine_create(const struct ns3_engine_settings *s, char *
         e->base.ops = &ns3_ops;
         e->base.now = 0;
         e->base.executed = 0;
+        e->base.stop_flag = nullptr; /* not read: world_run checks it */
         e->nslots = 0;
         e->free_head = NS3_NO_SLOT;
         e->live = 0;
