@@ -137,6 +137,12 @@ static struct frame *pop__(struct egress *q, int p)
     if (!eq->head) {
         eq->tail = NULL;
         q->backlog &= (uint8_t)~(1u << p);
+    } else {
+        /* The new head goes out next, one serialization time from now:
+         * start loading its metadata and first header bytes, which a deep
+         * queue has long evicted from the cache (no effect on behaviour). */
+        __builtin_prefetch(eq->head);
+        __builtin_prefetch(eq->head->buf + FRAME_HEADROOM);
     }
     f->next = NULL;
     uint32_t len = frame_wire_len(f);

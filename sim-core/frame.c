@@ -8,15 +8,20 @@
 #include "frame.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define FRAME_CHUNK 1024 /* frames per allocation: 1024 x ~300 B = ~300 KiB */
+#define FRAME_CHUNK 1024 /* frames per allocation: 1024 x 384 B = 384 KiB */
 
+/* frames[] first: the chunk is FRAME_ALIGN-aligned, so is every frame. */
 struct frame_chunk {
-    struct frame_chunk *next;
     struct frame frames[FRAME_CHUNK];
+    struct frame_chunk *next;
 };
+
+_Static_assert(offsetof(struct frame, buf) == FRAME_ALIGN, "frame metadata is one line");
+_Static_assert(sizeof(struct frame) % FRAME_ALIGN == 0, "pool frames stay aligned");
 
 struct frame_pool {
     struct frame *free_list;    /* released frames, reused LIFO */
@@ -27,7 +32,8 @@ struct frame_pool {
 
 static int frame_pool_grow__(struct frame_pool *pool)
 {
-    struct frame_chunk *c = malloc(sizeof *c);
+    size_t size = (sizeof(struct frame_chunk) + FRAME_ALIGN - 1) / FRAME_ALIGN * FRAME_ALIGN;
+    struct frame_chunk *c = aligned_alloc(FRAME_ALIGN, size);
     if (!c)
         return -ENOMEM;
     c->next = pool->chunks;
