@@ -466,6 +466,23 @@ static void test_dcb003_pfc_length(void)
     run_sel("pause-storm", "dcb003", &s, "DCB-003", CHECK_FAIL);
 }
 
+/* Sets the link type of the first interface of the pcapng at path (the
+ * IDB after the section header); returns the IDB's offset. */
+static uint64_t poke_linktype(const char *path, uint16_t lt)
+{
+    FILE *f = fopen(path, "r+b");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    uint8_t h[8];
+    CU_ASSERT_EQUAL_FATAL(fread(h, 1, 8, f), 8);
+    uint64_t idb = (uint64_t)h[4] | (uint64_t)h[5] << 8 | (uint64_t)h[6] << 16 |
+                   (uint64_t)h[7] << 24;
+    uint8_t v[2] = {(uint8_t)lt, (uint8_t)(lt >> 8)};
+    CU_ASSERT_EQUAL(fseek(f, (long)idb + 8, SEEK_SET), 0);
+    CU_ASSERT_EQUAL(fwrite(v, 1, 2, f), 2);
+    fclose(f);
+    return idb;
+}
+
 static void test_corrupt_inputs(void)
 {
     const char *dir = run_example("dynamic-flowlets");
@@ -484,6 +501,31 @@ static void test_corrupt_inputs(void)
     snprintf(cmd, sizeof cmd, "'%s' check '%s/nonexistent'", SETSIM_BIN, tmp_root);
     CU_ASSERT_EQUAL(test_run(cmd, txt, sizeof txt), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(txt, "run.sqlite"));
+    /* No capture.pcapng. */
+    snprintf(cmd, sizeof cmd, "rm '%s/capture.pcapng'", out);
+    CU_ASSERT_EQUAL_FATAL(test_run(cmd, NULL, 0), 0);
+    snprintf(cmd, sizeof cmd, "'%s' check '%s'", SETSIM_BIN, out);
+    CU_ASSERT_EQUAL(test_run(cmd, txt, sizeof txt), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(txt, "capture.pcapng: cannot open the capture: No such file"));
+    /* An interface of a link type that does not carry Ethernet. */
+    snprintf(cmd, sizeof cmd, "cp '%s/capture.pcapng' '%s/'", dir, out);
+    CU_ASSERT_EQUAL_FATAL(test_run(cmd, NULL, 0), 0);
+    char path[800], want[900];
+    snprintf(path, sizeof path, "%s/capture.pcapng", out);
+    uint64_t at = poke_linktype(path, 105);
+    snprintf(cmd, sizeof cmd, "'%s' check '%s'", SETSIM_BIN, out);
+    CU_ASSERT_EQUAL(test_run(cmd, txt, sizeof txt), 2);
+    snprintf(want, sizeof want, "%s: block 2 at byte %llu: interface 0 has link type 105, which "
+             "does not carry Ethernet", path, (unsigned long long)at);
+    CU_ASSERT_PTR_NOT_NULL(strstr(txt, want));
+    /* A MAC address of the world's facts that is not one. */
+    snprintf(cmd, sizeof cmd, "cp '%s/capture.pcapng' '%s/' && sqlite3 '%s/run.sqlite' \"UPDATE "
+             "events SET detail = replace(detail, ':', '-') WHERE detail LIKE 'check.nic%%'\"",
+             dir, out, out);
+    CU_ASSERT_EQUAL_FATAL(test_run(cmd, NULL, 0), 0);
+    snprintf(cmd, sizeof cmd, "'%s' check '%s'", SETSIM_BIN, out);
+    CU_ASSERT_EQUAL(test_run(cmd, txt, sizeof txt), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(txt, "run.sqlite: bad check note 'check.nic"));
 }
 
 /* Random bytes of a capture overwritten (block headers and lengths
@@ -1038,6 +1080,29 @@ static void test_mapping_errors(void)
     CU_ASSERT_EQUAL_FATAL(test_run(cmd, NULL, 0), 0);
     snprintf(y, sizeof y, "%s  \"SLOT 2\": { mac: \"02:53:45:01:00:01\", capture: cut.pcap }\n", head);
     expect_map_error("ext-err", y, "cut.pcap");
+    /* The missing file is named. */
+    snprintf(y, sizeof y, "%s  \"SLOT 2\": { mac: \"02:53:45:01:00:01\", capture: nothere.pcap }\n",
+             head);
+    expect_map_error("ext-err", y, "capture 'nothere.pcap': cannot read ");
+    expect_map_error("ext-err", y, "crafted-ext-err/nothere.pcap");
+    /* pcapng: cut inside a block, an interface that does not carry
+     * Ethernet. */
+    snprintf(cmd, sizeof cmd, "head -c 5000 '%s/capture.pcapng' > '%s/cut.pcapng' && "
+             "cp '%s/capture.pcapng' '%s/wlan.pcapng'", dir, out, dir, out);
+    CU_ASSERT_EQUAL_FATAL(test_run(cmd, NULL, 0), 0);
+    snprintf(y, sizeof y, "%s  \"SLOT 2\": { mac: \"02:53:45:01:00:01\", capture: cut.pcapng, "
+             "interface: \"hv1/SLOT 2\" }\n", head);
+    expect_map_error("ext-err", y, "cut.pcapng: block ");
+    expect_map_error("ext-err", y, "truncated block: the file ends inside a block");
+    snprintf(p, sizeof p, "%s/wlan.pcapng", out);
+    poke_linktype(p, 105);
+    snprintf(y, sizeof y, "%s  \"SLOT 2\": { mac: \"02:53:45:01:00:01\", capture: wlan.pcapng, "
+             "interface: \"hv1/SLOT 2\" }\n", head);
+    expect_map_error("ext-err", y, "has link type 105, which does not carry Ethernet");
+    /* A MAC with a bad digit. */
+    snprintf(y, sizeof y, "%s  \"SLOT 2\": { mac: \"02:53:45:01:00:0g\", capture: SLOT_2.pcap }\n",
+             head);
+    expect_map_error("ext-err", y, "is not a MAC address");
 }
 
 int suite_check(void)

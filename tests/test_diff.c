@@ -8,6 +8,8 @@
  * with one event or one frame changed, with context, exit 0/1/2. */
 #include "test_util.h"
 
+#include <errno.h>
+#include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,6 +235,205 @@ static void test_reader_big_endian_and_errors(void)
     capread_close(r);
 }
 
+/* Little-endian pcapng pieces for hand-made files. */
+static void put32le(FILE *f, uint32_t v)
+{
+    uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+    fwrite(b, 1, 4, f);
+}
+
+static void shb_le(FILE *f)
+{
+    put32le(f, 0x0A0D0D0A), put32le(f, 28), put32le(f, 0x1A2B3C4D);
+    put32le(f, 0x00000001), put32le(f, 0xFFFFFFFF), put32le(f, 0xFFFFFFFF), put32le(f, 28);
+}
+
+/* IDB of link type lt named name (up to 7 bytes), if_tsresol res. */
+static void idb_le(FILE *f, uint16_t lt, const char *name, uint8_t res)
+{
+    char nm[8] = {0};
+    uint32_t n = (uint32_t)(strlen(name) < 7 ? strlen(name) : 7), pad = (n + 3) & ~3u;
+    uint32_t total = 36 + pad;
+    memcpy(nm, name, n);
+    put32le(f, 1), put32le(f, total), put32le(f, lt), put32le(f, 0);
+    put32le(f, 2u | n << 16), fwrite(nm, 1, pad, f);
+    put32le(f, 9u | 1u << 16), fputc(res, f), fputc(0, f), fputc(0, f), fputc(0, f);
+    put32le(f, 0), put32le(f, total);
+}
+
+/* EPB on interface ifid at ts units, n bytes (padded), flags (0: none). */
+static void epb_le(FILE *f, uint32_t ifid, uint64_t ts, const uint8_t *d, uint32_t n,
+                   uint32_t wire, uint32_t flags)
+{
+    uint32_t pad = (n + 3) & ~3u, total = 32 + pad + (flags ? 12 : 0);
+    put32le(f, 6), put32le(f, total), put32le(f, ifid), put32le(f, (uint32_t)(ts >> 32));
+    put32le(f, (uint32_t)ts), put32le(f, n), put32le(f, wire);
+    fwrite(d, 1, n, f);
+    for (uint32_t i = n; i < pad; i++)
+        fputc(0, f);
+    if (flags)
+        put32le(f, 2u | 4u << 16), put32le(f, flags), put32le(f, 0);
+    put32le(f, total);
+}
+
+/* Link types that carry Ethernet (1, and 240/241 with pseudo-header and
+ * FCS stripped) in pcap and pcapng; others refused naming the link type;
+ * two sections concatenated (interfaces numbered across the file, each
+ * section's tsresol); a cut pcap named with its packet and offset. */
+static void test_reader_link_types_and_sections(void)
+{
+    char tmp[512], path[700], err[512];
+    CU_ASSERT_EQUAL_FATAL(test_tmpdir(tmp, sizeof tmp), 0);
+    struct frame_pool *pool = frame_pool_create(8);
+    struct frame *fr = sample(pool, 0); /* ARP, 60 bytes */
+    uint8_t eth[60], wrapped[128];
+    CU_ASSERT_EQUAL_FATAL(fr->len, 60);
+    memcpy(eth, frame_cdata(fr), 60);
+    frame_unref(fr);
+    frame_pool_destroy(pool);
+    char sum[512];
+    pkt_summary(eth, 60, 60, sum, sizeof sum);
+    CU_ASSERT_STRING_EQUAL(sum, expect[0]);
+
+    /* pcap: netANALYZER (4-byte header) and transparent (+ preamble, SFD),
+     * both with the FCS. */
+    static const struct { int dlt; unsigned hdr; } lts[] = {{DLT_NETANALYZER, 4},
+                                                            {DLT_NETANALYZER_TRANSPARENT, 12}};
+    for (size_t k = 0; k < 2; k++) {
+        snprintf(path, sizeof path, "%s/na%zu.pcap", tmp, k);
+        pcap_t *pd = pcap_open_dead(lts[k].dlt, 65535);
+        pcap_dumper_t *d = pcap_dump_open(pd, path);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+        memset(wrapped, 0x55, sizeof wrapped);
+        memcpy(wrapped + lts[k].hdr, eth, 60);
+        memset(wrapped + lts[k].hdr + 60, 0xee, 4); /* FCS */
+        struct pcap_pkthdr h = {.ts = {.tv_sec = 2, .tv_usec = 7},
+                                .caplen = lts[k].hdr + 64, .len = lts[k].hdr + 64};
+        pcap_dump((u_char *)d, &h, wrapped);
+        h.caplen = lts[k].hdr + 20; /* cut */
+        pcap_dump((u_char *)d, &h, wrapped);
+        h.caplen = lts[k].hdr - 1; /* shorter than the pseudo-header */
+        pcap_dump((u_char *)d, &h, wrapped);
+        pcap_dump_close(d);
+        pcap_close(pd);
+        struct capread *r = capread_open(path, err, sizeof err);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+        struct capread_pkt p;
+        CU_ASSERT_EQUAL_FATAL(capread_next(r, &p), 1);
+        CU_ASSERT_EQUAL(p.linktype, lts[k].dlt);
+        CU_ASSERT_EQUAL(p.caplen, 60);
+        CU_ASSERT_EQUAL(p.wire_len, 60);
+        CU_ASSERT_EQUAL(memcmp(p.data, eth, 60), 0);
+        CU_ASSERT_EQUAL(p.ts, 2 * SIM_S + 7 * SIM_US);
+        CU_ASSERT_EQUAL(p.offset, 24);
+        CU_ASSERT_EQUAL_FATAL(capread_next(r, &p), 1);
+        CU_ASSERT_EQUAL(p.caplen, 20);
+        CU_ASSERT_EQUAL(p.wire_len, 60);
+        CU_ASSERT_EQUAL(memcmp(p.data, eth, 20), 0);
+        CU_ASSERT_EQUAL(capread_next(r, &p), -EPROTO);
+        CU_ASSERT_PTR_NOT_NULL(strstr(capread_errmsg(r), "packet 3 at byte"));
+        char want[128];
+        snprintf(want, sizeof want, "shorter than the %u-byte header of link type %d",
+                 lts[k].hdr, lts[k].dlt);
+        CU_ASSERT_PTR_NOT_NULL(strstr(capread_errmsg(r), want));
+        capread_close(r);
+    }
+
+    /* pcap of a link type without Ethernet. */
+    snprintf(path, sizeof path, "%s/raw.pcap", tmp);
+    pcap_t *pd = pcap_open_dead(DLT_RAW, 65535);
+    pcap_dumper_t *d = pcap_dump_open(pd, path);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    pcap_dump_close(d);
+    pcap_close(pd);
+    CU_ASSERT_PTR_NULL(capread_open(path, err, sizeof err));
+    CU_ASSERT_EQUAL(errno, EPROTONOSUPPORT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "raw.pcap: link type "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "(RAW), which does not carry Ethernet"));
+
+    /* A pcap cut inside its third packet. */
+    snprintf(path, sizeof path, "%s/cut.pcap", tmp);
+    pd = pcap_open_dead(DLT_EN10MB, 65535);
+    d = pcap_dump_open(pd, path);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+    struct pcap_pkthdr h = {.caplen = 60, .len = 60};
+    for (int i = 0; i < 3; i++)
+        pcap_dump((u_char *)d, &h, eth);
+    pcap_dump_close(d);
+    pcap_close(pd);
+    char cmd[1600];
+    snprintf(cmd, sizeof cmd, "truncate -s %d '%s'", 24 + 2 * 76 + 40, path);
+    CU_ASSERT_EQUAL(test_run(cmd, NULL, 0), 0);
+    struct capread *r = capread_open(path, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    struct capread_pkt p;
+    CU_ASSERT_EQUAL(capread_next(r, &p), 1);
+    CU_ASSERT_EQUAL(capread_next(r, &p), 1);
+    CU_ASSERT_EQUAL(p.offset, 24 + 76);
+    CU_ASSERT_EQUAL(capread_next(r, &p), -EMSGSIZE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(capread_errmsg(r), "cut.pcap: packet 3 at byte 176: "));
+    capread_close(r);
+
+    /* pcapng: two sections; the second has two interfaces (netANALYZER
+     * with 2^-10 s ticks, and Ethernet), its EPBs name them 0 and 1. */
+    snprintf(path, sizeof path, "%s/two.pcapng", tmp);
+    FILE *f = fopen(path, "wb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    shb_le(f);
+    idb_le(f, 1, "a/1", 9);
+    epb_le(f, 0, 1500, eth, 60, 60, 2); /* out */
+    shb_le(f);
+    idb_le(f, 240, "b/na", 0x8A);
+    idb_le(f, 1, "b/2", 6);
+    memset(wrapped, 0x55, sizeof wrapped);
+    memcpy(wrapped + 4, eth, 60);
+    epb_le(f, 0, 3 * 1024, wrapped, 68, 68, 1); /* in, 3 s */
+    epb_le(f, 1, 7, eth, 60, 60, 0);
+    epb_le(f, 2, 7, eth, 60, 60, 0); /* no such interface in this section */
+    fclose(f);
+    r = capread_open(path, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_EQUAL_FATAL(capread_next(r, &p), 1);
+    CU_ASSERT_EQUAL(p.ifid, 0);
+    CU_ASSERT_STRING_EQUAL(capread_if_name(r, p.ifid), "a/1");
+    CU_ASSERT_EQUAL(p.ts, 1500 * SIM_NS);
+    CU_ASSERT_EQUAL(p.dir, CAPREAD_DIR_OUT);
+    CU_ASSERT_EQUAL_FATAL(capread_next(r, &p), 1);
+    CU_ASSERT_EQUAL(p.ifid, 1);
+    CU_ASSERT_STRING_EQUAL(capread_if_name(r, p.ifid), "b/na");
+    CU_ASSERT_EQUAL(p.linktype, 240);
+    CU_ASSERT_EQUAL(p.ts, 3 * SIM_S);
+    CU_ASSERT_EQUAL(p.dir, CAPREAD_DIR_IN);
+    CU_ASSERT_EQUAL(p.caplen, 60);
+    CU_ASSERT_EQUAL(p.wire_len, 60);
+    CU_ASSERT_EQUAL(memcmp(p.data, eth, 60), 0);
+    CU_ASSERT_EQUAL_FATAL(capread_next(r, &p), 1);
+    CU_ASSERT_EQUAL(p.ifid, 2);
+    CU_ASSERT_STRING_EQUAL(capread_if_name(r, p.ifid), "b/2");
+    CU_ASSERT_EQUAL(p.ts, 7 * SIM_US);
+    CU_ASSERT_EQUAL(p.frame, 3);
+    CU_ASSERT_EQUAL(capread_if_count(r), 3);
+    CU_ASSERT_EQUAL(capread_next(r, &p), -EPROTO);
+    CU_ASSERT_PTR_NOT_NULL(strstr(capread_errmsg(r), "block 9 at byte "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(capread_errmsg(r), "packet on interface 2, which has no "
+                                                     "description block"));
+    capread_close(r);
+
+    /* pcapng with an 802.11 interface. */
+    f = fopen(path, "wb");
+    shb_le(f);
+    idb_le(f, 1, "a/1", 9);
+    idb_le(f, 105, "wlan", 6);
+    fclose(f);
+    r = capread_open(path, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_EQUAL(capread_next(r, &p), -EPROTONOSUPPORT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(capread_errmsg(r), "two.pcapng: block 3 at byte 68: interface "
+                                                     "1 has link type 105, which does not "
+                                                     "carry Ethernet"));
+    capread_close(r);
+}
+
 static int diff(const char *a, const char *b, const char *opts, char *out, size_t len)
 {
     char cmd[2400];
@@ -362,6 +563,8 @@ int suite_diff(void)
         !CU_add_test(s, "pcapng reader reads the writer's frames; summaries", test_reader_and_summary) ||
         !CU_add_test(s, "pcapng reader: big-endian section, truncated, corrupt",
                      test_reader_big_endian_and_errors) ||
+        !CU_add_test(s, "capture reader: link types carrying Ethernet, sections, cut pcap",
+                     test_reader_link_types_and_sections) ||
         !CU_add_test(s, "setsim diff: first diverging event and frame, exit 0/1/2", test_diff_command))
         return -1;
     return 0;

@@ -245,7 +245,8 @@ static void poke32(const char *dir, uint64_t off, uint32_t v)
 
 /* A run's capture truncated at several offsets (in the section header, in
  * a block header, in a packet block, at a block boundary, one byte short),
- * deleted, with a corrupt block length or bytes appended: digest_run and
+ * deleted, with a corrupt block length, an interface of a link type that
+ * does not carry Ethernet or bytes appended: digest_run and
  * `setsim digest` refuse it naming the file and the block's offset (or
  * the counts the run recorded), exit 2; `setsim diff` too. */
 static void test_damaged_capture(void)
@@ -325,6 +326,23 @@ static void test_damaged_capture(void)
     poke32(dir, p20 + 4, 64);
     snprintf(want, sizeof want, "at byte %llu: the block's trailing length", (unsigned long long)p20);
     expect_refused(dir, "length 64", -EPROTO, want);
+    snprintf(cmd, sizeof cmd, "'%s' diff '%s' '%s'", SETSIM_BIN, run_a, dir);
+    CU_ASSERT_EQUAL(test_run(cmd, out, sizeof out), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
+    /* An interface of a link type that does not carry Ethernet (802.11):
+     * its IDB follows the section header. */
+    copy_run(dir);
+    uint8_t shb[8];
+    FILE *f = fopen(cap, "rb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    CU_ASSERT_EQUAL_FATAL(fread(shb, 1, 8, f), 8);
+    fclose(f);
+    uint64_t idb = (uint64_t)shb[4] | (uint64_t)shb[5] << 8 | (uint64_t)shb[6] << 16 |
+                   (uint64_t)shb[7] << 24;
+    poke32(dir, idb + 8, 105); /* link type, reserved */
+    snprintf(want, sizeof want, "block 2 at byte %llu: interface 0 has link type 105, which does "
+             "not carry Ethernet", (unsigned long long)idb);
+    expect_refused(dir, "802.11", -EPROTO, want);
     snprintf(cmd, sizeof cmd, "'%s' diff '%s' '%s'", SETSIM_BIN, run_a, dir);
     CU_ASSERT_EQUAL(test_run(cmd, out, sizeof out), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
