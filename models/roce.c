@@ -924,7 +924,7 @@ static void rx__(void *ctx, struct ipstack *s, struct frame *f, const struct pkt
         d->ctr.rx_malformed++;
         goto out;
     }
-    if (d->cfg.verify_icrc && pkt_roce_icrc_check(f) != 0) {
+    if (d->cfg.verify_icrc && pkt_roce_icrc_check_parsed(f, pi) != 0) {
         d->ctr.rx_bad_icrc++;
         goto out;
     }

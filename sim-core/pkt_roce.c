@@ -645,16 +645,22 @@ int pkt_roce_icrc_fill(struct frame *f)
     return icrc_store__(f, loc.icrc, icrc_calc__(&w, &loc));
 }
 
+static int icrc_verify__(const struct roce_wire__ *w, const struct roce_loc__ *loc)
+{
+    uint32_t stored;
+    int err = icrc_read__(w, loc->icrc, &stored);
+    if (err)
+        return err;
+    return icrc_calc__(w, loc) == stored ? 0 : -EBADMSG;
+}
+
 static int icrc_check__(const struct roce_wire__ *w, size_t wire_len)
 {
     struct roce_loc__ loc;
     int err = roce_locate__(w->b, w->caplen, wire_len, &loc);
     if (err)
         return err;
-    uint32_t stored;
-    if ((err = icrc_read__(w, loc.icrc, &stored)) != 0)
-        return err;
-    return icrc_calc__(w, &loc) == stored ? 0 : -EBADMSG;
+    return icrc_verify__(w, &loc);
 }
 
 int pkt_roce_icrc_check(const struct frame *f)
@@ -664,6 +670,22 @@ int pkt_roce_icrc_check(const struct frame *f)
     struct roce_wire__ w;
     wire_of_frame__(f, &w);
     return icrc_check__(&w, frame_wire_len(f));
+}
+
+int pkt_roce_icrc_check_parsed(const struct frame *f, const struct pkt_info *pi)
+{
+    if (!f || !pi)
+        return -EINVAL;
+    if (!(pi->layers & PKT_HAS_ROCE))
+        return -ENOENT;
+    /* The headers where the receive path's parse found them (as
+     * roce_locate__ would find them again). */
+    struct roce_loc__ loc = {.l3 = pi->l3_off, .l4 = pi->l4_off,
+                             .icrc = (size_t)pi->l4_off + pi->udp_len - PKT_ROCE_ICRC_LEN,
+                             .v6 = pi->ip_version == 6};
+    struct roce_wire__ w;
+    wire_of_frame__(f, &w);
+    return icrc_verify__(&w, &loc);
 }
 
 int pkt_roce_icrc_check_bytes(const uint8_t *b, size_t caplen, size_t wire_len)

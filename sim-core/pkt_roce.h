@@ -113,6 +113,10 @@ int pkt_roce_icrc_fill(struct frame *f);
 /* 0 if the stored ICRC is right, -EBADMSG if not, -ENODATA if the frame has
  * no stored ICRC, -ENOENT if not RoCEv2, or a parse error. */
 int pkt_roce_icrc_check(const struct frame *f);
+/* The same for a frame pkt_parse() has just parsed into *pi (unchanged
+ * since): the receive path's parse locates the headers, nothing is parsed
+ * again.  -ENOENT if pi has no RoCEv2 layer. */
+int pkt_roce_icrc_check_parsed(const struct frame *f, const struct pkt_info *pi);
 /* The same over captured bytes: the ICRC must be within caplen (-ENODATA
  * otherwise); bytes between caplen and wire_len count as zeros. */
 int pkt_roce_icrc_check_bytes(const uint8_t *b, size_t caplen, size_t wire_len);

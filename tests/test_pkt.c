@@ -966,6 +966,26 @@ static void test_roce_vectors(void)
     CU_ASSERT_EQUAL(frame_wire_len(f), VEC_ROCE6_WIRE);
     CU_ASSERT_EQUAL(pkt_roce_icrc_check(f), 0);
     CU_ASSERT_EQUAL(pkt_csum_verify(f), 0);
+    /* The receive path's check from its own parse agrees with the full one:
+     * right, a masked field changed (ECN) still right, a covered byte or
+     * the stored ICRC changed wrong, a non-RoCE parse refused. */
+    struct pkt_info pi;
+    CU_ASSERT_EQUAL_FATAL(pkt_parse(f, &pi), 0);
+    CU_ASSERT_EQUAL(pkt_roce_icrc_check_parsed(f, &pi), 0);
+    uint8_t *ip6 = frame_data(f) + pi.l3_off;
+    ip6[1] |= 0x30; /* ECN CE: traffic class bits, masked */
+    CU_ASSERT_EQUAL(pkt_roce_icrc_check_parsed(f, &pi), 0);
+    CU_ASSERT_EQUAL(pkt_roce_icrc_check(f), 0);
+    frame_data(f)[pi.l4_off + PKT_UDP_HLEN + 11] ^= 1; /* PSN */
+    CU_ASSERT_EQUAL(pkt_roce_icrc_check_parsed(f, &pi), -EBADMSG);
+    CU_ASSERT_EQUAL(pkt_roce_icrc_check(f), -EBADMSG);
+    frame_data(f)[pi.l4_off + PKT_UDP_HLEN + 11] ^= 1;
+    f->trailer[0] ^= 0x80;
+    CU_ASSERT_EQUAL(pkt_roce_icrc_check_parsed(f, &pi), -EBADMSG);
+    f->trailer[0] ^= 0x80;
+    CU_ASSERT_EQUAL(pkt_roce_icrc_check_parsed(f, &pi), 0);
+    pi.layers &= ~PKT_HAS_ROCE;
+    CU_ASSERT_EQUAL(pkt_roce_icrc_check_parsed(f, &pi), -ENOENT);
     frame_unref(f);
 
     /* RC SEND only over IPv4, 13 bytes + 3 pad, short: ICRC goes into the bytes */
