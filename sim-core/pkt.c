@@ -472,19 +472,53 @@ int pkt_parse(const struct frame *f, struct pkt_info *pi)
 
 /* ---- checksums ---- */
 
+/* The one's-complement sum does not depend on byte order (RFC 1071 2(B)):
+ * the bytes are summed as native 32-bit words and the folded 16-bit result
+ * byte-swapped back when the host is little-endian.  Swapping a 16-bit
+ * word multiplies it by 2^8 modulo 0xFFFF, and a fold is 0 only for an
+ * all-zero sum, so the result is the same value the big-endian word loop
+ * gives, 0 and 0xFFFF included. */
+static inline uint32_t csum_swap16__(uint32_t v)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    return (v >> 8 | v << 8) & 0xFFFF;
+#else
+    return v;
+#endif
+}
+
 uint32_t pkt_csum_add(uint32_t sum, const uint8_t *b, size_t n)
 {
-    uint64_t acc = sum;
+    while (sum >> 16)
+        sum = (sum & 0xFFFF) + (sum >> 16);
+    uint64_t acc = csum_swap16__(sum);
     size_t i = 0;
-    for (; i + 4 <= n; i += 4)
-        acc += (uint32_t)(b[i] << 8 | b[i + 1]) + (uint32_t)(b[i + 2] << 8 | b[i + 3]);
-    for (; i + 2 <= n; i += 2)
-        acc += (uint32_t)(b[i] << 8 | b[i + 1]);
-    if (i < n)
-        acc += (uint32_t)b[i] << 8;
+    for (; i + 8 <= n; i += 8) {
+        uint32_t w[2];
+        memcpy(w, b + i, 8);
+        acc += (uint64_t)w[0] + w[1];
+    }
+    if (i + 4 <= n) {
+        uint32_t w;
+        memcpy(&w, b + i, 4);
+        acc += w;
+        i += 4;
+    }
+    if (i + 2 <= n) {
+        uint16_t w;
+        memcpy(&w, b + i, 2);
+        acc += w;
+        i += 2;
+    }
+    if (i < n) {
+        uint8_t last[2] = {b[i], 0};
+        uint16_t w;
+        memcpy(&w, last, 2);
+        acc += w;
+    }
     while (acc >> 16)
         acc = (acc & 0xFFFF) + (acc >> 16);
-    return (uint32_t)acc;
+    return csum_swap16__((uint32_t)acc);
 }
 
 uint16_t pkt_csum_fold(uint32_t sum)
