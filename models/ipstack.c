@@ -76,6 +76,12 @@ struct ipstack {
     uint32_t cap, used, free_head;
     uint32_t *slots;         /* [mask + 1] hash index */
     uint32_t mask;
+    /* send cache: the neighbour entry of the last unicast destination sent
+     * to (index + 1; 0: none), dropped whenever an entry is freed or
+     * allocated or the settings change, so a hit is what the lookup finds */
+    uint32_t sc_ent;
+    uint8_t sc_version;
+    uint8_t sc_dst[16];
     /* ports */
     struct port_slot *ports[PROTO_SLOTS][PORT_PAGES];
     struct ipstack_counters ctr;
@@ -327,6 +333,7 @@ static void neigh_timer_stop__(struct ipstack *s, struct neigh *n)
 /* Removes an entry (its queue must be empty or detached) and frees it. */
 static void neigh_free__(struct ipstack *s, struct neigh *n)
 {
+    s->sc_ent = 0;
     neigh_timer_stop__(s, n);
     uint32_t i = neigh_slot__(s, n->version, n->ip);
     /* Backward-shift deletion: pull later entries of the probe run back. */
@@ -373,6 +380,7 @@ static struct neigh *neigh_alloc__(struct ipstack *s, uint8_t version, const uin
             return NULL;
         neigh_free__(s, v);
     }
+    s->sc_ent = 0;
     struct neigh *n = &s->ent[s->free_head];
     s->free_head = n->next_free;
     memset(n, 0, sizeof *n);
@@ -722,10 +730,21 @@ int ipstack_send(struct ipstack *s, struct frame *f)
         drop__(s, f, IPSTACK_DROP_NO_ADDR);
         return -EADDRNOTAVAIL;
     }
-    if (mcast_mac__(s, version, dst, mac))
-        return emit__(s, f, mac);
-    next_hop__(s, version, dst, nh);
-    struct neigh *n = neigh_find__(s, version, nh);
+    size_t alen = (size_t)ip_len__(version);
+    struct neigh *n;
+    if (s->sc_ent && s->sc_version == version && memcmp(s->sc_dst, dst, alen) == 0) {
+        n = &s->ent[s->sc_ent - 1]; /* a unicast destination: its next hop's entry */
+    } else {
+        if (mcast_mac__(s, version, dst, mac))
+            return emit__(s, f, mac);
+        next_hop__(s, version, dst, nh);
+        n = neigh_find__(s, version, nh);
+        if (n) {
+            s->sc_ent = (uint32_t)(n - s->ent) + 1;
+            s->sc_version = version;
+            memcpy(s->sc_dst, dst, alen);
+        }
+    }
     if (n && n->state != IPSTACK_NEIGH_INCOMPLETE) {
         s->ctr.neigh_hits++;
         neigh_use__(s, n);
@@ -1334,6 +1353,7 @@ int ipstack_reconfigure(struct ipstack *s, const struct ipstack_settings *settin
     if (moved)
         ipstack_neigh_flush(s);
     s->cfg = cfg;
+    s->sc_ent = 0;
     addresses_apply__(s);
     /* A smaller queue limit trims the queues from their oldest frame. */
     for (uint32_t i = 0; i < s->cap; i++) {

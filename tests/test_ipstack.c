@@ -1113,6 +1113,22 @@ static void test_gateway_and_multicast(void)
     CU_ASSERT_EQUAL(memcmp(h.log[nlog + 2].pi.dst, bcast, 6), 0);
     CU_ASSERT_EQUAL(ipstack_counters(a)->arp_req_tx, 2);
     CU_ASSERT_EQUAL(ipstack_resolve(a, 5, far), -EINVAL);
+    /* The send cache (last destination -> neighbour entry): far again goes
+     * to the gateway; without the gateway (same addresses, nothing
+     * flushed) far is on-link and resolved itself, not sent to the cached
+     * gateway entry. */
+    nlog = h.nlog;
+    CU_ASSERT_EQUAL(send_udp(&h, a, 4, far, 1, SINK_PORT, 0), 0);
+    CU_ASSERT_EQUAL_FATAL(h.nlog, nlog + 1);
+    CU_ASSERT(mac_is(h.log[nlog].pi.dst, 254));
+    struct ipstack_settings nogw = sa;
+    nogw.has_gateway4 = 0;
+    CU_ASSERT_EQUAL(ipstack_reconfigure(a, &nogw), 0);
+    CU_ASSERT_EQUAL(send_udp(&h, a, 4, far, 1, SINK_PORT, 0), -EINPROGRESS);
+    CU_ASSERT_EQUAL_FATAL(h.nlog, nlog + 2);
+    CU_ASSERT(h.log[nlog + 1].pi.layers & PKT_HAS_ARP);
+    CU_ASSERT_EQUAL(memcmp(h.log[nlog + 1].pi.arp_tpa, far, 4), 0);
+    CU_ASSERT_EQUAL(ipstack_check(a), 0);
     hub_free(&h);
 }
 
