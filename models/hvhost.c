@@ -581,7 +581,10 @@ int hvhost_vswitch_create(struct hvhost *h, const char *name, const char *const 
     sw->team = set_team_create(h->eng, h->trace, &ts, members, n, err, errlen);
     if (!sw->team)
         return -EINVAL;
-    struct vmswitch_settings vss = {.name = name, .embedded_teaming = embedded_teaming};
+    /* The switch's trace object is its team's, "hv1/SETswitch": per host,
+     * as two hosts may both have a SETswitch. */
+    struct vmswitch_settings vss = {.name = name, .embedded_teaming = embedded_teaming,
+                                    .trace_obj = set_team_obj(sw->team)};
     sw->vs = vmswitch_create(h->eng, h->trace, &vss);
     if (!sw->vs) {
         set_team_destroy(sw->team);

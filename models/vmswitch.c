@@ -103,7 +103,9 @@ struct vmswitch *vmswitch_create(struct sim_engine *eng, struct trace *trace,
         return NULL;
     }
     vs->cfg.name = NULL;
-    if (trace) {
+    if (trace && s->trace_obj) {
+        vs->obj = s->trace_obj;
+    } else if (trace) {
         int id = trace_object(trace, vs->name, "vswitch");
         vs->obj = id > 0 ? (trace_obj_t)id : TRACE_NO_OBJ;
     }

@@ -50,6 +50,10 @@ struct vmswitch_settings {
     const char *name;         /* the switch name, e.g. "SETswitch"; copied */
     int embedded_teaming;     /* a SET switch (CFG-024 applies) */
     enum vmswitch_dedup dedup;
+    trace_obj_t trace_obj;    /* its object in the trace, already interned: a
+                               * host's switch is its SET team's object
+                               * ("hv1/SETswitch", named per host like its
+                               * NICs); 0: `name` is interned, kind vswitch */
 };
 
 /* Classifies an outgoing frame: returns its 802.1p priority 0..7, or -1 for

@@ -36,6 +36,7 @@ struct rig {
 /* Optional extras of the next rig_init (reset by it). */
 static struct {
     int trace;
+    int trace_both; /* with trace: hv2 writes into the same trace */
     sim_time_t restart_time, holddown;
 } rig_opts;
 
@@ -67,7 +68,8 @@ static void rig_init(struct rig *r, int debugger, enum set_announce announce)
         hs.restart_time = rig_opts.restart_time;
         if (rig_opts.holddown)
             hs.team.failback_holddown = rig_opts.holddown;
-        r->hv[h] = hvhost_create(r->eng, h == 0 ? r->trace : NULL, r->pool, &hs);
+        r->hv[h] = hvhost_create(r->eng, h == 0 || rig_opts.trace_both ? r->trace : NULL,
+                                 r->pool, &hs);
         CU_ASSERT_PTR_NOT_NULL_FATAL(r->hv[h]);
         for (int k = 0; k < 2; k++) {
             char nn[16];
@@ -648,6 +650,53 @@ static void test_rdma_enable_restarts_member(void)
     frame_pool_destroy(pool);
 }
 
+/* An EAPOL frame from the wire into `link`'s NIC (CFG-024: the SET switch
+ * drops it and traces the drop on the switch's object). */
+static void wire_eapol__(struct rig *r, int li)
+{
+    struct frame *f = frame_alloc(r->pool);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    uint8_t *b = frame_put(f, 14);
+    static const uint8_t pae[6] = {0x01, 0x80, 0xc2, 0x00, 0x00, 0x03};
+    static const uint8_t src[6] = {0x02, 0x00, 0x00, 0x00, 0x0e, 0x01};
+    memcpy(b, pae, 6);
+    memcpy(b + 6, src, 6);
+    b[12] = 0x88;
+    b[13] = 0x8e;
+    f->payload_len = 46;
+    CU_ASSERT_EQUAL(link_tx(r->link[li], 1, f), 0);
+}
+
+/* Two hosts, each with a switch named SETswitch, in one trace: each
+ * switch is its own object, named per host like the NICs ("hv1/SETswitch",
+ * its team's object), so a drop by hv2's switch is not hv1's.  (Both used
+ * to be the one object "SETswitch".) */
+static void test_vswitch_objects_per_host(void)
+{
+    struct rig r;
+    rig_opts.trace = 1;
+    rig_opts.trace_both = 1;
+    rig_init(&r, 0, SET_ANNOUNCE_NONE);
+    int vnic[2];
+    rig_vm_pair(&r, 0, vnic);
+    sim_run_until(r.eng, 10 * SIM_US);
+    wire_eapol__(&r, 0);     /* hv1 SLOT 2 */
+    wire_eapol__(&r, 2);     /* hv2 SLOT 2 */
+    wire_eapol__(&r, 3);     /* hv2 SLOT 3 */
+    sim_run_until(r.eng, 100 * SIM_US);
+    rig_free(&r);
+    CU_ASSERT_EQUAL(rig_count(&r, "SELECT count(*) FROM objects WHERE name = 'SETswitch'"), 0);
+    CU_ASSERT_EQUAL(rig_count(&r, "SELECT count(*) FROM objects WHERE name IN "
+                                  "('hv1/SETswitch', 'hv2/SETswitch')"),
+                    2);
+    CU_ASSERT_EQUAL(rig_count(&r, "SELECT count(*) FROM events_v WHERE kind = 'drop' AND "
+                                  "reason = 'eapol_set' AND obj = 'hv1/SETswitch'"),
+                    1);
+    CU_ASSERT_EQUAL(rig_count(&r, "SELECT count(*) FROM events_v WHERE kind = 'drop' AND "
+                                  "reason = 'eapol_set' AND obj = 'hv2/SETswitch'"),
+                    2);
+}
+
 int suite_hvhost(void)
 {
     CU_pSuite s = test_suite("hvhost");
@@ -658,6 +707,7 @@ int suite_hvhost(void)
                      test_debugger_blocks_netqos) ||
         !CU_add_test(s, "FO-005 announcement on the new member", test_failover_announce) ||
         !CU_add_test(s, "configuration errors with rule codes", test_config_errors) ||
+        !CU_add_test(s, "vswitch trace objects are per host", test_vswitch_objects_per_host) ||
         !CU_add_test(s, "CFG-016 switch removed while running", test_switch_removed_running) ||
         !CU_add_test(s, "CFG-021/022 RDMA enable restarts a member",
                      test_rdma_enable_restarts_member))
