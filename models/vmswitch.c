@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nic.h"
 #include "pkt.h"
 #include "set_team.h"
 
@@ -299,13 +300,34 @@ static void vmq_serve__(struct sim_engine *eng, void *ctx, void *arg)
     hand_up__(p, f);
 }
 
+/* HVP-008: the identity of a flooded frame in rx_deliver rows, the same for
+ * every copy (the switch's flood, each member's reception): FNV-1a over its
+ * untagged header bytes, trailer, length, creation time and flow.  Depends
+ * on the frame only, so runs stay deterministic. */
+static int64_t frame_key__(const struct frame *f)
+{
+    uint64_t h = 1469598103934665603ull;
+    const uint8_t *b = frame_cdata(f);
+    for (uint16_t i = 0; i < f->len; i++)
+        h = (h ^ b[i]) * 1099511628211ull;
+    for (uint8_t i = 0; i < f->trailer_len; i++)
+        h = (h ^ f->trailer[i]) * 1099511628211ull;
+    uint64_t w[3] = {(uint64_t)f->payload_len, (uint64_t)f->t_created, f->flow_id};
+    for (int k = 0; k < 3; k++)
+        for (int i = 0; i < 64; i += 8)
+            h = (h ^ ((w[k] >> i) & 0xff)) * 1099511628211ull;
+    return (int64_t)h;
+}
+
 /* Delivers one reference of f (untagged) to port p, through its VMQ.
- * defer: always through the queue's event, even without a VMQ cost (a
- * frame switched between two local vPorts: handing it up at once would
- * let two VMs of one host answer each other recursively, e.g. a TCP
- * connection's data and ACKs, until the stack overflows). */
+ * flooded: a broadcast or multicast copy, traced as rx_deliver with the
+ * frame's key and `member`, the team member it arrived on (-1: sent by a
+ * local port).  defer: always through the queue's event, even without a
+ * VMQ cost (a frame switched between two local vPorts: handing it up at
+ * once would let two VMs of one host answer each other recursively, e.g. a
+ * TCP connection's data and ACKs, until the stack overflows). */
 static void deliver__(struct vmswitch *vs, struct vport_rt *p, struct frame *f, int flooded,
-                      int defer)
+                      int member, int defer)
 {
     if (pkt_eth_tagged(f)) {
         if (frame_make_writable(&f) != 0 || pkt_vlan_strip(f) != 0) {
@@ -314,8 +336,10 @@ static void deliver__(struct vmswitch *vs, struct vport_rt *p, struct frame *f, 
         }
     }
     if (flooded && vs->trace) {
-        struct trace_rec r = {.obj = p->obj, .flow = f->flow_id, .has = TRACE_HAS_VALUE,
-                              .value = frame_wire_len(f)};
+        struct nic *via = member >= 0 && vs->team ? set_team_member(vs->team, member) : NULL;
+        struct trace_rec r = {.obj = p->obj, .obj2 = via ? nic_obj(via) : TRACE_NO_OBJ,
+                              .flow = f->flow_id, .has = TRACE_HAS_VALUE | TRACE_HAS_AUX,
+                              .value = frame_wire_len(f), .aux = frame_key__(f)};
         trace_event(vs->trace, sim_now(vs->eng), TRACE_RX_DELIVER, &r);
     }
     if (p->cfg.vmq_cost == 0 && !defer) {
@@ -379,7 +403,7 @@ static void by_ip__(struct vmswitch *vs, struct frame *f, uint16_t vlan, int mem
     hit->ctr.rx_by_ip++;
     if (member < 8)
         hit->ctr.rx_on_member[member]++;
-    deliver__(vs, hit, f, 0, 0);
+    deliver__(vs, hit, f, 0, member, 0);
 }
 
 /* Delivers f (consumed) to the ports of `vlan` it is addressed to;
@@ -399,7 +423,7 @@ static void switch_in__(struct vmswitch *vs, struct frame *f, uint16_t vlan, int
             }
             if (member >= 0 && member < 8)
                 p->ctr.rx_on_member[member]++; /* HVP-007: its VMQ's member */
-            deliver__(vs, p, f, 0, 0);
+            deliver__(vs, p, f, 0, member, 0);
             return;
         }
         if (member >= 0 && vs->team && member < (int)set_team_member_count(vs->team) &&
@@ -432,7 +456,7 @@ static void switch_in__(struct vmswitch *vs, struct frame *f, uint16_t vlan, int
         }
         if (member >= 0 && member < 8)
             p->ctr.rx_on_member[member]++;
-        deliver__(vs, p, frame_ref(f), 1, 0);
+        deliver__(vs, p, frame_ref(f), 1, member, 0);
     }
     frame_unref(f);
 }
@@ -484,7 +508,7 @@ int vmswitch_port_send(struct vmswitch *vs, int port, struct frame *f)
         int i = port_by_key__(vs, port_key__(dst, p->cfg.access_vlan), port);
         if (i >= 0) {
             p->ctr.local_frames++;
-            deliver__(vs, &vs->ports[i], f, 0, 1);
+            deliver__(vs, &vs->ports[i], f, 0, -1, 1);
             return 0;
         }
     } else {

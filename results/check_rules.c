@@ -28,7 +28,7 @@ enum {
     R_CFG001, R_CFG010, R_CFG013, R_CFG015, R_CFG023, R_CFG024,
     R_HVP001, R_HVP003, R_HVP004, R_HVP006, R_HVP007, R_HVP009, R_HVP005,
     R_DYN003, R_DYN004, R_DYN005, R_DYN006, R_DYN007, R_DYN008, R_DYN010,
-    R_HVP002, R_DYN001,
+    R_HVP002, R_DYN001, R_HVP008,
     R_FO001, R_FO002, R_FO003, R_FO004,
     R_DCB001, R_DCB002, R_DCB003, R_DCB004, R_DCB005, R_DCB007, R_DCB009, R_DCB010, R_DCB012,
     R_COUNT
@@ -882,6 +882,10 @@ const struct check_rule_impl check_rules[] = {
                    "Dynamic: after every instant each vPort maps to an up member; initial "
                    "placement as HVP-002"},
                   "no affinity event of a Dynamic team", NULL, NULL, check_dyn001_instant},
+    [R_HVP008] = {{"HVP-008", "Flooded frames are delivered once", "error", S,
+                   "at most one rx_deliver per (vPort, flooded frame); a copy from a member "
+                   "is the affinitized member's"},
+                  "no rx_deliver row with a frame key", NULL, check_hvp008_event, NULL},
     [R_FO001] = {{"FO-001", "Detecting a failure", "error", S | W,
                   "nothing is transmitted on a failed member after detect_ms"},
                  "no member failed", fo001_frame, fo001_event, NULL},

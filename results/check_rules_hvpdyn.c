@@ -27,8 +27,20 @@ struct hd_pending {
     char why[200];
 };
 
+/* HVP-008: recent flooded deliveries, direct-mapped by (vPort, key); an
+ * entry overwritten by a colliding one can hide a duplicate, never invent
+ * one. */
+#define HD_RX_SLOTS 4096u
+struct hd_rx {
+    int64_t key;
+    int vport;                 /* -1: empty */
+    int member;                /* arrival member, -1: local */
+    uint64_t seq;
+};
+
 struct check_hvpdyn {
-    int r_hvp001, r_hvp002, r_dyn001;
+    int r_hvp001, r_hvp002, r_dyn001, r_hvp008;
+    struct hd_rx rx[HD_RX_SLOTS];
     int *order;                /* per member: position in its team's list, -1 */
     int *mapped;               /* per vPort: team-mapped member, -1 */
     int *next_pos;             /* per team: next position */
@@ -45,6 +57,9 @@ int check_hvpdyn_init(struct check_eng *e)
     h->r_hvp001 = check_rule_index("HVP-001");
     h->r_hvp002 = check_rule_index("HVP-002");
     h->r_dyn001 = check_rule_index("DYN-001");
+    h->r_hvp008 = check_rule_index("HVP-008");
+    for (size_t i = 0; i < HD_RX_SLOTS; i++)
+        h->rx[i].vport = -1;
     h->order = malloc((in->nmembers + 1) * sizeof *h->order);
     h->next_pos = calloc(in->nteams + 1, sizeof *h->next_pos);
     h->pend = calloc(in->nteams + 1, sizeof *h->pend);
@@ -218,4 +233,39 @@ void check_dyn001_instant(struct check_eng *e, sim_time_t now)
 {
     affinity_up__(e, now, 1, e->hd->r_dyn001);
     placement_flush__(e, 1, e->hd->r_dyn001);
+}
+
+/* ---- HVP-008: flooded frames are delivered once ---- */
+
+/* HVP-008 TRACE/error [S]: at most one rx_deliver per (vPort, flooded
+ * frame), the frame known by the key the vSwitch puts in aux; and a copy
+ * that came in on a member is the one of the vPort's affinitized member
+ * (rx.flood_dedup=affinitized).  Rows without a key (older traces) are not
+ * judged. */
+void check_hvp008_event(struct check_eng *e, const struct check_event *ev)
+{
+    struct check_hvpdyn *h = e->hd;
+    if (ev->kind != CHECK_EV_RX_DELIVER || ev->vport < 0 || !ev->has_aux || h->r_hvp008 < 0)
+        return;
+    const char *name = e->in->vports[ev->vport].name;
+    check_seen(e, h->r_hvp008);
+    uint64_t k = (uint64_t)ev->aux * 0x9E3779B97F4A7C15ull ^ (uint64_t)ev->vport;
+    struct hd_rx *x = &h->rx[(k ^ k >> 29) & (HD_RX_SLOTS - 1)];
+    if (x->vport == ev->vport && x->key == ev->aux) {
+        check_offend(e, h->r_hvp008, 1, NULL, ev, "flooded frame delivered to %s again (copy "
+                     "from %s; first delivered at event %llu from %s)", name,
+                     ev->member >= 0 ? mname__(e, ev->member) : "a local port",
+                     (unsigned long long)x->seq,
+                     x->member >= 0 ? mname__(e, x->member) : "a local port");
+        return;
+    }
+    x->key = ev->aux;
+    x->vport = ev->vport;
+    x->member = ev->member;
+    x->seq = ev->seq;
+    int a = e->vs[ev->vport].aff;
+    if (ev->member >= 0 && a >= 0 && ev->member != a)
+        check_offend(e, h->r_hvp008, 1, NULL, ev, "flooded frame delivered to %s from the copy "
+                     "received on %s; its affinitized member is %s", name,
+                     mname__(e, ev->member), mname__(e, a));
 }

@@ -123,7 +123,9 @@ enum trace_kind {
                              * idle gap of value ps, reason */
     TRACE_QOS_PROGRAMMED,   /* adapter obj QoS: reason "ok" or why blocked */
     TRACE_VMQ_ASSIGN,       /* vPort obj's VMQ on member obj2 */
-    TRACE_RX_DELIVER,       /* frame of flow delivered to vPort obj, value bytes */
+    TRACE_RX_DELIVER,       /* flooded frame of flow delivered to vPort obj, value
+                             * bytes, obj2 the member it came in on (0: local),
+                             * aux the frame's key: equal for every copy (HVP-008) */
     TRACE_QP_ERROR,         /* queue pair value of obj went to error, reason */
     TRACE_NOTE,             /* free-form annotation in detail */
     TRACE_KIND_COUNT        /* not a kind: one past the last */

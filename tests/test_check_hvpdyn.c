@@ -80,7 +80,8 @@ static void test_dyn001_wrong_member(void)
     placed_elsewhere("dynamic-flowlets", "hv1/vm1/Network Adapter", "hv1/SLOT 2", "DYN-001");
 }
 
-/* External captures have no events: both na, saying why. */
+/* External captures have no events: HVP-002, DYN-001, HVP-008 are na,
+ * saying why. */
 static void test_placement_na_external(void)
 {
     const char *dir = run_example("dynamic-flowlets");
@@ -91,13 +92,69 @@ static void test_placement_na_external(void)
     snprintf(map, sizeof map, "%s/map.yaml", out);
     write_mapping(dir, "hv1/SETswitch", out, map, NULL);
     struct check_report *r = check_map_file(map);
-    static const char *const ids[] = {"HVP-002", "DYN-001"};
-    for (size_t i = 0; i < 2; i++) {
+    static const char *const ids[] = {"HVP-002", "DYN-001", "HVP-008"};
+    for (size_t i = 0; i < 3; i++) {
         const struct check_verdict *v = check_report_find(r, ids[i]);
         CU_ASSERT_PTR_NOT_NULL_FATAL(v);
         CU_ASSERT_EQUAL(v->status, CHECK_NA);
         CU_ASSERT_PTR_NOT_NULL(strstr(v->reason, "events"));
     }
+    check_report_free(r);
+}
+
+/* ---- HVP-008: flooded frames are delivered once ---- */
+
+/* quickstart's hv2 receives hv1's broadcasts on both members: each vPort
+ * takes the copy of its affinitized member (rx_deliver rows with the
+ * member and the frame's key). */
+static void test_hvp008_clean(void)
+{
+    static const char *const pass[] = {"HVP-008", NULL};
+    const char *dir = run_example("quickstart");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+    char n[32];
+    sql_text_first(dir, "SELECT count(DISTINCT obj2) FROM events WHERE kind = (SELECT id FROM "
+                   "event_kinds WHERE name = 'rx_deliver') AND aux = (SELECT aux FROM events "
+                   "WHERE obj2 IS NOT NULL AND kind = (SELECT id FROM event_kinds WHERE name = "
+                   "'rx_deliver') ORDER BY seq LIMIT 1)", n, sizeof n);
+    CU_ASSERT_EQUAL(atoi(n), 2); /* one frame, copies from both members */
+    struct check_report *r = check_dir(dir);
+    expect_clean(r, pass);
+    check_report_free(r);
+    r = check_dir(run_example("hyperv-port"));
+    expect_clean(r, pass);
+    check_report_free(r);
+}
+
+/* Two rx_deliver rows of one flooded frame (same key) for two vPorts via
+ * different members: the later one becomes a second delivery to the first
+ * vPort (its copy from the other member): a duplicate at that row.  Then
+ * the earlier one is made to come from the other member's copy. */
+static void test_hvp008_twice_and_wrong_copy(void)
+{
+    static const char *pair =
+        "SELECT %s FROM events a JOIN events b ON b.aux = a.aux AND b.seq > a.seq AND "
+        "b.obj <> a.obj AND b.obj2 <> a.obj2 WHERE a.kind = (SELECT id FROM event_kinds WHERE "
+        "name = 'rx_deliver') AND b.kind = a.kind ORDER BY a.seq, b.seq LIMIT 1";
+    const char *dir = run_example("quickstart");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+    char q[1024], a[32], b[32], sql[1024];
+    snprintf(q, sizeof q, pair, "a.seq");
+    sql_text_first(dir, q, a, sizeof a);
+    snprintf(q, sizeof q, pair, "b.seq");
+    sql_text_first(dir, q, b, sizeof b);
+    CU_ASSERT_FATAL(a[0] && b[0]);
+    snprintf(sql, sizeof sql, "UPDATE events SET obj = (SELECT obj FROM events WHERE seq = %s) "
+             "WHERE seq = %s;", a, b);
+    struct check_report *r = check_sql(dir, "hvp008-twice", sql);
+    expect(r, "HVP-008", CHECK_FAIL, 0, strtoull(b, NULL, 10));
+    CU_ASSERT_PTR_NOT_NULL(strstr(check_report_find(r, "HVP-008")->reason, "again"));
+    check_report_free(r);
+    snprintf(sql, sizeof sql, "UPDATE events SET obj2 = (SELECT obj2 FROM events WHERE seq = "
+             "%s) WHERE seq = %s;", b, a);
+    r = check_sql(dir, "hvp008-copy", sql);
+    expect(r, "HVP-008", CHECK_FAIL, 0, strtoull(a, NULL, 10));
+    CU_ASSERT_PTR_NOT_NULL(strstr(check_report_find(r, "HVP-008")->reason, "affinitized"));
     check_report_free(r);
 }
 
@@ -114,6 +171,8 @@ int suite_check_hvpdyn(void)
         {"hvp002_wrong_member", test_hvp002_wrong_member},
         {"dyn001_wrong_member", test_dyn001_wrong_member},
         {"placement_na_external", test_placement_na_external},
+        {"hvp008_clean", test_hvp008_clean},
+        {"hvp008_twice_and_wrong_copy", test_hvp008_twice_and_wrong_copy},
     };
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
         if (!CU_add_test(s, tests[i].name, tests[i].fn))
