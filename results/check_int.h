@@ -171,5 +171,6 @@ void check_hvp002_event(struct check_eng *e, const struct check_event *ev);
 void check_hvp002_instant(struct check_eng *e, sim_time_t now);
 void check_dyn001_instant(struct check_eng *e, sim_time_t now);
 void check_hvp008_event(struct check_eng *e, const struct check_event *ev);
+void check_dynflow_frame(struct check_eng *e, const struct check_frame *f);
 
 #endif

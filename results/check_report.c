@@ -37,6 +37,8 @@ void check_report_print(const struct check_report *r, FILE *out)
                 v->rule->title);
         if (v->status == CHECK_NA)
             fprintf(out, " (na: %s)", v->reason);
+        else if (v->status == CHECK_PASS && v->reason[0])
+            fprintf(out, " (%s)", v->reason); /* information, e.g. DYN-009's */
         fprintf(out, "\n");
     }
     int any = 0;
@@ -106,7 +108,7 @@ void check_report_json(const struct check_report *r, FILE *out)
                 v->rule->severity, check_needs_text(v->rule->needs, needs, sizeof needs),
                 check_status_name(v->status), (unsigned long long)v->checked,
                 (unsigned long long)v->violations);
-        if (v->status != CHECK_PASS) {
+        if (v->status != CHECK_PASS || v->reason[0]) { /* pass: information */
             fprintf(out, ", \"reason\": ");
             json_str__(out, v->reason);
         }

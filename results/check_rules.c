@@ -28,7 +28,7 @@ enum {
     R_CFG001, R_CFG010, R_CFG013, R_CFG015, R_CFG023, R_CFG024,
     R_HVP001, R_HVP003, R_HVP004, R_HVP006, R_HVP007, R_HVP009, R_HVP005,
     R_DYN003, R_DYN004, R_DYN005, R_DYN006, R_DYN007, R_DYN008, R_DYN010,
-    R_HVP002, R_DYN001, R_HVP008,
+    R_HVP002, R_DYN001, R_HVP008, R_DYN002, R_DYN009, R_DYN011,
     R_FO001, R_FO002, R_FO003, R_FO004,
     R_DCB001, R_DCB002, R_DCB003, R_DCB004, R_DCB005, R_DCB007, R_DCB009, R_DCB010, R_DCB012,
     R_COUNT
@@ -886,6 +886,20 @@ const struct check_rule_impl check_rules[] = {
                    "at most one rx_deliver per (vPort, flooded frame); a copy from a member "
                    "is the affinitized member's"},
                   "no rx_deliver row with a frame key", NULL, check_hvp008_event, NULL},
+    [R_DYN002] = {{"DYN-002", "Outbound is distributed per flow by TCP ports and IP addresses",
+                   "error", W, "Dynamic: a TCP/UDP flow never comes back, within one flowlet, "
+                   "to the member it left (on two members at once)"},
+                  "no TCP/UDP flow of a Dynamic team with two frames", check_dynflow_frame,
+                  NULL, NULL},
+    [R_DYN009] = {{"DYN-009", "One source may use several members at once", "error", W,
+                   "Dynamic: one flow's bits in any 10 ms window <= its member's rate * 10 ms "
+                   "* 1.01; info: vPorts on several members at once"},
+                  "no TCP/UDP frame of a Dynamic team on a member of known rate", NULL, NULL,
+                  NULL},
+    [R_DYN011] = {{"DYN-011", "HNV-aware distribution", "error", W,
+                   "Dynamic: an NVGRE/VXLAN flow (outer addresses + FlowID / outer UDP ports) "
+                   "never comes back, within one flowlet, to the member it left"},
+                  "no NVGRE or VXLAN (UDP 4789) flow of a Dynamic team", NULL, NULL, NULL},
     [R_FO001] = {{"FO-001", "Detecting a failure", "error", S | W,
                   "nothing is transmitted on a failed member after detect_ms"},
                  "no member failed", fo001_frame, fo001_event, NULL},

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capread.h"
 #include "check_int.h"
 
 struct hd_pending {
@@ -38,9 +39,29 @@ struct hd_rx {
     uint64_t seq;
 };
 
+/* DYN-002/009/011: transmitted flows of Dynamic teams, direct-mapped by
+ * their key (a colliding flow evicts the older one: a split or an excess
+ * can be missed, never invented).  64 Ki flows of 56 bytes. */
+#define HD_FLOWS (1u << 16)
+struct hd_flow {
+    uint64_t key;              /* 0: empty */
+    int member;                /* member of its last frame */
+    int prev;                  /* the member it left within this flowlet, -1 */
+    sim_time_t last;           /* its last frame */
+    double level;              /* DYN-009 leaky bucket, bits */
+    sim_time_t level_t;
+};
+
 struct check_hvpdyn {
-    int r_hvp001, r_hvp002, r_dyn001, r_hvp008;
+    int r_hvp001, r_hvp002, r_dyn001, r_hvp008, r_dyn002, r_dyn009, r_dyn011;
     struct hd_rx rx[HD_RX_SLOTS];
+    struct hd_flow *flows;
+    /* DYN-009's information: vPorts seen on two members at once */
+    int *v_member;             /* per vPort: member of its last frame, -1 */
+    sim_time_t *v_last;
+    uint8_t *v_multi;
+    size_t nmulti;
+    int first_multi;           /* the first such vPort, -1 */
     int *order;                /* per member: position in its team's list, -1 */
     int *mapped;               /* per vPort: team-mapped member, -1 */
     int *next_pos;             /* per team: next position */
@@ -58,6 +79,18 @@ int check_hvpdyn_init(struct check_eng *e)
     h->r_hvp002 = check_rule_index("HVP-002");
     h->r_dyn001 = check_rule_index("DYN-001");
     h->r_hvp008 = check_rule_index("HVP-008");
+    h->r_dyn002 = check_rule_index("DYN-002");
+    h->r_dyn009 = check_rule_index("DYN-009");
+    h->r_dyn011 = check_rule_index("DYN-011");
+    h->first_multi = -1;
+    h->flows = calloc(HD_FLOWS, sizeof *h->flows);
+    h->v_member = malloc((in->nvports + 1) * sizeof *h->v_member);
+    h->v_last = calloc(in->nvports + 1, sizeof *h->v_last);
+    h->v_multi = calloc(in->nvports + 1, 1);
+    if (!h->flows || !h->v_member || !h->v_last || !h->v_multi)
+        return -ENOMEM;
+    for (size_t v = 0; v < in->nvports; v++)
+        h->v_member[v] = -1;
     for (size_t i = 0; i < HD_RX_SLOTS; i++)
         h->rx[i].vport = -1;
     h->order = malloc((in->nmembers + 1) * sizeof *h->order);
@@ -84,6 +117,10 @@ void check_hvpdyn_free(struct check_eng *e)
     free(h->next_pos);
     free(h->pend);
     free(h->mapped);
+    free(h->flows);
+    free(h->v_member);
+    free(h->v_last);
+    free(h->v_multi);
     free(h);
     e->hd = NULL;
 }
@@ -268,4 +305,148 @@ void check_hvp008_event(struct check_eng *e, const struct check_event *ev)
         check_offend(e, h->r_hvp008, 1, NULL, ev, "flooded frame delivered to %s from the copy "
                      "received on %s; its affinitized member is %s", name,
                      mname__(e, ev->member), mname__(e, a));
+}
+
+/* ---- DYN-002, DYN-009, DYN-011: flows of Dynamic teams on the wire ---- */
+
+#define ETH_P_TEB 0x6558      /* NVGRE: transparent Ethernet bridging */
+#define IPPROTO_GRE_ 47
+#define VXLAN_UDP_PORT 4789
+#define DYN009_WINDOW_S 0.010 /* W = 10 ms, as HVP-005 */
+#define DYN009_EPS 0.01
+
+static uint64_t mix__(uint64_t k, const uint8_t *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        k = (k ^ b[i]) * 1099511628211ull;
+    return k;
+}
+
+/* The flow key of a transmitted frame as SET hashes it: the IP addresses
+ * and TCP/UDP ports (DYN-002; a VXLAN frame is UDP to 4789, its outer
+ * source port the entropy), or for NVGRE the outer addresses and the
+ * FlowID (the low octet of the GRE key, DYN-011).  0 when the frame has no
+ * such key (DYN-004 traffic, RoCE: DYN-010).  *hnv: 1 for VXLAN/NVGRE. */
+static uint64_t flow_key__(const struct check_frame *f, int *hnv)
+{
+    const struct pkt_info *pi = &f->pi;
+    *hnv = 0;
+    if (!f->parsed || f->is_roce || !(pi->layers & (PKT_HAS_IPV4 | PKT_HAS_IPV6)) ||
+        (pi->layers & PKT_HAS_IP_FRAG))
+        return 0;
+    uint8_t ports[5];
+    if (pi->layers & (PKT_HAS_TCP | PKT_HAS_UDP)) {
+        ports[0] = (uint8_t)(pi->sport >> 8), ports[1] = (uint8_t)pi->sport;
+        ports[2] = (uint8_t)(pi->dport >> 8), ports[3] = (uint8_t)pi->dport;
+        *hnv = (pi->layers & PKT_HAS_UDP) && pi->dport == VXLAN_UDP_PORT;
+    } else if (pi->ip_proto == IPPROTO_GRE_) {
+        const uint8_t *b = f->p->data;
+        size_t o = pi->l4_off, caplen = f->p->caplen;
+        if (caplen < o + 8)
+            return 0;
+        uint16_t flags = pkt_rd16(b + o);
+        if (!(flags & 0x2000) || (flags & 0x4000) || pkt_rd16(b + o + 2) != ETH_P_TEB)
+            return 0; /* not NVGRE: no key bit, routing, or not Ethernet inside */
+        size_t key = o + 4 + ((flags & 0x8000) ? 4 : 0);
+        if (caplen < key + 4)
+            return 0;
+        ports[0] = 0, ports[1] = b[key + 3], ports[2] = ports[3] = 0;
+        *hnv = 1;
+    } else {
+        return 0;
+    }
+    ports[4] = pi->ip_proto;
+    size_t n = pi->ip_version == 6 ? 16 : 4;
+    uint64_t k = mix__(1469598103934665603ull, pi->ip_src, n);
+    k = mix__(k, pi->ip_dst, n);
+    return mix__(k, ports, 5) | 1;
+}
+
+/* DYN-009 information: vPort v sent on member m at now; another member
+ * within the flowlet gap before means several members at once. */
+static void dyn009_vport__(struct check_eng *e, int v, int m, sim_time_t now)
+{
+    struct check_hvpdyn *h = e->hd;
+    if (h->v_member[v] >= 0 && h->v_member[v] != m &&
+        now - h->v_last[v] < e->in->opt.flowlet_gap && !h->v_multi[v]) {
+        h->v_multi[v] = 1;
+        if (!h->nmulti++)
+            h->first_multi = v;
+    }
+    h->v_member[v] = m;
+    h->v_last[v] = now;
+    /* In the verdict's reason while it passes (an offence replaces it). */
+    struct check_verdict *vd = &e->rep->v[h->r_dyn009];
+    if (h->nmulti && !vd->violations)
+        snprintf(vd->reason, sizeof vd->reason, "info: %zu vPort(s) on several members at "
+                 "once, e.g. %s (allowed in Dynamic mode)", h->nmulti,
+                 e->in->vports[h->first_multi].name);
+}
+
+/* DYN-002 TRACE/error [P]: a flow never appears on two members within one
+ * flowlet.  A flow that changes member without a gap of at least the
+ * flowlet gap has moved (DYN-003 warns: "uncommon" but allowed); one that
+ * comes back, within the same flowlet, to the member it left is on two
+ * members at once: split, not moved.  DYN-011 [P]: the same for HNV
+ * frames, whose flow is their outer key.  DYN-009 TRACE/error [P]: one
+ * flow's bits in any 10 ms window <= the member's rate * 10 ms * 1.01 (a
+ * leaky bucket, as HVP-005); its information: vPorts on several members
+ * at once (allowed in Dynamic mode). */
+void check_dynflow_frame(struct check_eng *e, const struct check_frame *f)
+{
+    struct check_hvpdyn *h = e->hd;
+    if (!f->tx || f->member < 0 || f->team < 0 || e->ts[f->team].mode != CHECK_MODE_DYNAMIC ||
+        h->r_dyn002 < 0 || h->r_dyn009 < 0 || h->r_dyn011 < 0)
+        return;
+    sim_time_t now = f->p->ts;
+    if (f->owner >= 0)
+        dyn009_vport__(e, f->owner, f->member, now);
+    int hnv;
+    uint64_t k = flow_key__(f, &hnv);
+    if (!k)
+        return;
+    struct hd_flow *fl = &h->flows[(k ^ k >> 31) & (HD_FLOWS - 1)];
+    int rule = hnv ? h->r_dyn011 : h->r_dyn002;
+    if (fl->key != k) {
+        memset(fl, 0, sizeof *fl);
+        fl->key = k;
+        fl->member = f->member;
+        fl->prev = -1;
+        fl->level_t = now;
+    } else {
+        check_seen(e, rule);
+        int in_flowlet = now - fl->last < e->in->opt.flowlet_gap;
+        if (!in_flowlet)
+            fl->prev = -1;
+        if (f->member != fl->member) {
+            if (in_flowlet && fl->prev == f->member)
+                check_offend(e, rule, 1, f, NULL, "%s flow %s on %s again %lld ns after its "
+                             "last frame on %s: on two members within one flowlet%s",
+                             hnv ? "HNV" : "TCP/UDP", f->owner >= 0 ?
+                             e->in->vports[f->owner].name : "(no vPort)",
+                             mname__(e, f->member), (long long)((now - fl->last) / SIM_NS),
+                             mname__(e, fl->member), hnv ? " (outer key)" : "");
+            fl->prev = in_flowlet ? fl->member : -1;
+            fl->member = f->member;
+        }
+    }
+    fl->last = now;
+    /* DYN-009: the flow's rate. */
+    uint64_t s = e->in->members[f->member].rate_bps;
+    if (!s)
+        return;
+    double r = (double)s * (1.0 + DYN009_EPS);
+    fl->level -= r * ((double)(now - fl->level_t) / (double)SIM_S);
+    if (fl->level < 0)
+        fl->level = 0;
+    fl->level += 8.0 * (double)f->p->wire_len;
+    fl->level_t = now;
+    check_seen(e, h->r_dyn009);
+    if (fl->level > r * DYN009_WINDOW_S) {
+        check_offend(e, h->r_dyn009, 1, f, NULL, "one %s flow of %s sent more than %.0f "
+                     "Mbit/s (%s's rate + 1 %%) over a window of at most 10 ms",
+                     hnv ? "HNV" : "TCP/UDP", f->owner >= 0 ? e->in->vports[f->owner].name :
+                     "(no vPort)", r / 1e6, mname__(e, f->member));
+        fl->level = 0;
+    }
 }

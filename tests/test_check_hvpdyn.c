@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "check.h"
+#include "pcapng.h"
+#include "pkt.h"
 #include "test_check.h"
 
 /* The seq of the first row of `sql` on dir's run.sqlite (asserts one). */
@@ -29,6 +31,19 @@ static struct check_report *check_sql(const char *dir, const char *tag, const ch
     char out[700];
     mutate(dir, crafted(tag, out, sizeof out), NULL, NULL, sql);
     return check_dir(out);
+}
+
+/* Run dir's hv1/SETswitch split into one pcap per member and checked
+ * through a mapping file (no events). */
+static struct check_report *check_external(const char *dir, const char *tag)
+{
+    char out[700], map[800], cmd[1600];
+    crafted(tag, out, sizeof out);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", out, out);
+    CU_ASSERT_EQUAL_FATAL(test_run(cmd, NULL, 0), 0);
+    snprintf(map, sizeof map, "%s/map.yaml", out);
+    write_mapping(dir, "hv1/SETswitch", out, map, NULL);
+    return check_map_file(map);
 }
 
 /* ---- HVP-002, DYN-001: initial placement ---- */
@@ -84,14 +99,7 @@ static void test_dyn001_wrong_member(void)
  * saying why. */
 static void test_placement_na_external(void)
 {
-    const char *dir = run_example("dynamic-flowlets");
-    char out[700], map[800], cmd[1600];
-    crafted("hd-ext", out, sizeof out);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", out, out);
-    CU_ASSERT_EQUAL_FATAL(test_run(cmd, NULL, 0), 0);
-    snprintf(map, sizeof map, "%s/map.yaml", out);
-    write_mapping(dir, "hv1/SETswitch", out, map, NULL);
-    struct check_report *r = check_map_file(map);
+    struct check_report *r = check_external(run_example("dynamic-flowlets"), "hd-ext");
     static const char *const ids[] = {"HVP-002", "DYN-001", "HVP-008"};
     for (size_t i = 0; i < 3; i++) {
         const struct check_verdict *v = check_report_find(r, ids[i]);
@@ -158,6 +166,141 @@ static void test_hvp008_twice_and_wrong_copy(void)
     check_report_free(r);
 }
 
+/* ---- DYN-002, DYN-009, DYN-011: flows of a Dynamic team ---- */
+
+static const uint8_t VM1_MAC[6] = {0x00, 0x15, 0x5d, 0x01, 0x00, 0x02};
+static const uint8_t SLOT2_PMAC[6] = {0x02, 0x53, 0x45, 0x01, 0x00, 0x01};
+
+/* The n-th UDP frame vm1 sends on hv1/SLOT 3 (its affinitized member, own
+ * MAC) is moved to SLOT 2 with SLOT 2's MAC (as DYN-007 would send it);
+ * the next frame of the same flow, still on SLOT 3 within the flowlet, is
+ * the flow back on the member it left: the hit.  wire_len instead: that
+ * frame claims wire_len bytes, on its own member. */
+struct split {
+    int n, seen, moved;
+    uint16_t want_dport;       /* only this flow's frames (0: any) */
+    uint16_t sport, dport;
+    uint32_t wire_len;
+};
+
+static int split_apply(void *ctx, struct mpkt *m, struct capread *r)
+{
+    struct split *s = ctx;
+    if (strcmp(m->ifname, "hv1/SLOT 3") != 0 || m->dir != PCAPNG_DIR_OUT || !m->parsed ||
+        !(m->pi.layers & PKT_HAS_UDP))
+        return MUT_KEEP;
+    if (s->moved)
+        return m->pi.sport == s->sport && m->pi.dport == s->dport && s->moved++ == 1
+                   ? MUT_HIT : MUT_KEEP;
+    if (memcmp(m->pi.src, VM1_MAC, 6) != 0 || (s->want_dport && m->pi.dport != s->want_dport) ||
+        ++s->seen != s->n)
+        return MUT_KEEP;
+    if (s->wire_len) {
+        m->wire_len = s->wire_len;
+        s->moved = 2;
+        return MUT_HIT;
+    }
+    int i = iface(r, "hv1/SLOT 2");
+    CU_ASSERT_FATAL(i >= 0);
+    m->ifid = (uint32_t)i;
+    memcpy(m->data + 6, SLOT2_PMAC, 6);
+    s->sport = m->pi.sport;
+    s->dport = m->pi.dport;
+    s->moved = 1;
+    return MUT_KEEP;
+}
+
+/* dynamic-flowlets: 8 UDP flows of vm1 over both members, moving at
+ * flowlet boundaries: DYN-002 and DYN-009 pass, and DYN-009 says vm1 is on
+ * two members at once. */
+static void test_dynflow_clean(void)
+{
+    static const char *const pass[] = {"DYN-002", "DYN-009", NULL};
+    struct check_report *r = check_dir(run_example("dynamic-flowlets"));
+    expect_clean(r, pass);
+    const struct check_verdict *v = check_report_find(r, "DYN-009");
+    CU_ASSERT_PTR_NOT_NULL(strstr(v->reason, "hv1/vm1/Network Adapter"));
+    CU_ASSERT_EQUAL(check_report_find(r, "DYN-011")->status, CHECK_NA);
+    check_report_free(r);
+}
+
+/* DYN-002: a flow on SLOT 2 for one frame in the middle of its flowlet on
+ * SLOT 3 (DYN-003 warns at the move); the frame after it, back on SLOT 3,
+ * fails DYN-002.  The same from the split pcap files through a mapping. */
+static void test_dyn002_split_flow(void)
+{
+    const char *dir = run_example("dynamic-flowlets");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+    char out[700];
+    struct split s = {.n = 200};
+    uint64_t hit = mutate(dir, crafted("dyn002", out, sizeof out), split_apply, &s, NULL);
+    CU_ASSERT_FATAL(hit > 0);
+    struct check_report *r = check_dir(out);
+    expect(r, "DYN-002", CHECK_FAIL, hit, 0);
+    CU_ASSERT_EQUAL(check_report_find(r, "DYN-003")->status, CHECK_WARN);
+    CU_ASSERT_EQUAL(check_report_find(r, "DYN-009")->status, CHECK_PASS);
+    check_report_free(r);
+    r = check_external(out, "dyn002-ext");
+    const struct check_verdict *v = check_report_find(r, "DYN-002");
+    CU_ASSERT_EQUAL(v->status, CHECK_FAIL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(v->capture, "SLOT_3.pcap"));
+    check_report_free(r);
+}
+
+/* DYN-009: one frame of a flow claims 40 MB: 320 Mbit at once, more than
+ * a 10 Gb/s member carries in 10 ms. */
+static void test_dyn009_flow_over_rate(void)
+{
+    const char *dir = run_example("dynamic-flowlets");
+    char out[700];
+    struct split s = {.n = 150, .wire_len = 40000000};
+    uint64_t hit = mutate(dir, crafted("dyn009", out, sizeof out), split_apply, &s, NULL);
+    CU_ASSERT_FATAL(hit > 0);
+    struct check_report *r = check_dir(out);
+    expect(r, "DYN-009", CHECK_FAIL, hit, 0);
+    check_report_free(r);
+}
+
+/* dynamic-flowlets with flow f4 sent to UDP port 4789: on the wire it is a
+ * VXLAN flow (outer key: addresses and UDP ports), made by a real run; it
+ * starts on SLOT 3.  Returns its directory. */
+static const char *run_vxlan(void)
+{
+    static char dir[700];
+    if (dir[0])
+        return dir;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(run_example("dynamic-flowlets"));
+    char src[512], yaml[800], cmd[4096];
+    test_src_path("scenarios/examples/dynamic-flowlets.yaml", src, sizeof src);
+    crafted("vxlan-run", dir, sizeof dir);
+    snprintf(yaml, sizeof yaml, "%s.yaml", dir);
+    snprintf(cmd, sizeof cmd, "sed 's/port: 6004/port: 4789/' '%s' > '%s' && '%s' run '%s' "
+             "-o '%s' --quiet > /dev/null 2>&1", src, yaml, SETSIM_BIN, yaml, dir);
+    CU_ASSERT_EQUAL_FATAL(test_run(cmd, NULL, 0), 0);
+    return dir;
+}
+
+/* DYN-011: the VXLAN run passes (that flow judged by its outer key under
+ * DYN-011, the others under DYN-002); a VXLAN frame moved as in DYN-002
+ * fails DYN-011 (not DYN-002) at the frame back on SLOT 3. */
+static void test_dyn011_vxlan(void)
+{
+    static const char *const pass[] = {"DYN-011", "DYN-002", "DYN-009", NULL};
+    const char *dir = run_vxlan();
+    struct check_report *r = check_dir(dir);
+    expect_clean(r, pass);
+    check_report_free(r);
+    char out[700];
+    struct split s = {.n = 100, .want_dport = 4789};
+    uint64_t hit = mutate(dir, crafted("dyn011", out, sizeof out), split_apply, &s, NULL);
+    CU_ASSERT_FATAL(hit > 0);
+    CU_ASSERT_EQUAL(s.dport, 4789);
+    r = check_dir(out);
+    expect(r, "DYN-011", CHECK_FAIL, hit, 0);
+    CU_ASSERT_EQUAL(check_report_find(r, "DYN-002")->status, CHECK_PASS);
+    check_report_free(r);
+}
+
 int suite_check_hvpdyn(void)
 {
     CU_pSuite s = test_suite("check_hvpdyn");
@@ -173,6 +316,10 @@ int suite_check_hvpdyn(void)
         {"placement_na_external", test_placement_na_external},
         {"hvp008_clean", test_hvp008_clean},
         {"hvp008_twice_and_wrong_copy", test_hvp008_twice_and_wrong_copy},
+        {"dynflow_clean", test_dynflow_clean},
+        {"dyn002_split_flow", test_dyn002_split_flow},
+        {"dyn009_flow_over_rate", test_dyn009_flow_over_rate},
+        {"dyn011_vxlan", test_dyn011_vxlan},
     };
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
         if (!CU_add_test(s, tests[i].name, tests[i].fn))
