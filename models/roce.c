@@ -496,8 +496,8 @@ static void pump__(struct sim_engine *eng, void *ctx, void *arg)
     }
     sim_time_t earliest = SIM_TIME_MAX;
     struct roce_qp *pick = NULL;
-    for (size_t k = 0; k < d->nlive; k++) {
-        size_t i = (d->rr + k) % d->nlive;
+    size_t i = d->nlive ? d->rr % d->nlive : 0;
+    for (size_t k = 0; k < d->nlive; k++, i = i + 1 == d->nlive ? 0 : i + 1) {
         struct roce_qp *qp = d->live[i];
         if (!qp_has_work__(qp))
             continue;

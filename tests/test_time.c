@@ -126,6 +126,12 @@ static void test_tx_time(void)
     CU_ASSERT_EQUAL(sim_tx_time(1, 400000000000ULL), 20);
     CU_ASSERT_EQUAL(sim_tx_time(1, 3), 2666666666667ULL); /* rounded up */
     CU_ASSERT_EQUAL(sim_tx_time(1, 0), SIM_TIME_MAX);
+    /* Either side of the 64-bit fast path's bound (1,152,921 bytes), the
+     * same exact ceiling: 1,152,921 B at 3 b/s and 1,152,922 B at 7 b/s. */
+    CU_ASSERT_EQUAL(sim_tx_time(1152921, 3), 3074456000000000000ULL);
+    CU_ASSERT_EQUAL(sim_tx_time(1152922, 7), 1317625142857142858ULL);
+    CU_ASSERT_EQUAL(sim_tx_time(1152921, UINT64_MAX), 1);
+    CU_ASSERT_EQUAL(sim_tx_time(1ULL << 40, 1), SIM_TIME_MAX);
 }
 
 int suite_time(void)
