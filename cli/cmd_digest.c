@@ -3,7 +3,8 @@
  * rows and the capture bytes), with --parts one line per part as well -
  * the format of tests/golden/<scenario>.digest.
  * Exit status: 0 printed; 2 bad input (no run directory, not a complete
- * run); 1 read error. */
+ * run, a capture that is missing, truncated or corrupt: digest_run reads
+ * it block by block through results/capread.h first); 1 read error. */
 #include "cli.h"
 
 #include <errno.h>
@@ -19,10 +20,13 @@ static void digest_help__(FILE *out)
             "Prints the run's digest: SHA-256 over the canonical rows of run.sqlite\n"
             "(the runs row without wall-clock values, events with names resolved,\n"
             "flows, samples) and the bytes of capture.pcapng.  Two runs with the same\n"
-            "digest simulated the same thing.  docs/regression.md has the details.\n\n"
+            "digest simulated the same thing.  A capture.pcapng that is missing,\n"
+            "truncated (even at a block boundary: run.sqlite records its length) or\n"
+            "corrupt has no digest.  docs/regression.md has the details.\n\n"
             "  --parts   also print the digest and row count of each part\n"
             "            (the format of tests/golden/<scenario>.digest)\n\n"
-            "Exit status: 0 success, 1 read error, 2 bad input.\n");
+            "Exit status: 0 success, 1 read error, 2 bad input (not a complete run, a\n"
+            "damaged capture: the message names the file and the block's offset).\n");
 }
 
 int cmd_digest(int argc, char **argv)
