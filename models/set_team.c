@@ -26,6 +26,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +40,7 @@
 #define DEFAULT_HOLDDOWN (1000 * SIM_MS)     /* fo.failback_holddown_ms */
 #define LOAD_ALPHA 0.25                      /* weight of the newest window */
 #define FLOW_IDLE_EVICT (1 * SIM_S)          /* flows idle this long are forgotten */
-#define VPORT_FLOW_CACHE 8              /* per-vPort direct-mapped flow cache */
+#define VPORT_FLOW_CACHE 8              /* per-vPort flow cache, searched from the last hit */
 #define FLOW_TABLE_MIN 32              /* flows; the index has twice as many slots */
 
 struct member {
@@ -56,16 +57,22 @@ struct member {
     sim_time_t win_start;
 };
 
+/* The fields every frame reads (affinity, rdma, the flow cache, the first
+ * tx counters) come first. */
 struct vport {
+    int affinity;   /* member index or SET_NO_MEMBER */
+    uint8_t rdma;
+    uint8_t fhint;  /* fcache slot of the last hit or fill: searched first */
+    uint8_t fnext;  /* fcache slot filled next (round robin) */
+    struct {
+        uint32_t ports; /* sport << 16 | dport of the flow */
+        uint32_t idx;   /* its flow index + 1, 0 empty (a cache, checked) */
+    } fcache[VPORT_FLOW_CACHE]; /* the vPort's recent flows */
+    uint64_t tx[2 * SET_MAX_MEMBERS];
     int used;
     uint8_t mac[6];
-    int rdma;
     trace_obj_t obj;
-    int affinity;   /* member index or SET_NO_MEMBER */
     int mapped;     /* member index or SET_NO_MEMBER */
-    uint64_t tx[2 * SET_MAX_MEMBERS];
-    uint32_t fcache[VPORT_FLOW_CACHE]; /* recent flows by port bits: flow index
-                                        * + 1, 0 empty (a cache, checked) */
 };
 
 struct flow_key {
@@ -76,15 +83,22 @@ struct flow_key {
     uint32_t zero;  /* always 0: pads the key to six 8-byte words (key_eq__) */
 };
 
+/* What a frame of a known flow reads and writes (hash, key, member,
+ * own_mac, last_tx) is the first 64 bytes; flows are FLOW_ALIGN-aligned
+ * and FLOW_ALIGN bytes long, so a frame touches one line of the table. */
+#define FLOW_ALIGN 128
 struct flow {
-    uint64_t hash;        /* 0: empty slot */
-    struct flow_key key;
-    int member;
-    int own_mac;          /* sent with the vPort's MAC (member is its affinity) */
-    uint64_t id;          /* trace flow id */
+    uint32_t hash;        /* key_hash__; 0: forgotten or never used */
+    int8_t member;        /* member index or SET_NO_MEMBER */
+    uint8_t own_mac;      /* sent with the vPort's MAC (member is its affinity) */
+    struct flow_key key;  /* at offset 8 */
     sim_time_t last_tx;
+    uint64_t id;          /* trace flow id */
     sim_time_t placed_at;
+    uint8_t pad__[FLOW_ALIGN - 80];
 };
+_Static_assert(offsetof(struct flow, id) == 64, "a flow's per-frame fields are one line");
+_Static_assert(sizeof(struct flow) == FLOW_ALIGN, "flows stay aligned");
 
 struct set_team {
     struct sim_engine *eng;   /* not owned */
@@ -184,6 +198,15 @@ static int validate_members__(struct nic *const *m, size_t n, int strict, char *
         }
     }
     return 0;
+}
+
+/* A zeroed, FLOW_ALIGN-aligned array of n flows (NULL without memory). */
+static struct flow *flows_alloc__(size_t n)
+{
+    struct flow *f = aligned_alloc(FLOW_ALIGN, n * sizeof *f);
+    if (f)
+        memset(f, 0, n * sizeof *f);
+    return f;
 }
 
 /* ---- load estimate ------------------------------------------------------ */
@@ -290,7 +313,7 @@ static void set_affinity__(struct set_team *t, int vp, int member, enum trace_af
         enum trace_move_reason mr = why == TRACE_AFF_FAILOVER ? TRACE_MOVE_FAILOVER
                                                               : TRACE_MOVE_ADMIN;
         trace_flow_move__(t, fl, old, member, 0, mr);
-        fl->member = member;
+        fl->member = (int8_t)member;
         fl->placed_at = now;
     }
     if (member >= 0 && t->cfg.announce == SET_ANNOUNCE_GARP_NA && t->announce_fn &&
@@ -372,7 +395,7 @@ static void evacuate__(struct set_team *t, int failed, enum trace_affinity_reaso
             continue;
         }
         trace_flow_move__(t, fl, failed, to, now - fl->last_tx, TRACE_MOVE_FAILOVER);
-        fl->member = to;
+        fl->member = (int8_t)to;
         fl->own_mac = to == t->vports[fl->key.vport].affinity;
         fl->placed_at = now;
     }
@@ -534,7 +557,7 @@ struct set_team *set_team_create(struct sim_engine *eng, struct trace *trace,
     t->name = strdup(s->name ? s->name : "SETswitch");
     t->cfg.name = NULL;
     t->flow_cap = FLOW_TABLE_MIN;
-    t->flows = calloc(t->flow_cap, sizeof *t->flows);
+    t->flows = flows_alloc__(t->flow_cap);
     t->slot_cap = 2 * FLOW_TABLE_MIN;
     t->slots = calloc(t->slot_cap, sizeof *t->slots);
     if (!t->name || !t->flows || !t->slots)
@@ -640,7 +663,7 @@ static void remap__(struct set_team *t, const int *map)
     }
     for (size_t i = 0; i < t->flow_cap; i++)
         if (t->flows[i].hash)
-            t->flows[i].member = map[t->flows[i].member];
+            t->flows[i].member = (int8_t)map[t->flows[i].member];
 }
 
 int set_team_set_members(struct set_team *t, struct nic *const *members, size_t n, char *err,
@@ -761,7 +784,7 @@ int set_team_vport_add(struct set_team *t, const uint8_t mac[6], int rdma, trace
     memset(v, 0, sizeof *v);
     v->used = 1;
     memcpy(v->mac, mac, 6);
-    v->rdma = rdma;
+    v->rdma = rdma != 0;
     v->obj = obj;
     v->affinity = SET_NO_MEMBER;
     v->mapped = SET_NO_MEMBER;
@@ -786,7 +809,10 @@ void set_team_vport_remove(struct set_team *t, int vp)
     }
 }
 
-void set_team_vport_set_rdma(struct set_team *t, int vp, int rdma) { t->vports[vp].rdma = rdma; }
+void set_team_vport_set_rdma(struct set_team *t, int vp, int rdma)
+{
+    t->vports[vp].rdma = rdma != 0;
+}
 
 int set_team_map(struct set_team *t, int vp, struct nic *nic)
 {
@@ -812,7 +838,7 @@ int set_team_map(struct set_team *t, int vp, struct nic *nic)
 
 /* ---- the flow table ------------------------------------------------------ */
 
-static uint64_t key_hash__(const struct flow_key *k)
+static uint32_t key_hash__(const struct flow_key *k)
 {
     /* Multiply-xorshift over the key's 8-byte words (keys are zeroed
      * before they are filled, padding included); never 0 (0 marks an empty
@@ -828,7 +854,8 @@ static uint64_t key_hash__(const struct flow_key *k)
     for (; i < sizeof *k; i++)
         h = (h ^ p[i]) * 0x100000001b3ULL;
     h ^= h >> 29;
-    return h ? h : 1;
+    uint32_t h32 = (uint32_t)(h ^ h >> 32);
+    return h32 ? h32 : 1;
 }
 
 /* Rebuilds the flow table: live flows (not forgotten, not idle for
@@ -856,7 +883,7 @@ static int rebuild_flows__(struct set_team *t, sim_time_t now)
     size_t ncap = FLOW_TABLE_MIN;
     while (ncap < live * 2)
         ncap *= 2;
-    struct flow *nf = calloc(ncap, sizeof *nf);
+    struct flow *nf = flows_alloc__(ncap);
     uint32_t *ns = calloc(2 * ncap, sizeof *ns);
     if (!nf || !ns) {
         free(nf);
@@ -894,7 +921,7 @@ static int rebuild_flows__(struct set_team *t, sim_time_t now)
  * rebuild. */
 static struct flow *flow_lookup__(struct set_team *t, const struct flow_key *k, int *created)
 {
-    uint64_t h = key_hash__(k);
+    uint32_t h = key_hash__(k);
     *created = 0;
     for (size_t i = h & (t->slot_cap - 1);; i = (i + 1) & (t->slot_cap - 1)) {
         uint32_t s = t->slots[i];
@@ -972,7 +999,7 @@ static void rebalance__(struct set_team *t, struct flow *fl, sim_time_t gap,
     if (best == fl->member || cur <= best_load * (1 + t->cfg.rebalance_threshold))
         return;
     trace_flow_move__(t, fl, fl->member, best, gap, why);
-    fl->member = best;
+    fl->member = (int8_t)best;
     fl->own_mac = best == t->vports[fl->key.vport].affinity;
     fl->placed_at = now;
 }
@@ -1065,28 +1092,47 @@ static int fast_key__(const struct frame *f, int vp, struct flow_key *k, int hnv
     return key_at__(frame_cdata(f), f->len, 0, k, hnv_inner, 0);
 }
 
+/* 1 when f's flow key was read straight from its bytes into k and f is
+ * not RDMA traffic of an RDMA vNIC (DYN-010); 0 when f needs the full
+ * classification of pinned__. */
+static inline int fast_class__(const struct set_team *t, const struct vport *v, int vp,
+                               const struct frame *f, struct flow_key *k)
+{
+    return !(f->flags & FRAME_F_RDMA) &&
+           fast_key__(f, vp, k, t->cfg.hnv_key == SET_HNV_INNER) == 0 &&
+           !(v->rdma && k->proto == PKT_IPPROTO_UDP && k->dport == PKT_ROCE_UDP_PORT);
+}
+
 static int pick_dynamic__(struct set_team *t, int vp, struct frame *f, int *own_mac)
 {
     struct vport *v = &t->vports[vp];
     struct flow_key k;
     struct flow *fl = NULL;
     int created = 0;
-    int fast = !(f->flags & FRAME_F_RDMA) &&
-               fast_key__(f, vp, &k, t->cfg.hnv_key == SET_HNV_INNER) == 0 &&
-               !(v->rdma && k.proto == PKT_IPPROTO_UDP && k.dport == PKT_ROCE_UDP_PORT);
-    /* k is filled only when fast_key__ ran (not for RDMA frames). */
-    uint32_t *cached = fast ? &v->fcache[(k.sport ^ k.dport) & (VPORT_FLOW_CACHE - 1)] : NULL;
-    if (cached && *cached && *cached <= t->flow_used) {
-        /* One of the vPort's recent flows: no hashing, no probing. */
-        struct flow *c = &t->flows[*cached - 1];
-        if (c->hash && key_eq__(&c->key, &k))
-            fl = c;
+    int fast = fast_class__(t, v, vp, f, &k);
+    /* k is filled only when fast_key__ ran (not for RDMA frames).  One of
+     * the vPort's recent flows needs no hashing and no probing; the search
+     * starts at the last hit, so a single flow is found at once and flows
+     * sent in turn at the second slot. */
+    uint32_t ports = fast ? (uint32_t)k.sport << 16 | k.dport : 0;
+    unsigned slot = v->fhint;
+    for (int n = fast ? VPORT_FLOW_CACHE : 0; n > 0; n--) {
+        uint32_t idx = v->fcache[slot].idx;
+        if (v->fcache[slot].ports == ports && idx && idx <= t->flow_used) {
+            struct flow *c = &t->flows[idx - 1];
+            if (c->hash && key_eq__(&c->key, &k)) {
+                fl = c;
+                break;
+            }
+        }
+        slot = (slot + 1) & (VPORT_FLOW_CACHE - 1);
     }
     if (!fl && !fast && pinned__(v, f, vp, &k)) {
         *own_mac = 1;
         return v->affinity;
     }
     sim_time_t now = sim_now(t->eng);
+    int cache_hit = fl != NULL;
     if (!fl)
         fl = flow_lookup__(t, &k, &created);
     if (!fl) {
@@ -1095,7 +1141,7 @@ static int pick_dynamic__(struct set_team *t, int vp, struct frame *f, int *own_
     }
     if (created || fl->member < 0 || !t->members[fl->member]->up) {
         /* DYN-002: initial placement by the Toeplitz hash. */
-        fl->member = hash_member__(t, flow_toeplitz__(&k));
+        fl->member = (int8_t)hash_member__(t, flow_toeplitz__(&k));
         fl->own_mac = fl->member == v->affinity;
         fl->id = f->flow_id ? f->flow_id : ++t->next_flow_id;
         fl->placed_at = now;
@@ -1109,8 +1155,15 @@ static int pick_dynamic__(struct set_team *t, int vp, struct frame *f, int *own_
             rebalance__(t, fl, gap, TRACE_MOVE_PERIODIC);
     }
     fl->last_tx = now;
-    if (cached)
-        *cached = (uint32_t)(fl - t->flows) + 1;
+    if (fast) {
+        if (!cache_hit) {
+            slot = v->fnext;
+            v->fnext = (uint8_t)((slot + 1) & (VPORT_FLOW_CACHE - 1));
+            v->fcache[slot].ports = ports;
+            v->fcache[slot].idx = (uint32_t)(fl - t->flows) + 1;
+        }
+        v->fhint = (uint8_t)slot;
+    }
     *own_mac = fl->own_mac;
     return fl->member;
 }
@@ -1189,6 +1242,15 @@ uint64_t set_team_tx_frames(const struct set_team *t, int vp, int m)
 }
 
 size_t set_team_flow_count(const struct set_team *t) { return t->flow_count; }
+
+int set_team_hash_member(const struct set_team *t, int vp, const struct frame *f)
+{
+    const struct vport *v = &t->vports[vp];
+    struct flow_key k;
+    if (!fast_class__(t, v, vp, f, &k) && pinned__(v, f, vp, &k))
+        return SET_NO_MEMBER;
+    return hash_member__(t, flow_toeplitz__(&k));
+}
 
 uint32_t set_team_member_vports(const struct set_team *t, int m)
 {

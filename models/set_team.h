@@ -166,6 +166,12 @@ const uint8_t *set_team_rmac(const struct set_team *t, int member);
 /* vPort frames transmitted per member (HVP-005, DYN-009 checks). */
 uint64_t set_team_tx_frames(const struct set_team *t, int vport, int member);
 size_t set_team_flow_count(const struct set_team *t);
+/* DYN-002: the member the Toeplitz hash places a new flow with f's key on
+ * when vPort vport sends it (f is only read), or SET_NO_MEMBER when f is
+ * not hashed (DYN-004, DYN-005, DYN-010) or no member is up.  What a
+ * sender sees before its first frame (e.g. `bench set` choosing source
+ * ports that load both members evenly). */
+int set_team_hash_member(const struct set_team *t, int vport, const struct frame *f);
 /* vPorts affinitized to member (the team affinity count). */
 uint32_t set_team_member_vports(const struct set_team *t, int member);
 /* Sum of the members' VMQ queues (CFG-027 Sum-of-Queues). */

@@ -55,6 +55,8 @@ static void test_fabric_usage_errors(void)
         {"bench nosuch", "unknown case 'nosuch'"},
         {"bench set --bogus", "unknown option '--bogus'"},
         {"bench set --sim-time 1ms", "is not after the 1ms warm-up"},
+        {"bench set --ports skewed", "--ports: 'skewed' is neither even nor legacy"},
+        {"bench set --ports", "--ports needs a value"},
         {"bench transports --runs 0", "--runs"},
         {"bench transports --sim-time", "--sim-time needs a value"},
         {"bench transports --sim-time 500us", "is not after the 1ms warm-up"},

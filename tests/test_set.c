@@ -527,6 +527,73 @@ static void test_dynamic_pinned_traffic(void)
     hv_free(&h);
 }
 
+/* DYN-002: set_team_hash_member names the member a flow's frames go on
+ * before the first one is sent (and creates no flow); non-hashed frames
+ * (DYN-005 ARP, DYN-010 RDMA) have none.  12 flows sent in turn, more
+ * than the vPort's flow cache holds, with source ports equal in their low
+ * bits: every frame still leaves on its flow's member (judged from the
+ * captured bytes: own MAC on the affinitized member, the RMAC elsewhere). */
+static void test_dynamic_hash_member(void)
+{
+    struct hv h;
+    hv_init(&h, 2, SET_LB_DYNAMIC, 1);
+    struct vm *v = hv_vm(&h);
+    int vp = vmswitch_port_vport(h.vs, v->port);
+    CU_ASSERT_EQUAL(set_team_affinity(h.team, vp), 0);
+    enum { FLOWS = 12, ROUNDS = 5 };
+    int member[FLOWS];
+    uint64_t expect[2] = {0, 0};
+    for (int r = 0; r < ROUNDS; r++) {
+        for (int i = 0; i < FLOWS; i++) {
+            struct frame *f = frame_alloc(h.pool);
+            struct pkt_l2_spec l2;
+            struct pkt_ip_spec ip;
+            l2_ip(v, h.remote_mac, h.remote_ip, &l2, &ip);
+            uint16_t sport = (uint16_t)(40000 + i * 64);
+            CU_ASSERT_EQUAL_FATAL(pkt_udp_build(f, &l2, &ip, sport, 9000, 100), 0);
+            int m = set_team_hash_member(h.team, vp, f);
+            CU_ASSERT(m == 0 || m == 1);
+            if (r == 0) {
+                member[i] = m;
+                CU_ASSERT_EQUAL(set_team_flow_count(h.team), (size_t)i); /* asking adds none */
+            }
+            CU_ASSERT_EQUAL(m, member[i]);
+            if (m == 0 || m == 1)
+                expect[m]++;
+            vmswitch_port_send(h.vs, v->port, f);
+            sim_run_until(h.eng, sim_now(h.eng) + 10 * SIM_US);
+        }
+    }
+    CU_ASSERT(expect[0] > 0 && expect[1] > 0);
+    CU_ASSERT_EQUAL(set_team_flow_count(h.team), FLOWS);
+    /* Not hashed: none. */
+    struct frame *g = frame_alloc(h.pool);
+    struct pkt_l2_spec l2 = {0};
+    memcpy(l2.src, v->mac, 6);
+    memset(l2.dst, 0xff, 6);
+    uint8_t zero[6] = {0};
+    CU_ASSERT_EQUAL_FATAL(pkt_arp_build(g, &l2, PKT_ARP_REQUEST, v->mac, v->ip, zero,
+                                        h.remote_ip), 0);
+    CU_ASSERT_EQUAL(set_team_hash_member(h.team, vp, g), SET_NO_MEMBER);
+    frame_unref(g);
+    g = frame_alloc(h.pool);
+    struct pkt_ip_spec ip;
+    l2_ip(v, h.remote_mac, h.remote_ip, &l2, &ip);
+    CU_ASSERT_EQUAL_FATAL(pkt_udp_build(g, &l2, &ip, 40000, 9000, 100), 0);
+    g->flags |= FRAME_F_RDMA;
+    CU_ASSERT_EQUAL(set_team_hash_member(h.team, vp, g), SET_NO_MEMBER);
+    frame_unref(g);
+    sim_run_until(h.eng, sim_now(h.eng) + 1 * SIM_MS);
+    hv_close_captures(&h);
+    struct wire w[2];
+    read_wire(&h, 0, &w[0]);
+    read_wire(&h, 1, &w[1]);
+    CU_ASSERT_EQUAL(w[0].src_counts[0], expect[0]);
+    CU_ASSERT_EQUAL(w[1].src_rmac, expect[1]);
+    CU_ASSERT_EQUAL(w[1].src_counts[0] + w[0].src_rmac, 0);
+    hv_free(&h);
+}
+
 /* FO-001..FO-006 with a mapped vPort and an unmapped one. */
 static void test_failover_and_failback(void)
 {
@@ -1474,6 +1541,8 @@ int suite_set(void)
         !CU_add_test(s, "HVP-005 one VM capped at one member", test_hvp_single_vm_capped) ||
         !CU_add_test(s, "DYN-002..009 flowlets over both members", test_dynamic_flowlets) ||
         !CU_add_test(s, "DYN-004/010 pinned traffic", test_dynamic_pinned_traffic) ||
+        !CU_add_test(s, "DYN-002 hash member ahead of the first frame, flow cache",
+                     test_dynamic_hash_member) ||
         !CU_add_test(s, "HVP-006 mapping and learning", test_failover_and_failback) ||
         !CU_add_test(s, "FO-001..006 cut, takeover, one move, failback", test_failover_cut) ||
         !CU_add_test(s, "FO-003 dynamic: RMAC stays put", test_failover_dynamic_rmac) ||
