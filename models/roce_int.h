@@ -39,9 +39,22 @@ struct roce_rd_job {
 };
 
 struct roce_qp {
+    /* What the transmit scheduler reads for every QP it visits
+     * (qp_has_work__, pacing, wqe_at__), together: two cache lines at
+     * most instead of five. */
+    enum roce_qp_state state;
+    uint32_t rd_out;             /* READ requests outstanding */
+    size_t rd_count;             /* READ jobs queued (responder) */
+    uint64_t nxt;                /* next PSN to send */
+    uint64_t post_end;           /* PSN after the last posted WQE */
+    size_t wq_snd;               /* ring offset (from head) of the WQE holding nxt */
+    size_t wq_count;
+    sim_time_t next_allowed;     /* pacing at the QP's rate */
+    struct roce_wqe *wq;         /* ring, capacity wq_cap (power of two) */
+    size_t wq_cap, wq_head;
+
     struct roce_dev *dev;        /* owner */
     uint32_t qpn, peer_qpn;
-    enum roce_qp_state state;
     uint16_t nd_port;
     const struct roce_qp_ops *ops; /* not owned */
     void *ctx;
@@ -52,21 +65,14 @@ struct roce_qp {
     size_t live_idx;             /* index in dev->live */
 
     /* requester */
-    struct roce_wqe *wq;         /* ring, capacity wq_cap (power of two) */
-    size_t wq_cap, wq_head, wq_count;
-    size_t wq_snd;               /* ring offset (from head) of the WQE holding nxt */
-    uint64_t nxt;                /* next PSN to send */
     uint64_t max;                /* one past the highest PSN sent */
     uint64_t una;                /* oldest PSN not acknowledged */
     uint64_t acked;              /* every PSN below is ACKed (WRITE/SEND) */
-    uint64_t post_end;           /* PSN after the last posted WQE */
     uint64_t goback_at;          /* una of the last go-back (one per episode) */
     int goback_done;
-    uint32_t rd_out;             /* READ requests outstanding */
     uint8_t retry_left;
     sim_time_t deadline;         /* local ACK timeout; 0: not armed */
     sim_event_id timer;
-    sim_time_t next_allowed;     /* pacing at the QP's rate */
 
     /* responder (PSNs in the requester's space) */
     uint64_t epsn;               /* expected PSN */
@@ -77,7 +83,7 @@ struct roce_qp {
     uint64_t msg_start;          /* its first PSN */
     int ack_pending;             /* an ACK (1) or NAK (2) waits behind READ responses */
     struct roce_rd_job *rd;      /* ring of READ jobs */
-    size_t rd_cap, rd_head, rd_count;
+    size_t rd_cap, rd_head;
 
     /* DCQCN */
     struct dcqcn_rp *rp;         /* owned; NULL without DCQCN */
