@@ -399,8 +399,8 @@ static void help__(FILE *out)
             "16 RoCEv2 flows (RC WRITEs, DCQCN, PFC on priority 3) and 16 TCP flows (CUBIC)\n"
             "from 4 hosts on one switch to 4 hosts on another at 25 Gb/s (100 Gb/s trunk).\n"
             "Reports payload bytes delivered per wall-second, host frames per wall-second,\n"
-            "events per frame and the wall time per frame relative to 'setsim bench fabric'\n"
-            "(4 pairs at 25 Gb/s) run in the same invocation; medians of R runs.\n\n"
+            "events per frame and the wall and CPU time per frame relative to 'setsim bench\n"
+            "fabric' (4 pairs at 25 Gb/s) run in the same invocation; medians of R runs.\n\n"
             "  --runs R      runs of each (default 3)\n"
             "  --sim-time T  simulated time per run (default 10ms; measured after 1ms)\n"
             "  --json        one JSON object\n");
