@@ -43,6 +43,8 @@ struct check_input *check_input_new(void)
     in->opt.link_gap = 100 * SIM_MS;     /* HVP-009 validate.link_gap_ms (model choice) */
     in->opt.pfc_react = 1000 * SIM_NS;   /* DCB-002 pfc.react_ns */
     in->opt.detect = 0;                  /* FO-001 fo.detect_ms */
+    in->opt.failback_holddown = SIM_S;   /* FO-006 fo.failback_holddown_ms */
+    in->opt.idle_member_grace = 60 * SIM_S; /* CFG-014 validate.idle_member_grace_s */
     return in;
 }
 
@@ -389,6 +391,7 @@ static const char *const ev_names[] = {
     [CHECK_EV_LB_MODE] = "lb_mode_set",     [CHECK_EV_FLOW_MOVE] = "flow_move",
     [CHECK_EV_DROP] = "drop",
     [CHECK_EV_MIGRATED] = "note", [CHECK_EV_QOS] = "qos_programmed",
+    [CHECK_EV_RESTART] = "adapter_restart", [CHECK_EV_QP_ERROR] = "qp_error",
     [CHECK_EV_RX_DELIVER] = "rx_deliver",
 };
 
@@ -406,7 +409,7 @@ static int cursor_step__(struct ev_cursor *c)
     c->ev.time = (sim_time_t)sqlite3_column_int64(c->st, 1);
     const char *k = (const char *)sqlite3_column_text(c->st, 2);
     for (int i = 1; i < (int)(sizeof ev_names / sizeof ev_names[0]); i++)
-        if (k && strcmp(k, ev_names[i]) == 0)
+        if (k && ev_names[i] && strcmp(k, ev_names[i]) == 0)
             c->ev.kind = (enum check_ev)i;
     const char *o1 = (const char *)sqlite3_column_text(c->st, 3);
     const char *o2 = (const char *)sqlite3_column_text(c->st, 4);
@@ -423,6 +426,8 @@ static int cursor_step__(struct ev_cursor *c)
     snprintf(c->detail, sizeof c->detail, "%s", dt ? dt : "");
     c->ev.reason = c->reason;
     c->ev.detail = c->detail;
+    if (c->ev.kind == CHECK_EV_MIGRATED && strcmp(c->detail, "switch_removed") == 0)
+        c->ev.kind = CHECK_EV_SWITCH_REMOVED; /* CFG-016 */
     c->ev.flow = (uint64_t)sqlite3_column_int64(c->st, 9);
     c->ev.has_aux = sqlite3_column_type(c->st, 10) != SQLITE_NULL;
     c->ev.aux = sqlite3_column_int64(c->st, 10);
@@ -443,6 +448,8 @@ static int cursor_open__(struct ev_cursor *c, sqlite3 *db, char *err, size_t err
         "WHERE k.name IN ('member_up','member_down','member_added','member_removed',"
         "'affinity_set','team_mapping_set','lb_mode_set','flow_move','drop','qos_programmed',"
         "'rx_deliver') "
+        "OR k.name IN ('adapter_restart','qp_error') "
+        "OR (k.name = 'note' AND e.detail = 'switch_removed') "
         "OR (k.name = 'note' AND e.detail LIKE 'vm_migrated %') "
         "ORDER BY e.seq";
     if (sqlite3_prepare_v2(db, sql, -1, &c->st, NULL) != SQLITE_OK) {
@@ -496,8 +503,27 @@ static void run_event__(struct check_eng *e, struct ev_cursor *c)
     case CHECK_EV_MEMBER_DOWN:
     case CHECK_EV_MEMBER_ADDED:
     case CHECK_EV_MEMBER_REMOVED:
+    case CHECK_EV_RESTART:
         nm = match_member__(e->in, c->obj, c->obj2, -1, -1, ms, 16);
         break;
+    case CHECK_EV_QP_ERROR: {
+        /* The RDMA device of a vNIC is named "<vport>/rdma" (FO-009). */
+        char vn[CHECK_NAME_MAX];
+        snprintf(vn, sizeof vn, "%s", c->obj ? c->obj : "");
+        char *sl = strrchr(vn, '/');
+        if (sl && strcmp(sl, "/rdma") == 0)
+            *sl = 0;
+        ev.vport = vport_by_name__(e, vn);
+        ev.team = ev.vport >= 0 ? e->vs[ev.vport].team : -1;
+        dispatch_event__(e, &ev);
+        return;
+    }
+    case CHECK_EV_SWITCH_REMOVED:
+        nt = match_team__(e->in, c->obj, tm, 1);
+        ev.team = nt ? tm[0] : -1;
+        ev.vport = c->obj ? vport_by_name__(e, c->obj) : -1;
+        dispatch_event__(e, &ev);
+        return;
     case CHECK_EV_QOS:
         nm = match_member__(e->in, c->obj, NULL, -1, -1, ms, 16);
         for (int i = 0; i < nm; i++) {
@@ -527,6 +553,8 @@ static void run_event__(struct check_eng *e, struct ev_cursor *c)
         return;
     case CHECK_EV_FLOW_MOVE:
     case CHECK_EV_DROP:
+        nt = match_team__(e->in, c->obj, tm, 1); /* a team's drops (FO-008) */
+        ev.team = nt ? tm[0] : -1;
         dispatch_event__(e, &ev);
         return;
     case CHECK_EV_MIGRATED:
@@ -839,7 +867,7 @@ static int eng_init__(struct ctx *x, const struct check_input *in, struct check_
     }
     for (size_t t = 0; t < in->nteams; t++)
         e->ts[t].mode = in->teams[t].mode;
-    return 0;
+    return check_fodcb_init(e);
 }
 
 static void eng_free__(struct ctx *x)
@@ -850,6 +878,7 @@ static void eng_free__(struct ctx *x)
     free(x->e.worst);
     free(x->e.flows);
     check_hvpdyn_free(&x->e);
+    check_fodcb_free(&x->e);
     lookup_free__(&x->macs);
     lookup_free__(&x->ips);
 }
@@ -916,7 +945,7 @@ struct check_report *check_run(const struct check_input *in, char *err, size_t e
     if (cursor_open__(&cur, in->events, err, errlen) != 0)
         goto bad;
     size_t li = 0;
-    sim_time_t instant = 0;
+    sim_time_t instant = 0, last_t = 0;
     int have_instant = 0;
     for (;;) {
         /* The earliest of: next frame over all files, next event row, next
@@ -933,6 +962,8 @@ struct check_report *check_run(const struct check_input *in, char *err, size_t e
                       (!link_ready || t_ev <= t_link);
         int take_link = !take_ev && link_ready && (!best || t_link <= best->p.ts);
         sim_time_t now = take_ev ? t_ev : take_link ? t_link : best ? best->p.ts : 0;
+        if (now > last_t)
+            last_t = now;
         if (have_instant && (!(take_ev || take_link || best) || now > instant)) {
             end_instant__(e, instant);
             have_instant = 0;
@@ -962,6 +993,9 @@ struct check_report *check_run(const struct check_input *in, char *err, size_t e
             break;
         }
     }
+    for (size_t r = 0; r < check_nrules; r++)
+        if (check_rules[r].on_end)
+            check_rules[r].on_end(e, last_t);
     finish_verdicts__(e);
     goto done;
 oom:

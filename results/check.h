@@ -70,7 +70,13 @@ struct check_member {
     int pfc_known;              /* 1: pfc_mask is known */
     uint8_t pfc_mask;           /* PFC-enabled priorities */
     int in_team;                /* 1: a member at the start (0: added later) */
+    int qos;                    /* CHECK_QOS_*: NetAdapterQos state from the
+                                 * mapping (run directories: qos_programmed rows) */
 };
+
+/* A member's NetAdapterQos state (qos_programmed "ok" / "blocked(why)"). */
+enum { CHECK_QOS_UNKNOWN = 0, CHECK_QOS_OK, CHECK_QOS_DISABLED, CHECK_QOS_FEATURE,
+       CHECK_QOS_DEBUGGER, CHECK_QOS_WILLING, CHECK_QOS_OTHER };
 
 struct check_vport {
     char name[CHECK_NAME_MAX];  /* "hv1/vm1/Network Adapter" */
@@ -104,6 +110,8 @@ struct check_options {
     sim_time_t link_gap;        /* HVP-009 validate.link_gap_ms (100 ms) */
     sim_time_t pfc_react;       /* DCB-002 pfc.react_ns (1000 ns) */
     sim_time_t detect;          /* FO-001 fo.detect_ms (0) */
+    sim_time_t failback_holddown; /* FO-006 fo.failback_holddown_ms (1 s) */
+    sim_time_t idle_member_grace; /* CFG-014 validate.idle_member_grace_s (60 s) */
 };
 
 struct check_input {

@@ -27,6 +27,9 @@ enum check_ev {
     CHECK_EV_MIGRATED,     /* note vm_migrated: vport moved to team */
     CHECK_EV_QOS,          /* qos_programmed: reason "ok" or "blocked(...)" */
     CHECK_EV_RX_DELIVER,   /* rx_deliver: flooded frame (aux key) to vport, via member */
+    CHECK_EV_RESTART,      /* adapter_restart of a NIC (CFG-021) */
+    CHECK_EV_QP_ERROR,     /* qp_error of vPort's "<vport>/rdma" device, reason (FO-009) */
+    CHECK_EV_SWITCH_REMOVED, /* note switch_removed: team (CFG-016) */
 };
 
 struct check_event {
@@ -116,6 +119,7 @@ struct check_rule_impl {
     void (*on_frame)(struct check_eng *e, const struct check_frame *f);
     void (*on_event)(struct check_eng *e, const struct check_event *ev);
     void (*on_instant)(struct check_eng *e, sim_time_t now); /* end of an instant */
+    void (*on_end)(struct check_eng *e, sim_time_t end); /* after the last frame/event */
 };
 
 extern const struct check_rule_impl check_rules[];
@@ -142,6 +146,7 @@ struct check_eng {
     /* Flow table (DYN-003): direct-mapped, fixed size. */
     struct check_flow { uint64_t key; sim_time_t last; int member; } *flows;
     size_t flow_mask;
+    struct check_fodcb *fodcb; /* state of the FO/DCB/CFG rules of check_rules_fodcb.c */
     struct check_hvpdyn *hd;   /* state of check_rules_hvpdyn.c */
 };
 
@@ -162,6 +167,11 @@ int check_affinity(struct check_eng *e, int v, int *inferred);
 int check_in_change_window(struct check_eng *e, int t, int v, sim_time_t now,
                            sim_time_t window);
 
+/* check_rules_fodcb.c: its state (check_eng.fodcb) and the index of its
+ * first rule in the table (check_rules.c). */
+int check_fodcb_init(struct check_eng *e);
+void check_fodcb_free(struct check_eng *e);
+extern const int check_fodcb_first;
 /* check_rules_hvpdyn.c (HVP-001/002/008, DYN-001/002/009/011): its state,
  * made and freed with the engine (0 or -ENOMEM), and its hooks. */
 int check_hvpdyn_init(struct check_eng *e);

@@ -38,7 +38,7 @@ void check_report_print(const struct check_report *r, FILE *out)
         if (v->status == CHECK_NA)
             fprintf(out, " (na: %s)", v->reason);
         else if (v->status == CHECK_PASS && v->reason[0])
-            fprintf(out, " (%s)", v->reason); /* information, e.g. DYN-009's */
+            fprintf(out, " (%s)", v->reason); /* information, e.g. DYN-009's, DCB-008's */
         fprintf(out, "\n");
     }
     int any = 0;

@@ -10,6 +10,7 @@
 
 #include "capread.h"
 #include "check_int.h"
+#include "check_rules_fodcb.h"
 #include "pkt_pfc.h"
 #include "pkt_roce.h"
 
@@ -31,6 +32,7 @@ enum {
     R_HVP002, R_DYN001, R_HVP008, R_DYN002, R_DYN009, R_DYN011,
     R_FO001, R_FO002, R_FO003, R_FO004,
     R_DCB001, R_DCB002, R_DCB003, R_DCB004, R_DCB005, R_DCB007, R_DCB009, R_DCB010, R_DCB012,
+    R_FODCB, R_FODCB_LAST = R_FODCB + CHECK_FODCB_N - 1, /* check_rules_fodcb.c */
     R_COUNT
 };
 
@@ -945,7 +947,9 @@ const struct check_rule_impl check_rules[] = {
     [R_DCB012] = {{"DCB-012", "SMB Direct frames carry PCP 3 with VID 42", "error", W,
                    "RoCE of an RDMA vNIC is tagged with its PCP and VID on every member"},
                   "no RoCE frame from an RDMA vNIC", dcb012_frame, NULL, NULL},
+    [R_FODCB] = CHECK_RULES_FODCB,
 };
+const int check_fodcb_first = R_FODCB;
 const size_t check_nrules = sizeof check_rules / sizeof check_rules[0];
 
 _Static_assert(sizeof check_rules / sizeof check_rules[0] == R_COUNT, "one entry per rule");

@@ -16,6 +16,10 @@
 static const char *const mode_values[] = {"HyperVPort", "Dynamic", NULL};
 static const char *const side_values[] = {"host", "switch", NULL};
 static const char *const state_values[] = {"down", "up", NULL};
+/* A member's NetAdapterQos state, as qos_programmed says it (CHECK_QOS_OK ..
+ * CHECK_QOS_WILLING in this order): CFG-030, CFG-034, CFG-035. */
+static const char *const qos_values[] = {"enabled", "disabled", "feature", "debugger", "willing",
+                                         NULL};
 
 static const struct ydoc_key member_keys[] = {
     {.name = "mac", .type = YDOC_T_STR, .flags = YDOC_K_REQUIRED,
@@ -28,6 +32,11 @@ static const struct ydoc_key member_keys[] = {
     {.name = "side", .type = YDOC_T_ENUM, .values = side_values, .def = "switch",
      .doc = "where it was taken: host (out = transmitted) or switch port mirror (in = "
             "transmitted)"},
+    {.name = "qos", .type = YDOC_T_ENUM, .values = qos_values,
+     .doc = "NetAdapterQos: enabled, disabled, or blocked by a missing DCB feature, a kernel "
+            "debugger or DCBX willing mode (absent: unknown; CFG-030/034/035)"},
+    {.name = "pfc_priorities", .type = YDOC_T_LIST, .item = YDOC_T_INT, .min = 0, .max = 7,
+     .doc = "this member's PFC-enabled priorities (default: the team's)"},
     {0}};
 static const struct ydoc_schema member_schema = {.name = "member", .title = "members.<name>",
                                                  .keys = member_keys};
@@ -99,13 +108,25 @@ static int members__(const struct ydoc_node *ms, struct check_input *in, const c
         m->pfc_known = in->members[0].pfc_known;
         m->pfc_mask = in->members[0].pfc_mask;
         const char *file = NULL, *ifn = "";
-        int side = 1;
+        int side = 1, qos = -1;
+        int64_t *prios = NULL;
+        size_t np = 0;
         if (mac__(ydoc_map_get(mn, "mac", NULL), m->pmac, e) ||
             ydoc_get_rate(mn, "rate", 0, &m->rate_bps, e) ||
             ydoc_get_str(mn, "capture", YDOC_REQUIRED, &file, e) ||
             ydoc_get_str(mn, "interface", 0, &ifn, e) ||
-            ydoc_get_enum(mn, "side", 0, side_values, &side, e))
+            ydoc_get_enum(mn, "side", 0, side_values, &side, e) ||
+            ydoc_get_enum(mn, "qos", 0, qos_values, &qos, e) ||
+            ydoc_get_int_list(mn, "pfc_priorities", 0, 0, 7, &prios, &np, e))
             return -EINVAL;
+        m->qos = qos < 0 ? CHECK_QOS_UNKNOWN : CHECK_QOS_OK + qos;
+        if (ydoc_map_get(mn, "pfc_priorities", NULL)) {
+            m->pfc_known = 1;
+            m->pfc_mask = 0;
+            for (size_t k = 0; k < np; k++)
+                m->pfc_mask |= (uint8_t)(1u << prios[k]);
+        }
+        free(prios);
         struct check_capture *c = &in->captures[in->ncaptures];
         if (file[0] == '/')
             snprintf(c->path, sizeof c->path, "%s", file);
