@@ -1367,7 +1367,7 @@ int hvhost_vm_migrate(struct hvhost *src, struct hvhost *dst, const char *vm, si
     for (size_t k = 0; k < m->n; k++) {
         struct hv_vnic *v = m->v[k];
         snprintf(v->dst_sw, sizeof v->dst_sw, "%s", src->sws[v->sw].name);
-        vmswitch_port_remove(src->sws[v->sw].vs, v->port);
+        vmswitch_port_migrated(src->sws[v->sw].vs, v->port);
         m->old_obj[k] = v->obj;
         for (size_t i = 0; i < src->nvnics; i++)
             if (src->vnics[i] == v)

@@ -31,6 +31,8 @@ struct vport_rt {
     struct vmswitch *vs;
     int has_ipv4;
     uint8_t ipv4[4];
+    uint64_t gone_key;         /* removed by vmswitch_port_migrated: its key
+                                * (frames for it are vport_migrated drops) */
 };
 
 struct vmswitch {
@@ -50,6 +52,7 @@ struct vmswitch {
         int port;           /* -1: no port has the key */
     } kcache[KEY_CACHE];
     trace_obj_t obj;
+    int ngone;              /* ports removed by vmswitch_port_migrated */
 };
 
 static void team_rx__(void *ctx, struct frame *f, int member);
@@ -224,6 +227,49 @@ void vmswitch_port_remove(struct vmswitch *vs, int port)
     p->used = 0;
     vs->keys[port] = 0;
     vs->gen++;
+}
+
+/* Drops f (consumed) for port p, gone with its VM: vport_migrated. */
+static void drop_migrated__(struct vmswitch *vs, const struct vport_rt *p, struct frame *f)
+{
+    if (vs->trace)
+        trace_drop(vs->trace, sim_now(vs->eng), p->obj, TRACE_DROP_VPORT_MIGRATED,
+                   pkt_eth_pcp(f), f->flow_id, frame_wire_len(f));
+    frame_unref(f);
+}
+
+void vmswitch_port_migrated(struct vmswitch *vs, int port)
+{
+    if (port < 0 || port >= vs->nports || !vs->ports[port].used)
+        return;
+    struct vport_rt *p = &vs->ports[port];
+    uint64_t key = vs->keys[port];
+    while (p->vmq_head) {
+        struct frame *f = p->vmq_head;
+        p->vmq_head = f->next;
+        f->next = NULL;
+        drop_migrated__(vs, p, f);
+    }
+    p->vmq_tail = NULL;
+    vmswitch_port_remove(vs, port);
+    p->gone_key = key;
+    vs->ngone++;
+}
+
+/* A frame with lookup key `key` that no port has: if a port that migrated
+ * away had it, f is dropped for that port (1); else 0, f untouched.
+ * Ports are never reused, so the departed port keeps its record; the most
+ * recent one with the key wins. */
+static int gone__(struct vmswitch *vs, uint64_t key, struct frame *f)
+{
+    for (int i = vs->nports - 1; i >= 0; i--) {
+        const struct vport_rt *p = &vs->ports[i];
+        if (!p->used && p->gone_key == key) {
+            drop_migrated__(vs, p, f);
+            return 1;
+        }
+    }
+    return 0;
 }
 
 int vmswitch_port_set_vlan(struct vmswitch *vs, int port, uint16_t vlan)
@@ -413,7 +459,8 @@ static void switch_in__(struct vmswitch *vs, struct frame *f, uint16_t vlan, int
 {
     const uint8_t *dst = pkt_eth_dst(f);
     if (!pkt_mac_is_multicast(dst)) {
-        int i = port_by_key__(vs, port_key__(dst, vlan), from);
+        uint64_t key = port_key__(dst, vlan);
+        int i = port_by_key__(vs, key, from);
         if (i >= 0) {
             struct vport_rt *p = &vs->ports[i];
             if (!accepts__(vs, p, member)) {
@@ -431,6 +478,8 @@ static void switch_in__(struct vmswitch *vs, struct frame *f, uint16_t vlan, int
             by_ip__(vs, f, vlan, member);
             return;
         }
+        if (vs->ngone && member >= 0 && gone__(vs, key, f))
+            return;
         frame_unref(f); /* not ours */
         return;
     }

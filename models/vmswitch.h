@@ -27,7 +27,10 @@
  *    arrived on (a peer learned an RMAC) is delivered by destination IPv4
  *    address when exactly one port of the VLAN has it (its Ethernet
  *    destination rewritten to the port's MAC, traced as a note "DYN-008
- *    peer learned a replacement MAC"), and dropped otherwise (no_route).
+ *    peer learned a replacement MAC"), and dropped otherwise (no_route);
+ *  - a unicast to the MAC of a port whose VM live-migrated away
+ *    (vmswitch_port_migrated) is dropped on that port's object
+ *    (vport_migrated); other unknown unicast is not ours, silently.
  */
 #ifndef SETSIM_VMSWITCH_H
 #define SETSIM_VMSWITCH_H
@@ -96,6 +99,11 @@ struct set_team *vmswitch_team(const struct vmswitch *vs);
  * in use). */
 int vmswitch_port_add(struct vmswitch *vs, const struct vmswitch_port_settings *p);
 void vmswitch_port_remove(struct vmswitch *vs, int port);
+/* Removes the port of a vNIC whose VM live-migrated away: frames that
+ * still arrive for its MAC and VLAN (the physical switches have not
+ * relearned it yet), and those left in its VMQ, are dropped and traced
+ * as drops on the port's object, reason vport_migrated. */
+void vmswitch_port_migrated(struct vmswitch *vs, int port);
 int vmswitch_port_find(const struct vmswitch *vs, const char *name);
 /* Set-VMNetworkAdapterIsolation / VLAN: 0 makes the port untagged. */
 int vmswitch_port_set_vlan(struct vmswitch *vs, int port, uint16_t vlan);
