@@ -182,5 +182,9 @@ void check_hvp002_instant(struct check_eng *e, sim_time_t now);
 void check_dyn001_instant(struct check_eng *e, sim_time_t now);
 void check_hvp008_event(struct check_eng *e, const struct check_event *ev);
 void check_dynflow_frame(struct check_eng *e, const struct check_frame *f);
+/* 1 when f is NVGRE (GRE with a key, Ethernet payload): SET hashes it by
+ * its outer addresses and FlowID (DYN-011), stored in *flow_id (may be
+ * NULL). */
+int check_frame_nvgre(const struct check_frame *f, uint8_t *flow_id);
 
 #endif

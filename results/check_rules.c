@@ -354,6 +354,8 @@ static void dyn004_frame(struct check_eng *e, const struct check_frame *f)
         return;
     if ((f->pi.layers & (PKT_HAS_TCP | PKT_HAS_UDP)) && !(f->pi.layers & PKT_HAS_IP_FRAG))
         return;
+    if (check_frame_nvgre(f, NULL))
+        return; /* DYN-011: hashed by its outer addresses and FlowID */
     if (f->pi.ethertype == PKT_ETH_P_MAC_CTRL || f->pi.ethertype == ETH_P_LLDP)
         return;
     int inf, a = check_affinity(e, f->owner, &inf);

@@ -322,6 +322,27 @@ static uint64_t mix__(uint64_t k, const uint8_t *b, size_t n)
     return k;
 }
 
+int check_frame_nvgre(const struct check_frame *f, uint8_t *flow_id)
+{
+    const struct pkt_info *pi = &f->pi;
+    if (!f->parsed || !(pi->layers & (PKT_HAS_IPV4 | PKT_HAS_IPV6)) ||
+        (pi->layers & PKT_HAS_IP_FRAG) || pi->ip_proto != IPPROTO_GRE_)
+        return 0;
+    const uint8_t *b = f->p->data;
+    size_t o = pi->l4_off, caplen = f->p->caplen;
+    if (caplen < o + 8)
+        return 0;
+    uint16_t flags = pkt_rd16(b + o);
+    if (!(flags & 0x2000) || (flags & 0x4000) || pkt_rd16(b + o + 2) != ETH_P_TEB)
+        return 0; /* not NVGRE: no key bit, routing, or not Ethernet inside */
+    size_t key = o + 4 + ((flags & 0x8000) ? 4 : 0);
+    if (caplen < key + 4)
+        return 0;
+    if (flow_id)
+        *flow_id = b[key + 3]; /* FlowID: the key's low octet */
+    return 1;
+}
+
 /* The flow key of a transmitted frame as SET hashes it: the IP addresses
  * and TCP/UDP ports (DYN-002; a VXLAN frame is UDP to 4789, its outer
  * source port the entropy), or for NVGRE the outer addresses and the
@@ -339,18 +360,8 @@ static uint64_t flow_key__(const struct check_frame *f, int *hnv)
         ports[0] = (uint8_t)(pi->sport >> 8), ports[1] = (uint8_t)pi->sport;
         ports[2] = (uint8_t)(pi->dport >> 8), ports[3] = (uint8_t)pi->dport;
         *hnv = (pi->layers & PKT_HAS_UDP) && pi->dport == VXLAN_UDP_PORT;
-    } else if (pi->ip_proto == IPPROTO_GRE_) {
-        const uint8_t *b = f->p->data;
-        size_t o = pi->l4_off, caplen = f->p->caplen;
-        if (caplen < o + 8)
-            return 0;
-        uint16_t flags = pkt_rd16(b + o);
-        if (!(flags & 0x2000) || (flags & 0x4000) || pkt_rd16(b + o + 2) != ETH_P_TEB)
-            return 0; /* not NVGRE: no key bit, routing, or not Ethernet inside */
-        size_t key = o + 4 + ((flags & 0x8000) ? 4 : 0);
-        if (caplen < key + 4)
-            return 0;
-        ports[0] = 0, ports[1] = b[key + 3], ports[2] = ports[3] = 0;
+    } else if (check_frame_nvgre(f, &ports[1])) {
+        ports[0] = ports[2] = ports[3] = 0;
         *hnv = 1;
     } else {
         return 0;

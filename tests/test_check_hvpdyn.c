@@ -179,6 +179,7 @@ static const uint8_t SLOT2_PMAC[6] = {0x02, 0x53, 0x45, 0x01, 0x00, 0x01};
 struct split {
     int n, seen, moved;
     uint16_t want_dport;       /* only this flow's frames (0: any) */
+    int nvgre;                 /* the flow is the (one) NVGRE flow */
     uint16_t sport, dport;
     uint32_t wire_len;
 };
@@ -186,8 +187,9 @@ struct split {
 static int split_apply(void *ctx, struct mpkt *m, struct capread *r)
 {
     struct split *s = ctx;
-    if (strcmp(m->ifname, "hv1/SLOT 3") != 0 || m->dir != PCAPNG_DIR_OUT || !m->parsed ||
-        !(m->pi.layers & PKT_HAS_UDP))
+    int ours = s->nvgre ? (m->pi.layers & PKT_HAS_IPV4) && m->pi.ip_proto == 47
+                        : (m->pi.layers & PKT_HAS_UDP) != 0;
+    if (strcmp(m->ifname, "hv1/SLOT 3") != 0 || m->dir != PCAPNG_DIR_OUT || !m->parsed || !ours)
         return MUT_KEEP;
     if (s->moved)
         return m->pi.sport == s->sport && m->pi.dport == s->dport && s->moved++ == 1
@@ -301,6 +303,52 @@ static void test_dyn011_vxlan(void)
     check_report_free(r);
 }
 
+/* Every frame of dynamic-flowlets' flow f4 (UDP to 6004) made NVGRE: IP
+ * protocol 47 and, in place of the UDP header, a GRE header with the key
+ * bit, protocol 0x6558 and key VSID 5001 / FlowID 0x2a (8 bytes both); the
+ * IPv4 header checksum recomputed. */
+static int to_nvgre(void *ctx, struct mpkt *m, struct capread *r)
+{
+    (void)ctx;
+    (void)r;
+    if (!m->parsed || !(m->pi.layers & PKT_HAS_UDP) || !(m->pi.layers & PKT_HAS_IPV4) ||
+        m->pi.dport != 6004)
+        return MUT_KEEP;
+    static const uint8_t gre[8] = {0x20, 0x00, 0x65, 0x58, 0x00, 0x13, 0x89, 0x2a};
+    uint8_t *ip = m->data + m->pi.l3_off;
+    size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
+    ip[9] = 47;
+    ip[10] = ip[11] = 0;
+    uint16_t c = pkt_csum_fold(pkt_csum_add(0, ip, ihl));
+    ip[10] = (uint8_t)(c >> 8);
+    ip[11] = (uint8_t)c;
+    memcpy(m->data + m->pi.l4_off, gre, sizeof gre);
+    return MUT_HIT;
+}
+
+/* DYN-011 for NVGRE: flow f4 as NVGRE passes (keyed by its outer
+ * addresses and FlowID: not DYN-004's non-hashable traffic, though it has
+ * no ports); its 100th frame on SLOT 3 moved to SLOT 2 fails DYN-011 at
+ * the next one back on SLOT 3. */
+static void test_dyn011_nvgre(void)
+{
+    const char *dir = run_example("dynamic-flowlets");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+    char nv[700], out[700];
+    CU_ASSERT_FATAL(mutate(dir, crafted("nvgre", nv, sizeof nv), to_nvgre, NULL, NULL) > 0);
+    static const char *const pass[] = {"DYN-011", "DYN-004", "DYN-002", "CFG-023", NULL};
+    struct check_report *r = check_dir(nv);
+    expect_clean(r, pass);
+    check_report_free(r);
+    struct split s = {.n = 100, .nvgre = 1};
+    uint64_t hit = mutate(nv, crafted("dyn011-nvgre", out, sizeof out), split_apply, &s, NULL);
+    CU_ASSERT_FATAL(hit > 0);
+    r = check_dir(out);
+    expect(r, "DYN-011", CHECK_FAIL, hit, 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(check_report_find(r, "DYN-011")->reason, "outer key"));
+    check_report_free(r);
+}
+
 int suite_check_hvpdyn(void)
 {
     CU_pSuite s = test_suite("check_hvpdyn");
@@ -320,6 +368,7 @@ int suite_check_hvpdyn(void)
         {"dyn002_split_flow", test_dyn002_split_flow},
         {"dyn009_flow_over_rate", test_dyn009_flow_over_rate},
         {"dyn011_vxlan", test_dyn011_vxlan},
+        {"dyn011_nvgre", test_dyn011_nvgre},
     };
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
         if (!CU_add_test(s, tests[i].name, tests[i].fn))
