@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "bench_fabric.h"
+#include "cli_ns3.h"
 #include "frame.h"
 #include "hvrdma.h"
 #include "ipstack.h"
@@ -80,6 +81,7 @@ struct tp_world {
     struct tcp_conn *tc[TP_PAIRS * TP_FLOWS];
     uint64_t tcp_delivered;
     uint64_t writes_posted;
+    int tcp_only;            /* --vs-ns3's comparison: no RoCE flows, NewReno */
 };
 
 /* ETS on every egress: priority 3 (RoCE) in class 1, the rest in class 0,
@@ -185,21 +187,40 @@ static void tcp_accept__(void *ctx, struct tcp_listener *l, struct tcp_conn *c)
     tcp_set_callbacks(c, &receiver_cb, ctx);
 }
 
-static void tcp_open__(struct sim_engine *eng, void *ctx, void *arg)
+/* Opens connections k0..k1-1 of every host pair. */
+static void tcp_open_range__(struct sim_engine *eng, struct tp_world *w, int k0, int k1)
 {
-    (void)arg;
-    struct tp_world *w = ctx;
     struct tcp_settings ts;
     tcp_settings_default(&ts);
-    ts.cc = TCP_CC_CUBIC;
+    ts.cc = w->tcp_only ? TCP_CC_NEWRENO : TCP_CC_CUBIC;
     for (int p = 0; p < TP_PAIRS; p++) {
-        for (int k = 0; k < TP_FLOWS; k++) {
+        for (int k = k0; k < k1; k++) {
             ts.flow_id = (uint64_t)(p * TP_FLOWS + k + 1);
             w->tc[p * TP_FLOWS + k] = tcp_connect(eng, w->pool, w->host[p].stack, &ts, 4,
                                                   w->host[TP_PAIRS + p].ip, TP_TCP_PORT,
                                                   &sender_cb, w);
         }
     }
+}
+
+static void tcp_open__(struct sim_engine *eng, void *ctx, void *arg)
+{
+    (void)arg;
+    tcp_open_range__(eng, ctx, 0, TP_FLOWS);
+}
+
+/* TCP only: no CM exchange resolves the peers first, so each host's first
+ * connection opens alone and the others 50 us later. */
+static void tcp_open_first__(struct sim_engine *eng, void *ctx, void *arg)
+{
+    (void)arg;
+    tcp_open_range__(eng, ctx, 0, 1);
+}
+
+static void tcp_open_rest__(struct sim_engine *eng, void *ctx, void *arg)
+{
+    (void)arg;
+    tcp_open_range__(eng, ctx, 1, TP_FLOWS);
 }
 
 static void roce_connect_rest__(struct sim_engine *eng, void *ctx, void *arg)
@@ -235,9 +256,10 @@ static void tp_free__(struct tp_world *w)
     frame_pool_destroy(w->pool);
 }
 
-static int tp_build__(struct tp_world *w)
+static int tp_build__(struct tp_world *w, int tcp_only)
 {
     memset(w, 0, sizeof *w);
+    w->tcp_only = tcp_only;
     struct sim_engine_settings es = {.initial_events = 4096};
     w->eng = sim_engine_create(&es);
     w->pool = frame_pool_create(8192);
@@ -315,7 +337,7 @@ static int tp_build__(struct tp_world *w)
     }
     struct tcp_settings ts;
     tcp_settings_default(&ts);
-    ts.cc = TCP_CC_CUBIC;
+    ts.cc = tcp_only ? TCP_CC_NEWRENO : TCP_CC_CUBIC;
     for (int p = 0; p < TP_PAIRS; p++) {
         struct tp_host *rx = &w->host[TP_PAIRS + p], *tx = &w->host[p];
         if (roce_listen(rx->dev, 445, accept__, w) != 0)
@@ -323,7 +345,7 @@ static int tp_build__(struct tp_world *w)
         w->lst[p] = tcp_listen(w->eng, w->pool, rx->stack, TP_TCP_PORT, &ts, tcp_accept__, w);
         if (!w->lst[p])
             return -ENOMEM;
-        for (int k = 0; k < TP_FLOWS; k++) {
+        for (int k = 0; k < TP_FLOWS && !tcp_only; k++) {
             struct roce_qp_settings qs = {.nd_port = 445, .ops = &requester_ops, .ctx = w};
             struct roce_qp *qp = roce_qp_create(tx->dev, &qs);
             w->sq[p * TP_FLOWS + k] = qp;
@@ -336,6 +358,11 @@ static int tp_build__(struct tp_world *w)
      * (ARP holds only 3 frames per unresolved neighbour: a 4th REQ was
      * lost and resent after the 1 ms CM timeout, so that QP started after
      * the warm-up; a lost SYN would wait out the 1 s initial RTO). */
+    if (tcp_only) {
+        sim_schedule_in(w->eng, 0, tcp_open_first__, w, NULL);
+        sim_schedule_in(w->eng, 50 * SIM_US, tcp_open_rest__, w, NULL);
+        return 0;
+    }
     sim_schedule_in(w->eng, 20 * SIM_US, roce_connect_rest__, w, NULL);
     sim_schedule_in(w->eng, 50 * SIM_US, tcp_open__, w, NULL);
     return 0;
@@ -361,10 +388,10 @@ struct tp_result {
     double wall_s, cpu_s;
 };
 
-static int tp_run__(sim_time_t sim_time, struct tp_result *out)
+static int tp_run__(sim_time_t sim_time, int tcp_only, struct tp_result *out)
 {
     struct tp_world w;
-    int rc = tp_build__(&w);
+    int rc = tp_build__(&w, tcp_only);
     if (rc != 0) {
         tp_free__(&w);
         return rc;
@@ -392,10 +419,110 @@ static int tp_run__(sim_time_t sim_time, struct tp_result *out)
     return 0;
 }
 
+/* ---- --vs-ns3: TCP only -------------------------------------------------- */
+
+/* The TCP-only comparison (ns-3.37 has no RoCEv2): 16 NewReno flows in the
+ * native world without RoCE flows, against ns3_bench_tcp (the same hosts,
+ * rates, delays, MSS and buffers; point-to-point links and two IPv4
+ * routers).  Medians of R runs of each, alternating; ns-3 runs in a child
+ * process (its Simulator and Config defaults are process-wide). */
+struct tp_vs {
+    double native_fps, ns3_fps;     /* host frames per wall-second */
+    double native_gbps, ns3_gbps;   /* TCP payload delivered, simulated */
+    double native_epf, ns3_epf;     /* events per host frame */
+    double native_cpf, ns3_cpf;     /* CPU seconds per host frame */
+    uint64_t native_frames, ns3_frames;
+};
+
+#ifdef SETSIM_HAVE_NS3
+struct tp_ns3_run {
+    int rc;
+    char err[200];
+    struct ns3_bench_tcp_result r;
+};
+
+static void ns3_tcp_child__(void *arg, void *out)
+{
+    struct tp_ns3_run *run = out;
+    memset(run, 0, sizeof *run);
+    const struct cli_ns3 *api = cli_ns3_load("bench transports");
+    if (!api) {
+        run->rc = -ENOENT;
+        snprintf(run->err, sizeof run->err, "the ns-3 module could not be loaded");
+        return;
+    }
+    run->rc = api->bench_tcp(arg, &run->r, run->err, sizeof run->err);
+}
+
+/* ns3_bench_tcp in a child process (its Simulator and Config defaults are
+ * process-wide).  0, or -1 after the message. */
+static int ns3_tcp_in_child__(struct ns3_bench_tcp_cfg *cfg, struct ns3_bench_tcp_result *res)
+{
+    struct tp_ns3_run run;
+    if (cli_run_in_child("bench transports", ns3_tcp_child__, cfg, &run, sizeof run) != 0)
+        return -1;
+    if (run.rc != 0) {
+        fprintf(stderr, "setsim bench transports: %s\n", run.err);
+        return -1;
+    }
+    *res = run.r;
+    return 0;
+}
+
+static int tcp_vs_ns3__(uint64_t runs, sim_time_t sim_time, struct tp_vs *o)
+{
+    double *nf = calloc(runs, sizeof *nf), *sf = calloc(runs, sizeof *sf);
+    double *nc_ = calloc(runs, sizeof *nc_), *sc_ = calloc(runs, sizeof *sc_);
+    int rc = -1;
+    if (!nf || !sf || !nc_ || !sc_)
+        goto out;
+    double meas = (double)(sim_time - TP_WARMUP) / (double)SIM_S;
+    struct ns3_bench_tcp_cfg nc = {.pairs = TP_PAIRS, .flows = TP_FLOWS, .rate_bps = TP_RATE,
+                                   .trunk_bps = TP_TRUNK_RATE,
+                                   .host_delay = link_cable_delay(3),
+                                   .trunk_delay = link_cable_delay(10),
+                                   .mss = 1460, /* MTU 1500, no options: as the native TCP */
+                                   .rcv_buf = TCP_DEFAULT_RCV_BUF,
+                                   .queue_pkts = TP_NIC_RING / 1538,
+                                   .start = 0, .warmup = TP_WARMUP, .sim_time = sim_time};
+    for (uint64_t r = 0; r < runs; r++) {
+        struct tp_result tr;
+        if (tp_run__(sim_time, 1, &tr) != 0) {
+            fprintf(stderr, "setsim bench transports: building the TCP-only world failed\n");
+            goto out;
+        }
+        nf[r] = tr.wall_s > 0 ? (double)tr.frames / tr.wall_s : 0;
+        nc_[r] = tr.frames ? tr.cpu_s / (double)tr.frames : 0;
+        o->native_frames = tr.frames;
+        o->native_gbps = (double)tr.tcp_bytes * 8 / meas / 1e9;
+        o->native_epf = tr.frames ? (double)tr.events / (double)tr.frames : 0;
+        struct ns3_bench_tcp_result sr;
+        if (ns3_tcp_in_child__(&nc, &sr) != 0)
+            goto out;
+        sf[r] = sr.wall_s > 0 ? (double)sr.frames / sr.wall_s : 0;
+        sc_[r] = sr.frames ? sr.cpu_s / (double)sr.frames : 0;
+        o->ns3_frames = sr.frames;
+        o->ns3_gbps = (double)sr.bytes * 8 / meas / 1e9;
+        o->ns3_epf = sr.frames ? (double)sr.events / (double)sr.frames : 0;
+    }
+    o->native_fps = cli_median(nf, runs);
+    o->ns3_fps = cli_median(sf, runs);
+    o->native_cpf = cli_median(nc_, runs);
+    o->ns3_cpf = cli_median(sc_, runs);
+    rc = 0;
+out:
+    free(nf);
+    free(sf);
+    free(nc_);
+    free(sc_);
+    return rc;
+}
+#endif
+
 static void help__(FILE *out)
 {
     fprintf(out,
-            "Usage: setsim bench transports [--runs R] [--sim-time T] [--json]\n\n"
+            "Usage: setsim bench transports [--runs R] [--sim-time T] [--vs-ns3] [--json]\n\n"
             "16 RoCEv2 flows (RC WRITEs, DCQCN, PFC on priority 3) and 16 TCP flows (CUBIC)\n"
             "from 4 hosts on one switch to 4 hosts on another at 25 Gb/s (100 Gb/s trunk).\n"
             "Reports payload bytes delivered per wall-second, host frames per wall-second,\n"
@@ -403,6 +530,10 @@ static void help__(FILE *out)
             "fabric' (4 pairs at 25 Gb/s) run in the same invocation; medians of R runs.\n\n"
             "  --runs R      runs of each (default 3)\n"
             "  --sim-time T  simulated time per run (default 10ms; measured after 1ms)\n"
+            "  --vs-ns3      also a TCP-only comparison with ns-3.37 (which has no RoCEv2):\n"
+            "                16 NewReno flows in this world without the RoCE flows, and in\n"
+            "                ns-3 (same hosts, rates, MSS and buffers; point-to-point links\n"
+            "                and two IPv4 routers); host frames per wall-second of each\n"
             "  --json        one JSON object\n");
 }
 
@@ -411,10 +542,27 @@ int bench_transports_cmd(int argc, char **argv)
     const char *cmd = "bench transports";
     uint64_t runs = TP_RUNS;
     sim_time_t sim_time = TP_SIM_TIME;
-    int json = 0;
-    int orc = cli_bench_opts(cmd, argc, argv, &runs, &sim_time, TP_WARMUP, &json, help__);
+    int json = 0, vs_ns3 = 0;
+    /* --vs-ns3 is this bench's own flag; the rest are the model benches'. */
+    char **av = calloc((size_t)argc + 1, sizeof *av);
+    if (!av)
+        return CLI_FAILURE;
+    int ac = 0;
+    for (int i = 0; i < argc; i++) {
+        if (i > 0 && strcmp(argv[i], "--vs-ns3") == 0)
+            vs_ns3 = 1;
+        else
+            av[ac++] = argv[i];
+    }
+    int orc = cli_bench_opts(cmd, ac, av, &runs, &sim_time, TP_WARMUP, &json, help__);
+    free(av);
     if (orc)
         return orc < 0 ? CLI_OK : orc;
+#ifndef SETSIM_HAVE_NS3
+    if (vs_ns3)
+        return cli_usage_error(cmd, "--vs-ns3: this setsim was built without libns3");
+#endif
+    struct tp_vs vs = {0};
     double *bps = calloc(runs, sizeof *bps), *fps = calloc(runs, sizeof *fps);
     double *fab = calloc(runs, sizeof *fab);
     double *cpf = calloc(runs, sizeof *cpf), *cff = calloc(runs, sizeof *cff);
@@ -427,7 +575,7 @@ int bench_transports_cmd(int argc, char **argv)
     uint64_t allocs = 0;
     for (uint64_t r = 0; r < runs; r++) {
         struct tp_result tr;
-        if (tp_run__(sim_time, &tr) != 0) {
+        if (tp_run__(sim_time, 0, &tr) != 0) {
             fprintf(stderr, "setsim bench transports: building the world failed\n");
             rc = CLI_FAILURE;
             goto out;
@@ -449,6 +597,12 @@ int bench_transports_cmd(int argc, char **argv)
         fab[r] = fr.wall_s > 0 ? (double)fr.delivered / fr.wall_s : 0;
         cff[r] = fr.delivered ? fr.cpu_s / (double)fr.delivered : 0;
     }
+#ifdef SETSIM_HAVE_NS3
+    if (vs_ns3 && tcp_vs_ns3__(runs, sim_time, &vs) != 0) {
+        rc = CLI_FAILURE;
+        goto out;
+    }
+#endif
     double mb = cli_median(bps, runs), mf = cli_median(fps, runs), mfab = cli_median(fab, runs);
     double epf = last.frames ? (double)last.events / (double)last.frames : 0;
     double cost = mf > 0 ? mfab / mf : 0; /* wall time per frame, transports / fabric */
@@ -462,10 +616,22 @@ int bench_transports_cmd(int argc, char **argv)
                "\"cost_ratio\": %.3f, \"events_per_frame\": %.2f, \"roce_goodput_bps\": %.0f, "
                "\"tcp_goodput_bps\": %.0f, \"frames\": %" PRIu64 ", \"qps\": %zu, "
                "\"tcp_conns\": %zu, \"steady_allocs\": %" PRIu64 ", \"cpu_ns_per_frame\": %.1f, "
-               "\"fabric_cpu_ns_per_frame\": %.1f, \"cpu_cost_ratio\": %.3f}\n",
+               "\"fabric_cpu_ns_per_frame\": %.1f, \"cpu_cost_ratio\": %.3f",
                runs, sim_time, mb, mf, mfab, cost, epf, (double)last.roce_bytes * 8 / meas,
                (double)last.tcp_bytes * 8 / meas, last.frames, last.qps_up, last.tcp_up, allocs,
                mcpf * 1e9, mcff * 1e9, cpu_cost);
+        if (vs_ns3)
+            printf(", \"tcp_only_native_frames_per_s\": %.0f, \"tcp_only_ns3_frames_per_s\": %.0f, "
+                   "\"tcp_only_ratio\": %.3f, \"tcp_only_native_goodput_bps\": %.0f, "
+                   "\"tcp_only_ns3_goodput_bps\": %.0f, \"tcp_only_native_frames\": %" PRIu64
+                   ", \"tcp_only_ns3_frames\": %" PRIu64 ", \"tcp_only_native_events_per_frame\": "
+                   "%.2f, \"tcp_only_ns3_events_per_frame\": %.2f, \"tcp_only_native_cpu_ns_per_frame\": "
+                   "%.1f, \"tcp_only_ns3_cpu_ns_per_frame\": %.1f, \"tcp_only_cpu_ratio\": %.3f",
+                   vs.native_fps, vs.ns3_fps, vs.ns3_fps > 0 ? vs.native_fps / vs.ns3_fps : 0,
+                   vs.native_gbps * 1e9, vs.ns3_gbps * 1e9, vs.native_frames, vs.ns3_frames,
+                   vs.native_epf, vs.ns3_epf, vs.native_cpf * 1e9, vs.ns3_cpf * 1e9,
+                   vs.native_cpf > 0 ? vs.ns3_cpf / vs.native_cpf : 0);
+        printf("}\n");
     } else {
         printf("bench transports: 16 RoCEv2 (DCQCN, PFC prio 3) + 16 TCP (CUBIC) flows, 4 host\n"
                "  pairs at 25 Gb/s through 2 switches, %s simulated (1 ms warm-up), median of "
@@ -482,6 +648,20 @@ int bench_transports_cmd(int argc, char **argv)
         printf("  wall time per frame, transports / fabric: %.2f (target <= 2)\n", cost);
         printf("  CPU time per frame: %.0f ns, fabric %.0f ns, transports / fabric: %.2f\n",
                mcpf * 1e9, mcff * 1e9, cpu_cost);
+        if (vs_ns3) {
+            printf("TCP only, vs ns-3.37 (no RoCEv2 in ns-3): 16 NewReno flows, 4 host pairs at "
+                   "25 Gb/s\n");
+            printf("  native      %12.0f host frames per wall-second (%" PRIu64 " frames, TCP "
+                   "%.2f Gb/s, %.2f events/frame; 2 switches)\n",
+                   vs.native_fps, vs.native_frames, vs.native_gbps, vs.native_epf);
+            printf("  ns-3        %12.0f host frames per wall-second (%" PRIu64 " frames, TCP "
+                   "%.2f Gb/s, %.2f events/frame; point-to-point, 2 IPv4 routers)\n",
+                   vs.ns3_fps, vs.ns3_frames, vs.ns3_gbps, vs.ns3_epf);
+            printf("  ratio       %12.2f native / ns-3 frames per wall-second; CPU time per frame "
+                   "%.0f ns native, %.0f ns ns-3: %.2f\n",
+                   vs.ns3_fps > 0 ? vs.native_fps / vs.ns3_fps : 0, vs.native_cpf * 1e9,
+                   vs.ns3_cpf * 1e9, vs.native_cpf > 0 ? vs.ns3_cpf / vs.native_cpf : 0);
+        }
     }
 out:
     free(bps);

@@ -75,6 +75,13 @@ double cli_wall_seconds(void);
  * unlike wall time, not inflated when other processes share the cores. */
 double cli_cpu_seconds(void);
 
+/* Runs fn(arg, out) in a forked child process and copies the child's
+ * out[0..len) back (a fresh memory peak and fresh process-wide state, e.g.
+ * ns-3's Simulator, per call).  Returns 0, or -1 after printing
+ * "setsim CMD: reason" (fork, pipe, the child died or reported nothing). */
+int cli_run_in_child(const char *cmd, void (*fn)(void *arg, void *out), void *arg, void *out,
+                     size_t len);
+
 /* The median of v[0..n), n >= 1 (sorts v). */
 double cli_median(double *v, size_t n);
 

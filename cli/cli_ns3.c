@@ -38,10 +38,11 @@ const struct cli_ns3 *cli_ns3_load(const char *cmd)
         fprintf(stderr, "setsim %s: cannot load the ns-3 module: %s\n", cmd, dlerror());
         return NULL;
     }
-    void *create, *hold, *fabric;
+    void *create, *hold, *fabric, *tcp;
     if (cli_ns3_sym__(cmd, lib, path, "ns3_engine_create", &create) != 0 ||
         cli_ns3_sym__(cmd, lib, path, "ns3_bench_hold", &hold) != 0 ||
-        cli_ns3_sym__(cmd, lib, path, "ns3_bench_fabric", &fabric) != 0) {
+        cli_ns3_sym__(cmd, lib, path, "ns3_bench_fabric", &fabric) != 0 ||
+        cli_ns3_sym__(cmd, lib, path, "ns3_bench_tcp", &tcp) != 0) {
         dlclose(lib);
         return NULL;
     }
@@ -49,6 +50,7 @@ const struct cli_ns3 *cli_ns3_load(const char *cmd)
     cli_ns3_api.engine_create = (__typeof__(cli_ns3_api.engine_create))create;
     cli_ns3_api.bench_hold = (__typeof__(cli_ns3_api.bench_hold))hold;
     cli_ns3_api.bench_fabric = (__typeof__(cli_ns3_api.bench_fabric))fabric;
+    cli_ns3_api.bench_tcp = (__typeof__(cli_ns3_api.bench_tcp))tcp;
     cli_ns3_loaded = 1;
     return &cli_ns3_api;
 }

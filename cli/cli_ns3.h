@@ -18,6 +18,7 @@ struct cli_ns3 {
     __typeof__(ns3_engine_create) *engine_create;
     __typeof__(ns3_bench_hold) *bench_hold;
     __typeof__(ns3_bench_fabric) *bench_fabric;
+    __typeof__(ns3_bench_tcp) *bench_tcp;
 };
 
 /* Loads the module once per process and returns its entry points, or NULL

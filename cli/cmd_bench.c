@@ -329,63 +329,26 @@ static void fabric_ns3__(const struct fabric_job *job, struct fabric_run *out)
 
 /* Runs one side in a child process (fresh memory peak, fresh ns-3
  * singleton) and collects its report.  Returns 0 or -1 (reported). */
+struct fabric_child {
+    fabric_side_fn fn;
+    const struct fabric_job *job;
+};
+
+static void fabric_child__(void *arg, void *out)
+{
+    const struct fabric_child *c = arg;
+    struct fabric_run *r = out;
+    memset(r, 0, sizeof *r);
+    c->fn(c->job, r);
+    r->peak_rss_kb = cli_peak_rss_kb();
+}
+
 static int fabric_in_child__(fabric_side_fn fn, const struct fabric_job *job,
                              struct fabric_run *out)
 {
-    int fd[2];
-    if (pipe(fd) != 0) {
-        fprintf(stderr, "setsim bench fabric: pipe: %s\n", strerror(errno));
+    struct fabric_child c = {fn, job};
+    if (cli_run_in_child("bench fabric", fabric_child__, &c, out, sizeof *out) != 0)
         return -1;
-    }
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid < 0) {
-        fprintf(stderr, "setsim bench fabric: fork: %s\n", strerror(errno));
-        close(fd[0]);
-        close(fd[1]);
-        return -1;
-    }
-    if (pid == 0) {
-        close(fd[0]);
-        struct fabric_run r;
-        memset(&r, 0, sizeof r);
-        fn(job, &r);
-        r.peak_rss_kb = cli_peak_rss_kb();
-        const char *p = (const char *)&r;
-        size_t left = sizeof r;
-        while (left > 0) {
-            ssize_t w = write(fd[1], p, left);
-            if (w <= 0)
-                _exit(CLI_FAILURE);
-            p += w;
-            left -= (size_t)w;
-        }
-        _exit(CLI_OK);
-    }
-    close(fd[1]);
-    char *p = (char *)out;
-    size_t got = 0;
-    while (got < sizeof *out) {
-        ssize_t n = read(fd[0], p + got, sizeof *out - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-    }
-    close(fd[0]);
-    int st;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-        ;
-    if (got != sizeof *out || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-        if (WIFSIGNALED(st))
-            fprintf(stderr, "setsim bench fabric: the run's process died of signal %d\n",
-                    WTERMSIG(st));
-        else
-            fprintf(stderr, "setsim bench fabric: the run's process reported nothing\n");
-        return -1;
-    }
     if (out->rc != 0) {
         fprintf(stderr, "setsim bench fabric: %s\n", out->err);
         return -1;

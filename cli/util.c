@@ -12,6 +12,8 @@
 #include <time.h>
 #include <limits.h>
 #include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
@@ -75,6 +77,63 @@ double cli_wall_seconds(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int cli_run_in_child(const char *cmd, void (*fn)(void *arg, void *out), void *arg, void *out,
+                     size_t len)
+{
+    int fd[2];
+    if (pipe(fd) != 0) {
+        fprintf(stderr, "setsim %s: pipe: %s\n", cmd, strerror(errno));
+        return -1;
+    }
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) {
+        fprintf(stderr, "setsim %s: fork: %s\n", cmd, strerror(errno));
+        close(fd[0]);
+        close(fd[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        close(fd[0]);
+        fn(arg, out);
+        const char *p = out;
+        size_t left = len;
+        while (left > 0) {
+            ssize_t w = write(fd[1], p, left);
+            if (w <= 0)
+                _exit(CLI_FAILURE);
+            p += w;
+            left -= (size_t)w;
+        }
+        _exit(CLI_OK);
+    }
+    close(fd[1]);
+    char *p = out;
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = read(fd[0], p + got, len - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    close(fd[0]);
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    if (got != len || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        if (WIFSIGNALED(st))
+            fprintf(stderr, "setsim %s: the run's process died of signal %d\n", cmd,
+                    WTERMSIG(st));
+        else
+            fprintf(stderr, "setsim %s: the run's process reported nothing\n", cmd);
+        return -1;
+    }
+    return 0;
 }
 
 double cli_cpu_seconds(void)

@@ -60,6 +60,7 @@ static void test_fabric_usage_errors(void)
         {"bench transports --runs 0", "--runs"},
         {"bench transports --sim-time", "--sim-time needs a value"},
         {"bench transports --sim-time 500us", "is not after the 1ms warm-up"},
+        {"bench transports --vs-ns3 --bogus", "unknown option '--bogus'"},
     };
     char out[OUT_MAX];
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -127,6 +128,32 @@ static void test_fabric_vs_ns3(void)
     CU_ASSERT_EQUAL(setsim__("bench fabric --sim-time 100us --runs 1 --vs-ns3", out), 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "CSMA channels + BridgeNetDevice"));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "UDP OnOff"));
+}
+
+/* The TCP-only comparison: both worlds carry the 16 flows after the
+ * warm-up (host frames counted on each side), and the report says it is
+ * TCP only. */
+static void test_transports_vs_ns3(void)
+{
+    char out[OUT_MAX];
+    int rc = setsim__("bench transports --sim-time 2ms --runs 1 --vs-ns3 --json", out);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    double nf = json_num__(out, "tcp_only_native_frames");
+    double sf = json_num__(out, "tcp_only_ns3_frames");
+    /* 1 ms measured on 4 links of 25 Gb/s: at most 2,027 full-sized data
+     * frames per receiver (1,542 line bytes; ns-3's point-to-point frames
+     * are 1,502 bytes: 2,080) and no more ACKs than data frames; at least
+     * half the line rate in data frames. */
+    CU_ASSERT(nf > 4000 && nf <= 4 * 2 * 2027);
+    CU_ASSERT(sf > 4000 && sf <= 4 * 2 * 2080);
+    CU_ASSERT(json_num__(out, "tcp_only_native_goodput_bps") > 50e9);
+    CU_ASSERT(json_num__(out, "tcp_only_ns3_goodput_bps") > 50e9);
+    CU_ASSERT(json_num__(out, "tcp_only_ratio") > 0);
+    CU_ASSERT(json_num__(out, "tcp_only_cpu_ratio") > 0);
+    if (rc != 0 || nf <= 4000 || sf <= 4000)
+        fprintf(stderr, "%s\n", out);
+    CU_ASSERT_EQUAL(setsim__("bench transports --sim-time 2ms --runs 1 --vs-ns3", out), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "TCP only, vs ns-3.37"));
 }
 
 static void test_engine_plain_ns3(void)
@@ -391,7 +418,8 @@ int suite_cli(void)
         return -1;
 #ifdef SETSIM_HAVE_NS3
     if (!CU_add_test(s, "bench fabric --vs-ns3", test_fabric_vs_ns3) ||
-        !CU_add_test(s, "bench engine --vs-ns3 plain ns-3 figure", test_engine_plain_ns3))
+        !CU_add_test(s, "bench engine --vs-ns3 plain ns-3 figure", test_engine_plain_ns3) ||
+        !CU_add_test(s, "bench transports --vs-ns3 (TCP only)", test_transports_vs_ns3))
         return -1;
 #endif
     return 0;

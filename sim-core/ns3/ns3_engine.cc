@@ -45,10 +45,18 @@
 /* ns-3.37's mac64-address.h (pulled in by the network headers) calls
  * memcmp without including <cstring> itself. */
 #include <cstring>
+#include <ctime>
 
 #include <ns3/application-container.h>
 #include <ns3/arp-l3-protocol.h>
 #include <ns3/bridge-helper.h>
+#include <ns3/boolean.h>
+#include <ns3/bulk-send-helper.h>
+#include <ns3/config.h>
+#include <ns3/ipv4-global-routing-helper.h>
+#include <ns3/point-to-point-helper.h>
+#include <ns3/tcp-socket-factory.h>
+#include <ns3/traffic-control-helper.h>
 #include <ns3/csma-helper.h>
 #include <ns3/csma-net-device.h>
 #include <ns3/data-rate.h>
@@ -69,6 +77,7 @@
 #include <ns3/uinteger.h>
 
 #include <atomic>
+#include <string>
 #include <chrono>
 #include <cerrno>
 #include <cstdarg>
@@ -681,9 +690,147 @@ void ns3_fabric_build__(const struct ns3_bench_fabric_cfg *cfg,
     }
 }
 
+constexpr uint32_t NS3_TCP_MAX_PAIRS = 64;
+constexpr uint16_t NS3_TCP_PORT = 5001;
+
+void ns3_tcp_count_rx__(uint64_t *n, ns3::Ptr<const ns3::Packet>) { ++*n; }
+
+/* The TCP world (objects owned by ns-3, freed by Simulator::Destroy()). */
+void ns3_tcp_build__(const struct ns3_bench_tcp_cfg *cfg,
+                     std::vector<ns3::Ptr<ns3::PacketSink>> &sinks, uint64_t *rx_frames)
+{
+    ns3::Config::SetDefault("ns3::TcpL4Protocol::SocketType",
+                            ns3::TypeIdValue(ns3::TypeId::LookupByName("ns3::TcpNewReno")));
+    ns3::Config::SetDefault("ns3::TcpSocket::SegmentSize", ns3::UintegerValue(cfg->mss));
+    ns3::Config::SetDefault("ns3::TcpSocket::SndBufSize", ns3::UintegerValue(cfg->rcv_buf));
+    ns3::Config::SetDefault("ns3::TcpSocket::RcvBufSize", ns3::UintegerValue(cfg->rcv_buf));
+    ns3::Config::SetDefault("ns3::TcpSocket::DelAckCount", ns3::UintegerValue(2));
+    /* as the native TCP's defaults: no timestamps, no SACK */
+    ns3::Config::SetDefault("ns3::TcpSocketBase::Timestamp", ns3::BooleanValue(false));
+    ns3::Config::SetDefault("ns3::TcpSocketBase::Sack", ns3::BooleanValue(false));
+
+    ns3::NodeContainer tx, rx, routers;
+    tx.Create(cfg->pairs);
+    rx.Create(cfg->pairs);
+    routers.Create(2);
+    ns3::InternetStackHelper stack;
+    stack.Install(tx);
+    stack.Install(rx);
+    stack.Install(routers);
+
+    std::string qsize = std::to_string(cfg->queue_pkts) + "p";
+    ns3::PointToPointHelper host, trunk;
+    host.SetDeviceAttribute("DataRate", ns3::DataRateValue(ns3::DataRate(cfg->rate_bps)));
+    host.SetChannelAttribute("Delay", ns3::TimeValue(ns3::PicoSeconds(cfg->host_delay)));
+    host.SetQueue("ns3::DropTailQueue<Packet>", "MaxSize", ns3::StringValue(qsize));
+    trunk.SetDeviceAttribute("DataRate", ns3::DataRateValue(ns3::DataRate(cfg->trunk_bps)));
+    trunk.SetChannelAttribute("Delay", ns3::TimeValue(ns3::PicoSeconds(cfg->trunk_delay)));
+    trunk.SetQueue("ns3::DropTailQueue<Packet>", "MaxSize", ns3::StringValue(qsize));
+
+    ns3::Ipv4AddressHelper addr;
+    addr.SetBase("10.1.0.0", "255.255.255.0");
+    ns3::NetDeviceContainer td = trunk.Install(routers.Get(0), routers.Get(1));
+    addr.Assign(td);
+    ns3::TrafficControlHelper().Uninstall(td);
+    std::vector<ns3::Ipv4Address> rx_addr;
+    for (uint32_t side = 0; side < 2; side++) {
+        for (uint32_t i = 0; i < cfg->pairs; i++) {
+            ns3::Ptr<ns3::Node> h = side ? rx.Get(i) : tx.Get(i);
+            ns3::NetDeviceContainer d = host.Install(h, routers.Get(side));
+            addr.NewNetwork();
+            ns3::Ipv4InterfaceContainer ifs = addr.Assign(d);
+            /* no queue disc in front of the device queue: the native NICs and
+             * switch ports have only their transmit queues */
+            ns3::TrafficControlHelper().Uninstall(d);
+            if (side)
+                rx_addr.push_back(ifs.GetAddress(0));
+            d.Get(0)->TraceConnectWithoutContext(
+                "MacRx", ns3::MakeBoundCallback(&ns3_tcp_count_rx__, rx_frames));
+        }
+    }
+    ns3::Ipv4GlobalRoutingHelper::PopulateRoutingTables();
+
+    for (uint32_t i = 0; i < cfg->pairs; i++) {
+        ns3::PacketSinkHelper sink("ns3::TcpSocketFactory",
+                                   ns3::InetSocketAddress(ns3::Ipv4Address::GetAny(),
+                                                          NS3_TCP_PORT));
+        ns3::ApplicationContainer sa = sink.Install(rx.Get(i));
+        sa.Start(ns3::Seconds(0));
+        sinks.push_back(ns3::DynamicCast<ns3::PacketSink>(sa.Get(0)));
+        for (uint32_t k = 0; k < cfg->flows; k++) {
+            ns3::BulkSendHelper bulk("ns3::TcpSocketFactory",
+                                     ns3::InetSocketAddress(rx_addr[i], NS3_TCP_PORT));
+            bulk.SetAttribute("MaxBytes", ns3::UintegerValue(0));
+            bulk.SetAttribute("SendSize", ns3::UintegerValue(cfg->mss));
+            ns3::ApplicationContainer ca = bulk.Install(tx.Get(i));
+            ca.Start(ns3::PicoSeconds(cfg->start + (k ? 50000000ULL : 0)));
+        }
+    }
+}
+
 } // namespace
 
 extern "C" {
+
+int ns3_bench_tcp(const struct ns3_bench_tcp_cfg *cfg, struct ns3_bench_tcp_result *out,
+                  char *err, size_t errlen)
+{
+    if (!cfg || !out || cfg->pairs == 0 || cfg->pairs > NS3_TCP_MAX_PAIRS || cfg->flows == 0 ||
+        cfg->flows > 64 || cfg->rate_bps == 0 || cfg->trunk_bps == 0 || cfg->mss < 536 ||
+        cfg->mss > 8960 || cfg->rcv_buf < cfg->mss || cfg->queue_pkts == 0 ||
+        cfg->sim_time > NS3_ENGINE_TIME_MAX || cfg->warmup >= cfg->sim_time ||
+        cfg->start > cfg->warmup) {
+        ns3_err__(err, errlen,
+                  "ns-3 TCP benchmark: bad settings (1..%u pairs, 1..64 flows, MSS 536..8960, "
+                  "start <= warm-up < sim time)",
+                  NS3_TCP_MAX_PAIRS);
+        return -EINVAL;
+    }
+    if (!ns3_bench_claim__(err, errlen))
+        return -EBUSY;
+    int rc = 0;
+    try {
+        if (!ns3_set_ps_resolution__(err, errlen)) {
+            ns3_bench_release__();
+            return -EINVAL;
+        }
+        ns3_use_priority_queue__();
+        std::vector<ns3::Ptr<ns3::PacketSink>> sinks;
+        uint64_t frames = 0;
+        ns3_tcp_build__(cfg, sinks, &frames);
+        ns3::Simulator::Stop(ns3::PicoSeconds(cfg->warmup));
+        ns3::Simulator::Run();
+        uint64_t f0 = frames, b0 = 0, e0 = ns3::Simulator::GetEventCount();
+        for (const auto &s : sinks)
+            b0 += s->GetTotalRx();
+        ns3::Simulator::Stop(ns3::PicoSeconds(cfg->sim_time - cfg->warmup));
+        struct timespec c0, c1;
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
+        auto t0 = std::chrono::steady_clock::now();
+        ns3::Simulator::Run();
+        out->wall_s =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+        out->cpu_s = (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) * 1e-9;
+        out->frames = frames - f0;
+        out->bytes = 0;
+        for (const auto &s : sinks)
+            out->bytes += s->GetTotalRx();
+        out->bytes -= b0;
+        out->events = ns3::Simulator::GetEventCount() - e0;
+    } catch (const std::bad_alloc &) {
+        ns3_err__(err, errlen, "ns-3 TCP benchmark: out of memory");
+        rc = -ENOMEM;
+    } catch (const std::exception &ex) {
+        ns3_err__(err, errlen, "ns-3 TCP benchmark: %s", ex.what());
+        rc = -EIO;
+    } catch (...) {
+        ns3_err__(err, errlen, "ns-3 TCP benchmark: unknown C++ exception");
+        rc = -EIO;
+    }
+    ns3_bench_release__();
+    return rc;
+}
 
 int ns3_bench_hold(const struct ns3_bench_hold_cfg *cfg, struct ns3_bench_hold_result *out,
                    char *err, size_t errlen)

@@ -118,6 +118,43 @@ struct ns3_bench_fabric_result {
 int ns3_bench_fabric(const struct ns3_bench_fabric_cfg *cfg, struct ns3_bench_fabric_result *out,
                      char *err, size_t errlen);
 
+/* `setsim bench transports --vs-ns3`, TCP only (ns-3.37 has no RoCEv2):
+ * pairs sender hosts on one router and pairs receiver hosts on another,
+ * joined by a trunk; every link point-to-point (full duplex; ns-3's bridge
+ * works only over CSMA, a half-duplex bus on which data and ACKs would
+ * share one channel), routes by Ipv4GlobalRoutingHelper.  Sender i opens
+ * `flows` TCP NewReno connections (BulkSendApplication, unlimited) to
+ * receiver i (PacketSink): the first at start, the rest 50 us later.
+ * Segment size mss, socket buffers rcv_buf, device queues of queue_pkts
+ * packets.  Counted after warmup: frames the hosts' devices received
+ * (data and ACKs: the MacRx trace), payload bytes the sinks received, and
+ * the wall time of that part of the run. */
+struct ns3_bench_tcp_cfg {
+    uint32_t pairs;        /* 1..64 */
+    uint32_t flows;        /* connections per pair, 1..64 */
+    uint64_t rate_bps;     /* host links */
+    uint64_t trunk_bps;    /* router to router */
+    sim_time_t host_delay; /* ps */
+    sim_time_t trunk_delay;
+    uint32_t mss;          /* TCP segment payload, 536..8960 */
+    uint32_t rcv_buf;      /* send and receive socket buffers, bytes */
+    uint32_t queue_pkts;   /* every device queue, packets */
+    sim_time_t start;      /* the first connection of each pair opens */
+    sim_time_t warmup;     /* counting starts */
+    sim_time_t sim_time;   /* the run ends */
+};
+
+struct ns3_bench_tcp_result {
+    uint64_t frames;     /* frames received by the hosts after warmup */
+    uint64_t bytes;      /* payload bytes the sinks received after warmup */
+    uint64_t events;     /* Simulator::GetEventCount() over the same part */
+    double wall_s;       /* wall time of that part */
+    double cpu_s;        /* CPU time of the thread over that part */
+};
+
+int ns3_bench_tcp(const struct ns3_bench_tcp_cfg *cfg, struct ns3_bench_tcp_result *out,
+                  char *err, size_t errlen);
+
 #ifdef __cplusplus
 }
 #endif
