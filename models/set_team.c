@@ -324,40 +324,37 @@ static void set_affinity__(struct set_team *t, int vp, int member, enum trace_af
             t->watchers[i].fn(t->watchers[i].ctx, vp, old, member);
 }
 
-/* Toeplitz hash with the Microsoft RSS verification key (DYN-002 dyn.hash). */
-static const uint8_t toeplitz_key[40] = {
-    0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3,
-    0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3,
-    0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
-};
-
-static uint32_t toeplitz__(const uint8_t *in, size_t n)
-{
-    uint32_t result = 0;
-    uint32_t window = (uint32_t)toeplitz_key[0] << 24 | (uint32_t)toeplitz_key[1] << 16 |
-                      (uint32_t)toeplitz_key[2] << 8 | toeplitz_key[3];
-    for (size_t i = 0; i < n; i++) {
-        uint8_t next = i + 4 < sizeof toeplitz_key ? toeplitz_key[i + 4] : 0;
-        for (int b = 7; b >= 0; b--) {
-            if (in[i] & (1u << b))
-                result ^= window;
-            window = window << 1 | ((next >> b) & 1u);
-        }
-    }
-    return result;
-}
-
 /* The hash input as RSS defines it: source address, destination address,
- * source port, destination port. */
-static uint32_t flow_toeplitz__(const struct flow_key *k)
+ * source port, destination port; its length. */
+static size_t flow_hash_input__(const struct flow_key *k, uint8_t in[36])
 {
-    uint8_t in[36];
     size_t alen = k->ipver == 4 ? 4 : 16, n = 0;
     memcpy(in + n, k->src, alen), n += alen;
     memcpy(in + n, k->dst, alen), n += alen;
     in[n++] = (uint8_t)(k->sport >> 8), in[n++] = (uint8_t)k->sport;
     in[n++] = (uint8_t)(k->dport >> 8), in[n++] = (uint8_t)k->dport;
-    return toeplitz__(in, n);
+    return n;
+}
+
+/* DYN-002 dyn.hash: Toeplitz (pkt_toeplitz) over that input. */
+static uint32_t flow_toeplitz__(const struct flow_key *k)
+{
+    uint8_t in[36];
+    return pkt_toeplitz(in, flow_hash_input__(k, in));
+}
+
+/* The flow_place row: the member and the hash input, so that the checker
+ * can verify the placement (DYN-002, DYN-011 [S]). */
+static void trace_flow_place__(struct set_team *t, const struct flow *fl,
+                               const struct flow_key *k, sim_time_t now)
+{
+    uint8_t in[36];
+    size_t n = flow_hash_input__(k, in);
+    char key[96];
+    int o = snprintf(key, sizeof key, "proto %u toeplitz ", (unsigned)k->proto);
+    for (size_t i = 0; i < n; i++)
+        o += snprintf(key + o, sizeof key - (size_t)o, "%02x", in[i]);
+    trace_flow_place(t->trace, now, fl->id, nic_obj(t->members[fl->member]->nic), key);
 }
 
 /* The hash's member among the up ones, in list order (DYN-002). */
@@ -1146,7 +1143,7 @@ static int pick_dynamic__(struct set_team *t, int vp, struct frame *f, int *own_
         fl->id = f->flow_id ? f->flow_id : ++t->next_flow_id;
         fl->placed_at = now;
         if (t->trace && fl->member >= 0)
-            trace_flow_place(t->trace, now, fl->id, nic_obj(t->members[fl->member]->nic));
+            trace_flow_place__(t, fl, &k, now);
     } else {
         sim_time_t gap = now - fl->last_tx;
         if (gap >= t->cfg.flowlet_gap)

@@ -392,7 +392,7 @@ static const char *const ev_names[] = {
     [CHECK_EV_DROP] = "drop",
     [CHECK_EV_MIGRATED] = "note", [CHECK_EV_QOS] = "qos_programmed",
     [CHECK_EV_RESTART] = "adapter_restart", [CHECK_EV_QP_ERROR] = "qp_error",
-    [CHECK_EV_RX_DELIVER] = "rx_deliver",
+    [CHECK_EV_RX_DELIVER] = "rx_deliver", [CHECK_EV_FLOW_PLACE] = "flow_place",
 };
 
 static int cursor_step__(struct ev_cursor *c)
@@ -447,7 +447,7 @@ static int cursor_open__(struct ev_cursor *c, sqlite3 *db, char *err, size_t err
         "LEFT JOIN objects o1 ON o1.id = e.obj LEFT JOIN objects o2 ON o2.id = e.obj2 "
         "WHERE k.name IN ('member_up','member_down','member_added','member_removed',"
         "'affinity_set','team_mapping_set','lb_mode_set','flow_move','drop','qos_programmed',"
-        "'rx_deliver') "
+        "'rx_deliver','flow_place') "
         "OR k.name IN ('adapter_restart','qp_error') "
         "OR (k.name = 'note' AND e.detail = 'switch_removed') "
         "OR (k.name = 'note' AND e.detail LIKE 'vm_migrated %') "
@@ -559,6 +559,14 @@ static void run_event__(struct check_eng *e, struct ev_cursor *c)
         return;
     case CHECK_EV_MIGRATED:
         migrated__(e, c, &ev);
+        return;
+    case CHECK_EV_FLOW_PLACE:
+        /* DYN-002/DYN-011 [S]: obj the member. */
+        if (match_member__(e->in, c->obj, NULL, -1, -1, ms, 1) == 1) {
+            ev.member = ms[0];
+            ev.team = e->in->members[ms[0]].team;
+            dispatch_event__(e, &ev);
+        }
         return;
     case CHECK_EV_RX_DELIVER:
         /* HVP-008: obj the vPort, obj2 the member the copy came in on. */

@@ -27,6 +27,7 @@ enum check_ev {
     CHECK_EV_MIGRATED,     /* note vm_migrated: vport moved to team */
     CHECK_EV_QOS,          /* qos_programmed: reason "ok" or "blocked(...)" */
     CHECK_EV_RX_DELIVER,   /* rx_deliver: flooded frame (aux key) to vport, via member */
+    CHECK_EV_FLOW_PLACE,   /* flow_place: flow placed on member, detail its hash key */
     CHECK_EV_RESTART,      /* adapter_restart of a NIC (CFG-021) */
     CHECK_EV_QP_ERROR,     /* qp_error of vPort's "<vport>/rdma" device, reason (FO-009) */
     CHECK_EV_SWITCH_REMOVED, /* note switch_removed: team (CFG-016) */
@@ -182,6 +183,7 @@ void check_hvp002_instant(struct check_eng *e, sim_time_t now);
 void check_dyn001_instant(struct check_eng *e, sim_time_t now);
 void check_hvp008_event(struct check_eng *e, const struct check_event *ev);
 void check_dynflow_frame(struct check_eng *e, const struct check_frame *f);
+void check_flow_place_event(struct check_eng *e, const struct check_event *ev);
 /* 1 when f is NVGRE (GRE with a key, Ethernet payload): SET hashes it by
  * its outer addresses and FlowID (DYN-011), stored in *flow_id (may be
  * NULL). */

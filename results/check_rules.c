@@ -891,18 +891,19 @@ const struct check_rule_impl check_rules[] = {
                    "is the affinitized member's"},
                   "no rx_deliver row with a frame key", NULL, check_hvp008_event, NULL},
     [R_DYN002] = {{"DYN-002", "Outbound is distributed per flow by TCP ports and IP addresses",
-                   "error", W, "Dynamic: a TCP/UDP flow never comes back, within one flowlet, "
-                   "to the member it left (on two members at once)"},
+                   "error", W | S, "Dynamic: flow_place matches the Toeplitz hash of its key; "
+                   "a TCP/UDP flow never comes back, within one flowlet, to the member it left"},
                   "no TCP/UDP flow of a Dynamic team with two frames", check_dynflow_frame,
-                  NULL, NULL},
+                  check_flow_place_event, NULL},
     [R_DYN009] = {{"DYN-009", "One source may use several members at once", "error", W,
                    "Dynamic: one flow's bits in any 10 ms window <= its member's rate * 10 ms "
                    "* 1.01; info: vPorts on several members at once"},
                   "no TCP/UDP frame of a Dynamic team on a member of known rate", NULL, NULL,
                   NULL},
-    [R_DYN011] = {{"DYN-011", "HNV-aware distribution", "error", W,
+    [R_DYN011] = {{"DYN-011", "HNV-aware distribution", "error", W | S,
                    "Dynamic: an NVGRE/VXLAN flow (outer addresses + FlowID / outer UDP ports) "
-                   "never comes back, within one flowlet, to the member it left"},
+                   "is placed by the hash of that key and never comes back, within one "
+                   "flowlet, to the member it left"},
                   "no NVGRE or VXLAN (UDP 4789) flow of a Dynamic team", NULL, NULL, NULL},
     [R_FO001] = {{"FO-001", "Detecting a failure", "error", S | W,
                   "nothing is transmitted on a failed member after detect_ms"},

@@ -461,3 +461,62 @@ void check_dynflow_frame(struct check_eng *e, const struct check_frame *f)
         fl->level = 0;
     }
 }
+
+/* DYN-002 TRACE/error [S]: a flow_place row matches the hash: the
+ * Toeplitz hash (pkt_toeplitz) of the key in its detail ("proto P toeplitz
+ * <hex>": addresses and ports as RSS orders them), modulo the team's up
+ * members, picks the member, counted in list order (the order of the
+ * team's member_added rows).  DYN-011 [S]: the same for an HNV key (GRE,
+ * or UDP to 4789), under DYN-011.  Rows without a key are not judged. */
+void check_flow_place_event(struct check_eng *e, const struct check_event *ev)
+{
+    struct check_hvpdyn *h = e->hd;
+    if (ev->kind != CHECK_EV_FLOW_PLACE || ev->member < 0 || ev->team < 0 ||
+        h->r_dyn002 < 0 || h->r_dyn011 < 0)
+        return;
+    unsigned proto;
+    char hex[80];
+    uint8_t in[36];
+    size_t n = 0;
+    if (sscanf(ev->detail, "proto %u toeplitz %79s", &proto, hex) != 2)
+        return;
+    for (size_t i = 0; hex[2 * i] && hex[2 * i + 1] && n < sizeof in; i++) {
+        unsigned b;
+        if (sscanf(hex + 2 * i, "%2x", &b) != 1)
+            return;
+        in[n++] = (uint8_t)b;
+    }
+    if (n != 12 && n != 36)
+        return;
+    int hnv = proto == IPPROTO_GRE_ ||
+              (proto == 17 && (in[n - 2] << 8 | in[n - 1]) == VXLAN_UDP_PORT);
+    int rule = hnv ? h->r_dyn011 : h->r_dyn002;
+    /* The team's up members in list order. */
+    const struct check_input *in_ = e->in;
+    int up[CHECK_MAX_MEMBERS], nup = 0;
+    for (size_t m = 0; m < in_->nmembers; m++) {
+        if (in_->members[m].team != ev->team || !e->ms[m].up || !e->ms[m].in_team)
+            continue;
+        int j = nup++;
+        int pos = h->order[m] >= 0 ? h->order[m] : CHECK_MAX_MEMBERS + (int)m;
+        while (j > 0) {
+            int q = up[j - 1];
+            int qpos = h->order[q] >= 0 ? h->order[q] : CHECK_MAX_MEMBERS + q;
+            if (qpos <= pos)
+                break;
+            up[j] = q;
+            j--;
+        }
+        up[j] = (int)m;
+    }
+    if (!nup)
+        return;
+    check_seen(e, rule);
+    uint32_t hash = pkt_toeplitz(in, n);
+    int want = up[hash % (uint32_t)nup];
+    if (want != ev->member)
+        check_offend(e, rule, 1, NULL, ev, "flow %llu placed on %s; the Toeplitz hash 0x%08x "
+                     "of its %skey over %d up members gives %s", (unsigned long long)ev->flow,
+                     mname__(e, ev->member), hash, hnv ? "HNV outer " : "", nup,
+                     mname__(e, want));
+}

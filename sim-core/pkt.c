@@ -521,6 +521,28 @@ uint32_t pkt_csum_add(uint32_t sum, const uint8_t *b, size_t n)
     return csum_swap16__((uint32_t)acc);
 }
 
+static const uint8_t toeplitz_key[40] = {
+    0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3,
+    0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3,
+    0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+};
+
+uint32_t pkt_toeplitz(const uint8_t *in, size_t n)
+{
+    uint32_t result = 0;
+    uint32_t window = (uint32_t)toeplitz_key[0] << 24 | (uint32_t)toeplitz_key[1] << 16 |
+                      (uint32_t)toeplitz_key[2] << 8 | toeplitz_key[3];
+    for (size_t i = 0; i < n; i++) {
+        uint8_t next = i + 4 < sizeof toeplitz_key ? toeplitz_key[i + 4] : 0;
+        for (int b = 7; b >= 0; b--) {
+            if (in[i] & (1u << b))
+                result ^= window;
+            window = window << 1 | ((next >> b) & 1u);
+        }
+    }
+    return result;
+}
+
 uint16_t pkt_csum_fold(uint32_t sum)
 {
     while (sum >> 16)

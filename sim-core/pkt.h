@@ -421,6 +421,9 @@ int pkt_ip_mark_ce(struct frame *f);
 uint32_t pkt_csum_add(uint32_t sum, const uint8_t *b, size_t n);
 /* Folds a partial sum to 16 bits and complements it: the checksum field. */
 uint16_t pkt_csum_fold(uint32_t sum);
+/* Toeplitz hash of in[0..n) (n <= 36) with the Microsoft RSS verification
+ * key: SET's flow hash (DYN-002 dyn.hash) and the checker's. */
+uint32_t pkt_toeplitz(const uint8_t *in, size_t n);
 /* Verifies the IPv4 header checksum and the UDP/TCP/ICMPv6 checksum (payload
  * past the captured bytes counted as zeros, a frame's trailer as bytes).
  * 0 if all present checksums are right (an IPv4 UDP checksum of 0 means

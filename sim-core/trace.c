@@ -100,7 +100,8 @@ static const struct kind_info kinds[TRACE_KIND_COUNT] = {
                           "bytes (0: unbounded)", NULL, NULL, NULL},
     [TRACE_FLOW_END] = {"flow_end", "source", "destination", "flow", NULL, "bytes done", NULL,
                         NULL, NULL},
-    [TRACE_FLOW_PLACE] = {"flow_place", "member", NULL, "flow", NULL, NULL, NULL, NULL, NULL},
+    [TRACE_FLOW_PLACE] = {"flow_place", "member", NULL, "flow", NULL, NULL, NULL, NULL,
+                          "hash key"},
     [TRACE_FLOW_MOVE] = {"flow_move", "new member", "old member", "flow", NULL, "idle gap (ps)",
                          NULL, "move reason", NULL},
     [TRACE_QOS_PROGRAMMED] = {"qos_programmed", "adapter", NULL, NULL, NULL, NULL, NULL,
@@ -882,9 +883,10 @@ int trace_flow_end(struct trace *t, sim_time_t time, uint64_t flow, trace_obj_t 
     return trace_event(t, time, TRACE_FLOW_END, &r);
 }
 
-int trace_flow_place(struct trace *t, sim_time_t time, uint64_t flow, trace_obj_t member)
+int trace_flow_place(struct trace *t, sim_time_t time, uint64_t flow, trace_obj_t member,
+                     const char *key)
 {
-    struct trace_rec r = {.obj = member, .flow = flow};
+    struct trace_rec r = {.obj = member, .flow = flow, .detail = key};
     return trace_event(t, time, TRACE_FLOW_PLACE, &r);
 }
 

@@ -118,7 +118,7 @@ enum trace_kind {
     TRACE_TEAM_MAPPING_SET, /* vPort obj mapped to member obj2 (0: unmapped) */
     TRACE_FLOW_START,       /* flow from obj to obj2, value bytes (0: unbounded) */
     TRACE_FLOW_END,         /* flow from obj to obj2 ended, value bytes done */
-    TRACE_FLOW_PLACE,       /* flow placed on member obj */
+    TRACE_FLOW_PLACE,       /* flow placed on member obj, detail its hash key */
     TRACE_FLOW_MOVE,        /* flow moved from member obj2 to obj after an
                              * idle gap of value ps, reason */
     TRACE_QOS_PROGRAMMED,   /* adapter obj QoS: reason "ok" or why blocked */
@@ -258,7 +258,10 @@ int trace_flow_start(struct trace *t, sim_time_t time, uint64_t flow, trace_obj_
                      trace_obj_t dst, uint64_t bytes);
 int trace_flow_end(struct trace *t, sim_time_t time, uint64_t flow, trace_obj_t src,
                    trace_obj_t dst, uint64_t bytes);
-int trace_flow_place(struct trace *t, sim_time_t time, uint64_t flow, trace_obj_t member);
+/* key: the flow's hash key, "proto P toeplitz <hex of the hash input>"
+ * (NULL: none), so that a checker can verify the placement (DYN-002). */
+int trace_flow_place(struct trace *t, sim_time_t time, uint64_t flow, trace_obj_t member,
+                     const char *key);
 int trace_flow_move(struct trace *t, sim_time_t time, uint64_t flow, trace_obj_t from,
                     trace_obj_t to, sim_time_t gap, enum trace_move_reason reason);
 

@@ -349,6 +349,32 @@ static void test_dyn011_nvgre(void)
     check_report_free(r);
 }
 
+/* DYN-002 / DYN-011 [S]: the flow_place row of a flow (the first one, or
+ * the one of flow f4 to UDP 4789 in the VXLAN run) names the other member
+ * than the Toeplitz hash of its key gives: a failure at that row. */
+static void flow_placed_elsewhere(const char *dir, const char *tag, const char *where,
+                                  const char *rule)
+{
+    char sql[1024];
+    snprintf(sql, sizeof sql, "SELECT seq FROM events_v WHERE kind = 'flow_place' %s ORDER BY "
+             "seq", where);
+    uint64_t seq = seq_of(dir, sql);
+    snprintf(sql, sizeof sql, "UPDATE events SET obj = (SELECT id FROM objects WHERE name = "
+             "CASE (SELECT o.name FROM events e JOIN objects o ON o.id = e.obj WHERE e.seq = "
+             "%llu) WHEN 'hv1/SLOT 2' THEN 'hv1/SLOT 3' ELSE 'hv1/SLOT 2' END) WHERE seq = %llu;",
+             (unsigned long long)seq, (unsigned long long)seq);
+    struct check_report *r = check_sql(dir, tag, sql);
+    expect(r, rule, CHECK_FAIL, 0, seq);
+    CU_ASSERT_PTR_NOT_NULL(strstr(check_report_find(r, rule)->reason, "Toeplitz"));
+    check_report_free(r);
+}
+
+static void test_flow_place_hash(void)
+{
+    flow_placed_elsewhere(run_example("dynamic-flowlets"), "dyn002-place", "", "DYN-002");
+    flow_placed_elsewhere(run_vxlan(), "dyn011-place", "AND detail LIKE '%12b5'", "DYN-011");
+}
+
 int suite_check_hvpdyn(void)
 {
     CU_pSuite s = test_suite("check_hvpdyn");
@@ -369,6 +395,7 @@ int suite_check_hvpdyn(void)
         {"dyn009_flow_over_rate", test_dyn009_flow_over_rate},
         {"dyn011_vxlan", test_dyn011_vxlan},
         {"dyn011_nvgre", test_dyn011_nvgre},
+        {"flow_place_hash", test_flow_place_hash},
     };
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
         if (!CU_add_test(s, tests[i].name, tests[i].fn))

@@ -123,7 +123,7 @@ static void write_all_kinds(struct trace *t, struct ids *id)
                                 &(struct trace_rec){.obj = id->slot2, .reason = "ok"}),
                     0);
     CU_ASSERT_EQUAL(trace_flow_start(t, 2 * SIM_US, 42, id->vm1, id->port4, 10000000), 0);
-    CU_ASSERT_EQUAL(trace_flow_place(t, 2 * SIM_US, 42, id->slot2), 0);
+    CU_ASSERT_EQUAL(trace_flow_place(t, 2 * SIM_US, 42, id->slot2, NULL), 0);
     CU_ASSERT_EQUAL(trace_mac_learn(t, 3 * SIM_US, id->port3, 10, mac), 0);
     CU_ASSERT_EQUAL(trace_sample(t, 3 * SIM_US, id->port3, id->qbytes, 1500.0), 0);
     CU_ASSERT_EQUAL(trace_pfc_frame(t, 4 * SIM_US, id->port3, 3, 0xffff, 1), 0);
