@@ -594,18 +594,18 @@ void check_dcb006_frame(struct check_eng *e, const struct check_frame *f)
     if (!f->tx || f->member < 0 || !e->in->members[f->member].rate_bps)
         return;
     struct fodcb_m *fm = &e->fodcb->m[f->member];
-    sim_time_t w = f->p->ts - f->p->ts % DCB006_WINDOW;
-    if (!fm->win_on || w != fm->win) {
+    sim_time_t ts = f->p->ts;
+    if (!fm->win_on || ts < fm->win || ts - fm->win >= DCB006_WINDOW) {
         if (fm->win_on)
             dcb006_judge__(e, f->member, fm, f);
         fm->win_on = 1;
-        fm->win = w;
+        fm->win = ts - ts % DCB006_WINDOW;
         fm->bits[0] = fm->bits[1] = 0;
         fm->slots[0] = fm->slots[1] = 0;
     }
     int c = (f->pi.layers & PKT_HAS_VLAN) && f->pi.pcp == DCB006_SMB_PRIO;
     fm->bits[c] += 8ull * (f->p->wire_len + WIRE_OVERHEAD);
-    fm->slots[c] |= (uint16_t)(1u << ((f->p->ts - w) / (DCB006_WINDOW / DCB006_SLOTS)));
+    fm->slots[c] |= (uint16_t)(1u << ((ts - fm->win) / (DCB006_WINDOW / DCB006_SLOTS)));
 }
 
 static int is_tcp_port__(const struct check_frame *f, uint16_t port)
