@@ -325,9 +325,34 @@ static int drop_mads(void *ctx, struct mpkt *m, struct capread *r)
     return MUT_KEEP;
 }
 
+/* Rewrites the 5th data frame SMB_1 sends on hv1/SLOT 3 after 3 ms to
+ * the QP its data went to on SLOT 2 before (an old QP on the new member). */
+struct oldqp_ctx {
+    uint32_t old;
+    int n;
+};
+
+static int old_qp(void *ctx, struct mpkt *m, struct capread *r)
+{
+    struct oldqp_ctx *c = ctx;
+    if (!m->parsed || m->dir != PCAPNG_DIR_OUT || !(m->pi.layers & PKT_HAS_ROCE) ||
+        m->pi.bth.dest_qp == 1 || memcmp(m->pi.src, SMB1_MAC, 6) != 0)
+        return MUT_KEEP;
+    const char *ifn = capread_if_name(r, m->ifid);
+    if (m->ts < 3 * SIM_MS && strcmp(ifn, "hv1/SLOT 2") == 0)
+        c->old = m->pi.bth.dest_qp;
+    if (m->ts <= 3 * SIM_MS || strcmp(ifn, "hv1/SLOT 3") != 0 || ++c->n != 5)
+        return MUT_KEEP;
+    CU_ASSERT_FATAL(c->old != 0 && c->old != m->pi.bth.dest_qp);
+    uint8_t *q = m->data + m->pi.l4_off + PKT_UDP_HLEN + 5;
+    q[0] = (uint8_t)(c->old >> 16), q[1] = (uint8_t)(c->old >> 8), q[2] = (uint8_t)c->old;
+    return MUT_HIT;
+}
+
 /* rdma-failover: (a) SMB_1's CM exchange on SLOT 3 after the failover
  * removed: its first RoCE frame there is data; (b) the qp_error row of
- * the failover removed: the QPs were not torn down ([S]). */
+ * the failover removed: the QPs were not torn down ([S]); (c) a data frame
+ * on SLOT 3 addressed to the QP SMB_1 used on SLOT 2 (an old QP). */
 static void test_fo009_reconnect(void)
 {
     const char *dir = run_scn(RDMA_FO);
@@ -345,6 +370,12 @@ static void test_fo009_reconnect(void)
               "event_kinds WHERE name = 'qp_error') AND reason = 'failover';", NULL, out,
               sizeof out);
     expect(r, "FO-009", CHECK_FAIL, 0, aff);
+    check_report_free(r);
+    struct oldqp_ctx c = {0};
+    uint64_t hit;
+    r = craft(dir, "fo009c", old_qp, &c, NULL, &hit, out, sizeof out);
+    CU_ASSERT_FATAL(hit > 0);
+    expect(r, "FO-009", CHECK_FAIL, hit, 0);
     check_report_free(r);
 }
 
@@ -707,6 +738,43 @@ static void test_fodcb_mapping(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(txt, "map.yaml:"));
 }
 
+/* CFG-035 through a mapping file: pause-storm's switch-side capture of
+ * hv2/SLOT 2 (tor1/3) as a pcap; hv2/SLOT 2 emits the PFC storm.  With
+ * `qos: enabled` CFG-035 passes; with `qos: willing` (DCBX willing mode:
+ * NetQos not applied) its first PFC frame fails. */
+static void test_cfg035_mapping(void)
+{
+    const char *dir = run_example("pause-storm");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+    char out[700], map[800], pcap[900];
+    craft_dir("ext-cfg035", out, sizeof out);
+    mkdir_clean(out);
+    snprintf(pcap, sizeof pcap, "%s/slot2.pcap", out);
+    split_pcap(dir, "tor1/3", pcap, DLT_EN10MB);
+    snprintf(map, sizeof map, "%s/map.yaml", out);
+    static const uint8_t pmac[6] = {0x02, 0x53, 0x45, 0x02, 0x00, 0x01};
+    const char *qos[] = {"enabled", "willing"};
+    for (int i = 0; i < 2; i++) {
+        FILE *f = fopen(map, "w");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+        fprintf(f, "team: hv2/ext\nmode: HyperVPort\npfc_priorities: [3]\nmembers:\n"
+                "  \"SLOT 2\": { mac: \"02:53:45:02:00:01\", rate: 25Gbps, capture: slot2.pcap, "
+                "side: switch, qos: %s }\n", qos[i]);
+        fclose(f);
+        struct check_report *r = check_map_file(map);
+        if (i == 0) {
+            const struct check_verdict *v = check_report_find(r, "CFG-035");
+            CU_ASSERT_EQUAL(v->status, CHECK_PASS);
+            CU_ASSERT(v->checked > 0);
+        } else {
+            uint64_t want = first_frame(pcap, NULL, 0, 0, pmac, 0);
+            CU_ASSERT_FATAL(want > 0);
+            expect(r, "CFG-035", CHECK_FAIL, want, 0);
+        }
+        check_report_free(r);
+    }
+}
+
 int suite_check_fodcb(void)
 {
     CU_pSuite s = test_suite("check_fodcb");
@@ -732,6 +800,7 @@ int suite_check_fodcb(void)
         {"cfg030_cfg034_preconditions", test_cfg030_cfg034_preconditions},
         {"cfg035_pfc_while_willing", test_cfg035_pfc_while_willing},
         {"fodcb_mapping", test_fodcb_mapping},
+        {"cfg035_mapping", test_cfg035_mapping},
     };
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
         if (!CU_add_test(s, tests[i].name, tests[i].fn))
