@@ -383,15 +383,16 @@ static void dyn009_vport__(struct check_eng *e, int v, int m, sim_time_t now)
         h->v_multi[v] = 1;
         if (!h->nmulti++)
             h->first_multi = v;
+        /* In the verdict's reason while it passes (an offence replaces
+         * it); written when the count changes, not per frame. */
+        struct check_verdict *vd = &e->rep->v[h->r_dyn009];
+        if (!vd->violations)
+            snprintf(vd->reason, sizeof vd->reason, "info: %zu vPort(s) on several members at "
+                     "once, e.g. %s (allowed in Dynamic mode)", h->nmulti,
+                     e->in->vports[h->first_multi].name);
     }
     h->v_member[v] = m;
     h->v_last[v] = now;
-    /* In the verdict's reason while it passes (an offence replaces it). */
-    struct check_verdict *vd = &e->rep->v[h->r_dyn009];
-    if (h->nmulti && !vd->violations)
-        snprintf(vd->reason, sizeof vd->reason, "info: %zu vPort(s) on several members at "
-                 "once, e.g. %s (allowed in Dynamic mode)", h->nmulti,
-                 e->in->vports[h->first_multi].name);
 }
 
 /* DYN-002 TRACE/error [P]: a flow never appears on two members within one
