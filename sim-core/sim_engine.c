@@ -26,6 +26,10 @@
  *   - cancel marks the record; its key stays as a tombstone and is dropped
  *     when reached.  When tombstones outnumber live events everything is
  *     rebuilt, so cancel-heavy models cannot bloat the queue.
+ *   - When run_until(end) returns, cur_b <= b(now): it never jumps the
+ *     cursor past end's bucket, and a bucket loaded past it (all its keys
+ *     later than end) goes back to the wheel (reanchor__).  New events
+ *     then land in wheel slots, not in the sorted cur list.
  *   - Every ADAPT_PERIOD keys consumed (checked between buckets) the bucket width (from the mean gap between
  *     executed events) and the wheel size (from the pending count) are
  *     re-estimated; the wheel is rebuilt when either is off by 4x.  The
@@ -108,6 +112,10 @@ struct native_engine {
 
     uint64_t adapt_count;  /* keys consumed since the last estimate */
     sim_time_t adapt_t0;   /* time of the first of them */
+
+    uint64_t adapts;    /* statistics for sim_engine_stats (tests) */
+    uint64_t rebuilds;
+    uint64_t reanchors;
 };
 
 static inline sim_time_t key_time(heap_key k) { return (sim_time_t)(k >> 64); }
@@ -282,8 +290,15 @@ static inline void migrate__(struct native_engine *e)
 static void sort_keys__(heap_key *v, size_t n);
 
 /* Loads the next non-empty bucket into cur.  Returns 0 if the queue is
- * empty. */
-static int refill__(struct native_engine *e)
+ * empty or holds nothing up to end (run_until's end).
+ *
+ * With the wheel empty, the cursor jumps to the overflow's first bucket,
+ * but never past end's: models schedule more events once run_until has
+ * returned (now == end), and every key in a bucket at or before the cursor
+ * goes into the sorted cur list.  A cursor parked on a far timer (1 s
+ * ahead) turned cur into a sorted list of every pending event: no bucket
+ * was loaded again and adapt__ (run between buckets) never ran. */
+static int refill__(struct native_engine *e, sim_time_t end)
 {
     e->cur.n = 0;
     e->cur_pos = 0;
@@ -292,8 +307,16 @@ static int refill__(struct native_engine *e)
             if (e->ov.n == 0)
                 return 0;
             /* Nothing in the wheel: jump straight to the overflow's first
-             * bucket. */
-            e->cur_b = bucket_of(e, e->ov.v[0]);
+             * bucket, or stop at end's if that comes first. */
+            uint64_t b = bucket_of(e, e->ov.v[0]), end_b = end >> e->shift;
+            if (b > end_b) {
+                if (end_b > e->cur_b) {
+                    e->cur_b = end_b;
+                    migrate__(e);
+                }
+                return 0;
+            }
+            e->cur_b = b;
             migrate__(e);
             if (e->cur.n > 0)
                 return 1;
@@ -341,6 +364,38 @@ static int refill__(struct native_engine *e)
     }
 }
 
+/* run_until stopped before the bucket it loaded (cur_b > a, every key in
+ * cur later than end): moves the cursor back to bucket a = b(now) so that
+ * the events models schedule next go to wheel slots.  Slots the walk
+ * passed (buckets a .. cur_b-1) hold keys one wheel turn ahead, which are
+ * at or beyond a + nb: they go to the overflow heap; cur's keys go back to
+ * their slot (or the overflow).  Costs O(cur_b - a + keys moved), once per
+ * run_until.  Returns 0 or -ENOMEM. */
+static int __attribute__((noinline)) reanchor__(struct native_engine *e, uint64_t a)
+{
+    uint64_t passed = e->cur_b - a < e->nb ? e->cur_b - a : e->nb;
+    for (uint64_t b = a; b < a + passed; b++) {
+        uint32_t *head = &e->slots[b & (e->nb - 1)];
+        while (*head != REC_NONE) {
+            uint32_t idx = *head;
+            if (e->ov.n == e->ov.cap && vec_reserve__(&e->ov, e->ov.n + 1) != 0)
+                return -ENOMEM;
+            *head = e->recs[idx].next;
+            e->wheel_n--;
+            sift_up__(e->ov.v, e->ov.n++, e->recs[idx].key);
+        }
+    }
+    size_t pos = e->cur_pos, n = e->cur.n;
+    e->cur_b = a;
+    e->cur.n = e->cur_pos = 0;
+    /* Every key left in cur is in a bucket > a: none goes back to cur. */
+    for (size_t i = pos; i < n; i++)
+        if (place__(e, e->cur.v[i]) != 0)
+            return -ENOMEM;
+    e->reanchors++;
+    return 0;
+}
+
 static int cmp_keys__(const void *a, const void *b)
 {
     heap_key x = *(const heap_key *)a, y = *(const heap_key *)b;
@@ -383,6 +438,7 @@ static int rebuild__(struct native_engine *e, unsigned shift, size_t nb)
     size_t total = (e->cur.n - e->cur_pos) + e->wheel_n + e->ov.n;
     if (vec_reserve__(&e->tmp, total) != 0)
         return -ENOMEM;
+    e->rebuilds++;
     size_t n = 0;
     for (size_t i = e->cur_pos; i < e->cur.n; i++)
         e->tmp.v[n++] = e->cur.v[i];
@@ -449,6 +505,7 @@ static void adapt__(struct native_engine *e)
     int nb_off = nb >= e->nb * 4 || nb * 4 <= e->nb;
     if (shift_off || nb_off)
         rebuild__(e, shift_off ? shift : e->shift, nb_off ? nb : e->nb);
+    e->adapts++;
     e->adapt_count = 0;
     e->adapt_t0 = e->base.now;
 }
@@ -538,7 +595,7 @@ static int native_run_until(struct sim_engine *eng, sim_time_t end)
                 if (e->cur_pos < e->cur.n) /* a rebuild refilled the bucket */
                     continue;
             }
-            int rc = refill__(e);
+            int rc = refill__(e, end);
             if (rc < 0)
                 return rc;
             if (rc == 0)
@@ -546,8 +603,15 @@ static int native_run_until(struct sim_engine *eng, sim_time_t end)
         }
         heap_key k = e->cur.v[e->cur_pos];
         sim_time_t t = key_time(k);
-        if (t > end)
+        if (t > end) {
+            sim_time_t at = end > eng->now ? end : eng->now;
+            if (e->cur_b > at >> e->shift) {
+                int rc = reanchor__(e, at >> e->shift);
+                if (rc < 0)
+                    return rc;
+            }
             break;
+        }
         e->cur_pos++;
         uint32_t idx = key_idx(k);
         struct ev_rec *r = &e->recs[idx];
@@ -632,6 +696,25 @@ void sim_engine_destroy(struct sim_engine *eng)
 {
     if (eng)
         eng->ops->destroy(eng);
+}
+
+int sim_engine_stats(const struct sim_engine *eng, struct sim_engine_stats *out)
+{
+    if (eng->ops != &native_ops)
+        return -ENOTSUP;
+    const struct native_engine *e = (const struct native_engine *)eng;
+    *out = (struct sim_engine_stats){
+        .cursor = (sim_time_t)(e->cur_b << e->shift),
+        .bucket_width = (sim_time_t)1 << e->shift,
+        .wheel_size = e->nb,
+        .in_current = e->cur.n - e->cur_pos,
+        .in_wheel = e->wheel_n,
+        .in_overflow = e->ov.n,
+        .adapts = e->adapts,
+        .rebuilds = e->rebuilds,
+        .reanchors = e->reanchors,
+    };
+    return 0;
 }
 
 /* Verifies a queued key: its record is queued under that very key. */

@@ -113,6 +113,24 @@ static inline void sim_set_stop_flag(struct sim_engine *eng, const volatile sig_
 
 static inline size_t sim_pending(const struct sim_engine *eng) { return eng->ops->pending(eng); }
 
+/* Test hook: the native engine's queue geometry and counters, so tests can
+ * assert that the calendar wheel is used as designed (cursor never ahead
+ * of run_until's end, events in wheel slots rather than the sorted
+ * current-bucket list, periodic re-estimates).  Returns 0, or -ENOTSUP for
+ * non-native engines. */
+struct sim_engine_stats {
+    sim_time_t cursor;       /* start of the current bucket (cur_b << shift) */
+    sim_time_t bucket_width; /* ps per bucket */
+    size_t wheel_size;       /* buckets in the wheel */
+    size_t in_current;       /* keys left in the sorted current-bucket list */
+    size_t in_wheel;         /* keys in wheel slots */
+    size_t in_overflow;      /* keys in the overflow heap */
+    uint64_t adapts;         /* geometry re-estimates run (adapt__) */
+    uint64_t rebuilds;       /* rebuilds (geometry change, compaction, renumbering) */
+    uint64_t reanchors;      /* buckets loaded past run_until's end, put back */
+};
+int sim_engine_stats(const struct sim_engine *eng, struct sim_engine_stats *out);
+
 /* Test hook: verifies the native heap invariant and the slab's bookkeeping;
  * returns 0 when consistent, -EINVAL otherwise (and for non-native engines
  * returns 0). */

@@ -1,6 +1,8 @@
 /* test_engine: the native engine against a naive reference queue: ordering
  * (time, then insertion), cancel, run_until/stop semantics, adaptation and
- * compaction, with the invariant checker after every operation. */
+ * compaction, the wheel's cursor never left past run_until's end (a far
+ * timer must not turn the current bucket into a sorted list of everything),
+ * with the invariant checker after every operation. */
 #include "test_util.h"
 
 #include <errno.h>
@@ -118,6 +120,10 @@ static void fuzz_run_until(struct fuzz *fz, sim_time_t end)
         live += fz->ref[j].live;
     CU_ASSERT_EQUAL(sim_pending(fz->eng), live);
     CU_ASSERT_EQUAL(sim_now(fz->eng), end);
+    /* The wheel's cursor never runs ahead of the time run_until stopped at. */
+    struct sim_engine_stats st;
+    CU_ASSERT_EQUAL_FATAL(sim_engine_stats(fz->eng, &st), 0);
+    CU_ASSERT_TRUE(st.cursor <= end);
 }
 
 static void fuzz_free(struct fuzz *fz)
@@ -392,6 +398,7 @@ struct phase {
     struct sim_rng rng;
     sim_time_t scale;
     uint64_t left;
+    uint64_t rescale_at; /* left count at which scale grows 10^6 (0: never) */
     sim_time_t last;
     int disorder;
 };
@@ -406,7 +413,7 @@ static void phase_event(struct sim_engine *eng, void *ctx, void *arg)
     if (p->left == 0)
         return;
     p->left--;
-    if (p->left == 50000)
+    if (p->rescale_at && p->left == p->rescale_at)
         p->scale *= 1000000;
     sim_schedule_in(eng, sim_rng_below(&p->rng, p->scale), phase_event, p, NULL);
 }
@@ -414,7 +421,7 @@ static void phase_event(struct sim_engine *eng, void *ctx, void *arg)
 static void test_adapts_to_time_scale(void)
 {
     struct sim_engine *eng = sim_engine_create(NULL);
-    struct phase p = {.scale = 100, .left = 100000};
+    struct phase p = {.scale = 100, .left = 100000, .rescale_at = 50000};
     sim_rng_init(&p.rng, 9, "phase");
     for (int i = 0; i < 500; i++)
         sim_schedule_in(eng, sim_rng_below(&p.rng, p.scale), phase_event, &p, NULL);
@@ -426,6 +433,88 @@ static void test_adapts_to_time_scale(void)
     CU_ASSERT_FALSE(p.disorder);
     CU_ASSERT_EQUAL(sim_event_count(eng), 100500);
     CU_ASSERT_EQUAL(sim_pending(eng), 0);
+    sim_engine_destroy(eng);
+}
+
+/* A world-like run: a far timer (1 s) is pending, run_until advances in
+ * slices, and many near events are scheduled between and during them.
+ * The cursor must stay at or before each slice's end (had it jumped to the
+ * 1 s timer, every near event would be inserted into the sorted
+ * current-bucket list, no bucket would be loaded again and the geometry
+ * never re-estimated), the near events must go through the wheel, and the
+ * order must stay (time, insertion). */
+static void test_far_timer_does_not_pull_cursor(void)
+{
+    struct sim_engine *eng = sim_engine_create(NULL);
+    struct order_log far = {0};
+    sim_schedule_at(eng, SIM_S, log_event, &far, (void *)(intptr_t)1);
+    sim_run_until(eng, 20 * SIM_US);
+    struct sim_engine_stats st;
+    CU_ASSERT_EQUAL_FATAL(sim_engine_stats(eng, &st), 0);
+    CU_ASSERT_TRUE(st.cursor <= 20 * SIM_US);
+    CU_ASSERT_EQUAL(st.in_current, 0);
+    CU_ASSERT_EQUAL(far.n, 0);
+
+    /* 500 chains, each event scheduling the next within 10 us: one event
+     * per 10 ns on average. */
+    struct phase p = {.scale = 10 * SIM_US, .left = 100000};
+    sim_rng_init(&p.rng, 11, "far-timer");
+    for (int i = 0; i < 500; i++)
+        sim_schedule_in(eng, sim_rng_below(&p.rng, p.scale), phase_event, &p, NULL);
+    size_t max_current = 0;
+    for (int k = 0; k < 100; k++) {
+        sim_time_t end = sim_now(eng) + 20 * SIM_US;
+        sim_run_until(eng, end);
+        CU_ASSERT_EQUAL_FATAL(sim_engine_check(eng), 0);
+        CU_ASSERT_EQUAL_FATAL(sim_engine_stats(eng, &st), 0);
+        CU_ASSERT_TRUE(st.cursor <= end);
+        if (st.in_current > max_current)
+            max_current = st.in_current;
+    }
+    uint64_t ran = sim_event_count(eng);
+    CU_ASSERT_EQUAL(ran, 100500); /* every chain event ran by 2.02 ms */
+    CU_ASSERT_EQUAL(far.n, 0);
+    /* Near events went through the wheel: the current list never held more
+     * than a few of the ~500 pending keys, the geometry was re-estimated
+     * every ADAPT_PERIOD (4096) keys, and buckets loaded past a slice's end
+     * went back to the wheel. */
+    CU_ASSERT_TRUE(max_current <= 32);
+    CU_ASSERT_TRUE(st.reanchors > 0);
+    CU_ASSERT_TRUE(st.adapts >= ran / 4096 / 2);
+    CU_ASSERT_TRUE(st.bucket_width > 1024); /* widened from 1 ns towards the 10 ns gap */
+    /* The far timer still runs at its time, after everything else. */
+    sim_run_until(eng, 2 * SIM_S);
+    CU_ASSERT_EQUAL(far.n, 1);
+    CU_ASSERT_EQUAL(far.at[0], SIM_S);
+    CU_ASSERT_FALSE(p.disorder);
+    CU_ASSERT_EQUAL(sim_now(eng), 2 * SIM_S);
+    CU_ASSERT_EQUAL(sim_pending(eng), 0);
+    sim_engine_destroy(eng);
+}
+
+/* Neither a stop nor a run_until whose end lies before now moves the cursor
+ * ahead of now. */
+static void test_cursor_stays_at_now(void)
+{
+    struct sim_engine *eng = sim_engine_create(NULL);
+    struct order_log log = {0};
+    struct sim_engine_stats st;
+    sim_schedule_at(eng, 10 * SIM_US, stopper, &log, (void *)(intptr_t)1);
+    sim_schedule_at(eng, SIM_S, log_event, &log, (void *)(intptr_t)2);
+    sim_run_until(eng, SIM_TIME_MAX);
+    CU_ASSERT_EQUAL(sim_now(eng), 10 * SIM_US);
+    CU_ASSERT_EQUAL_FATAL(sim_engine_stats(eng, &st), 0);
+    CU_ASSERT_TRUE(st.cursor <= 10 * SIM_US);
+    sim_run_until(eng, 5 * SIM_US); /* end before now: nothing runs */
+    CU_ASSERT_EQUAL(sim_now(eng), 10 * SIM_US);
+    CU_ASSERT_EQUAL_FATAL(sim_engine_stats(eng, &st), 0);
+    CU_ASSERT_TRUE(st.cursor <= 10 * SIM_US);
+    sim_schedule_in(eng, 1, log_event, &log, (void *)(intptr_t)3);
+    sim_run_until(eng, SIM_TIME_MAX);
+    CU_ASSERT_EQUAL(log.n, 3);
+    CU_ASSERT_EQUAL(log.seen[1], 3);
+    CU_ASSERT_EQUAL(log.seen[2], 2);
+    CU_ASSERT_EQUAL(sim_engine_check(eng), 0);
     sim_engine_destroy(eng);
 }
 
@@ -457,6 +546,10 @@ int suite_engine(void)
         !CU_add_test(s, "cancel semantics and stale handles", test_cancel_semantics) ||
         !CU_add_test(s, "cancel-heavy timers are compacted", test_cancel_heavy_compacts) ||
         !CU_add_test(s, "adapts to a changing time scale", test_adapts_to_time_scale) ||
+        !CU_add_test(s, "a far timer does not pull the wheel past run_until's end",
+                     test_far_timer_does_not_pull_cursor) ||
+        !CU_add_test(s, "stop and an end before now leave the cursor at now",
+                     test_cursor_stays_at_now) ||
         !CU_add_test(s, "two engines in one process", test_two_engines_independent) ||
         !CU_add_test(s, "fuzz vs reference, ns scale, checker each op", test_fuzz_ns_scale) ||
         !CU_add_test(s, "fuzz vs reference, ps scale (many ties)", test_fuzz_ps_scale) ||
