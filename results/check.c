@@ -774,6 +774,46 @@ static void after_frame__(struct check_eng *e, const struct check_frame *f)
         e->ms[f->member].last_frame = f->p->ts;
 }
 
+typedef void (*check_frame_hook)(struct check_eng *e, const struct check_frame *f);
+
+/* The frame's CHECK_FK_* kinds (check_int.h). */
+static unsigned kinds__(const struct check_eng *e, const struct check_frame *f)
+{
+    unsigned k = f->tx ? CHECK_FK_TX : CHECK_FK_RX;
+    if (f->member >= 0)
+        k |= CHECK_FK_MEMBER;
+    if (f->team >= 0) {
+        enum check_mode m = e->ts[f->team].mode;
+        k |= m == CHECK_MODE_HYPERV_PORT ? CHECK_FK_HVP : m == CHECK_MODE_DYNAMIC ? CHECK_FK_DYN : 0;
+    }
+    if (f->pi.layers & PKT_HAS_PFC)
+        k |= CHECK_FK_PFC;
+    if (f->is_roce)
+        k |= CHECK_FK_ROCE;
+    if (f->src_vport >= 0)
+        k |= CHECK_FK_SRCV;
+    if (f->is_arp_ns)
+        k |= CHECK_FK_ARPNS;
+    return k;
+}
+
+/* The on_frame hooks for frames of kinds k: those whose frame_needs k has,
+ * in table order, NULL-terminated. */
+static check_frame_hook *hooks__(struct check_eng *e, unsigned k)
+{
+    check_frame_hook *list = &e->frame_hooks[(size_t)k * (check_nrules + 1)];
+    if (!e->hooks_built[k]) {
+        size_t n = 0;
+        for (size_t r = 0; r < check_nrules; r++)
+            if (check_rules[r].on_frame &&
+                (check_rules[r].frame_needs & k) == check_rules[r].frame_needs)
+                list[n++] = check_rules[r].on_frame;
+        list[n] = NULL;
+        e->hooks_built[k] = 1;
+    }
+    return list;
+}
+
 static void frame__(struct ctx *x, struct src *s, int cap)
 {
     struct check_eng *e = &x->e;
@@ -799,9 +839,9 @@ static void frame__(struct ctx *x, struct src *s, int cap)
             e->ts[f.team].last_change = f.p->ts;
     }
     infer__(e, &f);
-    for (size_t r = 0; r < check_nrules; r++)
-        if (check_rules[r].on_frame)
-            check_rules[r].on_frame(e, &f);
+    f.kinds = kinds__(e, &f);
+    for (check_frame_hook *h = hooks__(e, f.kinds); *h; h++)
+        (*h)(e, &f);
     after_frame__(e, &f);
 }
 
@@ -841,7 +881,10 @@ static int eng_init__(struct ctx *x, const struct check_input *in, struct check_
     e->worst = calloc(check_nrules, 1);
     e->flows = calloc(CHECK_FLOWS, sizeof *e->flows);
     e->flow_mask = CHECK_FLOWS - 1;
-    if (!e->ms || !e->ts || !e->vs || !e->worst || !e->flows)
+    e->frame_hooks = malloc(CHECK_FK_COMBOS * (check_nrules + 1) * sizeof *e->frame_hooks);
+    e->hooks_built = calloc(CHECK_FK_COMBOS, 1);
+    if (!e->ms || !e->ts || !e->vs || !e->worst || !e->flows || !e->frame_hooks ||
+        !e->hooks_built)
         return -ENOMEM;
     if (check_hvpdyn_init(e) != 0)
         return -ENOMEM;
@@ -885,6 +928,8 @@ static void eng_free__(struct ctx *x)
     free(x->e.vs);
     free(x->e.worst);
     free(x->e.flows);
+    free(x->e.frame_hooks);
+    free(x->e.hooks_built);
     check_hvpdyn_free(&x->e);
     check_fodcb_free(&x->e);
     lookup_free__(&x->macs);

@@ -110,7 +110,23 @@ struct check_frame {
                                 * ARP SHA, ND SLLA), -1 */
     int is_arp_ns;             /* ARP or IPv6 NS */
     int is_roce;
+    unsigned kinds;            /* CHECK_FK_* bits of this frame */
 };
+
+/* Frame kinds: a rule's on_frame declares the kinds it needs
+ * (check_rule_impl.frame_needs, every bit required; 0: every frame) and
+ * the engine calls it only for frames that have them all, so a rule is
+ * not called for frames its first test would return on. */
+#define CHECK_FK_TX 0x001u     /* f->tx */
+#define CHECK_FK_RX 0x002u     /* !f->tx */
+#define CHECK_FK_MEMBER 0x004u /* f->member >= 0 */
+#define CHECK_FK_HVP 0x008u    /* its team is in Hyper-V Port mode now */
+#define CHECK_FK_DYN 0x010u    /* its team is in Dynamic mode now */
+#define CHECK_FK_PFC 0x020u    /* f->pi.layers has PKT_HAS_PFC */
+#define CHECK_FK_ROCE 0x040u   /* f->is_roce */
+#define CHECK_FK_SRCV 0x080u   /* f->src_vport >= 0 */
+#define CHECK_FK_ARPNS 0x100u  /* f->is_arp_ns */
+#define CHECK_FK_COMBOS 0x200u /* number of kind combinations */
 
 struct check_eng;
 
@@ -121,6 +137,7 @@ struct check_rule_impl {
     void (*on_event)(struct check_eng *e, const struct check_event *ev);
     void (*on_instant)(struct check_eng *e, sim_time_t now); /* end of an instant */
     void (*on_end)(struct check_eng *e, sim_time_t end); /* after the last frame/event */
+    unsigned frame_needs;      /* CHECK_FK_* on_frame needs (0: every frame) */
 };
 
 extern const struct check_rule_impl check_rules[];
@@ -149,6 +166,10 @@ struct check_eng {
     size_t flow_mask;
     struct check_fodcb *fodcb; /* state of the FO/DCB/CFG rules of check_rules_fodcb.c */
     struct check_hvpdyn *hd;   /* state of check_rules_hvpdyn.c */
+    /* Per frame-kind combination: the on_frame hooks to call, in table
+     * order, NULL-terminated (built on a combination's first frame). */
+    void (**frame_hooks)(struct check_eng *e, const struct check_frame *f);
+    uint8_t *hooks_built;      /* per combination: its list is built */
 };
 
 /* Index of a rule by id (the table order), -1. */
