@@ -106,13 +106,24 @@ static int host_tx__(void *ctx, struct frame *f)
     return nic_send(h->nic, f);
 }
 
+static void host_tx_ready__(void *ctx)
+{
+    struct tp_host *h = ctx;
+    roce_dev_tx_ready(h->dev);
+}
+
 /* The RoCE engine's tx gate (as hvrdma's): wait while the NIC's queue of
- * the RDMA priority is full. */
+ * the RDMA priority is full, until the NIC says it drained. */
 static int host_gate__(void *ctx, uint16_t nd_port)
 {
     (void)nd_port;
     struct tp_host *h = ctx;
-    return nic_tx_backlog(h->nic, TP_ROCE_PRIO) >= HVRDMA_DEFAULT_QUEUE_LIMIT;
+    if (nic_tx_backlog(h->nic, TP_ROCE_PRIO) < HVRDMA_DEFAULT_QUEUE_LIMIT)
+        return 0;
+    return nic_watch_tx_below(h->nic, TP_ROCE_PRIO, HVRDMA_DEFAULT_QUEUE_LIMIT, host_tx_ready__,
+                              h) == 0
+               ? ROCE_GATE_NOTIFY
+               : 1;
 }
 
 static void host_rx__(void *ctx, struct nic *nic, struct frame *f)

@@ -49,6 +49,15 @@ static uint8_t wire_prio__(struct hvrdma *r, uint16_t nd_port)
     return p >= 0 ? (uint8_t)p : (uint8_t)(roce_dev_settings(r->dev)->priority & 7);
 }
 
+static void ready__(void *ctx)
+{
+    struct hvrdma *r = ctx;
+    roce_dev_tx_ready(r->dev);
+}
+
+/* Closed while the member's queue of the wire priority holds queue_limit
+ * bytes or more; the NIC then tells the engine when it drained (no
+ * polling). */
 static int gate__(void *ctx, uint16_t nd_port)
 {
     struct hvrdma *r = ctx;
@@ -56,7 +65,10 @@ static int gate__(void *ctx, uint16_t nd_port)
     if (m == SET_NO_MEMBER)
         return 0; /* team down: the frames are dropped there (FO-008) */
     struct nic *n = set_team_member(r->team, m);
-    return nic_tx_backlog(n, wire_prio__(r, nd_port)) >= r->queue_limit;
+    uint8_t p = wire_prio__(r, nd_port);
+    if (nic_tx_backlog(n, p) < r->queue_limit)
+        return 0;
+    return nic_watch_tx_below(n, p, r->queue_limit, ready__, r) == 0 ? ROCE_GATE_NOTIFY : 1;
 }
 
 static void affinity__(void *ctx, int vport, int old_member, int new_member)
@@ -70,6 +82,7 @@ static void affinity__(void *ctx, int vport, int old_member, int new_member)
     roce_dev_set_rate(r->dev, nic_rate(set_team_member(r->team, new_member)));
     if (had)
         roce_dev_port_change(r->dev); /* FO-009 */
+    roce_dev_tx_ready(r->dev); /* a gate closed on the old member's queue */
 }
 
 struct hvrdma *hvrdma_create(struct sim_engine *eng, struct trace *trace, struct frame_pool *pool,
@@ -134,6 +147,8 @@ void hvrdma_destroy(struct hvrdma *r)
     if (!r)
         return;
     set_team_unwatch_affinity(r->team, r->watch_id);
+    for (size_t m = 0; m < set_team_member_count(r->team); m++)
+        nic_unwatch_tx(set_team_member(r->team, (int)m), ready__, r);
     roce_dev_destroy(r->dev);
     free(r);
 }

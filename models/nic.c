@@ -51,6 +51,14 @@ struct nic {
     void *carrier_ctx;
 
     struct nic_prio_counters ctr[8];
+
+    struct nic_tx_watch {
+        nic_tx_ready_fn fn;    /* NULL: free slot */
+        void *ctx;
+        uint64_t below;
+        uint8_t prio;
+    } watch[NIC_TX_WATCHES];
+    uint8_t watch_prios;       /* bit p: a watch on priority p is armed */
 };
 
 static char *dup__(const char *s) { return strdup(s ? s : ""); }
@@ -77,12 +85,72 @@ static void pfc_send__(void *owner, uint8_t enable, const uint16_t quanta[8])
 }
 
 /* A data frame leaves: count it. */
+/* Fires the watches on prio (all when prio > 7) whose threshold the
+ * backlog is below; each is disarmed before its call. */
+static void fire_watches__(struct nic *n, unsigned prio)
+{
+    uint8_t left = 0;
+    for (int i = 0; i < NIC_TX_WATCHES; i++) {
+        struct nic_tx_watch *w = &n->watch[i];
+        if (!w->fn)
+            continue;
+        if ((prio > 7 || w->prio == prio) && n->tx.eg.q[w->prio].bytes < w->below) {
+            nic_tx_ready_fn fn = w->fn;
+            w->fn = NULL;
+            fn(w->ctx);
+        } else {
+            left |= (uint8_t)(1u << w->prio);
+        }
+    }
+    n->watch_prios = left;
+}
+
 static void on_tx__(void *owner, struct frame *f)
 {
     struct nic *n = owner;
-    struct nic_prio_counters *c = &n->ctr[f->priority & 7];
+    unsigned p = f->priority & 7;
+    struct nic_prio_counters *c = &n->ctr[p];
     c->tx_frames++;
     c->tx_bytes += frame_wire_len(f);
+    if (n->watch_prios & (1u << p))
+        fire_watches__(n, p);
+}
+
+int nic_watch_tx_below(struct nic *n, uint8_t prio, uint64_t below, nic_tx_ready_fn fn, void *ctx)
+{
+    struct nic_tx_watch *slot = NULL;
+    for (int i = 0; i < NIC_TX_WATCHES; i++) {
+        struct nic_tx_watch *w = &n->watch[i];
+        if (w->fn == fn && w->ctx == ctx) {
+            slot = w;
+            break;
+        }
+        if (!w->fn && !slot)
+            slot = w;
+    }
+    if (!slot)
+        return -ENOSPC;
+    slot->fn = fn;
+    slot->ctx = ctx;
+    slot->below = below;
+    slot->prio = prio & 7;
+    n->watch_prios = 0;
+    for (int i = 0; i < NIC_TX_WATCHES; i++)
+        if (n->watch[i].fn)
+            n->watch_prios |= (uint8_t)(1u << n->watch[i].prio);
+    return 0;
+}
+
+void nic_unwatch_tx(struct nic *n, nic_tx_ready_fn fn, void *ctx)
+{
+    n->watch_prios = 0;
+    for (int i = 0; i < NIC_TX_WATCHES; i++) {
+        struct nic_tx_watch *w = &n->watch[i];
+        if (w->fn == fn && w->ctx == ctx)
+            w->fn = NULL;
+        if (w->fn)
+            n->watch_prios |= (uint8_t)(1u << w->prio);
+    }
 }
 
 struct nic *nic_create(struct sim_engine *eng, struct trace *trace, struct frame_pool *pool,
@@ -302,6 +370,8 @@ static void carrier__(void *dev, uint32_t port, int up)
         /* Queued frames cannot leave: drop them as the driver would. */
         txport_flush_each(&n->tx, drop_down__, n);
         pfc_gen_stop(&n->pfc);
+        if (n->watch_prios)
+            fire_watches__(n, 8); /* the queues are empty now */
     } else {
         txport_kick(&n->tx);
     }

@@ -104,4 +104,17 @@ sim_time_t nic_paused_time(const struct nic *n, uint8_t prio);
 /* Bytes queued for transmission at priority prio. */
 uint64_t nic_tx_backlog(const struct nic *n, uint8_t prio);
 
+/* A one-shot "transmit queue drained" notification, for a sender that
+ * holds back while the queue is full (an RDMA engine's tx gate) instead of
+ * polling it: fn(ctx) is called once, from the transmit path, when a data
+ * frame leaves priority prio's queue and its backlog is then below `below`
+ * bytes, or when the queues are dropped (carrier loss).  Arming the same
+ * (fn, ctx) again replaces its priority and threshold.  Returns 0, or
+ * -ENOSPC when NIC_TX_WATCHES are armed (the caller polls instead). */
+#define NIC_TX_WATCHES 4
+typedef void (*nic_tx_ready_fn)(void *ctx);
+int nic_watch_tx_below(struct nic *n, uint8_t prio, uint64_t below, nic_tx_ready_fn fn, void *ctx);
+/* Disarms (fn, ctx) if armed (before ctx goes away). */
+void nic_unwatch_tx(struct nic *n, nic_tx_ready_fn fn, void *ctx);
+
 #endif

@@ -312,6 +312,8 @@ static void kick__(struct roce_dev *d)
     schedule_pump__(d, d->next_free > now ? d->next_free : now);
 }
 
+void roce_dev_tx_ready(struct roce_dev *d) { kick__(d); }
+
 static int qp_has_work__(const struct roce_qp *qp)
 {
     if (qp->state != ROCE_QPS_RTS)
@@ -516,9 +518,10 @@ static void pump__(struct sim_engine *eng, void *ctx, void *arg)
         return;
     }
     sim_time_t frame_time = sim_tx_time(d->cfg.mtu + DATA_OVERHEAD, d->cfg.rate_bps);
-    if (d->gate && d->gate(d->gate_ctx, pick->nd_port)) {
+    int shut = d->gate ? d->gate(d->gate_ctx, pick->nd_port) : 0;
+    if (shut) {
         d->ctr.gate_waits++;
-        schedule_pump__(d, now + frame_time);
+        schedule_pump__(d, now + (shut == ROCE_GATE_NOTIFY ? ROCE_GATE_BACKSTOP : frame_time));
         return;
     }
     uint32_t line = send_one__(pick);

@@ -210,8 +210,14 @@ typedef struct roce_qp *(*roce_accept_fn)(void *ctx, struct roce_dev *dev,
                                           const struct roce_conn_req *req);
 
 /* The owner's view of its port: nonzero while the port's queue for
- * nd_port's traffic is full and the scheduler should wait. */
+ * nd_port's traffic is full and the scheduler should wait.  1: the
+ * scheduler polls again one data frame time later; ROCE_GATE_NOTIFY: the
+ * owner calls roce_dev_tx_ready() when the queue drains (a NIC's
+ * nic_watch_tx_below), and the scheduler only looks again after
+ * ROCE_GATE_BACKSTOP as a safety net. */
 typedef int (*roce_gate_fn)(void *ctx, uint16_t nd_port);
+#define ROCE_GATE_NOTIFY 2
+#define ROCE_GATE_BACKSTOP (100 * SIM_US)
 
 struct roce_qp_stats {
     uint64_t tx_pkts, tx_bytes;       /* data packets / payload bytes sent (incl. retransmissions) */
@@ -254,6 +260,10 @@ struct roce_dev *roce_dev_create(struct sim_engine *eng, struct trace *trace,
 void roce_dev_destroy(struct roce_dev *d);
 
 void roce_dev_set_tx_gate(struct roce_dev *d, roce_gate_fn fn, void *ctx);
+/* The owner's port can take frames again (after the gate said
+ * ROCE_GATE_NOTIFY, or after the port changed): the scheduler runs at the
+ * next instant the engine is free. */
+void roce_dev_tx_ready(struct roce_dev *d);
 /* The port behind the device changed (the vNIC's affinitized member,
  * FO-009): with fo.rdma=reconnect every QP goes to error ("failover"). */
 void roce_dev_port_change(struct roce_dev *d);
