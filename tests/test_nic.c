@@ -690,6 +690,67 @@ static void test_counters_per_priority(void)
     bench_free(&b);
 }
 
+/* ---- transmit-queue drained notification ----------------------------- */
+
+struct watch_rec {
+    struct nic *n;
+    int calls;
+    uint64_t backlog;   /* nic_tx_backlog(prio 3) at the call */
+    uint64_t tx3;       /* priority-3 frames started by then */
+};
+
+static void on_drained(void *ctx)
+{
+    struct watch_rec *w = ctx;
+    w->calls++;
+    w->backlog = nic_tx_backlog(w->n, 3);
+    w->tx3 = nic_counters(w->n, 3)->tx_frames;
+}
+
+static void test_tx_watch(void)
+{
+    struct bench b;
+    bench_init(&b, NULL, 1, NULL, 0, NULL);
+    struct watch_rec w3 = {.n = b.a}, w0 = {.n = b.a}, gone = {.n = b.a};
+    for (int k = 0; k < 5; k++)
+        CU_ASSERT_EQUAL(nic_send(b.a, mkframe(b.pool, mac_b, mac_a, 3, 1000, (uint64_t)k)), 0);
+    CU_ASSERT_EQUAL(nic_tx_backlog(b.a, 3), 4000); /* the first one is on the wire */
+    /* First armed below 1500, then re-armed below 2500: the second wins. */
+    CU_ASSERT_EQUAL(nic_watch_tx_below(b.a, 3, 1500, on_drained, &w3), 0);
+    CU_ASSERT_EQUAL(nic_watch_tx_below(b.a, 3, 2500, on_drained, &w3), 0);
+    CU_ASSERT_EQUAL(nic_watch_tx_below(b.a, 0, 1, on_drained, &w0), 0);
+    CU_ASSERT_EQUAL(nic_watch_tx_below(b.a, 3, 2500, on_drained, &gone), 0);
+    nic_unwatch_tx(b.a, on_drained, &gone);
+    sim_run_until(b.eng, 100 * SIM_US);
+    /* Once, when the third frame left and 2 x 1000 bytes stayed queued. */
+    CU_ASSERT_EQUAL(w3.calls, 1);
+    CU_ASSERT_EQUAL(w3.backlog, 2000);
+    CU_ASSERT_EQUAL(w3.tx3, 3);
+    CU_ASSERT_EQUAL(nic_counters(b.a, 3)->tx_frames, 5);
+    CU_ASSERT_EQUAL(w0.calls, 0); /* no priority-0 frame left */
+    CU_ASSERT_EQUAL(gone.calls, 0);
+    /* A priority-0 frame leaving an empty queue fires w0 at once. */
+    for (int k = 0; k < 3; k++)
+        CU_ASSERT_EQUAL(nic_send(b.a, mkframe(b.pool, mac_b, mac_a, 0, 1000, (uint64_t)k)), 0);
+    CU_ASSERT_EQUAL(w0.calls, 1);
+    CU_ASSERT_EQUAL(nic_tx_backlog(b.a, 0), 2000);
+    /* Four slots; a fifth watch is refused. */
+    struct watch_rec more[NIC_TX_WATCHES + 1];
+    for (int i = 0; i <= NIC_TX_WATCHES; i++) {
+        more[i] = (struct watch_rec){.n = b.a};
+        CU_ASSERT_EQUAL(nic_watch_tx_below(b.a, 0, 1, on_drained, &more[i]),
+                        i < NIC_TX_WATCHES ? 0 : -ENOSPC);
+    }
+    /* Carrier loss drops the queues: every armed watch fires, once. */
+    link_set_admin(b.l, 0);
+    sim_run_until(b.eng, 200 * SIM_US);
+    CU_ASSERT_EQUAL(nic_tx_backlog(b.a, 0), 0);
+    for (int i = 0; i <= NIC_TX_WATCHES; i++)
+        CU_ASSERT_EQUAL(more[i].calls, i < NIC_TX_WATCHES ? 1 : 0);
+    CU_ASSERT_EQUAL(w0.calls, 1);
+    bench_free(&b);
+}
+
 /* ---- reconfiguration ------------------------------------------------ */
 
 /* Share of priority 3 in the bytes the peer received in [t0, t1). */
@@ -829,6 +890,7 @@ int suite_nic(void)
         !CU_add_test(s, "pause storm keeps the peer paused", test_pause_storm) ||
         !CU_add_test(s, "admin down drops as link_down", test_admin_down) ||
         !CU_add_test(s, "counters per priority", test_counters_per_priority) ||
+        !CU_add_test(s, "transmit queue drained notification", test_tx_watch) ||
         !CU_add_test(s, "nic_set_dcb: ETS classes and shares", test_set_dcb_ets) ||
         !CU_add_test(s, "nic_set_dcb: PFC set", test_set_dcb_pfc) ||
         !CU_add_test(s, "nic_set_dcb: leaving PFC releases XOFF", test_set_dcb_releases_xoff))
