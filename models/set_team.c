@@ -553,6 +553,7 @@ struct set_team *set_team_create(struct sim_engine *eng, struct trace *trace,
         t->cfg.failback_holddown = DEFAULT_HOLDDOWN;
     t->name = strdup(s->name ? s->name : "SETswitch");
     t->cfg.name = NULL;
+    t->cfg.trace_name = NULL; /* read during create only */
     t->flow_cap = FLOW_TABLE_MIN;
     t->flows = flows_alloc__(t->flow_cap);
     t->slot_cap = 2 * FLOW_TABLE_MIN;
@@ -763,6 +764,8 @@ void set_team_set_mode(struct set_team *t, enum set_lb_mode mode)
 }
 
 enum set_lb_mode set_team_mode(const struct set_team *t) { return t->cfg.mode; }
+
+const struct set_team_settings *set_team_settings_of(const struct set_team *t) { return &t->cfg; }
 
 /* ---- vPorts -------------------------------------------------------------- */
 

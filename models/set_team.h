@@ -139,6 +139,9 @@ int set_team_set_members(struct set_team *t, struct nic *const *members, size_t 
 /* CFG-011: applies to every frame from now on. */
 void set_team_set_mode(struct set_team *t, enum set_lb_mode mode);
 enum set_lb_mode set_team_mode(const struct set_team *t);
+/* The team's effective settings (defaults applied; name and trace_name
+ * NULL), e.g. its FO-006 failback knobs for the run's facts. */
+const struct set_team_settings *set_team_settings_of(const struct set_team *t);
 
 /* vPorts.  mac is the vNIC's; rdma marks an RDMA-enabled host vNIC
  * (DYN-010); obj names it in the trace.  Returns the vPort id (>= 0). */

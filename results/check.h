@@ -57,9 +57,20 @@ enum check_mode { CHECK_MODE_UNKNOWN = 0, CHECK_MODE_HYPERV_PORT, CHECK_MODE_DYN
  * the member transmits). */
 enum check_side { CHECK_SIDE_HOST = 0, CHECK_SIDE_SWITCH };
 
+enum check_failback {
+    CHECK_FB_MAPPED_ONLY = 0,   /* FO-006 fo.failback default */
+    CHECK_FB_ALL,
+    CHECK_FB_NONE,
+};
+
 struct check_team {
     char name[CHECK_NAME_MAX];  /* "hv1/SETswitch" */
     enum check_mode mode;       /* at the start; lb_mode_set events change it */
+    int fo_known;               /* 1: the run's meta row fo.<team> gave the
+                                 * knobs below; 0: the defaults are assumed */
+    enum check_failback failback; /* FO-006 fo.failback */
+    sim_time_t failback_holddown; /* FO-006 fo.failback_holddown_ms; 0: opt's */
+    int announce_garp_na;       /* FO-005 fo.announce=garp_na */
 };
 
 struct check_member {

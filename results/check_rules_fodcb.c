@@ -9,9 +9,11 @@
  * updated by the hook that owns it, named below.  Model-choice knobs of
  * spec/rules.md Appendix A are the checker's options (check_options):
  * fo.failback_holddown_ms 1 s, learn_grace_ms 50 ms, move_window_ms 100 ms,
- * validate.idle_member_grace_s 60 s; fo.failback=mapped_only,
- * fo.rdma=reconnect and fo.announce=none are assumed (the run's facts do
- * not record them). */
+ * validate.idle_member_grace_s 60 s.  fo.failback and
+ * fo.failback_holddown_ms are each team's as the run recorded them (meta
+ * rows fo.<team>, check_run.c); a run or capture without them gets the
+ * defaults mapped_only and 1 s, and FO-006/FO-007 findings say so.
+ * fo.rdma=reconnect and fo.announce=none are assumed. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,6 +234,30 @@ void check_fo005_event(struct check_eng *e, const struct check_event *ev)
 
 /* ---- FO-006 ---- */
 
+/* FO-006 fo.failback_holddown_ms and fo.failback of team t: the run's
+ * recorded knobs, else the defaults (check options). */
+static sim_time_t holddown__(const struct check_eng *e, int t)
+{
+    if (t >= 0 && (size_t)t < e->in->nteams && e->in->teams[t].fo_known)
+        return e->in->teams[t].failback_holddown;
+    return e->in->opt.failback_holddown;
+}
+
+static enum check_failback failback__(const struct check_eng *e, int t)
+{
+    if (t >= 0 && (size_t)t < e->in->nteams && e->in->teams[t].fo_known)
+        return e->in->teams[t].failback;
+    return CHECK_FB_MAPPED_ONLY;
+}
+
+/* Where team t's knobs come from, for the evidence. */
+static const char *knobs_src__(const struct check_eng *e, int t)
+{
+    if (t >= 0 && (size_t)t < e->in->nteams && e->in->teams[t].fo_known)
+        return "recorded for the team";
+    return "the default: the run does not record its fo knobs";
+}
+
 /* FO-006 TRACE/error [S]: affinity_set(reason=failback) only for vPorts
  * mapped to that member (fo.failback=mapped_only), never before its
  * member_up plus the hold-down.  A failback at the member_up that ends a
@@ -259,16 +285,24 @@ void check_fo006_event(struct check_eng *e, const struct check_event *ev)
     const struct fodcb_t *t = ev->team >= 0 ? &s->t[ev->team] : NULL;
     if (t && t->recovered && t->recover_at == ev->time)
         return; /* FO-008: after a total outage every vPort goes to the first member back */
-    char b[32];
-    if (s->v[ev->vport].mapped != ev->member)
+    char b[32], h[32];
+    int tm = ev->team >= 0 ? ev->team : e->in->members[ev->member].team;
+    enum check_failback fb = failback__(e, tm);
+    sim_time_t hd = holddown__(e, tm);
+    if (fb == CHECK_FB_NONE)
+        check_offend(e, R(F_FO006), 1, NULL, ev, "failback of %s to %s, but fo.failback is "
+                     "none (%s)", vname__(e, ev->vport), mname__(e, ev->member),
+                     knobs_src__(e, tm));
+    else if (fb == CHECK_FB_MAPPED_ONLY && s->v[ev->vport].mapped != ev->member)
         check_offend(e, R(F_FO006), 1, NULL, ev, "failback of %s to %s, which is not its "
-                     "mapped member (only mapped vNICs fail back; others stay)",
-                     vname__(e, ev->vport), mname__(e, ev->member));
-    else if (ev->time - e->ms[ev->member].up_at < e->in->opt.failback_holddown)
+                     "mapped member (fo.failback=mapped_only, %s: only mapped vNICs fail back; "
+                     "others stay)", vname__(e, ev->vport), mname__(e, ev->member),
+                     knobs_src__(e, tm));
+    else if (ev->time - e->ms[ev->member].up_at < hd)
         check_offend(e, R(F_FO006), 1, NULL, ev, "failback of %s to %s %s after its member_up, "
-                     "before the hold-down of %llu ms", vname__(e, ev->vport),
+                     "before the hold-down of %s (%s)", vname__(e, ev->vport),
                      mname__(e, ev->member), ms__(ev->time - e->ms[ev->member].up_at, b, sizeof b),
-                     (unsigned long long)(e->in->opt.failback_holddown / SIM_MS));
+                     ms__(hd, h, sizeof h), knobs_src__(e, tm));
 }
 
 /* FO-006 [P~] (no events: the mapping's link events): MAC(p) moving onto a
@@ -284,20 +318,29 @@ void check_fo006_frame(struct check_eng *e, const struct check_frame *f)
     const struct check_mstate *ms = &e->ms[f->member];
     if (last < 0 || last == f->member || !ms->up_at)
         return;
-    char b[32];
-    if (e->fodcb->v[f->src_vport].mapped == f->member) {
+    char b[32], h[32];
+    int tm = e->in->members[f->member].team;
+    sim_time_t hd = holddown__(e, tm);
+    enum check_failback fb = failback__(e, tm);
+    if (e->fodcb->v[f->src_vport].mapped == f->member ||
+        (fb == CHECK_FB_ALL && e->ms[last].up)) {
         check_seen(e, R(F_FO006));
-        if (f->p->ts - ms->up_at < e->in->opt.failback_holddown)
-            check_offend(e, R(F_FO006), 0, f, NULL, "%s returned to its mapped member %s %s "
-                         "after its link came up, before the hold-down of %llu ms",
-                         vname__(e, f->src_vport), mname__(e, f->member),
-                         ms__(f->p->ts - ms->up_at, b, sizeof b),
-                         (unsigned long long)(e->in->opt.failback_holddown / SIM_MS));
+        if (fb == CHECK_FB_NONE && e->ms[last].up)
+            check_offend(e, R(F_FO006), 0, f, NULL, "%s returned to %s after its link came up, "
+                         "but fo.failback is none (%s)", vname__(e, f->src_vport),
+                         mname__(e, f->member), knobs_src__(e, tm));
+        else if (f->p->ts - ms->up_at < hd)
+            check_offend(e, R(F_FO006), 0, f, NULL, "%s returned to %s %s after its link came "
+                         "up, before the hold-down of %s (%s)", vname__(e, f->src_vport),
+                         mname__(e, f->member), ms__(f->p->ts - ms->up_at, b, sizeof b),
+                         ms__(hd, h, sizeof h), knobs_src__(e, tm));
     } else if (e->ms[last].up) {
         check_seen(e, R(F_FO006));
         check_offend(e, R(F_FO006), 0, f, NULL, "unmapped %s moved from %s (up) to the "
-                     "recovered member %s (unmapped vPorts stay where they are)",
-                     vname__(e, f->src_vport), mname__(e, last), mname__(e, f->member));
+                     "recovered member %s (unmapped vPorts stay where they are; "
+                     "fo.failback=%s, %s)", vname__(e, f->src_vport), mname__(e, last),
+                     mname__(e, f->member), fb == CHECK_FB_NONE ? "none" : "mapped_only",
+                     knobs_src__(e, tm));
     }
 }
 
@@ -379,16 +422,21 @@ void check_fo007_frame(struct check_eng *e, const struct check_frame *f)
     if (m < 0 || !e->ms[m].up || e->in->members[m].team != e->vs[f->src_vport].team)
         return;
     const struct check_mstate *ms = &e->ms[m];
-    if (f->p->ts - ms->up_at <= e->in->opt.failback_holddown + e->in->opt.move_window)
+    int tm = e->vs[f->src_vport].team;
+    if (failback__(e, tm) == CHECK_FB_NONE)
+        return; /* fo.failback=none: it stays where it failed over to */
+    sim_time_t hd = holddown__(e, tm);
+    if (f->p->ts - ms->up_at <= hd + e->in->opt.move_window)
         return;
     check_seen(e, R(F_FO007));
     int a = e->vs[f->src_vport].aff;
     if (a >= 0 && a != m) {
-        char b[32];
+        char b[32], h[32];
         check_offend(e, R(F_FO007), 1, f, NULL, "%s is mapped to %s, up since %s, but is "
-                     "still affinitized to %s (the mapping is kept for failback)",
-                     vname__(e, f->src_vport), mname__(e, m), ms__(ms->up_at, b, sizeof b),
-                     mname__(e, a));
+                     "still affinitized to %s after the hold-down of %s (%s) and the move "
+                     "window (the mapping is kept for failback)", vname__(e, f->src_vport),
+                     mname__(e, m), ms__(ms->up_at, b, sizeof b), mname__(e, a),
+                     ms__(hd, h, sizeof h), knobs_src__(e, tm));
     }
 }
 

@@ -9,6 +9,11 @@
  *                <RDMA priority|-1>  <mapped host/nic>|-  <IPv4>|-
  *   check.cable  <endpoint>  <endpoint>
  *
+ * and each team's effective failover knobs as a meta row (world.c,
+ * fo_knobs__): key "fo.<host>/<switch>", value "failback=<mapped_only|all|
+ * none> failback_holddown_ps=<n> announce=<none|garp_na>".  A run without
+ * them (an older setsim) leaves fo_known 0: the rules assume the defaults.
+ *
  * Capture interfaces are named after their capture point: a host NIC
  * ("hv1/SLOT 2", host side) or a switch port cabled to one ("tor1/1",
  * switch side); other interfaces are read for the wire-format rules only. */
@@ -94,6 +99,55 @@ static int fact__(struct check_input *in, char *line, char (*cables)[2][CHECK_NA
     return 0;
 }
 
+/* The meta rows fo.<team> (see the top); unknown words are ignored, a bad
+ * value is -EINVAL. */
+static int fo_knobs__(struct check_input *in, sqlite3 *db, char *err, size_t errlen,
+                      const char *dir)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT key, value FROM meta WHERE key LIKE 'fo.%' ORDER BY key",
+                           -1, &st, NULL) != SQLITE_OK)
+        return 0; /* no meta table: the defaults */
+    int rc = 0;
+    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+        const char *key = (const char *)sqlite3_column_text(st, 0);
+        const char *val = (const char *)sqlite3_column_text(st, 1);
+        int t = key ? check_input_team(in, key + 3) : -1;
+        if (t < 0 || !val)
+            continue;
+        struct check_team *tm = &in->teams[t];
+        char buf[300], *save = NULL;
+        snprintf(buf, sizeof buf, "%s", val);
+        int fb = -1, an = -1;
+        long long hd = -1;
+        for (char *w = strtok_r(buf, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+            if (strcmp(w, "failback=mapped_only") == 0)
+                fb = CHECK_FB_MAPPED_ONLY;
+            else if (strcmp(w, "failback=all") == 0)
+                fb = CHECK_FB_ALL;
+            else if (strcmp(w, "failback=none") == 0)
+                fb = CHECK_FB_NONE;
+            else if (strncmp(w, "failback_holddown_ps=", 21) == 0)
+                hd = strtoll(w + 21, NULL, 10);
+            else if (strcmp(w, "announce=none") == 0)
+                an = 0;
+            else if (strcmp(w, "announce=garp_na") == 0)
+                an = 1;
+        }
+        if (fb < 0 || hd <= 0 || an < 0) {
+            snprintf(err, errlen, "%s/run.sqlite: bad meta row %s = '%s'", dir, key, val);
+            rc = -EINVAL;
+            break;
+        }
+        tm->fo_known = 1;
+        tm->failback = (enum check_failback)fb;
+        tm->failback_holddown = (sim_time_t)hd;
+        tm->announce_garp_na = an;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 static void add_capture__(struct check_input *in, const char *path, const char *ifname,
                           int member, enum check_side side)
 {
@@ -156,6 +210,8 @@ int check_input_from_run(struct check_input *in, const char *dir, struct sqlite3
                  "made by an older setsim", dir);
         rc = -EINVAL;
     }
+    if (rc == 0)
+        rc = fo_knobs__(in, db, err, errlen, dir);
     in->inventory = 1;
     snprintf(path, sizeof path, "%.980s/capture.pcapng", dir);
     for (size_t m = 0; rc == 0 && m < in->nmembers; m++) {

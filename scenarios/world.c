@@ -528,6 +528,25 @@ static const char *mac_txt__(const uint8_t *m, char *b)
     return b;
 }
 
+/* The team's effective failover knobs (spec/rules.md Appendix A), for the
+ * checker's FO-006/FO-007: meta row "fo.<host>/<switch>" =
+ * "failback=<mapped_only|all|none> failback_holddown_ps=<n>
+ * announce=<none|garp_na>" (docs/results.md).  In meta, not an event row:
+ * the run digest (results/digest.c) does not hash meta, so digests of runs
+ * with the same behaviour stay the same. */
+static void fo_knobs__(struct world *w, const char *hn, const char *swn,
+                       const struct set_team_settings *s)
+{
+    static const char *const failback[] = {"mapped_only", "all", "none"};
+    char key[300], v[200];
+    snprintf(key, sizeof key, "fo.%s/%s", hn, swn);
+    snprintf(v, sizeof v, "failback=%s failback_holddown_ps=%llu announce=%s",
+             (unsigned)s->failback < 3 ? failback[s->failback] : "mapped_only",
+             (unsigned long long)s->failback_holddown,
+             s->announce == SET_ANNOUNCE_GARP_NA ? "garp_na" : "none");
+    trace_meta(w->trace, key, v);
+}
+
 /* The scenario facts the trace checker needs and the events do not carry
  * (results/check_run.c reads them back): teams and their mode, every host
  * NIC (team, PMAC, rate, PFC priorities), every vNIC (MAC, VLAN, RDMA, the
@@ -546,9 +565,11 @@ static void write_facts__(struct world *w)
         for (size_t s = 0; s < hvhost_vswitch_count(h); s++) {
             const char *swn = hvhost_vswitch_name_at(h, s);
             struct set_team *t = hvhost_team(h, swn);
-            if (t)
+            if (t) {
                 fact__(w, "check.team\t%s/%s\t%s", hn, swn,
                        set_team_mode(t) == SET_LB_DYNAMIC ? "Dynamic" : "HyperVPort");
+                fo_knobs__(w, hn, swn, set_team_settings_of(t));
+            }
         }
         for (size_t k = 0; k < hvhost_nic_count(h); k++) {
             struct nic *n = hvhost_nic_at(h, k);

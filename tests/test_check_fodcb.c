@@ -284,6 +284,75 @@ static void test_fo007_no_failback(void)
     check_report_free(r);
 }
 
+/* ---- FO-006 / FO-007: the team's recorded knobs ---- */
+
+#define FO_KNOBS_KEY "fo.hv1/SETswitch"
+#define FO_KNOBS_5MS "failback=mapped_only failback_holddown_ps=5000000000 announce=none"
+
+/* rule passes and examined something (it could have failed). */
+static void pass_checked(const struct check_report *r, const char *rule)
+{
+    const struct check_verdict *v = check_report_find(r, rule);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    if (v->status != CHECK_PASS)
+        fprintf(stderr, "\n%s: got %s (%s); want pass\n", rule, check_status_name(v->status),
+                v->reason);
+    CU_ASSERT_EQUAL(v->status, CHECK_PASS);
+    CU_ASSERT(v->checked >= 1);
+}
+
+/* fo-failback records its team's effective knobs (the defaults: mapped_only,
+ * 1 s, none) in meta.  With a recorded hold-down of 5 ms, vm1's failback row
+ * restamped at member_up + 5 ms passes FO-006; the same copy without the
+ * meta row fails it (the 1 s default), and the finding says the knobs were
+ * assumed.  Without vm1's failback row, FO-007 fails at vm1's first frame
+ * after member_up + 5 ms + 100 ms when 5 ms is recorded, and passes when
+ * fo.failback=none is recorded (vm1 stays). */
+static void test_fo_recorded_knobs(void)
+{
+    const char *dir = run_scn(FO_FAILBACK);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+    char txt[200] = "";
+    sql_text_first(dir, "SELECT value FROM meta WHERE key = '" FO_KNOBS_KEY "'", txt,
+                   sizeof txt);
+    CU_ASSERT_STRING_EQUAL(txt, "failback=mapped_only failback_holddown_ps=1000000000000 "
+                                "announce=none");
+    uint64_t seq = sql_u64(dir, FAILBACK_ROW);
+    sim_time_t up = (sim_time_t)sql_u64(dir, "SELECT max(time_ps) FROM events_v WHERE kind = "
+                                             "'member_up' AND obj = 'hv1/SLOT 2'");
+    CU_ASSERT_FATAL(up >= 10 * SIM_MS);
+    char sql[512], out[700];
+    snprintf(sql, sizeof sql, "UPDATE events SET time_ps = %lld WHERE seq = %llu; UPDATE meta "
+             "SET value = '" FO_KNOBS_5MS "' WHERE key = '" FO_KNOBS_KEY "';",
+             (long long)(up + 5 * SIM_MS), (unsigned long long)seq);
+    struct check_report *r = craft(dir, "knobs5", NULL, NULL, sql, NULL, out, sizeof out);
+    pass_checked(r, "FO-006");
+    check_report_free(r);
+    snprintf(sql, sizeof sql, "UPDATE events SET time_ps = %lld WHERE seq = %llu; DELETE FROM "
+             "meta WHERE key = '" FO_KNOBS_KEY "';", (long long)(up + 5 * SIM_MS),
+             (unsigned long long)seq);
+    r = craft(dir, "knobs5-none", NULL, NULL, sql, NULL, out, sizeof out);
+    expect(r, "FO-006", CHECK_FAIL, 0, seq);
+    const struct check_verdict *v = check_report_find(r, "FO-006");
+    CU_ASSERT_FATAL(v != NULL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(v->reason, "does not record"));
+    check_report_free(r);
+    snprintf(sql, sizeof sql, "DELETE FROM events WHERE seq = %llu; UPDATE meta SET value = '"
+             FO_KNOBS_5MS "' WHERE key = '" FO_KNOBS_KEY "';", (unsigned long long)seq);
+    r = craft(dir, "knobs5-fo007", NULL, NULL, sql, NULL, out, sizeof out);
+    uint64_t want = first_in_run(out, NULL, PCAPNG_DIR_OUT, up + 5 * SIM_MS + 100 * SIM_MS,
+                                 FO_VM1_MAC, 0);
+    CU_ASSERT_FATAL(want > 0);
+    expect(r, "FO-007", CHECK_FAIL, want, 0);
+    check_report_free(r);
+    snprintf(sql, sizeof sql, "DELETE FROM events WHERE seq = %llu; UPDATE meta SET value = "
+             "'failback=none failback_holddown_ps=1000000000000 announce=none' WHERE key = '"
+             FO_KNOBS_KEY "';", (unsigned long long)seq);
+    r = craft(dir, "knobs-none", NULL, NULL, sql, NULL, out, sizeof out);
+    pass_checked(r, "FO-007");
+    check_report_free(r);
+}
+
 /* ---- FO-008 ---- */
 
 /* fo-alldown: the recovery at 7 ms puts vm1 on SLOT 2, which is still
@@ -788,6 +857,7 @@ int suite_check_fodcb(void)
         {"fo005_unlearned", test_fo005_unlearned},
         {"fo006_failback", test_fo006_failback},
         {"fo007_no_failback", test_fo007_no_failback},
+        {"fo_recorded_knobs", test_fo_recorded_knobs},
         {"fo008_bad_recovery", test_fo008_bad_recovery},
         {"fo009_reconnect", test_fo009_reconnect},
         {"dcb006_ets_share", test_dcb006_ets_share},
