@@ -71,7 +71,8 @@ static void run_help__(FILE *out)
             "  --engine E      native (default) or ns3 (ns-3's scheduler, same models)\n"
             "  --seed-compat   bind the seed's defective command lines as the seed\n"
             "                  intends (CFG-019, CFG-020), with warnings\n"
-            "  --quiet         no progress line\n\n"
+            "  --quiet         no progress line (on a terminal it appears after 1 s of wall\n"
+            "                  time; SETSIM_PROGRESS_AFTER=SECONDS changes that)\n\n"
             "Exit status: 0 success, 1 run-time failure, 2 bad input (file:line:col),\n"
             "130 / 143 interrupted by SIGINT (Ctrl-C) / SIGTERM: nothing is written.\n");
 }
@@ -143,17 +144,20 @@ struct progress {
     int tty;
     double t0;
     int shown;
+    double after; /* wall seconds before the bar appears */
 };
 
 #define PROGRESS_BAR 30 /* characters of the bar */
 
 /* The progress bar: on a terminal only, from one second of wall time on
- * (shorter runs show nothing), redrawn in place on stderr. */
+ * (shorter runs show nothing; SETSIM_PROGRESS_AFTER=SECONDS changes the
+ * second, which is how the tests see the bar without a long run), redrawn
+ * in place on stderr. */
 static void progress__(void *ctx, sim_time_t now, sim_time_t end)
 {
     struct progress *p = ctx;
     double el = cli_wall_seconds() - p->t0;
-    if (!p->tty || el < 1.0)
+    if (!p->tty || el < p->after)
         return;
     double frac = end ? (double)now / (double)end : 1;
     double eta = frac > 0 ? el * (1 - frac) / frac : 0;
@@ -262,9 +266,24 @@ int cmd_run(int argc, char **argv)
     }
     if (scenario_warning_count(sc) && !a.quiet)
         scenario_print_diags(sc, stderr);
+    struct progress p = {.tty = isatty(2) && !a.quiet, .t0 = cli_wall_seconds(), .after = 1.0};
+    const char *after = getenv("SETSIM_PROGRESS_AFTER");
+    if (after && *after) {
+        char *end;
+        double v = strtod(after, &end);
+        if (*end || !(v >= 0)) {
+            fprintf(stderr,
+                    "setsim run: SETSIM_PROGRESS_AFTER=%s: not a number of seconds >= 0; "
+                    "nothing was run\n",
+                    after);
+            scenario_free(sc);
+            cli_rmdir_made(o.outdir, made);
+            return CLI_USAGE;
+        }
+        p.after = v;
+    }
     struct world *w = scenario_world(sc);
     world_set_stop_flag(w, &cli_stop_signal);
-    struct progress p = {.tty = isatty(2) && !a.quiet, .t0 = cli_wall_seconds()};
     rc = world_run(w, progress__, &p);
     if (p.shown)
         fprintf(stderr, "\n");
