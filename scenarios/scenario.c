@@ -76,6 +76,8 @@ struct scenario {
     struct tl_event *events;
     size_t nevents;
     struct scn_traffic *traffic;
+    struct hvhost_settings knobs; /* knobs: (Appendix A) for every host; name NULL */
+    int seed_semantics;           /* CFG-036 knobs.iso.seed_semantics */
     char scratch[PATH_MAX - 32];
 };
 
@@ -398,14 +400,135 @@ static void build_switch__(struct scenario *sc, const char *name, const struct y
     }
 }
 
+/* ---- knobs (spec/rules.md Appendix A) -------------------------------------------- */
+
+/* Appendix A knobs the models do not implement (schema.c lists them so the
+ * docs show them): "section.key", NULL-terminated. */
+static const char *const not_modelled__[] = {
+    "dyn.hash", "dyn.hash_udp", "dyn.nonhash_policy", "dyn.rmac", "fo.rdma",
+    "dcb.willing_default", "dcb.debugger_block_scope", "rx.flood_dedup", "pfc.react_ns",
+    "switch.port_default_pcp", "ets.window_ms", "ets.tol_pct", "validate.idle_member_grace_s",
+    "validate.gapless_move_rate", ".learn_grace_ms", ".move_window_ms", NULL,
+};
+
+/* Reads the top-level `knobs:` mapping (schema-checked) into sc->knobs
+ * (the hvhost and SET team settings every host starts from) and
+ * sc->seed_semantics.  Absent keys keep the defaults, which are the
+ * Appendix A defaults of the models.  Returns 0, or -EINVAL with the
+ * errors reported. */
+static int read_knobs__(struct scenario *sc, const struct ydoc_node *root)
+{
+    hvhost_settings_default(&sc->knobs, NULL);
+    sc->seed_semantics = 1;
+    const struct ydoc_node *kn = ydoc_map_get(root, "knobs", NULL);
+    if (!kn)
+        return 0;
+    size_t errs = sc->nerrors;
+    for (size_t i = 0; not_modelled__[i]; i++) {
+        const char *dot = strchr(not_modelled__[i], '.');
+        char sec[32];
+        snprintf(sec, sizeof sec, "%.*s", (int)(dot - not_modelled__[i]), not_modelled__[i]);
+        const struct ydoc_node *m = sec[0] ? ydoc_map_get(kn, sec, NULL) : kn;
+        const struct ydoc_node *v = m ? ydoc_map_get(m, dot + 1, NULL) : NULL;
+        if (v)
+            err_at__(sc, v, "knob 'knobs.%s' is not modelled (spec/rules.md Appendix A): the "
+                     "simulator always behaves as its default; remove it",
+                     not_modelled__[i] + (sec[0] ? 0 : 1));
+    }
+    if (sc->nerrors != errs)
+        return -EINVAL;
+    struct ydoc_err e;
+    struct set_team_settings *t = &sc->knobs.team;
+    const struct ydoc_node *n;
+    bool b;
+    int64_t v;
+    double d;
+    int en;
+    if ((n = ydoc_map_get(kn, "set", NULL))) {
+        b = true;
+        if (ydoc_get_bool(n, "strict_identical", 0, &b, &e))
+            goto bad;
+        t->strict_identical = b; /* CFG-003 */
+    }
+    if ((n = ydoc_map_get(kn, "vswitch", NULL))) {
+        b = true;
+        if (ydoc_get_bool(n, "allow_management_os_default", 0, &b, &e))
+            goto bad;
+        sc->knobs.allow_mgmt_os_default = b; /* CFG-009 */
+    }
+    b = false;
+    if (ydoc_get_bool(kn, "seed_compat", 0, &b, &e))
+        goto bad;
+    if (b)
+        sc->opt.seed_compat = 1; /* CFG-019, CFG-020 */
+    if ((n = ydoc_map_get(kn, "iso", NULL))) {
+        b = true;
+        if (ydoc_get_bool(n, "seed_semantics", 0, &b, &e))
+            goto bad;
+        sc->seed_semantics = b; /* CFG-036 */
+    }
+    if ((n = ydoc_map_get(kn, "host", NULL))) {
+        v = 2;
+        if (ydoc_get_int(n, "smt", 0, 1, 8, &v, &e))
+            goto bad;
+        sc->knobs.smt = (uint32_t)v; /* CFG-028 host.smt */
+    }
+    if ((n = ydoc_map_get(kn, "hvp", NULL))) {
+        en = (int)t->placement;
+        if (ydoc_get_enum(n, "placement", 0, schema_placement_values, &en, &e))
+            goto bad;
+        t->placement = (enum set_placement)en; /* HVP-002, FO-002 */
+    }
+    if ((n = ydoc_map_get(kn, "dyn", NULL))) {
+        v = t->flowlet_gap / SIM_US;
+        if (ydoc_get_int(n, "flowlet_gap_us", 0, 1, 10000000, &v, &e))
+            goto bad;
+        t->flowlet_gap = (sim_time_t)v * SIM_US; /* DYN-003 */
+        d = 0;
+        if (ydoc_get_double(n, "periodic_rebalance_s", 0, 0, 1e6, &d, &e))
+            goto bad;
+        t->periodic_rebalance = (sim_time_t)(d * (double)SIM_S + 0.5);
+        d = t->rebalance_threshold * 100;
+        if (ydoc_get_double(n, "rebalance_threshold", 0, 0.001, 100, &d, &e))
+            goto bad;
+        t->rebalance_threshold = d / 100;
+        en = (int)t->hnv_key;
+        if (ydoc_get_enum(n, "hnv_key", 0, schema_hnv_key_values, &en, &e))
+            goto bad;
+        t->hnv_key = (enum set_hnv_key)en; /* DYN-011 */
+    }
+    if ((n = ydoc_map_get(kn, "fo", NULL))) {
+        v = t->detect_delay / SIM_MS;
+        if (ydoc_get_int(n, "detect_ms", 0, 0, 3600000, &v, &e))
+            goto bad;
+        t->detect_delay = (sim_time_t)v * SIM_MS; /* FO-001 */
+        en = (int)t->failback;
+        if (ydoc_get_enum(n, "failback", 0, schema_failback_values, &en, &e))
+            goto bad;
+        t->failback = (enum set_failback)en; /* FO-006 */
+        v = t->failback_holddown / SIM_MS;
+        if (ydoc_get_int(n, "failback_holddown_ms", 0, 1, 3600000, &v, &e))
+            goto bad;
+        t->failback_holddown = (sim_time_t)v * SIM_MS; /* FO-006 */
+        en = (int)t->announce;
+        if (ydoc_get_enum(n, "announce", 0, schema_announce_values, &en, &e))
+            goto bad;
+        t->announce = (enum set_announce)en; /* FO-005 */
+    }
+    return 0;
+bad:
+    yerr__(sc, &e);
+    return -EINVAL;
+}
+
 /* ---- hosts --------------------------------------------------------------------- */
 
 static struct hvhost *build_host__(struct scenario *sc, const char *name, const struct ydoc_node *n,
                                    size_t index)
 {
     struct ydoc_err e;
-    struct hvhost_settings hs;
-    hvhost_settings_default(&hs, name);
+    struct hvhost_settings hs = sc->knobs; /* defaults with the file's knobs */
+    hs.name = name;
     int os = SCHEMA_OS_WS2016;
     int64_t lps = 16;
     bool dbg = false;
@@ -576,7 +699,7 @@ static int apply_ps__(struct scenario *sc, struct hvhost *h, const struct ps_scr
     struct ps_warn_ctx wc = {sc, script};
     struct ps_effects fx = {.host = h, .out = world_log_file(sc->world), .warn = ps_warn__,
                             .adapter_owner = adapter_owner__, .owner_ctx = sc->world,
-                            .warn_ctx = &wc, .seed_semantics = 1};
+                            .warn_ctx = &wc, .seed_semantics = sc->seed_semantics};
     int failed = 0;
     for (size_t i = 0; i < script->nstmts; i++) {
         const struct ps_command *cmd = script->stmts[i].cmd;
@@ -832,7 +955,8 @@ static void tl_fire__(struct world *w, void *ctx)
     switch (ev->kind) {
     case TL_RUN: {
         world_log(w, "PowerShell on %s\n", hvhost_name(ev->host));
-        struct ps_effects fx = {.host = ev->host, .out = world_log_file(w), .seed_semantics = 1,
+        struct ps_effects fx = {.host = ev->host, .out = world_log_file(w),
+                                .seed_semantics = sc->seed_semantics,
                                 .adapter_owner = adapter_owner__, .owner_ctx = w};
         for (size_t i = 0; i < ev->script->nstmts; i++) {
             const struct ps_command *cmd = ev->script->stmts[i].cmd;
@@ -990,7 +1114,9 @@ static int build__(struct scenario *sc, const char *path)
         return -EINVAL;
     }
     for (size_t i = 0; i < sc->opt.nsets; i++) {
-        if (ydoc_set_arg(sc->doc, sc->opt.sets[i], &e) != 0) {
+        /* knobs.* may name a section the file does not have (Appendix A defaults). */
+        int knob = strncmp(sc->opt.sets[i], "knobs.", 6) == 0;
+        if ((knob ? ydoc_set_arg_create : ydoc_set_arg)(sc->doc, sc->opt.sets[i], &e) != 0) {
             yerr__(sc, &e);
             return -EINVAL;
         }
@@ -1015,6 +1141,8 @@ static int build__(struct scenario *sc, const char *path)
     }
     if (seed_compat)
         sc->opt.seed_compat = 1; /* as --seed-compat (CFG-019, CFG-020) */
+    if (read_knobs__(sc, root) != 0)
+        return -EINVAL;
     snprintf(sc->name, sizeof sc->name, "%s", name);
     sc->seed = sc->opt.has_seed ? sc->opt.seed : seed;
     char hash[YDOC_HASH_HEX + 1];

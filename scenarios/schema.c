@@ -400,6 +400,183 @@ static const struct ydoc_schema event_schema = {
     .doc = "Something that happens at a time: a cmdlet run on a host, or a fabric fault.",
 };
 
+/* ---- knobs (spec/rules.md Appendix A) ------------------------------------ */
+
+const char *const schema_placement_values[] = {"least_ports", "round_robin", NULL};
+const char *const schema_failback_values[] = {"mapped_only", "all", "none", NULL};
+const char *const schema_announce_values[] = {"none", "garp_na", NULL};
+const char *const schema_hnv_key_values[] = {"outer", "inner", NULL};
+
+/* Appendix A knobs the models do not implement: accepted by the schema
+ * (so the docs list them) and refused by the builder ("not modelled"). */
+#define NOT_MODELLED_ " Not modelled: setting it is an error."
+
+static const struct ydoc_key knob_set_keys[] = {
+    {.name = "strict_identical", .type = YDOC_T_BOOL, .def = "true",
+     .doc = "CFG-003: members that are not identical are an error (false: a warning)."},
+    {0},
+};
+static const struct ydoc_schema knob_set_schema = {
+    .name = "set", .title = "Knobs: set", .keys = knob_set_keys, .doc = "SET team creation."};
+
+static const struct ydoc_key knob_vswitch_keys[] = {
+    {.name = "allow_management_os_default", .type = YDOC_T_BOOL, .def = "true",
+     .doc = "CFG-009: New-VMSwitch without -AllowManagementOS creates the host vNIC."},
+    {0},
+};
+static const struct ydoc_schema knob_vswitch_schema = {
+    .name = "vswitch", .title = "Knobs: vswitch", .keys = knob_vswitch_keys,
+    .doc = "Hyper-V switch creation."};
+
+static const struct ydoc_key knob_iso_keys[] = {
+    {.name = "seed_semantics", .type = YDOC_T_BOOL, .def = "true",
+     .doc = "CFG-036: -DefaultIsolationID without -AllowUntaggedTraffic applies the VLAN as "
+            "the seed intends, with a warning (false: stored without effect)."},
+    {0},
+};
+static const struct ydoc_schema knob_iso_schema = {
+    .name = "iso", .title = "Knobs: iso", .keys = knob_iso_keys, .doc = "vNIC isolation."};
+
+static const struct ydoc_key knob_host_keys[] = {
+    {.name = "smt", .type = YDOC_T_INT, .min = 1, .max = 8, .def = "2",
+     .doc = "CFG-028: logical processors per physical core."},
+    {0},
+};
+static const struct ydoc_schema knob_host_schema = {
+    .name = "host", .title = "Knobs: host", .keys = knob_host_keys, .doc = "Every host."};
+
+static const struct ydoc_key knob_hvp_keys[] = {
+    {.name = "placement", .type = YDOC_T_ENUM, .values = schema_placement_values,
+     .def = "least_ports",
+     .doc = "HVP-002, FO-002: member a new or failed-over vPort is placed on (fewest vPorts, "
+            "ties by member order; or round robin)."},
+    {0},
+};
+static const struct ydoc_schema knob_hvp_schema = {
+    .name = "hvp", .title = "Knobs: hvp", .keys = knob_hvp_keys, .doc = "vPort placement."};
+
+static const struct ydoc_key knob_dyn_keys[] = {
+    {.name = "flowlet_gap_us", .type = YDOC_T_INT, .min = 1, .max = 10000000, .unit = "us",
+     .def = "500", .doc = "DYN-003: idle gap after which a flow may move to another member."},
+    {.name = "periodic_rebalance_s", .type = YDOC_T_DOUBLE, .min = 0, .max = 1e6, .unit = "s",
+     .def = "0 (off)", .doc = "DYN-003: period of the gapless rebalance; 0: none."},
+    {.name = "rebalance_threshold", .type = YDOC_T_DOUBLE, .min = 0.001, .max = 100,
+     .unit = "%", .def = "10",
+     .doc = "DYN-003: member load imbalance below which no flow moves."},
+    {.name = "hnv_key", .type = YDOC_T_ENUM, .values = schema_hnv_key_values, .def = "outer",
+     .doc = "DYN-011: flow key of NVGRE/VXLAN traffic (outer addresses and entropy, or the "
+            "inner 4-tuple)."},
+    {.name = "hash", .type = YDOC_T_STR, .def = "toeplitz(4-tuple)",
+     .doc = "DYN-002." NOT_MODELLED_},
+    {.name = "hash_udp", .type = YDOC_T_STR, .def = "true", .doc = "DYN-002." NOT_MODELLED_},
+    {.name = "nonhash_policy", .type = YDOC_T_STR, .def = "affinitized",
+     .doc = "DYN-004." NOT_MODELLED_},
+    {.name = "rmac", .type = YDOC_T_STR, .def = "member_permanent",
+     .doc = "DYN-007." NOT_MODELLED_},
+    {0},
+};
+static const struct ydoc_schema knob_dyn_schema = {
+    .name = "dyn", .title = "Knobs: dyn", .keys = knob_dyn_keys,
+    .doc = "Dynamic load balancing."};
+
+static const struct ydoc_key knob_fo_keys[] = {
+    {.name = "detect_ms", .type = YDOC_T_INT, .min = 0, .max = 3600000, .unit = "ms",
+     .def = "0", .doc = "FO-001: time a carrier change must hold before the team acts."},
+    {.name = "failback", .type = YDOC_T_ENUM, .values = schema_failback_values,
+     .def = "mapped_only",
+     .doc = "FO-006: vPorts that return to a recovered member (mapped ones, all, none)."},
+    {.name = "failback_holddown_ms", .type = YDOC_T_INT, .min = 1, .max = 3600000,
+     .unit = "ms", .def = "1000",
+     .doc = "FO-006: time a recovered member stays up before failback."},
+    {.name = "announce", .type = YDOC_T_ENUM, .values = schema_announce_values, .def = "none",
+     .doc = "FO-005: announce a moved vPort's MAC (GARP, unsolicited NA) on its new member."},
+    {.name = "rdma", .type = YDOC_T_STR, .def = "reconnect", .doc = "FO-009." NOT_MODELLED_},
+    {0},
+};
+static const struct ydoc_schema knob_fo_schema = {
+    .name = "fo", .title = "Knobs: fo", .keys = knob_fo_keys, .doc = "Failover."};
+
+static const struct ydoc_key knob_dcb_keys[] = {
+    {.name = "willing_default", .type = YDOC_T_STR, .def = "false",
+     .doc = "CFG-035." NOT_MODELLED_},
+    {.name = "debugger_block_scope", .type = YDOC_T_STR, .def = "pfc+ets+nd_tagging",
+     .doc = "CFG-035, DCB-009." NOT_MODELLED_},
+    {0},
+};
+static const struct ydoc_schema knob_dcb_schema = {
+    .name = "dcb", .title = "Knobs: dcb", .keys = knob_dcb_keys, .doc = "DCB."};
+
+static const struct ydoc_key knob_rx_keys[] = {
+    {.name = "flood_dedup", .type = YDOC_T_STR, .def = "affinitized",
+     .doc = "HVP-008." NOT_MODELLED_},
+    {0},
+};
+static const struct ydoc_schema knob_rx_schema = {
+    .name = "rx", .title = "Knobs: rx", .keys = knob_rx_keys, .doc = "Receive path."};
+
+static const struct ydoc_key knob_pfc_keys[] = {
+    {.name = "react_ns", .type = YDOC_T_STR, .def = "1000", .doc = "DCB-002." NOT_MODELLED_},
+    {0},
+};
+static const struct ydoc_schema knob_pfc_schema = {
+    .name = "pfc", .title = "Knobs: pfc", .keys = knob_pfc_keys, .doc = "PFC."};
+
+static const struct ydoc_key knob_switch_keys[] = {
+    {.name = "port_default_pcp", .type = YDOC_T_STR, .def = "0", .doc = "DCB-004." NOT_MODELLED_},
+    {0},
+};
+static const struct ydoc_schema knob_switch_schema = {
+    .name = "switch", .title = "Knobs: switch", .keys = knob_switch_keys,
+    .doc = "Physical switches."};
+
+static const struct ydoc_key knob_ets_keys[] = {
+    {.name = "window_ms", .type = YDOC_T_STR, .def = "10", .doc = "DCB-006." NOT_MODELLED_},
+    {.name = "tol_pct", .type = YDOC_T_STR, .def = "5", .doc = "DCB-006." NOT_MODELLED_},
+    {0},
+};
+static const struct ydoc_schema knob_ets_schema = {
+    .name = "ets", .title = "Knobs: ets", .keys = knob_ets_keys, .doc = "The ETS check."};
+
+static const struct ydoc_key knob_validate_keys[] = {
+    {.name = "idle_member_grace_s", .type = YDOC_T_STR, .def = "60",
+     .doc = "CFG-014." NOT_MODELLED_},
+    {.name = "gapless_move_rate", .type = YDOC_T_STR, .def = "1/min/flow",
+     .doc = "DYN-003." NOT_MODELLED_},
+    {0},
+};
+static const struct ydoc_schema knob_validate_schema = {
+    .name = "validate", .title = "Knobs: validate", .keys = knob_validate_keys,
+    .doc = "The checker's thresholds."};
+
+static const struct ydoc_key knob_keys[] = {
+    {.name = "set", .type = YDOC_T_MAP, .sub = &knob_set_schema, .def = "defaults", .doc = "`set` knobs."},
+    {.name = "vswitch", .type = YDOC_T_MAP, .sub = &knob_vswitch_schema, .def = "defaults", .doc = "`vswitch` knobs."},
+    {.name = "seed_compat", .type = YDOC_T_BOOL, .def = "false",
+     .doc = "CFG-019, CFG-020: as `scenario.seed_compat` (either turns it on)."},
+    {.name = "iso", .type = YDOC_T_MAP, .sub = &knob_iso_schema, .def = "defaults", .doc = "`iso` knobs."},
+    {.name = "host", .type = YDOC_T_MAP, .sub = &knob_host_schema, .def = "defaults", .doc = "`host` knobs."},
+    {.name = "dcb", .type = YDOC_T_MAP, .sub = &knob_dcb_schema, .def = "defaults", .doc = "`dcb` knobs."},
+    {.name = "hvp", .type = YDOC_T_MAP, .sub = &knob_hvp_schema, .def = "defaults", .doc = "`hvp` knobs."},
+    {.name = "rx", .type = YDOC_T_MAP, .sub = &knob_rx_schema, .def = "defaults", .doc = "`rx` knobs."},
+    {.name = "learn_grace_ms", .type = YDOC_T_STR, .def = "50",
+     .doc = "HVP-007, FO-005." NOT_MODELLED_},
+    {.name = "move_window_ms", .type = YDOC_T_STR, .def = "100",
+     .doc = "HVP-009, FO-005." NOT_MODELLED_},
+    {.name = "dyn", .type = YDOC_T_MAP, .sub = &knob_dyn_schema, .def = "defaults", .doc = "`dyn` knobs."},
+    {.name = "fo", .type = YDOC_T_MAP, .sub = &knob_fo_schema, .def = "defaults", .doc = "`fo` knobs."},
+    {.name = "pfc", .type = YDOC_T_MAP, .sub = &knob_pfc_schema, .def = "defaults", .doc = "`pfc` knobs."},
+    {.name = "switch", .type = YDOC_T_MAP, .sub = &knob_switch_schema, .def = "defaults", .doc = "`switch` knobs."},
+    {.name = "ets", .type = YDOC_T_MAP, .sub = &knob_ets_schema, .def = "defaults", .doc = "`ets` knobs."},
+    {.name = "validate", .type = YDOC_T_MAP, .sub = &knob_validate_schema, .def = "defaults", .doc = "`validate` knobs."},
+    {0},
+};
+
+static const struct ydoc_schema knob_schema = {
+    .name = "knobs", .title = "Knobs", .keys = knob_keys,
+    .doc = "Model choices of spec/rules.md Appendix A, for every host and team of the run; "
+           "absent keys keep the Appendix's defaults.  Knobs marked not modelled are refused.",
+};
+
 /* ---- the file --------------------------------------------------------------- */
 
 static const struct ydoc_key file_keys[] = {
@@ -421,6 +598,8 @@ static const struct ydoc_key file_keys[] = {
      .doc = "Capture points written to capture.pcapng: `host/adapter` or `switch/port`."},
     {.name = "checks", .type = YDOC_T_LIST, .item = YDOC_T_STR, .def = "all applicable",
      .doc = "Rule IDs the checker evaluates after the run (e.g. `DYN-004`)."},
+    {.name = "knobs", .type = YDOC_T_MAP, .sub = &knob_schema, .def = "Appendix A defaults",
+     .doc = "Model-choice knobs (spec/rules.md Appendix A)."},
     {0},
 };
 

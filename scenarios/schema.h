@@ -25,6 +25,10 @@ extern const char *const schema_rdma_values[];
 /* hosts.<host>.os: the order of enum hvhost_os. */
 enum schema_os { SCHEMA_OS_WS2016, SCHEMA_OS_WS2012R2 };
 extern const char *const schema_os_values[];
+extern const char *const schema_placement_values[]; /* knobs.hvp.placement: enum set_placement */
+extern const char *const schema_failback_values[];  /* knobs.fo.failback: enum set_failback */
+extern const char *const schema_announce_values[];  /* knobs.fo.announce: enum set_announce */
+extern const char *const schema_hnv_key_values[];   /* knobs.dyn.hnv_key: enum set_hnv_key */
 /* switches.<switch>.port_config.<ports>.mode: the order of enum
  * switch_port_mode. */
 enum schema_port_mode { SCHEMA_PORT_ACCESS, SCHEMA_PORT_TRUNK };

@@ -1941,7 +1941,10 @@ static int add_key__(struct ydoc *doc, struct ydoc_node *map, const struct segme
     return 0;
 }
 
-int ydoc_set(struct ydoc *doc, const char *path, const char *value, struct ydoc_err *err)
+/* With create, a missing key before the last segment is added as an empty
+ * mapping (the schema check then judges it like any key of the file). */
+static int set__(struct ydoc *doc, const char *path, const char *value, bool create,
+                 struct ydoc_err *err)
 {
     struct ydoc_pos at = {YDOC_SET_FILE, (int)++doc->nsets, 1};
     struct ydoc_pos value_at = at;
@@ -1961,6 +1964,15 @@ int ydoc_set(struct ydoc *doc, const char *path, const char *value, struct ydoc_
             next = map_find__(cur, seg.s, seg.len, NULL);
             if (!next && seg.last)
                 return add_key__(doc, cur, &seg, value, seg_at, value_at, err);
+            if (!next && create) {
+                struct ydoc_node *k = node_new__(doc, YDOC_SCALAR, seg_at);
+                next = k ? node_new__(doc, YDOC_MAP, seg_at) : NULL;
+                if (!next || scalar_set_text__(k, seg.s, seg.len) || map_append__(cur, k, next)) {
+                    node_free__(doc, k);
+                    node_free__(doc, next);
+                    return nomem__(err, seg_at);
+                }
+            }
             if (!next)
                 return no_such_key__(cur, &seg, seg_at, err);
         } else if (cur->kind == YDOC_SEQ) {
@@ -1987,7 +1999,24 @@ int ydoc_set(struct ydoc *doc, const char *path, const char *value, struct ydoc_
     }
 }
 
+int ydoc_set(struct ydoc *doc, const char *path, const char *value, struct ydoc_err *err)
+{
+    return set__(doc, path, value, false, err);
+}
+
+static int set_arg__(struct ydoc *doc, const char *arg, bool create, struct ydoc_err *err);
+
 int ydoc_set_arg(struct ydoc *doc, const char *arg, struct ydoc_err *err)
+{
+    return set_arg__(doc, arg, false, err);
+}
+
+int ydoc_set_arg_create(struct ydoc *doc, const char *arg, struct ydoc_err *err)
+{
+    return set_arg__(doc, arg, true, err);
+}
+
+static int set_arg__(struct ydoc *doc, const char *arg, bool create, struct ydoc_err *err)
 {
     bool quoted = false;
     const char *eq = NULL;
@@ -2009,7 +2038,7 @@ int ydoc_set_arg(struct ydoc *doc, const char *arg, struct ydoc_err *err)
     }
     memcpy(path, arg, plen);
     path[plen] = '\0';
-    int rc = ydoc_set(doc, path, eq + 1, err);
+    int rc = set__(doc, path, eq + 1, create, err);
     free(path);
     return rc;
 }

@@ -309,6 +309,9 @@ int ydoc_set(struct ydoc *doc, const char *path, const char *value, struct ydoc_
 /* The same from one "path=value" argument (split at the first '=' outside
  * quotes). */
 int ydoc_set_arg(struct ydoc *doc, const char *arg, struct ydoc_err *err);
+/* As ydoc_set_arg, but missing mappings on the path are created empty
+ * (e.g. `knobs.fo.failback_holddown_ms=5` on a file without `knobs:`). */
+int ydoc_set_arg_create(struct ydoc *doc, const char *arg, struct ydoc_err *err);
 
 #define YDOC_HASH_HEX 64
 /* Writes the document's hash into hex: 64 lowercase hex digits and a NUL. */
