@@ -681,10 +681,21 @@ static void classify__(struct ctx *x, struct check_frame *f)
     const struct capread_pkt *p = f->p;
     f->src_vport = f->dst_vport = f->src_member = f->dst_member = f->owner = -1;
     f->is_arp_ns = f->is_roce = 0;
+    f->tx = 0;
+    const struct check_capture *c = &in->captures[f->cap];
+    if (p->caplen < PKT_ETH_HLEN) {
+        /* Shorter than an Ethernet header: no addresses, no layers; only a
+         * recorded direction says which way it went. */
+        memset(&f->pi, 0, sizeof f->pi);
+        f->parsed = 0;
+        if (p->dir == CAPREAD_DIR_OUT || p->dir == CAPREAD_DIR_IN) {
+            int out = p->dir == CAPREAD_DIR_OUT;
+            f->tx = c->side == CHECK_SIDE_HOST ? out : !out;
+        }
+        return;
+    }
     int rc = pkt_parse_bytes(p->data, p->caplen, p->wire_len, &f->pi);
     f->parsed = rc == 0;
-    if (p->caplen < PKT_ETH_HLEN)
-        return;
     if (rc != 0) {
         /* The Ethernet header is there even when a later layer is cut. */
         memcpy(f->pi.dst, p->data, 6);
@@ -701,7 +712,6 @@ static void classify__(struct ctx *x, struct check_frame *f)
     else if (d <= -2)
         f->dst_member = -d - 2;
     /* Direction */
-    const struct check_capture *c = &in->captures[f->cap];
     if (p->dir == CAPREAD_DIR_OUT || p->dir == CAPREAD_DIR_IN) {
         int out = p->dir == CAPREAD_DIR_OUT;
         f->tx = c->side == CHECK_SIDE_HOST ? out : !out;
