@@ -224,6 +224,69 @@ static void test_determinism(void)
     CU_ASSERT_STRING_NOT_EQUAL(pa, pc); /* another seed: other on/off periods */
 }
 
+/* Appendix A knobs (docs/scenario.md "Knobs"): knobs.fo.failback_holddown_ms
+ * moves the FO-006 failback to 5 ms after member_up (default 1 s: none in a
+ * 30 ms run), the run records it in meta and `setsim check` passes
+ * FO-006/FO-007 with it; knobs.dyn.flowlet_gap_us changes the DYN-003 moves
+ * of dynamic-flowlets (off periods of 800 us: a 1 ms gap allows none); a
+ * bad knob value given with --set exits 2 at --set:N:C. */
+static void test_knobs(void)
+{
+    char tmp[512], fo[600], dyn[600], cmd[2400], out[8192], dir[700], db[800];
+    CU_ASSERT_EQUAL_FATAL(test_tmpdir(tmp, sizeof tmp), 0);
+    test_src_path("tests/check/fo-failback.yaml", fo, sizeof fo);
+    test_src_path("scenarios/examples/dynamic-flowlets.yaml", dyn, sizeof dyn);
+    const char *sql_fb = "SELECT (SELECT min(time_ps) FROM events_v WHERE kind = 'affinity_set' "
+                         "AND reason = 'failback') - (SELECT min(time_ps) FROM events_v WHERE "
+                         "kind = 'member_up' AND time_ps > 0)";
+    /* Default hold-down: no failback within 30 ms. */
+    snprintf(dir, sizeof dir, "%s/fo-default", tmp);
+    snprintf(cmd, sizeof cmd, "'%s' run '%s' --set scenario.duration=30ms -o '%s'", SETSIM_BIN,
+             fo, dir);
+    CU_ASSERT_EQUAL(test_run(cmd, out, sizeof out), 0);
+    snprintf(db, sizeof db, "%s/run.sqlite", dir);
+    CU_ASSERT_EQUAL(test_sql_int(db, "SELECT count(*) FROM events_v WHERE kind = 'affinity_set' "
+                                     "AND reason = 'failback'"), 0);
+    /* knobs.fo.failback_holddown_ms=5 */
+    snprintf(dir, sizeof dir, "%s/fo-5ms", tmp);
+    snprintf(cmd, sizeof cmd,
+             "'%s' run '%s' --set scenario.duration=30ms --set knobs.fo.failback_holddown_ms=5 "
+             "-o '%s'", SETSIM_BIN, fo, dir);
+    CU_ASSERT_EQUAL(test_run(cmd, out, sizeof out), 0);
+    snprintf(db, sizeof db, "%s/run.sqlite", dir);
+    CU_ASSERT_EQUAL(test_sql_int(db, sql_fb), 5000000000LL); /* 5 ms in ps */
+    CU_ASSERT_EQUAL(test_sql_int(db, "SELECT count(*) FROM meta WHERE key = 'fo.hv1/SETswitch' "
+                                     "AND value = 'failback=mapped_only "
+                                     "failback_holddown_ps=5000000000 announce=none'"), 1);
+    snprintf(cmd, sizeof cmd, "'%s' check '%s'", SETSIM_BIN, dir);
+    CU_ASSERT_EQUAL(test_run(cmd, out, sizeof out), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "FO-006   pass"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "FO-007   pass"));
+    CU_ASSERT_EQUAL(test_sql_int(db, "SELECT count(*) FROM verdicts WHERE rule IN ('FO-006', "
+                                     "'FO-007') AND status = 'pass' AND checked > 0"), 2);
+    /* DYN-003: flow moves follow the configured flowlet gap. */
+    snprintf(dir, sizeof dir, "%s/dyn-default", tmp);
+    snprintf(cmd, sizeof cmd, "'%s' run '%s' -o '%s'", SETSIM_BIN, dyn, dir);
+    CU_ASSERT_EQUAL(test_run(cmd, out, sizeof out), 0);
+    snprintf(db, sizeof db, "%s/run.sqlite", dir);
+    long long moves = test_sql_int(db, "SELECT count(*) FROM events_v WHERE kind = 'flow_move'");
+    CU_ASSERT(moves > 0);
+    CU_ASSERT_EQUAL(test_sql_int(db, "SELECT count(*) FROM events_v WHERE kind = 'flow_move' "
+                                     "AND value < 500000000"), 0);
+    snprintf(dir, sizeof dir, "%s/dyn-1ms", tmp);
+    snprintf(cmd, sizeof cmd, "'%s' run '%s' --set knobs.dyn.flowlet_gap_us=1000 -o '%s'",
+             SETSIM_BIN, dyn, dir);
+    CU_ASSERT_EQUAL(test_run(cmd, out, sizeof out), 0);
+    snprintf(db, sizeof db, "%s/run.sqlite", dir);
+    CU_ASSERT_EQUAL(test_sql_int(db, "SELECT count(*) FROM events_v WHERE kind = 'flow_move'"), 0);
+    /* A bad value through --set. */
+    snprintf(cmd, sizeof cmd, "'%s' lint '%s' --set knobs.fo.failback=sometimes", SETSIM_BIN, fo);
+    CU_ASSERT_EQUAL(test_run(cmd, out, sizeof out), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "--set:1:19: 'failback: sometimes': expected one of"));
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
+    CU_ASSERT_EQUAL(system(cmd), 0);
+}
+
 static void test_cli_errors(void)
 {
     char qs[600], cmd[1200], out[4096];
@@ -388,6 +451,7 @@ int suite_scenario(void)
         !CU_add_test(s, "quickstart runs and meets its stated outcome", test_quickstart) ||
         !CU_add_test(s, "same seed, same bytes; other seed, other bytes", test_determinism) ||
         !CU_add_test(s, "command-line errors", test_cli_errors) ||
+        !CU_add_test(s, "knobs: fo hold-down, dyn flowlet gap, --set errors", test_knobs) ||
         !CU_add_test(s, "whole-configuration warnings: exact lines, exit 0 / 1 with --strict",
                      test_lint_warnings) ||
         !CU_add_test(s, "progress bar on a terminal only", test_progress_bar) ||
