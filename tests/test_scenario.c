@@ -279,6 +279,18 @@ static void test_knobs(void)
     CU_ASSERT_EQUAL(test_run(cmd, out, sizeof out), 0);
     snprintf(db, sizeof db, "%s/run.sqlite", dir);
     CU_ASSERT_EQUAL(test_sql_int(db, "SELECT count(*) FROM events_v WHERE kind = 'flow_move'"), 0);
+    /* CFG-036 knobs.iso.seed_semantics: the quickstart's DefaultIsolationID
+     * without -AllowUntaggedTraffic is then stored without effect. */
+    char qs[600];
+    test_src_path("scenarios/examples/quickstart.yaml", qs, sizeof qs);
+    snprintf(cmd, sizeof cmd, "'%s' lint '%s' --set knobs.iso.seed_semantics=false", SETSIM_BIN,
+             qs);
+    CU_ASSERT_EQUAL(test_run(cmd, out, sizeof out), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "stored without effect (CFG-036"));
+    CU_ASSERT_PTR_NULL(strstr(out, "applied as the seed intends"));
+    snprintf(cmd, sizeof cmd, "'%s' lint '%s'", SETSIM_BIN, qs);
+    CU_ASSERT_EQUAL(test_run(cmd, out, sizeof out), 0);
+    CU_ASSERT_PTR_NULL(strstr(out, "stored without effect"));
     /* A bad value through --set. */
     snprintf(cmd, sizeof cmd, "'%s' lint '%s' --set knobs.fo.failback=sometimes", SETSIM_BIN, fo);
     CU_ASSERT_EQUAL(test_run(cmd, out, sizeof out), 2);
