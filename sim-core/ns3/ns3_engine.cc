@@ -339,6 +339,25 @@ void ns3_err__(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
+/* Called inside a catch (...) of a benchmark: names the exception in err
+ * ("<what>: out of memory", "<what>: <what()>") and returns -ENOMEM or
+ * -EIO. */
+static int ns3_bench_exception__(const char *what, char *err, size_t errlen)
+{
+    try {
+        throw;
+    } catch (const std::bad_alloc &) {
+        ns3_err__(err, errlen, "%s: out of memory", what);
+        return -ENOMEM;
+    } catch (const std::exception &ex) {
+        ns3_err__(err, errlen, "%s: %s", what, ex.what());
+        return -EIO;
+    } catch (...) {
+        ns3_err__(err, errlen, "%s: unknown C++ exception", what);
+        return -EIO;
+    }
+}
+
 /* Picosecond resolution, set once per process.  ns-3 records every Time
  * created before the resolution is set so it can rescale them; the first
  * SetResolution() (or Simulator::Run()) drops that registry, and a second
@@ -818,15 +837,8 @@ int ns3_bench_tcp(const struct ns3_bench_tcp_cfg *cfg, struct ns3_bench_tcp_resu
             out->bytes += s->GetTotalRx();
         out->bytes -= b0;
         out->events = ns3::Simulator::GetEventCount() - e0;
-    } catch (const std::bad_alloc &) {
-        ns3_err__(err, errlen, "ns-3 TCP benchmark: out of memory");
-        rc = -ENOMEM;
-    } catch (const std::exception &ex) {
-        ns3_err__(err, errlen, "ns-3 TCP benchmark: %s", ex.what());
-        rc = -EIO;
     } catch (...) {
-        ns3_err__(err, errlen, "ns-3 TCP benchmark: unknown C++ exception");
-        rc = -EIO;
+        rc = ns3_bench_exception__("ns-3 TCP benchmark", err, errlen);
     }
     ns3_bench_release__();
     return rc;
@@ -866,15 +878,8 @@ int ns3_bench_hold(const struct ns3_bench_hold_cfg *cfg, struct ns3_bench_hold_r
             std::chrono::duration<double>(std::chrono::steady_clock::now() - st.t_warm).count();
         out->executed = st.executed;
         out->events_per_s = dt > 0 ? (double)(st.executed - st.warm) / dt : 0;
-    } catch (const std::bad_alloc &) {
-        ns3_err__(err, errlen, "ns-3 hold benchmark: out of memory");
-        rc = -ENOMEM;
-    } catch (const std::exception &ex) {
-        ns3_err__(err, errlen, "ns-3 hold benchmark: %s", ex.what());
-        rc = -EIO;
     } catch (...) {
-        ns3_err__(err, errlen, "ns-3 hold benchmark: unknown C++ exception");
-        rc = -EIO;
+        rc = ns3_bench_exception__("ns-3 hold benchmark", err, errlen);
     }
     ns3_bench_release__();
     return rc;
@@ -915,15 +920,8 @@ int ns3_bench_fabric(const struct ns3_bench_fabric_cfg *cfg, struct ns3_bench_fa
             out->delivered += s->GetTotalRx() / payload;
         out->events = ns3::Simulator::GetEventCount();
         out->sim_time = (sim_time_t)ns3::Simulator::Now().GetPicoSeconds();
-    } catch (const std::bad_alloc &) {
-        ns3_err__(err, errlen, "ns-3 fabric benchmark: out of memory");
-        rc = -ENOMEM;
-    } catch (const std::exception &ex) {
-        ns3_err__(err, errlen, "ns-3 fabric benchmark: %s", ex.what());
-        rc = -EIO;
     } catch (...) {
-        ns3_err__(err, errlen, "ns-3 fabric benchmark: unknown C++ exception");
-        rc = -EIO;
+        rc = ns3_bench_exception__("ns-3 fabric benchmark", err, errlen);
     }
     ns3_bench_release__();
     return rc;
