@@ -482,6 +482,13 @@ static void solicit__(struct ipstack *s, struct neigh *n, int probe)
 /* Writes the Ethernet addresses into f's bytes and transmits it. */
 static int emit__(struct ipstack *s, struct frame *f, const uint8_t *dst_mac)
 {
+    if (f->refcnt == 1) {
+        /* Ours alone: write the addresses (as cheap as comparing them). */
+        uint8_t *b = frame_data(f);
+        memcpy(b, dst_mac, PKT_ETH_ALEN);
+        memcpy(b + PKT_ETH_ALEN, s->cfg.mac, PKT_ETH_ALEN);
+        return tx__(s, f);
+    }
     const uint8_t *b = frame_cdata(f);
     if (memcmp(b, dst_mac, PKT_ETH_ALEN) != 0 ||
         memcmp(b + PKT_ETH_ALEN, s->cfg.mac, PKT_ETH_ALEN) != 0) {
@@ -732,7 +739,8 @@ int ipstack_send(struct ipstack *s, struct frame *f)
     }
     size_t alen = (size_t)ip_len__(version);
     struct neigh *n;
-    if (s->sc_ent && s->sc_version == version && memcmp(s->sc_dst, dst, alen) == 0) {
+    if (s->sc_ent && s->sc_version == version &&
+        (version == 4 ? memcmp(s->sc_dst, dst, 4) : memcmp(s->sc_dst, dst, 16)) == 0) {
         n = &s->ent[s->sc_ent - 1]; /* a unicast destination: its next hop's entry */
     } else {
         if (mcast_mac__(s, version, dst, mac))

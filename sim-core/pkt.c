@@ -487,38 +487,52 @@ static inline uint32_t csum_swap16__(uint32_t v)
 #endif
 }
 
+/* Folds a 32-bit one's-complement sum to 16 bits in two fixed steps (no
+ * data-dependent loop): the first leaves at most 0x1FFFE, the second at
+ * most 0xFFFF; a nonzero sum never folds to 0, so the result is the one
+ * the fold-until-it-fits loop gives. */
+static inline uint32_t csum_fold32__(uint32_t s)
+{
+    s = (s & 0xFFFF) + (s >> 16);
+    return (s & 0xFFFF) + (s >> 16);
+}
+
+/* The same for the 64-bit accumulator: 64 -> 33 -> 32 bits, then 16. */
+static inline uint32_t csum_fold64__(uint64_t a)
+{
+    a = (a & 0xFFFFFFFFu) + (a >> 32);
+    a = (a & 0xFFFFFFFFu) + (a >> 32);
+    return csum_fold32__((uint32_t)a);
+}
+
 uint32_t pkt_csum_add(uint32_t sum, const uint8_t *b, size_t n)
 {
-    while (sum >> 16)
-        sum = (sum & 0xFFFF) + (sum >> 16);
-    uint64_t acc = csum_swap16__(sum);
+    uint64_t acc = csum_swap16__(csum_fold32__(sum));
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
         uint32_t w[2];
         memcpy(w, b + i, 8);
         acc += (uint64_t)w[0] + w[1];
     }
-    if (i + 4 <= n) {
+    if (n & 4) {
         uint32_t w;
         memcpy(&w, b + i, 4);
         acc += w;
         i += 4;
     }
-    if (i + 2 <= n) {
+    if (n & 2) {
         uint16_t w;
         memcpy(&w, b + i, 2);
         acc += w;
         i += 2;
     }
-    if (i < n) {
+    if (n & 1) {
         uint8_t last[2] = {b[i], 0};
         uint16_t w;
         memcpy(&w, last, 2);
         acc += w;
     }
-    while (acc >> 16)
-        acc = (acc & 0xFFFF) + (acc >> 16);
-    return csum_swap16__((uint32_t)acc);
+    return csum_swap16__(csum_fold64__(acc));
 }
 
 static const uint8_t toeplitz_key[40] = {
@@ -543,12 +557,7 @@ uint32_t pkt_toeplitz(const uint8_t *in, size_t n)
     return result;
 }
 
-uint16_t pkt_csum_fold(uint32_t sum)
-{
-    while (sum >> 16)
-        sum = (sum & 0xFFFF) + (sum >> 16);
-    return (uint16_t)~sum;
-}
+uint16_t pkt_csum_fold(uint32_t sum) { return (uint16_t)~csum_fold32__(sum); }
 
 /* The frame as it is on the wire: [0, caplen) bytes, then zeros up to
  * zeros_end, then trailer_len trailer bytes. */
@@ -641,10 +650,21 @@ int pkt_l4_csum_fill(struct frame *f)
     if (hl < PKT_IPV4_HLEN || end < hl + (size_t)co + 2 || f->len < hl + (size_t)co + 2 ||
         end > frame_wire_len(f))
         return -EINVAL;
-    struct wire__ w;
-    wire_of_frame__(f, 0, &w);
     wr16__(ip + hl + co, 0);
-    uint16_t c = pkt_csum_fold(l4_sum__(&w, ip, v6, hl, end, proto));
+    uint32_t sum;
+    if (!v6 && hl == PKT_IPV4_HLEN && f->trailer_len == 0) {
+        /* The common case in one pass: the pseudo-header's addresses (IP
+         * bytes 12-19) run straight into the L4 header; the virtual
+         * payload is zeros and adds nothing. */
+        uint32_t len = (uint32_t)(end - hl);
+        size_t stored = end < f->len ? end : f->len;
+        sum = pkt_csum_add(proto + (len >> 16) + (len & 0xFFFF), ip + 12, stored - 12);
+    } else {
+        struct wire__ w;
+        wire_of_frame__(f, 0, &w);
+        sum = l4_sum__(&w, ip, v6, hl, end, proto);
+    }
+    uint16_t c = pkt_csum_fold(sum);
     if (c == 0 && proto == PKT_IPPROTO_UDP)
         c = 0xFFFF; /* RFC 768: a computed 0 is sent as all ones */
     wr16__(ip + hl + co, c);

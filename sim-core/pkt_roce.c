@@ -473,9 +473,10 @@ uint32_t pkt_roce_crc32_zeros(uint32_t crc, uint64_t n)
         return crc;
     /* The register before the final complement, times x^(8n). */
     const struct zeros_op__ *z = crc32_zeros_op__(n);
-    uint32_t r = ~crc, p = 0;
-    for (int j = 0; j < 8; j++, r >>= 4)
-        p ^= z->tab[j][r & 15];
+    uint32_t r = ~crc;
+    uint32_t p = z->tab[0][r & 15] ^ z->tab[1][(r >> 4) & 15] ^ z->tab[2][(r >> 8) & 15] ^
+                 z->tab[3][(r >> 12) & 15] ^ z->tab[4][(r >> 16) & 15] ^
+                 z->tab[5][(r >> 20) & 15] ^ z->tab[6][(r >> 24) & 15] ^ z->tab[7][r >> 28];
     return ~p;
 }
 
@@ -544,7 +545,10 @@ static uint32_t icrc_calc__(const struct roce_wire__ *w, const struct roce_loc__
         }
     } else {
         n = loc->l4 - loc->l3;
-        memcpy(h, ip, n);
+        if (n == PKT_IPV4_HLEN)
+            memcpy(h, ip, PKT_IPV4_HLEN); /* no options: a fixed-size copy */
+        else
+            memcpy(h, ip, n);
         h[1] = 0xFF;               /* DSCP + ECN */
         h[8] = 0xFF;               /* TTL */
         h[10] = h[11] = 0xFF;      /* header checksum */
@@ -578,6 +582,16 @@ static int roce_locate__(const uint8_t *b, size_t caplen, size_t wire_len,
  * one of them is not stored. */
 static int icrc_read__(const struct roce_wire__ *w, size_t pos, uint32_t *icrc)
 {
+    const uint8_t *at = NULL;
+    if (pos == w->zeros_end && w->trailer_len >= PKT_ROCE_ICRC_LEN)
+        at = w->trailer; /* where the builder keeps it */
+    else if (pos + PKT_ROCE_ICRC_LEN <= w->caplen)
+        at = w->b + pos;
+    if (at) {
+        *icrc = (uint32_t)at[0] | (uint32_t)at[1] << 8 | (uint32_t)at[2] << 16 |
+                (uint32_t)at[3] << 24;
+        return 0;
+    }
     uint32_t v = 0;
     for (size_t i = 0; i < PKT_ROCE_ICRC_LEN; i++, pos++) {
         uint8_t byte;
@@ -620,6 +634,18 @@ int pkt_roce_icrc(const struct frame *f, uint32_t *icrc)
 static int icrc_store__(struct frame *f, size_t pos, uint32_t icrc)
 {
     size_t zeros_end = (size_t)f->len + f->payload_len;
+    uint8_t *at = NULL;
+    if (pos == zeros_end && f->trailer_len >= PKT_ROCE_ICRC_LEN)
+        at = f->trailer; /* a packet with a payload: the trailer */
+    else if (pos + PKT_ROCE_ICRC_LEN <= f->len)
+        at = frame_data(f) + pos;
+    if (at) {
+        at[0] = (uint8_t)icrc;
+        at[1] = (uint8_t)(icrc >> 8);
+        at[2] = (uint8_t)(icrc >> 16);
+        at[3] = (uint8_t)(icrc >> 24);
+        return 0;
+    }
     for (size_t i = 0; i < PKT_ROCE_ICRC_LEN; i++, pos++) {
         uint8_t byte = (uint8_t)(icrc >> (8 * i));
         if (pos < f->len)
