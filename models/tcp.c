@@ -428,12 +428,15 @@ static void rto_restart__(struct tcp_conn *c)
 
 /* ---- output ----------------------------------------------------------- */
 
-static int tcp_hdr_push__(struct tcp_conn *c, struct frame *f, uint32_t seq, uint8_t flags)
+static size_t tcp_hlen__(const struct tcp_conn *c)
 {
-    size_t hl = PKT_TCP_HLEN + (c->ts_on ? TCP_OPT_TS_LEN : 0);
-    uint8_t *h = frame_push(f, hl);
-    if (!h)
-        return -ENOSPC;
+    return PKT_TCP_HLEN + (c->ts_on ? TCP_OPT_TS_LEN : 0);
+}
+
+/* Writes the TCP header (tcp_hlen__ bytes) at h, checksum 0. */
+static void tcp_hdr_write__(struct tcp_conn *c, uint8_t *h, uint32_t seq, uint8_t flags)
+{
+    size_t hl = tcp_hlen__(c);
     uint32_t win = c->rcv_wnd >> (c->ws_on ? c->rcv_wscale : 0);
     wr16__(h, c->lport);
     wr16__(h + 2, c->rport);
@@ -452,7 +455,33 @@ static int tcp_hdr_push__(struct tcp_conn *c, struct frame *f, uint32_t seq, uin
         wr32__(h + 24, (uint32_t)(sim_now(c->eng) / SIM_US));
         wr32__(h + 28, c->ts_recent);
     }
+}
+
+static int tcp_hdr_push__(struct tcp_conn *c, struct frame *f, uint32_t seq, uint8_t flags)
+{
+    uint8_t *h = frame_push(f, tcp_hlen__(c));
+    if (!h)
+        return -ENOSPC;
+    tcp_hdr_write__(c, h, seq, flags);
     return 0;
+}
+
+/* An IPv4 segment without ULP bytes: the Ethernet, IP and TCP headers in
+ * one push, the same bytes the layer by layer path writes. */
+static int seg_push_v4__(struct tcp_conn *c, struct frame *f, const struct pkt_ip_spec *ip,
+                         uint32_t seq, uint8_t flags)
+{
+    size_t eth = PKT_ETH_HLEN + (c->l2.tagged ? PKT_VLAN_HLEN : 0);
+    size_t hl = tcp_hlen__(c);
+    uint8_t *h = frame_push(f, eth + PKT_IPV4_HLEN + hl);
+    if (!h)
+        return -ENOSPC;
+    pkt_eth_hdr_write(h, &c->l2, PKT_ETH_P_IPV4);
+    pkt_ipv4_hdr_write(h + eth, ip, PKT_IPPROTO_TCP,
+                       (uint16_t)(PKT_IPV4_HLEN + hl + f->payload_len));
+    tcp_hdr_write__(c, h + eth + PKT_IPV4_HLEN, seq, flags);
+    int err = pkt_l4_csum_fill_at(f, eth);
+    return err ? err : pkt_eth_pad(f);
 }
 
 static void seg_sent__(struct tcp_conn *c, uint32_t len, uint8_t flags, enum seg_kind kind)
@@ -523,18 +552,23 @@ static int send_seg__(struct tcp_conn *c, uint64_t off, uint32_t len, uint8_t fl
     uint8_t ecn = (c->ecn_on && len && kind == SEG_NEW) ? PKT_ECN_ECT0 : PKT_ECN_NOT_ECT;
     struct pkt_ip_spec ip;
     int err = ipstack_ip_spec(c->stack, c->version, c->remote_ip, c->cfg.dscp, ecn, &ip);
-    if (!err) {
-        ip.df = 1;
+    int one_push = c->version == 4 && !hl && !tl && c->l2.pcp <= 7 && c->l2.dei <= 1 &&
+                   c->l2.vid <= 4094 &&
+                   PKT_IPV4_HLEN + tcp_hlen__(c) + (size_t)f->payload_len <= 0xFFFF;
+    ip.df = 1;
+    if (!err && one_push) {
+        err = seg_push_v4__(c, f, &ip, snd_seq__(c, off), flags);
+    } else if (!err) {
         err = tcp_hdr_push__(c, f, snd_seq__(c, off), flags);
+        if (!err)
+            err = pkt_ip_push(f, &ip, PKT_IPPROTO_TCP);
+        if (!err)
+            err = pkt_l4_csum_fill(f);
+        if (!err)
+            err = pkt_eth_push(f, &c->l2, c->version == 6 ? PKT_ETH_P_IPV6 : PKT_ETH_P_IPV4);
+        if (!err)
+            err = pkt_eth_pad(f);
     }
-    if (!err)
-        err = pkt_ip_push(f, &ip, PKT_IPPROTO_TCP);
-    if (!err)
-        err = pkt_l4_csum_fill(f);
-    if (!err)
-        err = pkt_eth_push(f, &c->l2, c->version == 6 ? PKT_ETH_P_IPV6 : PKT_ETH_P_IPV4);
-    if (!err)
-        err = pkt_eth_pad(f);
     if (err) {
         frame_unref(f);
         return err;

@@ -625,16 +625,19 @@ static int l4_csum_off__(uint8_t proto)
     }
 }
 
-int pkt_l4_csum_fill(struct frame *f)
+int pkt_l4_csum_fill(struct frame *f) { return pkt_l4_csum_fill_at(f, 0); }
+
+int pkt_l4_csum_fill_at(struct frame *f, size_t l3)
 {
-    if (!f || f->len < PKT_IPV4_HLEN)
+    if (!f || f->len < l3 || f->len - l3 < PKT_IPV4_HLEN)
         return -EINVAL;
-    uint8_t *ip = frame_data(f);
+    uint8_t *ip = frame_data(f) + l3;
+    size_t caplen = f->len - l3;
     int v6 = (ip[0] >> 4) == 6;
     size_t hl, end;
     uint8_t proto;
     if (v6) {
-        if (f->len < PKT_IPV6_HLEN)
+        if (caplen < PKT_IPV6_HLEN)
             return -EINVAL;
         hl = PKT_IPV6_HLEN;
         end = hl + pkt_rd16(ip + 4);
@@ -647,8 +650,8 @@ int pkt_l4_csum_fill(struct frame *f)
     int co = l4_csum_off__(proto);
     if (co < 0 || (proto == PKT_IPPROTO_ICMPV6 && !v6))
         return -EPROTONOSUPPORT;
-    if (hl < PKT_IPV4_HLEN || end < hl + (size_t)co + 2 || f->len < hl + (size_t)co + 2 ||
-        end > frame_wire_len(f))
+    if (hl < PKT_IPV4_HLEN || end < hl + (size_t)co + 2 || caplen < hl + (size_t)co + 2 ||
+        end > frame_wire_len(f) - l3)
         return -EINVAL;
     wr16__(ip + hl + co, 0);
     uint32_t sum;
@@ -657,11 +660,11 @@ int pkt_l4_csum_fill(struct frame *f)
          * bytes 12-19) run straight into the L4 header; the virtual
          * payload is zeros and adds nothing. */
         uint32_t len = (uint32_t)(end - hl);
-        size_t stored = end < f->len ? end : f->len;
+        size_t stored = end < caplen ? end : caplen;
         sum = pkt_csum_add(proto + (len >> 16) + (len & 0xFFFF), ip + 12, stored - 12);
     } else {
         struct wire__ w;
-        wire_of_frame__(f, 0, &w);
+        wire_of_frame__(f, l3, &w);
         sum = l4_sum__(&w, ip, v6, hl, end, proto);
     }
     uint16_t c = pkt_csum_fold(sum);
@@ -737,6 +740,22 @@ int pkt_udp_push(struct frame *f, uint16_t sport, uint16_t dport)
     return 0;
 }
 
+void pkt_ipv4_hdr_write(uint8_t *h, const struct pkt_ip_spec *ip, uint8_t proto,
+                        uint16_t tot_len)
+{
+    h[0] = 0x45;
+    h[1] = (uint8_t)(ip->dscp << 2 | ip->ecn);
+    wr16__(h + 2, tot_len);
+    wr16__(h + 4, ip->id);
+    wr16__(h + 6, ip->df ? 0x4000 : 0);
+    h[8] = ip->ttl;
+    h[9] = proto;
+    wr16__(h + 10, 0);
+    memcpy(h + 12, ip->src, 4);
+    memcpy(h + 16, ip->dst, 4);
+    wr16__(h + 10, pkt_csum_fold(pkt_csum_add(0, h, PKT_IPV4_HLEN)));
+}
+
 int pkt_ip_push(struct frame *f, const struct pkt_ip_spec *ip, uint8_t proto)
 {
     if (!f || !ip || ip->dscp > 63 || ip->ecn > 3)
@@ -748,17 +767,7 @@ int pkt_ip_push(struct frame *f, const struct pkt_ip_spec *ip, uint8_t proto)
         uint8_t *h = frame_push(f, PKT_IPV4_HLEN);
         if (!h)
             return -ENOSPC;
-        h[0] = 0x45;
-        h[1] = (uint8_t)(ip->dscp << 2 | ip->ecn);
-        wr16__(h + 2, (uint16_t)(after + PKT_IPV4_HLEN));
-        wr16__(h + 4, ip->id);
-        wr16__(h + 6, ip->df ? 0x4000 : 0);
-        h[8] = ip->ttl;
-        h[9] = proto;
-        wr16__(h + 10, 0);
-        memcpy(h + 12, ip->src, 4);
-        memcpy(h + 16, ip->dst, 4);
-        wr16__(h + 10, pkt_csum_fold(pkt_csum_add(0, h, PKT_IPV4_HLEN)));
+        pkt_ipv4_hdr_write(h, ip, proto, (uint16_t)(after + PKT_IPV4_HLEN));
         return 0;
     }
     if (ip->version != 6 || ip->flow_label > 0xFFFFF)
@@ -786,16 +795,22 @@ int pkt_eth_push(struct frame *f, const struct pkt_l2_spec *l2, uint16_t etherty
     uint8_t *e = frame_push(f, n);
     if (!e)
         return -ENOSPC;
+    pkt_eth_hdr_write(e, l2, ethertype);
+    return 0;
+}
+
+size_t pkt_eth_hdr_write(uint8_t *e, const struct pkt_l2_spec *l2, uint16_t ethertype)
+{
     memcpy(e, l2->dst, PKT_ETH_ALEN);
     memcpy(e + PKT_ETH_ALEN, l2->src, PKT_ETH_ALEN);
     if (l2->tagged) {
         wr16__(e + 12, PKT_ETH_P_VLAN);
         wr16__(e + 14, (uint16_t)(l2->pcp << 13 | l2->dei << 12 | l2->vid));
         wr16__(e + 16, ethertype);
-    } else {
-        wr16__(e + 12, ethertype);
+        return PKT_ETH_HLEN + PKT_VLAN_HLEN;
     }
-    return 0;
+    wr16__(e + 12, ethertype);
+    return PKT_ETH_HLEN;
 }
 
 int pkt_eth_pad(struct frame *f)

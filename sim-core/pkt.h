@@ -386,7 +386,16 @@ int pkt_ip_push(struct frame *f, const struct pkt_ip_spec *ip, uint8_t proto);
  * checksum of the L4 header right behind it.  -EINVAL when the front is not
  * a consistent IP header, -EPROTONOSUPPORT for another protocol. */
 int pkt_l4_csum_fill(struct frame *f);
+/* The same for the IP header at offset l3 of f (after an Ethernet header). */
+int pkt_l4_csum_fill_at(struct frame *f, size_t l3);
 int pkt_eth_push(struct frame *f, const struct pkt_l2_spec *l2, uint16_t ethertype);
+/* The header writers behind the pushers, for builders that push all their
+ * headers at once: an Ethernet header (18 bytes when l2->tagged, else 14;
+ * returns that length) and a 20-byte IPv4 header of tot_len bytes with its
+ * checksum.  The caller has validated the specs (as the pushers do). */
+size_t pkt_eth_hdr_write(uint8_t *e, const struct pkt_l2_spec *l2, uint16_t ethertype);
+void pkt_ipv4_hdr_write(uint8_t *h, const struct pkt_ip_spec *ip, uint8_t proto,
+                        uint16_t tot_len);
 /* Pads to the 60-byte Ethernet minimum.  A short frame with virtual payload
  * or a trailer first turns them into real bytes so that the padding lands
  * after them, where it is on the wire. */

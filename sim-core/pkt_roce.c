@@ -791,6 +791,41 @@ static void ib_hdrs_write__(uint8_t *h, const struct pkt_roce_spec *r, uint8_t p
     /* a CNP's 16 bytes are reserved: left zero */
 }
 
+/* IPv4 (what the models send): the Ethernet, IP, UDP and IB headers in
+ * one push, the same bytes the layer pushers below write one by one. */
+static int roce_build_v4__(struct frame *f, const struct pkt_l2_spec *l2,
+                           const struct pkt_ip_spec *ip, const struct pkt_roce_spec *r,
+                           uint32_t payload_len, uint8_t pad, unsigned ext, size_t hdr,
+                           uint16_t udp_len)
+{
+    size_t eth = PKT_ETH_HLEN + (l2->tagged ? PKT_VLAN_HLEN : 0);
+    size_t l4 = eth + PKT_IPV4_HLEN;
+    uint8_t *h = frame_push(f, l4 + PKT_UDP_HLEN + hdr);
+    if (!h)
+        return -ENOSPC;
+    pkt_eth_hdr_write(h, l2, PKT_ETH_P_IPV4);
+    pkt_ipv4_hdr_write(h + eth, ip, PKT_IPPROTO_UDP, (uint16_t)(udp_len + PKT_IPV4_HLEN));
+    uint8_t *u = h + l4;
+    u[0] = (uint8_t)(r->udp_sport >> 8);
+    u[1] = (uint8_t)r->udp_sport;
+    u[2] = (uint8_t)(PKT_ROCE_UDP_PORT >> 8);
+    u[3] = (uint8_t)PKT_ROCE_UDP_PORT;
+    u[4] = (uint8_t)(udp_len >> 8);
+    u[5] = (uint8_t)udp_len;
+    u[6] = u[7] = 0;
+    ib_hdrs_write__(u + PKT_UDP_HLEN, r, pad, ext, hdr);
+    f->payload_len = payload_len + pad;
+    f->trailer_len = PKT_ROCE_ICRC_LEN;
+    struct roce_loc__ loc = {
+        .l3 = eth, .l4 = l4, .icrc = l4 + udp_len - PKT_ROCE_ICRC_LEN, .v6 = 0};
+    struct roce_wire__ w;
+    wire_of_frame__(f, &w);
+    int err = icrc_store__(f, loc.icrc, icrc_calc__(&w, &loc));
+    if (err)
+        return err;
+    return pkt_eth_pad(f);
+}
+
 static int roce_build__(struct frame *f, const struct pkt_l2_spec *l2,
                         const struct pkt_ip_spec *ip, const struct pkt_roce_spec *r,
                         uint32_t payload_len)
@@ -805,6 +840,12 @@ static int roce_build__(struct frame *f, const struct pkt_l2_spec *l2,
     uint8_t pad = (uint8_t)(-payload_len & 3);
     if (payload_len > UINT32_MAX - 3)
         return -EMSGSIZE;
+    if (ip->version == 4 && ip->dscp <= 63 && ip->ecn <= 3 && l2->pcp <= 7 && l2->dei <= 1 &&
+        l2->vid <= 4094) {
+        uint64_t udp_len = PKT_UDP_HLEN + hdr + (uint64_t)payload_len + pad + PKT_ROCE_ICRC_LEN;
+        if (udp_len + PKT_IPV4_HLEN <= 0xFFFF)
+            return roce_build_v4__(f, l2, ip, r, payload_len, pad, ext, hdr, (uint16_t)udp_len);
+    }
     uint8_t *h = frame_push(f, hdr);
     if (!h)
         return -ENOSPC;
