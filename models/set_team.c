@@ -64,10 +64,14 @@ struct vport {
     uint8_t rdma;
     uint8_t fhint;  /* fcache slot of the last hit or fill: searched first */
     uint8_t fnext;  /* fcache slot filled next (round robin) */
+    /* The vPort's recent plain TCP/UDP-over-IPv4 flows, keyed by their
+     * header bytes as they lie in the frame (struct raw4), so that a frame
+     * of one of them is matched without building its flow_key. */
     struct {
-        uint32_t ports; /* sport << 16 | dport of the flow */
-        uint32_t idx;   /* its flow index + 1, 0 empty (a cache, checked) */
-    } fcache[VPORT_FLOW_CACHE]; /* the vPort's recent flows */
+        uint64_t addrs; /* raw4.addrs */
+        uint32_t ports; /* raw4.ports */
+        uint32_t idx;   /* RAW4_TCP if TCP | flow index + 1; 0: empty */
+    } fcache[VPORT_FLOW_CACHE];
     uint64_t tx[2 * SET_MAX_MEMBERS];
     int used;
     uint8_t mac[6];
@@ -1103,50 +1107,95 @@ static inline int fast_class__(const struct set_team *t, const struct vport *v, 
            !(v->rdma && k->proto == PKT_IPPROTO_UDP && k->dport == PKT_ROCE_UDP_PORT);
 }
 
+/* The cache key of a plain TCP or UDP over IPv4 frame (IHL 5, not a
+ * fragment, untagged or 802.1Q-tagged): its addresses and ports as they
+ * lie in the frame, and whether it is TCP.  Frames of an RDMA vNIC's RoCE
+ * port (DYN-010) and, with hnv_key inner, VXLAN (DYN-011) are excluded:
+ * they need the full classification. */
+struct raw4 {
+    uint64_t addrs; /* source and destination address bytes */
+    uint32_t ports; /* source and destination port bytes */
+    uint32_t tcp;   /* RAW4_TCP or 0 */
+};
+#define RAW4_TCP 0x80000000u
+
+static inline int raw4__(const struct set_team *t, const struct vport *v, const struct frame *f,
+                         struct raw4 *r)
+{
+    const uint8_t *b = frame_cdata(f);
+    size_t o = PKT_ETH_HLEN;
+    if (f->len < PKT_ETH_HLEN + 24 || (f->flags & FRAME_F_RDMA))
+        return 0;
+    uint16_t et = pkt_rd16(b + 12);
+    if (et == PKT_ETH_P_VLAN) {
+        o += PKT_VLAN_HLEN;
+        if (f->len < o + 24)
+            return 0;
+        et = pkt_rd16(b + o - 2);
+    }
+    if (et != PKT_ETH_P_IPV4 || b[o] != 0x45 || (pkt_rd16(b + o + 6) & 0x3fff) != 0)
+        return 0;
+    uint8_t proto = b[o + 9];
+    if (proto != PKT_IPPROTO_TCP && proto != PKT_IPPROTO_UDP)
+        return 0;
+    uint16_t dport = pkt_rd16(b + o + 22);
+    if (proto == PKT_IPPROTO_UDP &&
+        ((v->rdma && dport == PKT_ROCE_UDP_PORT) ||
+         (dport == VXLAN_PORT && t->cfg.hnv_key == SET_HNV_INNER)))
+        return 0;
+    memcpy(&r->addrs, b + o + 12, 8);
+    memcpy(&r->ports, b + o + 20, 4);
+    r->tcp = proto == PKT_IPPROTO_TCP ? RAW4_TCP : 0;
+    return 1;
+}
+
 static int pick_dynamic__(struct set_team *t, int vp, struct frame *f, int *own_mac)
 {
     struct vport *v = &t->vports[vp];
     struct flow_key k;
     struct flow *fl = NULL;
     int created = 0;
-    int fast = fast_class__(t, v, vp, f, &k);
-    /* k is filled only when fast_key__ ran (not for RDMA frames).  One of
-     * the vPort's recent flows needs no hashing and no probing; the search
-     * starts at the last hit, so a single flow is found at once and flows
-     * sent in turn at the second slot. */
-    uint32_t ports = fast ? (uint32_t)k.sport << 16 | k.dport : 0;
+    /* One of the vPort's recent flows needs no flow key, no hashing and no
+     * probing; the search starts at the last hit, so a single flow is
+     * found at once and flows sent in turn at the second slot.  A cached
+     * index stays valid until the table is rebuilt or reset (which empty
+     * the caches); a forgotten flow (hash 0) is a miss. */
+    struct raw4 r;
+    int raw = raw4__(t, v, f, &r);
     unsigned slot = v->fhint;
-    for (int n = fast ? VPORT_FLOW_CACHE : 0; n > 0; n--) {
+    for (int n = raw ? VPORT_FLOW_CACHE : 0; n > 0; n--) {
         uint32_t idx = v->fcache[slot].idx;
-        if (v->fcache[slot].ports == ports && idx && idx <= t->flow_used) {
-            struct flow *c = &t->flows[idx - 1];
-            if (c->hash && key_eq__(&c->key, &k)) {
+        if (v->fcache[slot].ports == r.ports && v->fcache[slot].addrs == r.addrs &&
+            (idx & RAW4_TCP) == r.tcp && (idx & ~RAW4_TCP) != 0) {
+            struct flow *c = &t->flows[(idx & ~RAW4_TCP) - 1];
+            if (c->hash) {
                 fl = c;
                 break;
             }
         }
         slot = (slot + 1) & (VPORT_FLOW_CACHE - 1);
     }
-    if (!fl && !fast && pinned__(v, f, vp, &k)) {
-        *own_mac = 1;
-        return v->affinity;
-    }
     sim_time_t now = sim_now(t->eng);
     int cache_hit = fl != NULL;
-    if (!fl)
-        fl = flow_lookup__(t, &k, &created);
     if (!fl) {
-        *own_mac = 1;
-        return v->affinity;
+        if (!fast_class__(t, v, vp, f, &k) && pinned__(v, f, vp, &k)) {
+            *own_mac = 1;
+            return v->affinity;
+        }
+        fl = flow_lookup__(t, &k, &created);
+        if (!fl) {
+            *own_mac = 1;
+            return v->affinity;
+        }
     }
     if (created || fl->member < 0 || !t->members[fl->member]->up) {
         /* DYN-002: initial placement by the Toeplitz hash. */
-        fl->member = (int8_t)hash_member__(t, flow_toeplitz__(&k));
+        fl->member = (int8_t)hash_member__(t, flow_toeplitz__(&fl->key));
         fl->own_mac = fl->member == v->affinity;
         fl->id = f->flow_id ? f->flow_id : ++t->next_flow_id;
         fl->placed_at = now;
         if (t->trace && fl->member >= 0)
-            trace_flow_place__(t, fl, &k, now);
+            trace_flow_place__(t, fl, &fl->key, now);
     } else {
         sim_time_t gap = now - fl->last_tx;
         if (gap >= t->cfg.flowlet_gap)
@@ -1155,12 +1204,14 @@ static int pick_dynamic__(struct set_team *t, int vp, struct frame *f, int *own_
             rebalance__(t, fl, gap, TRACE_MOVE_PERIODIC);
     }
     fl->last_tx = now;
-    if (fast) {
-        if (!cache_hit) {
+    if (raw) {
+        size_t fi = (size_t)(fl - t->flows);
+        if (!cache_hit && fi < RAW4_TCP - 1) {
             slot = v->fnext;
             v->fnext = (uint8_t)((slot + 1) & (VPORT_FLOW_CACHE - 1));
-            v->fcache[slot].ports = ports;
-            v->fcache[slot].idx = (uint32_t)(fl - t->flows) + 1;
+            v->fcache[slot].addrs = r.addrs;
+            v->fcache[slot].ports = r.ports;
+            v->fcache[slot].idx = r.tcp | (uint32_t)(fi + 1);
         }
         v->fhint = (uint8_t)slot;
     }
