@@ -564,7 +564,10 @@ static void rx__(void *dev, uint32_t port, struct frame *f)
         drop__(sw, sp->num, f, TRACE_DROP_OTHER);
         return;
     }
-    if (l2.ethertype == PKT_ETH_P_MAC_CTRL && !l2.tagged) {
+    /* An untagged MAC Control frame: its EtherType at bytes 12-13, read
+     * there (gcc merged l2.ethertype and l2.tagged, just stored field by
+     * field, into one 8-byte reload that store forwarding cannot serve). */
+    if (pkt_rd16(frame_cdata(f) + 12) == PKT_ETH_P_MAC_CTRL) {
         rx_control__(sw, sp, f);
         return;
     }
