@@ -687,14 +687,20 @@ int ipstack_ip_spec(struct ipstack *s, uint8_t version, const uint8_t *dst, uint
     if (!s || !dst || !ip || dscp > 63 || ecn > 3)
         return -EINVAL;
     memset(ip, 0, sizeof *ip);
-    int err = ipstack_src_addr(s, version, dst, ip->src);
-    if (err)
-        return err;
+    if (version == 4 && s->cfg.has_ipv4) {
+        /* ipstack_src_addr's choice for IPv4, with fixed-size copies */
+        memcpy(ip->src, s->cfg.ipv4, 4);
+        memcpy(ip->dst, dst, 4);
+    } else {
+        int err = ipstack_src_addr(s, version, dst, ip->src);
+        if (err)
+            return err;
+        memcpy(ip->dst, dst, (size_t)ip_len__(version));
+    }
     ip->version = version;
     ip->dscp = dscp;
     ip->ecn = ecn;
     ip->ttl = s->cfg.hop_limit;
-    memcpy(ip->dst, dst, (size_t)ip_len__(version));
     if (version == 4)
         ip->id = s->ipv4_id++;
     return 0;

@@ -481,7 +481,9 @@ static int seg_push_v4__(struct tcp_conn *c, struct frame *f, const struct pkt_i
                        (uint16_t)(PKT_IPV4_HLEN + hl + f->payload_len));
     tcp_hdr_write__(c, h + eth + PKT_IPV4_HLEN, seq, flags);
     int err = pkt_l4_csum_fill_at(f, eth);
-    return err ? err : pkt_eth_pad(f);
+    if (err)
+        return err;
+    return frame_wire_len(f) < FRAME_ETH_MIN ? pkt_eth_pad(f) : 0;
 }
 
 static void seg_sent__(struct tcp_conn *c, uint32_t len, uint8_t flags, enum seg_kind kind)

@@ -70,13 +70,15 @@ static const uint16_t bth_ext__[256] = {
 
 unsigned pkt_bth_ext(uint8_t opcode) { return bth_ext__[opcode]; }
 
-size_t pkt_bth_ext_len(unsigned ext)
+static inline size_t bth_ext_len__(unsigned ext)
 {
     return (ext & PKT_BTH_X_DETH ? 8u : 0u) + (ext & PKT_BTH_X_RETH ? 16u : 0u) +
            (ext & PKT_BTH_X_ATOMIC ? 28u : 0u) + (ext & PKT_BTH_X_AETH ? 4u : 0u) +
            (ext & PKT_BTH_X_ATOMICACK ? 8u : 0u) + (ext & PKT_BTH_X_IMM ? 4u : 0u) +
            (ext & PKT_BTH_X_IETH ? 4u : 0u) + (ext & PKT_BTH_X_CNP ? 16u : 0u);
 }
+
+size_t pkt_bth_ext_len(unsigned ext) { return bth_ext_len__(ext); }
 
 /* ---- parser ---- */
 
@@ -102,7 +104,7 @@ static int parse_bth__(const uint8_t *b, size_t caplen, size_t bth_off, size_t u
     t->psn = rd24__(h + 9);
 
     unsigned ext = bth_ext__[h[0]];
-    size_t hdr = PKT_BTH_LEN + pkt_bth_ext_len(ext);
+    size_t hdr = PKT_BTH_LEN + bth_ext_len__(ext);
     if (udp_payload < hdr + 4)
         return -EPROTO;
     if (caplen < bth_off + hdr)
@@ -133,6 +135,14 @@ static int parse_bth__(const uint8_t *b, size_t caplen, size_t bth_off, size_t u
 
 static int parse_tcp_opts__(const uint8_t *o, size_t n, struct pkt_info *pi)
 {
+    if (n == 12 && o[0] == 1 && o[1] == 1 && o[2] == 8 && o[3] == 10) {
+        /* NOP, NOP, timestamps: what every segment after the SYN carries
+         * when timestamps are on; the loop below reads it the same way */
+        pi->tcp_tsval = rd32__(o + 4);
+        pi->tcp_tsecr = rd32__(o + 8);
+        pi->layers |= PKT_HAS_TCP_TS;
+        return 0;
+    }
     size_t i = 0;
     while (i < n) {
         uint8_t kind = o[i];
@@ -753,7 +763,14 @@ void pkt_ipv4_hdr_write(uint8_t *h, const struct pkt_ip_spec *ip, uint8_t proto,
     wr16__(h + 10, 0);
     memcpy(h + 12, ip->src, 4);
     memcpy(h + 16, ip->dst, 4);
-    wr16__(h + 10, pkt_csum_fold(pkt_csum_add(0, h, PKT_IPV4_HLEN)));
+    /* pkt_csum_add over the 20 bytes, as five native words */
+    uint64_t acc = 0;
+    for (int i = 0; i < PKT_IPV4_HLEN; i += 4) {
+        uint32_t w;
+        memcpy(&w, h + i, 4);
+        acc += w;
+    }
+    wr16__(h + 10, pkt_csum_fold(csum_swap16__(csum_fold64__(acc))));
 }
 
 int pkt_ip_push(struct frame *f, const struct pkt_ip_spec *ip, uint8_t proto)
@@ -1050,7 +1067,9 @@ int pkt_vlan_insert(struct frame *f, uint8_t pcp, uint8_t dei, uint16_t vid)
     uint8_t *p = frame_push(f, PKT_VLAN_HLEN);
     if (!p)
         return -ENOSPC;
-    memmove(p, p + PKT_VLAN_HLEN, 2 * PKT_ETH_ALEN);
+    uint8_t macs[2 * PKT_ETH_ALEN]; /* fixed-size copies, not a memmove call */
+    memcpy(macs, p + PKT_VLAN_HLEN, sizeof macs);
+    memcpy(p, macs, sizeof macs);
     wr16__(p + 12, PKT_ETH_P_VLAN);
     wr16__(p + 14, (uint16_t)(pcp << 13 | dei << 12 | vid));
     return 0;
@@ -1063,9 +1082,11 @@ int pkt_vlan_strip(struct frame *f)
     if (!pkt_eth_tagged(f))
         return -ENOENT;
     uint8_t *p = frame_data(f);
-    memmove(p + PKT_VLAN_HLEN, p, 2 * PKT_ETH_ALEN);
+    uint8_t macs[2 * PKT_ETH_ALEN];
+    memcpy(macs, p, sizeof macs);
+    memcpy(p + PKT_VLAN_HLEN, macs, sizeof macs);
     frame_pull(f, PKT_VLAN_HLEN);
-    return pkt_eth_pad(f);
+    return frame_wire_len(f) < FRAME_ETH_MIN ? pkt_eth_pad(f) : 0;
 }
 
 int pkt_vlan_set_pcp(struct frame *f, uint8_t pcp)

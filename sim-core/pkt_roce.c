@@ -526,12 +526,46 @@ static uint32_t wire_crc__(const struct roce_wire__ *w, size_t from, size_t to, 
  * stored bytes (the parser or the builder made sure).  The masked copies of
  * the IP, UDP and BTH headers go through the CRC in one run when the IP
  * header is contiguous with UDP (no IPv6 extension headers). */
+static inline uint32_t rd32le__(const uint8_t *b)
+{
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+/* One slicing-by-8 step of the CRC register r over b[0..8), the bytes
+ * under the set bits of mask_lo (first four) taken as all ones. */
+static inline uint32_t crc32_step8_masked__(uint32_t r, const uint8_t *b, uint32_t mask_lo)
+{
+    const uint32_t(*t)[256] = crc32_table__;
+    uint32_t lo = r ^ (rd32le__(b) | mask_lo);
+    uint32_t hi = rd32le__(b + 4);
+    return t[7][lo & 0xFF] ^ t[6][(lo >> 8) & 0xFF] ^ t[5][(lo >> 16) & 0xFF] ^ t[4][lo >> 24] ^
+           t[3][hi & 0xFF] ^ t[2][(hi >> 8) & 0xFF] ^ t[1][(hi >> 16) & 0xFF] ^ t[0][hi >> 24];
+}
+
+/* The CRC over an option-less IPv4 header, UDP and BTH as they lie in the
+ * frame (40 contiguous bytes), masked without a copy: IP byte 1 (DSCP,
+ * ECN), 8 (TTL), 10-11 (checksum); UDP checksum (26-27); BTH byte 4 (32). */
+static uint32_t crc32_v4_masked__(uint32_t crc, const uint8_t *b)
+{
+    uint32_t r = ~crc;
+    r = crc32_step8_masked__(r, b, 0x0000FF00u);
+    r = crc32_step8_masked__(r, b + 8, 0xFFFF00FFu);
+    r = crc32_step8_masked__(r, b + 16, 0);
+    r = crc32_step8_masked__(r, b + 24, 0xFFFF0000u);
+    r = crc32_step8_masked__(r, b + 32, 0x000000FFu);
+    return ~r;
+}
+
 static uint32_t icrc_calc__(const struct roce_wire__ *w, const struct roce_loc__ *loc)
 {
     uint8_t h[60 + PKT_UDP_HLEN + PKT_BTH_LEN];
     uint32_t crc = ICRC_LRH_CRC;
     const uint8_t *ip = w->b + loc->l3;
     size_t n;
+    if (!loc->v6 && loc->l4 - loc->l3 == PKT_IPV4_HLEN) {
+        crc = crc32_v4_masked__(crc, ip);
+        return wire_crc__(w, loc->l4 + PKT_UDP_HLEN + PKT_BTH_LEN, loc->icrc, crc);
+    }
     if (loc->v6) {
         memcpy(h, ip, PKT_IPV6_HLEN);
         h[0] |= 0x0F;               /* traffic class, high nibble */
@@ -544,11 +578,8 @@ static uint32_t icrc_calc__(const struct roce_wire__ *w, const struct roce_loc__
             n = 0;
         }
     } else {
-        n = loc->l4 - loc->l3;
-        if (n == PKT_IPV4_HLEN)
-            memcpy(h, ip, PKT_IPV4_HLEN); /* no options: a fixed-size copy */
-        else
-            memcpy(h, ip, n);
+        n = loc->l4 - loc->l3; /* with options */
+        memcpy(h, ip, n);
         h[1] = 0xFF;               /* DSCP + ECN */
         h[8] = 0xFF;               /* TTL */
         h[10] = h[11] = 0xFF;      /* header checksum */
@@ -823,7 +854,7 @@ static int roce_build_v4__(struct frame *f, const struct pkt_l2_spec *l2,
     int err = icrc_store__(f, loc.icrc, icrc_calc__(&w, &loc));
     if (err)
         return err;
-    return pkt_eth_pad(f);
+    return frame_wire_len(f) < FRAME_ETH_MIN ? pkt_eth_pad(f) : 0;
 }
 
 static int roce_build__(struct frame *f, const struct pkt_l2_spec *l2,
