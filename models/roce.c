@@ -486,6 +486,16 @@ static uint32_t send_one__(struct roce_qp *qp)
     return req_ready ? send_request__(qp) : 0;
 }
 
+static sim_time_t txtime__(struct roce_txtime *m, uint64_t bytes, uint64_t bps)
+{
+    if (!m->bps || m->bps != bps || m->bytes != bytes) {
+        m->bytes = bytes;
+        m->bps = bps;
+        m->t = sim_tx_time(bytes, bps);
+    }
+    return m->t;
+}
+
 static void pump__(struct sim_engine *eng, void *ctx, void *arg)
 {
     (void)arg;
@@ -498,7 +508,8 @@ static void pump__(struct sim_engine *eng, void *ctx, void *arg)
     }
     sim_time_t earliest = SIM_TIME_MAX;
     struct roce_qp *pick = NULL;
-    size_t i = d->nlive ? d->rr % d->nlive : 0;
+    /* d->rr % d->nlive; rr is at most nlive unless QPs went away */
+    size_t i = d->rr < d->nlive ? d->rr : d->nlive ? d->rr % d->nlive : 0;
     for (size_t k = 0; k < d->nlive; k++, i = i + 1 == d->nlive ? 0 : i + 1) {
         struct roce_qp *qp = d->live[i];
         if (!qp_has_work__(qp))
@@ -517,19 +528,20 @@ static void pump__(struct sim_engine *eng, void *ctx, void *arg)
             schedule_pump__(d, earliest);
         return;
     }
-    sim_time_t frame_time = sim_tx_time(d->cfg.mtu + DATA_OVERHEAD, d->cfg.rate_bps);
     int shut = d->gate ? d->gate(d->gate_ctx, pick->nd_port) : 0;
     if (shut) {
         d->ctr.gate_waits++;
-        schedule_pump__(d, now + (shut == ROCE_GATE_NOTIFY ? ROCE_GATE_BACKSTOP : frame_time));
+        schedule_pump__(d, now + (shut == ROCE_GATE_NOTIFY
+                                      ? ROCE_GATE_BACKSTOP
+                                      : sim_tx_time(d->cfg.mtu + DATA_OVERHEAD, d->cfg.rate_bps)));
         return;
     }
     uint32_t line = send_one__(pick);
     if (line) {
-        d->next_free = now + sim_tx_time(line, d->cfg.rate_bps);
-        pick->next_allowed = now + sim_tx_time(line, qp_rate__(pick));
-    } else {
-        d->next_free = now + frame_time; /* no frame (no memory): try again later */
+        d->next_free = now + txtime__(&d->line_time, line, d->cfg.rate_bps);
+        pick->next_allowed = now + txtime__(&pick->pace, line, qp_rate__(pick));
+    } else { /* no frame (no memory): try again a frame time later */
+        d->next_free = now + sim_tx_time(d->cfg.mtu + DATA_OVERHEAD, d->cfg.rate_bps);
     }
     schedule_pump__(d, d->next_free);
 }

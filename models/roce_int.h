@@ -38,6 +38,14 @@ struct roce_rd_job {
     uint32_t len;      /* bytes from `first` on */
 };
 
+/* The last sim_tx_time(bytes, bps) asked for: a scheduler asks the same
+ * (a full frame at an unchanged rate) packet after packet, and a 64-bit
+ * division is the dearest step of its pacing.  bps 0: empty. */
+struct roce_txtime {
+    uint64_t bytes, bps;
+    sim_time_t t;
+};
+
 struct roce_qp {
     /* What the transmit scheduler reads for every QP it visits
      * (qp_has_work__, pacing, wqe_at__), together: two cache lines at
@@ -50,6 +58,7 @@ struct roce_qp {
     size_t wq_snd;               /* ring offset (from head) of the WQE holding nxt */
     size_t wq_count;
     sim_time_t next_allowed;     /* pacing at the QP's rate */
+    struct roce_txtime pace;     /* its last line time */
     struct roce_wqe *wq;         /* ring, capacity wq_cap (power of two) */
     size_t wq_cap, wq_head;
 
@@ -134,6 +143,7 @@ struct roce_dev {
     sim_event_id pump_ev;
     sim_time_t pump_at;
     sim_time_t next_free;        /* the port's next free transmit time */
+    struct roce_txtime line_time; /* the port's last line time */
     roce_gate_fn gate;
     void *gate_ctx;
     struct roce_listener listeners[ROCE_MAX_LISTENERS];

@@ -753,24 +753,24 @@ int pkt_udp_push(struct frame *f, uint16_t sport, uint16_t dport)
 void pkt_ipv4_hdr_write(uint8_t *h, const struct pkt_ip_spec *ip, uint8_t proto,
                         uint16_t tot_len)
 {
+    uint16_t frag = ip->df ? 0x4000 : 0;
+    uint8_t tos = (uint8_t)(ip->dscp << 2 | ip->ecn);
+    /* The checksum from the field values (RFC 1071, big-endian 16-bit
+     * words), not from the bytes just stored: reading them back would wait
+     * for the stores. */
+    uint32_t sum = (0x45u << 8 | tos) + tot_len + ip->id + frag + ((uint32_t)ip->ttl << 8 | proto) +
+                   pkt_rd16(ip->src) + pkt_rd16(ip->src + 2) + pkt_rd16(ip->dst) +
+                   pkt_rd16(ip->dst + 2);
     h[0] = 0x45;
-    h[1] = (uint8_t)(ip->dscp << 2 | ip->ecn);
+    h[1] = tos;
     wr16__(h + 2, tot_len);
     wr16__(h + 4, ip->id);
-    wr16__(h + 6, ip->df ? 0x4000 : 0);
+    wr16__(h + 6, frag);
     h[8] = ip->ttl;
     h[9] = proto;
-    wr16__(h + 10, 0);
+    wr16__(h + 10, pkt_csum_fold(sum));
     memcpy(h + 12, ip->src, 4);
     memcpy(h + 16, ip->dst, 4);
-    /* pkt_csum_add over the 20 bytes, as five native words */
-    uint64_t acc = 0;
-    for (int i = 0; i < PKT_IPV4_HLEN; i += 4) {
-        uint32_t w;
-        memcpy(&w, h + i, 4);
-        acc += w;
-    }
-    wr16__(h + 10, pkt_csum_fold(csum_swap16__(csum_fold64__(acc))));
 }
 
 int pkt_ip_push(struct frame *f, const struct pkt_ip_spec *ip, uint8_t proto)
@@ -1067,9 +1067,14 @@ int pkt_vlan_insert(struct frame *f, uint8_t pcp, uint8_t dei, uint16_t vid)
     uint8_t *p = frame_push(f, PKT_VLAN_HLEN);
     if (!p)
         return -ENOSPC;
-    uint8_t macs[2 * PKT_ETH_ALEN]; /* fixed-size copies, not a memmove call */
-    memcpy(macs, p + PKT_VLAN_HLEN, sizeof macs);
-    memcpy(p, macs, sizeof macs);
+    /* Fixed-size copies, not a memmove call; one per address, the way
+     * they were written, so that reading them does not wait for the
+     * stores that just wrote them. */
+    uint8_t dst[PKT_ETH_ALEN], src[PKT_ETH_ALEN];
+    memcpy(dst, p + PKT_VLAN_HLEN, PKT_ETH_ALEN);
+    memcpy(src, p + PKT_VLAN_HLEN + PKT_ETH_ALEN, PKT_ETH_ALEN);
+    memcpy(p, dst, PKT_ETH_ALEN);
+    memcpy(p + PKT_ETH_ALEN, src, PKT_ETH_ALEN);
     wr16__(p + 12, PKT_ETH_P_VLAN);
     wr16__(p + 14, (uint16_t)(pcp << 13 | dei << 12 | vid));
     return 0;
