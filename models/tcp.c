@@ -433,28 +433,37 @@ static size_t tcp_hlen__(const struct tcp_conn *c)
     return PKT_TCP_HLEN + (c->ts_on ? TCP_OPT_TS_LEN : 0);
 }
 
-/* Writes the TCP header (tcp_hlen__ bytes) at h, checksum 0. */
-static void tcp_hdr_write__(struct tcp_conn *c, uint8_t *h, uint32_t seq, uint8_t flags)
+/* Writes the TCP header (tcp_hlen__ bytes) at h, checksum 0; returns the
+ * sum of its 16-bit words (RFC 1071, unfolded), from the values written. */
+static uint32_t tcp_hdr_write__(struct tcp_conn *c, uint8_t *h, uint32_t seq, uint8_t flags)
 {
     size_t hl = tcp_hlen__(c);
     uint32_t win = c->rcv_wnd >> (c->ws_on ? c->rcv_wscale : 0);
+    uint32_t ack = (flags & PKT_TCP_ACK) ? ack_field__(c) : 0;
+    uint16_t win16 = (uint16_t)(win > 0xFFFF ? 0xFFFF : win);
+    uint16_t off_flags = (uint16_t)((hl / 4 << 4) << 8 | flags);
     wr16__(h, c->lport);
     wr16__(h + 2, c->rport);
     wr32__(h + 4, seq);
-    wr32__(h + 8, (flags & PKT_TCP_ACK) ? ack_field__(c) : 0);
-    h[12] = (uint8_t)(hl / 4 << 4);
-    h[13] = flags;
-    wr16__(h + 14, (uint16_t)(win > 0xFFFF ? 0xFFFF : win));
+    wr32__(h + 8, ack);
+    wr16__(h + 12, off_flags);
+    wr16__(h + 14, win16);
     wr32__(h + 16, 0); /* checksum (filled later), urgent pointer */
+    uint32_t sum = (uint32_t)c->lport + c->rport + (seq >> 16) + (seq & 0xFFFF) + (ack >> 16) +
+                   (ack & 0xFFFF) + off_flags + win16;
     if (c->ts_on) {
         /* NOP, NOP, timestamps: the layout pkt_tcp_build uses */
+        uint32_t tsval = (uint32_t)(sim_now(c->eng) / SIM_US);
         h[20] = 1;
         h[21] = 1;
         h[22] = 8;
         h[23] = 10;
-        wr32__(h + 24, (uint32_t)(sim_now(c->eng) / SIM_US));
+        wr32__(h + 24, tsval);
         wr32__(h + 28, c->ts_recent);
+        sum += 0x0101u + 0x080Au + (tsval >> 16) + (tsval & 0xFFFF) + (c->ts_recent >> 16) +
+               (c->ts_recent & 0xFFFF);
     }
+    return sum;
 }
 
 static int tcp_hdr_push__(struct tcp_conn *c, struct frame *f, uint32_t seq, uint8_t flags)
@@ -462,7 +471,7 @@ static int tcp_hdr_push__(struct tcp_conn *c, struct frame *f, uint32_t seq, uin
     uint8_t *h = frame_push(f, tcp_hlen__(c));
     if (!h)
         return -ENOSPC;
-    tcp_hdr_write__(c, h, seq, flags);
+    (void)tcp_hdr_write__(c, h, seq, flags);
     return 0;
 }
 
@@ -479,10 +488,14 @@ static int seg_push_v4__(struct tcp_conn *c, struct frame *f, const struct pkt_i
     pkt_eth_hdr_write(h, &c->l2, PKT_ETH_P_IPV4);
     pkt_ipv4_hdr_write(h + eth, ip, PKT_IPPROTO_TCP,
                        (uint16_t)(PKT_IPV4_HLEN + hl + f->payload_len));
-    tcp_hdr_write__(c, h + eth + PKT_IPV4_HLEN, seq, flags);
-    int err = pkt_l4_csum_fill_at(f, eth);
-    if (err)
-        return err;
+    uint8_t *t = h + eth + PKT_IPV4_HLEN;
+    uint32_t sum = tcp_hdr_write__(c, t, seq, flags);
+    /* The checksum from the values (what pkt_l4_csum_fill computes from
+     * the bytes): pseudo-header, header; the virtual payload is zeros. */
+    uint32_t len = (uint32_t)(hl + f->payload_len);
+    sum += pkt_rd16(ip->src) + pkt_rd16(ip->src + 2) + pkt_rd16(ip->dst) + pkt_rd16(ip->dst + 2) +
+           PKT_IPPROTO_TCP + len;
+    wr16__(t + 16, pkt_csum_fold(sum));
     return frame_wire_len(f) < FRAME_ETH_MIN ? pkt_eth_pad(f) : 0;
 }
 

@@ -131,7 +131,7 @@ struct frame *frame_copy(const struct frame *f)
     return c;
 }
 
-int frame_make_writable(struct frame **fp)
+int frame_make_private__(struct frame **fp)
 {
     struct frame *f = *fp;
     if (f->refcnt == 1)

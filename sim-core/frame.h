@@ -100,8 +100,13 @@ static inline void frame_unref(struct frame *f)
 }
 
 /* Ensures *fp is not shared: if refcnt > 1, replaces *fp by a private copy
- * (dropping one reference to the original).  Returns 0 or -ENOMEM. */
-int frame_make_writable(struct frame **fp);
+ * (dropping one reference to the original).  Returns 0 or -ENOMEM.  The
+ * test is inline (most frames are not shared), the copy is not. */
+int frame_make_private__(struct frame **fp);
+static inline int frame_make_writable(struct frame **fp)
+{
+    return (*fp)->refcnt == 1 ? 0 : frame_make_private__(fp);
+}
 
 static inline uint8_t *frame_data(struct frame *f) { return f->buf + f->off; }
 static inline const uint8_t *frame_cdata(const struct frame *f) { return f->buf + f->off; }

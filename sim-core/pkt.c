@@ -758,9 +758,15 @@ void pkt_ipv4_hdr_write(uint8_t *h, const struct pkt_ip_spec *ip, uint8_t proto,
     /* The checksum from the field values (RFC 1071, big-endian 16-bit
      * words), not from the bytes just stored: reading them back would wait
      * for the stores. */
+    uint32_t src, dst;
+    memcpy(&src, ip->src, 4);
+    memcpy(&dst, ip->dst, 4);
+    /* the addresses' 16-bit words in native order: swapped back once,
+     * folded, with the rest (RFC 1071 2(B)) */
+    uint32_t addrs = csum_swap16__(csum_fold32__((src & 0xFFFF) + (src >> 16) + (dst & 0xFFFF) +
+                                                 (dst >> 16)));
     uint32_t sum = (0x45u << 8 | tos) + tot_len + ip->id + frag + ((uint32_t)ip->ttl << 8 | proto) +
-                   pkt_rd16(ip->src) + pkt_rd16(ip->src + 2) + pkt_rd16(ip->dst) +
-                   pkt_rd16(ip->dst + 2);
+                   addrs;
     h[0] = 0x45;
     h[1] = tos;
     wr16__(h + 2, tot_len);

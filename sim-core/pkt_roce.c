@@ -802,7 +802,8 @@ static void ib_hdrs_write__(uint8_t *h, const struct pkt_roce_spec *r, uint8_t p
                             size_t hdr)
 {
     const struct pkt_bth *t = &r->bth;
-    memset(h, 0, hdr);
+    if (hdr > PKT_BTH_LEN) /* the BTH is written whole below */
+        memset(h + PKT_BTH_LEN, 0, hdr - PKT_BTH_LEN);
     h[0] = t->opcode;
     h[1] = (uint8_t)(t->se << 7 | t->mig << 6 | pad << 4 | t->tver);
     h[2] = (uint8_t)(t->pkey >> 8);
