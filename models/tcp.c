@@ -89,6 +89,14 @@ struct tcp_cubic {
     sim_time_t epoch;    /* start of the current epoch, 0: none */
 };
 
+/* A listener child's peer, what listener_rx__ matches segments on. */
+struct tcp_peer_key {
+    uint8_t ip[16];
+    uint16_t port;
+    uint8_t version;
+    struct tcp_conn *c;
+};
+
 struct tcp_listener {
     struct sim_engine *eng;   /* not owned */
     struct frame_pool *pool;  /* not owned */
@@ -99,6 +107,11 @@ struct tcp_listener {
     void *accept_ctx;
     struct tcp_conn *children; /* owned, linked through conn->next */
     size_t nchildren;
+    /* The children's peers in list order, so that a segment finds its
+     * connection without visiting each one (keys_ok 0: walk the list). */
+    struct tcp_peer_key *keys;
+    size_t keys_cap;
+    int keys_ok;
     uint64_t dropped;         /* segments for no connection */
 };
 
@@ -1511,6 +1524,69 @@ struct tcp_conn *tcp_connect(struct sim_engine *eng, struct frame_pool *pool,
 
 /* ---- the listener ------------------------------------------------------- */
 
+/* The peer keys follow the children list: a new child goes in front (its
+ * key is set once its peer is), a destroyed one leaves. */
+static void keys_insert_front__(struct tcp_listener *l, struct tcp_conn *c)
+{
+    if (!l->keys_ok)
+        return;
+    if (l->nchildren > l->keys_cap) {
+        size_t ncap = l->keys_cap ? 2 * l->keys_cap : 8;
+        struct tcp_peer_key *n = realloc(l->keys, ncap * sizeof *n);
+        if (!n) {
+            l->keys_ok = 0; /* the list walk stays right */
+            return;
+        }
+        l->keys = n;
+        l->keys_cap = ncap;
+    }
+    memmove(l->keys + 1, l->keys, (l->nchildren - 1) * sizeof *l->keys);
+    l->keys[0] = (struct tcp_peer_key){.c = c};
+}
+
+static void keys_set__(struct tcp_listener *l, const struct tcp_conn *c)
+{
+    for (size_t i = 0; l->keys_ok && i < l->nchildren; i++) {
+        struct tcp_peer_key *k = &l->keys[i];
+        if (k->c == c) {
+            memset(k->ip, 0, sizeof k->ip);
+            memcpy(k->ip, c->remote_ip, addr_len__(c->version));
+            k->port = c->rport;
+            k->version = c->version;
+            return;
+        }
+    }
+}
+
+static void keys_remove__(struct tcp_listener *l, const struct tcp_conn *c)
+{
+    for (size_t i = 0; l->keys_ok && i <= l->nchildren; i++) {
+        if (l->keys[i].c == c) {
+            memmove(l->keys + i, l->keys + i + 1, (l->nchildren - i) * sizeof *l->keys);
+            return;
+        }
+    }
+}
+
+/* The first child (in list order) whose peer sent pi, as from_peer__. */
+static struct tcp_conn *child_of__(const struct tcp_listener *l, const struct pkt_info *pi)
+{
+    if (!l->keys_ok) {
+        struct tcp_conn *c = l->children;
+        while (c && !from_peer__(c, pi))
+            c = c->next;
+        return c;
+    }
+    size_t n = addr_len__(pi->ip_version);
+    for (size_t i = 0; i < l->nchildren; i++) {
+        const struct tcp_peer_key *k = &l->keys[i];
+        if (k->port == pi->sport && k->version == pi->ip_version &&
+            (n == 4 ? memcmp(k->ip, pi->ip_src, 4) : memcmp(k->ip, pi->ip_src, 16)) == 0)
+            return k->c;
+    }
+    return NULL;
+}
+
 static void listener_syn__(struct tcp_listener *l, const struct pkt_info *pi,
                            struct tcp_conn *reuse)
 {
@@ -1528,6 +1604,7 @@ static void listener_syn__(struct tcp_listener *l, const struct pkt_info *pi,
         c->next = l->children;
         l->children = c;
         l->nchildren++;
+        keys_insert_front__(l, c);
     }
     c->listener = l;
     c->version = pi->ip_version;
@@ -1536,6 +1613,7 @@ static void listener_syn__(struct tcp_listener *l, const struct pkt_info *pi,
     memcpy(c->local_ip, pi->ip_dst, n);
     c->lport = l->port;
     c->rport = pi->sport;
+    keys_set__(l, c);
     mss_adv_set__(c);
     c->iss = l->cfg.iss ? l->cfg.iss : iss_derive__(c);
     c->irs = pi->tcp_seq;
@@ -1568,9 +1646,7 @@ static void listener_rx__(void *ctx, struct ipstack *stack, struct frame *f,
         frame_unref(f);
         return;
     }
-    struct tcp_conn *c = l->children;
-    while (c && !from_peer__(c, pi))
-        c = c->next;
+    struct tcp_conn *c = child_of__(l, pi);
     int syn = (pi->tcp_flags & (PKT_TCP_SYN | PKT_TCP_ACK | PKT_TCP_RST)) == PKT_TCP_SYN;
     if (c && c->state != TCP_CLOSED)
         input__(c, f, pi);
@@ -1602,6 +1678,7 @@ struct tcp_listener *tcp_listen(struct sim_engine *eng, struct frame_pool *pool,
     l->cfg = cfg;
     l->accept = accept;
     l->accept_ctx = ctx;
+    l->keys_ok = 1;
     int err = ipstack_bind(stack, PKT_IPPROTO_TCP, port, listener_rx__, l);
     if (err) {
         free(l);
@@ -1629,6 +1706,7 @@ void tcp_listener_destroy(struct tcp_listener *l)
         conn_free__(c);
         c = next;
     }
+    free(l->keys);
     free(l);
 }
 
@@ -1735,6 +1813,7 @@ void tcp_conn_destroy(struct tcp_conn *c)
         if (*pp) {
             *pp = c->next;
             l->nchildren--;
+            keys_remove__(l, c);
         }
     }
     conn_free__(c);
