@@ -367,14 +367,8 @@ static int refill__(struct native_engine *e, sim_time_t end)
             if (base > 0) /* migrated keys of the same bucket came first */
                 sort_keys__(e->cur.v, e->cur.n);
         }
-        if (e->cur.n > 0) {
-            /* The next bucket's newest record, a bucket ahead of its run
-             * (buckets hold about one event each: adapt__). */
-            uint32_t nx = e->slots[(e->cur_b + 1) & (e->nb - 1)];
-            if (nx != REC_NONE)
-                __builtin_prefetch(&e->recs[nx]);
+        if (e->cur.n > 0)
             return 1;
-        }
     }
 }
 
