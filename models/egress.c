@@ -29,13 +29,9 @@ static int validate__(const struct egress_settings *s)
     return 0;
 }
 
-/* The class masks egress_next() walks instead of cfg.tc_tsa, and the
- * copies of cfg it reads per frame. */
+/* The class masks egress_next() walks instead of cfg.tc_tsa. */
 static void class_masks__(struct egress *q)
 {
-    memcpy(q->prio_tc, q->cfg.prio_tc, sizeof q->prio_tc);
-    for (int p = 0; p < EGRESS_PRIOS; p++)
-        q->q[p].limit = q->cfg.queue_limit[p];
     q->strict_tcs = q->ets_tcs = 0;
     for (int tc = 0; tc < EGRESS_PRIOS; tc++) {
         if (q->cfg.tc_tsa[tc] == EGRESS_TSA_STRICT)
@@ -79,7 +75,7 @@ void egress_flush_each(struct egress *q, void (*fn)(void *ctx, struct frame *f),
 {
     for (int p = 0; p < EGRESS_PRIOS; p++) {
         struct frame *f = q->q[p].head;
-        q->q[p] = (struct egress_queue){.limit = q->q[p].limit};
+        memset(&q->q[p], 0, sizeof q->q[p]);
         while (f) {
             struct frame *next = f->next;
             f->next = NULL;
@@ -97,7 +93,7 @@ struct frame *egress_take_queue(struct egress *q, uint8_t p)
     struct frame *f = eq->head;
     q->total_bytes -= eq->bytes;
     q->backlog &= (uint8_t)~(1u << (p & 7));
-    *eq = (struct egress_queue){.limit = eq->limit};
+    memset(eq, 0, sizeof *eq);
     return f;
 }
 
@@ -113,7 +109,8 @@ int egress_enqueue(struct egress *q, uint8_t prio, struct frame *f)
 {
     struct egress_queue *eq = &q->q[prio & 7];
     uint32_t len = frame_wire_len(f);
-    if (eq->limit && eq->bytes + len > eq->limit)
+    uint32_t limit = q->cfg.queue_limit[prio & 7];
+    if (limit && eq->bytes + len > limit)
         return -ENOBUFS;
     /* A queued frame is linked through f->next, so it must not be shared:
      * a flooded frame sits in several queues at once as private copies. */
@@ -160,7 +157,7 @@ static inline unsigned classes_of__(const struct egress *q, unsigned prios)
 {
     unsigned m = 0;
     for (; prios; prios &= prios - 1)
-        m |= 1u << q->prio_tc[__builtin_ctz(prios)];
+        m |= 1u << q->cfg.prio_tc[__builtin_ctz(prios)];
     return m;
 }
 
@@ -172,9 +169,9 @@ static int class_pick__(const struct egress *q, int tc, unsigned backlog, sim_ti
     while (backlog) {
         int p = 31 - __builtin_clz(backlog);
         backlog &= ~(1u << p);
-        if (q->prio_tc[p] != tc)
+        if (q->cfg.prio_tc[p] != tc)
             continue;
-        if ((q->pause_set & (1u << p)) && egress_is_paused(q, (uint8_t)p, now)) {
+        if (egress_is_paused(q, (uint8_t)p, now)) {
             if (q->paused_until[p] < *wake)
                 *wake = q->paused_until[p];
             continue;
@@ -222,12 +219,12 @@ struct frame *egress_next(struct egress *q, sim_time_t now, sim_time_t *wake)
             int p = eligible[tc];
             if (q->ets_fresh) {
                 unsigned bw = q->cfg.tc_bw[tc] ? q->cfg.tc_bw[tc] : 1;
-                q->deficit[tc] += (int32_t)(bw * ETS_QUANTUM_PER_PCT); /* <= 25,600 */
+                q->deficit[tc] += (int64_t)bw * ETS_QUANTUM_PER_PCT;
                 q->ets_fresh = 0;
             }
             uint32_t len = frame_wire_len(q->q[p].head);
-            if (q->deficit[tc] >= (int32_t)len) {
-                q->deficit[tc] -= (int32_t)len;
+            if (q->deficit[tc] >= (int64_t)len) {
+                q->deficit[tc] -= len;
                 return pop__(q, p);
             }
         }
@@ -263,7 +260,6 @@ void egress_pfc_receive(struct egress *q, sim_time_t now, uint16_t enable_vector
             q->paused_total[p] += end - q->pause_start[p];
         if (quanta[p] == 0) {
             q->paused_until[p] = 0;
-            q->pause_set &= (uint8_t)~(1u << p);
             q->pause_start[p] = now;
             if (was)
                 *resumed |= (uint8_t)(1u << p);
@@ -279,7 +275,6 @@ void egress_pfc_receive(struct egress *q, sim_time_t now, uint16_t enable_vector
                 q->pause_start[p] = from;
             }
             q->paused_until[p] = from + pkt_pfc_quanta_time(quanta[p], q->cfg.rate_bps);
-            q->pause_set |= (uint8_t)(1u << p);
             if (!was)
                 *paused |= (uint8_t)(1u << p);
         }

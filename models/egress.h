@@ -55,37 +55,27 @@ void egress_settings_default(struct egress_settings *s, uint64_t rate_bps);
 struct egress_queue {
     struct frame *head, *tail; /* owned: linked through frame->next */
     uint32_t frames;
-    uint32_t limit;            /* cfg.queue_limit of this priority; 0: unlimited */
     uint64_t bytes;            /* wire bytes queued */
 };
 
-/* The fields egress_next() and egress_enqueue() read for every frame come
- * first (one 64-byte line when the structure starts a line), then the two
- * queues a frame usually touches share a line: in a world of many ports
- * their lines are rarely still in L1 when the next frame comes. */
 struct egress {
-    uint64_t total_bytes;                  /* bytes in all queues */
-    uint8_t backlog;                       /* bit p: q[p] holds a frame */
-    uint8_t strict_tcs, ets_tcs;           /* bit tc: class tc is strict / ETS
-                                            * (from cfg.tc_tsa) */
-    uint8_t ets_turn;                      /* class whose turn it is (ETS) */
-    uint8_t ets_fresh;                     /* the turn's quantum not yet added */
-    uint8_t pause_set;                     /* bit p: paused_until[p] may be set; clear:
-                                            * priority p is not paused (egress_next
-                                            * reads the pause times only when set) */
-    uint8_t prio_tc[EGRESS_PRIOS];         /* cfg.prio_tc */
-    int32_t deficit[EGRESS_PRIOS];         /* ETS deficit per class, bytes */
-    struct egress_queue q[EGRESS_PRIOS];
     struct egress_settings cfg;
+    struct egress_queue q[EGRESS_PRIOS];
     sim_time_t paused_until[EGRESS_PRIOS]; /* paused while pause_from <= now < it */
     sim_time_t pause_from[EGRESS_PRIOS];   /* when the last pause takes effect */
     sim_time_t pause_start[EGRESS_PRIOS];  /* start of the last pause interval */
     sim_time_t paused_total[EGRESS_PRIOS]; /* closed pause intervals, summed */
+    int64_t deficit[EGRESS_PRIOS];         /* ETS deficit per class, bytes */
+    uint8_t ets_turn;                      /* class whose turn it is (ETS) */
+    uint8_t ets_fresh;                     /* the turn's quantum not yet added */
+    uint8_t backlog;                       /* bit p: q[p] holds a frame */
+    uint8_t strict_tcs, ets_tcs;           /* bit tc: class tc is strict / ETS
+                                            * (from cfg.tc_tsa) */
+    uint64_t total_bytes;                  /* bytes in all queues */
 };
 /* The queues change only through the functions below, which keep
  * backlog and total_bytes; cfg changes through egress_reconfigure()
- * (pfc_enabled may also be changed directly; paused_until[p] may be
- * zeroed directly, which ends a pause). */
+ * (pfc_enabled may also be changed directly). */
 
 /* Initializes q (no allocation).  Returns 0 or -EINVAL for a bad map. */
 int egress_init(struct egress *q, const struct egress_settings *s);

@@ -5,8 +5,8 @@
  * per event on its tournament of children; the wheel ~60).
  *
  * Structure
- *   - recs[]: slab of event records (key, callback, context, argument,
- *     generation, list link), one 64-byte cache line each; the state is encoded in the callback
+ *   - recs[]: slab of 48-byte event records (key, callback, context,
+ *     argument, generation, list link); the state is encoded in the callback
  *     pointer (NULL: free; cancelled_fn__: cancelled).  A handle is (generation << 32 |
  *     index); running or cancelling an event bumps its generation, so stale
  *     handles are detected, never reused.
@@ -64,13 +64,8 @@ typedef unsigned __int128 heap_key; /* time << 64 | seq << IDX_BITS | index */
 
 enum rec_state { REC_FREE = 0, REC_SCHEDULED, REC_CANCELLED };
 
-/* 48 bytes of fields in a line of its own (aligned slab): refill__ reads
- * the key and link of a record that was written when the event was
- * scheduled, often long enough ago to be out of L1, and the run reads its
- * callback right after; with a 48-byte stride half the records straddled
- * two lines. */
 struct ev_rec {
-    _Alignas(64) heap_key key; /* valid while scheduled or cancelled */
+    heap_key key;    /* valid while scheduled or cancelled */
     sim_event_fn fn; /* callback */
     void *ctx;       /* not owned */
     void *arg;       /* not owned */
@@ -201,12 +196,9 @@ static int grow_recs__(struct native_engine *e)
         ncap = (size_t)IDX_MASK + 1;
     if (ncap <= e->recs_cap)
         return -ENOSPC;
-    struct ev_rec *r = aligned_alloc(_Alignof(struct ev_rec), ncap * sizeof *r);
+    struct ev_rec *r = realloc(e->recs, ncap * sizeof *r);
     if (!r)
         return -ENOMEM;
-    if (e->recs_cap)
-        memcpy(r, e->recs, e->recs_cap * sizeof *r);
-    free(e->recs);
     for (size_t i = e->recs_cap; i < ncap; i++) {
         memset(&r[i], 0, sizeof r[i]);
         r[i].gen = 1;
