@@ -338,7 +338,7 @@ static struct frame *build__(struct roce_qp *qp, const struct pkt_roce_spec *r, 
     struct frame *f = frame_alloc(d->pool);
     if (!f)
         return NULL;
-    if (pkt_roce_build(f, &l2, &ip, r, payload) != 0) {
+    if (pkt_roce_build_tmpl(f, &qp->tx_tmpl, &l2, &ip, r, payload) != 0) {
         frame_unref(f);
         return NULL;
     }
@@ -1028,6 +1028,7 @@ struct roce_qp *roce_qp_create(struct roce_dev *d, const struct roce_qp_settings
     qp->ipsn = (uint32_t)sim_rng_u64(&d->rng) & ROCE_PSN_MASK;
     qp->comm_id = d->next_comm_id++;
     qp->retry_left = d->cfg.retry_cnt;
+    pkt_roce_tmpl_init(&qp->tx_tmpl);
     d->qps[d->nqps++] = qp;
     qp->live_idx = d->nlive;
     d->live[d->nlive++] = qp;

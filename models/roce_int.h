@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "pkt.h"
+#include "pkt_roce.h"
 #include "roce.h"
 #include "sim_rng.h"
 
@@ -108,6 +109,10 @@ struct roce_qp {
     sim_event_id cm_timer;
 
     struct roce_qp_stats st;
+
+    /* The headers of the QP's packets (build__), rebuilt when the
+     * addresses, MACs or BTH fields they hold change. */
+    struct pkt_roce_tmpl tx_tmpl;
 };
 
 /* A DREQ waiting for the device's next event (it is never sent from

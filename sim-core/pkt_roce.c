@@ -1,4 +1,5 @@
-/* pkt_roce: RoCEv2 builder, ICRC and CRC-32 arithmetic (see pkt_roce.h).
+/* pkt_roce: RoCEv2 builder and its per-QP header template, ICRC and CRC-32
+ * arithmetic (see pkt_roce.h).
  *
  * CRC-32 here is the reflected Ethernet CRC (polynomial 0xEDB88320).  The
  * register r before the final complement is linear in the data, so n zero
@@ -767,6 +768,18 @@ static uint32_t wire_crc__(const struct roce_wire__ *w, size_t from, size_t to, 
  * every ICRC starts from it. */
 #define ICRC_LRH_CRC 0x2144DF1Cu
 
+/* pkt_roce_crc32_v4_run_clmul(), with the carry-less pass called here
+ * for the runs it takes in one go (every packet pkt_roce_build() makes):
+ * the ICRC of each packet is computed twice, by its sender and receiver. */
+static inline uint32_t icrc_v4_run__(uint32_t crc, const uint8_t *b, size_t n, uint64_t zeros)
+{
+#if CRC32_HAVE_CLMUL
+    if (n <= CLMUL_V4_RUN_MAX && crc32_clmul_ok__())
+        return crc32_clmul_v4_run__(crc, b, n, zeros);
+#endif
+    return pkt_roce_crc32_v4_run_clmul(crc, b, n, zeros);
+}
+
 /* The ICRC of the packet at loc; its IP, UDP and BTH headers must be in the
  * stored bytes (the parser or the builder made sure).  The masked copies of
  * the IP, UDP and BTH headers go through the CRC in one run when the IP
@@ -785,7 +798,7 @@ static uint32_t icrc_calc__(const struct roce_wire__ *w, const struct roce_loc__
         size_t zend = end;
         if (end == w->caplen)
             zend = loc->icrc < w->zeros_end ? loc->icrc : w->zeros_end;
-        crc = pkt_roce_crc32_v4_run_clmul(crc, ip, end - loc->l3, zend - end);
+        crc = icrc_v4_run__(crc, ip, end - loc->l3, zend - end);
         return zend < loc->icrc ? wire_crc__(w, zend, loc->icrc, crc) : crc;
     }
     if (loc->v6) {
@@ -957,6 +970,19 @@ int pkt_roce_icrc_check_parsed(const struct frame *f, const struct pkt_info *pi)
         return -EINVAL;
     if (!(pi->layers & PKT_HAS_ROCE))
         return -ENOENT;
+    size_t icrc_at = (size_t)pi->l4_off + pi->udp_len - PKT_ROCE_ICRC_LEN;
+    if (pi->ip_version == 4 && pi->l4_off - pi->l3_off == PKT_IPV4_HLEN &&
+        icrc_at == (size_t)f->len + f->payload_len && f->trailer_len >= PKT_ROCE_ICRC_LEN) {
+        /* What the builder makes: an option-less IPv4 header, the stored
+         * bytes up to the payload, the ICRC in the trailer (icrc_calc__'s
+         * first case, with its read in icrc_read__'s first place). */
+        const uint8_t *ip = frame_cdata(f) + pi->l3_off;
+        uint32_t crc = icrc_v4_run__(ICRC_LRH_CRC, ip, f->len - pi->l3_off, f->payload_len);
+        const uint8_t *at = f->trailer;
+        uint32_t stored = (uint32_t)at[0] | (uint32_t)at[1] << 8 | (uint32_t)at[2] << 16 |
+                          (uint32_t)at[3] << 24;
+        return crc == stored ? 0 : -EBADMSG;
+    }
     /* The headers where the receive path's parse found them (as
      * roce_locate__ would find them again). */
     struct roce_loc__ loc = {.l3 = pi->l3_off, .l4 = pi->l4_off,
@@ -977,33 +1003,40 @@ int pkt_roce_icrc_check_bytes(const uint8_t *b, size_t caplen, size_t wire_len)
 
 /* ---- builder ---- */
 
-/* Opcodes pkt_roce_build() makes, and whether they carry a payload. */
-static int opcode_supported__(uint8_t op, int *has_payload)
+/* Opcodes pkt_roce_build() makes: OP_BUILT, OP_PAYLOAD when they carry a
+ * payload, and the bytes of their extension headers (RETH 16, AETH 4, a
+ * CNP's 16 reserved bytes: pkt_bth_ext_len() of pkt_bth_ext()) in units
+ * of 4 from bit 2 on. */
+#define OP_BUILT 0x01u
+#define OP_PAYLOAD 0x02u
+#define OP_EXT(bytes) ((bytes) / 4u << 2)
+static const uint8_t op_built__[256] = {
+    [PKT_IB_RC_SEND_FIRST] = OP_BUILT | OP_PAYLOAD,
+    [PKT_IB_RC_SEND_MIDDLE] = OP_BUILT | OP_PAYLOAD,
+    [PKT_IB_RC_SEND_LAST] = OP_BUILT | OP_PAYLOAD,
+    [PKT_IB_RC_SEND_ONLY] = OP_BUILT | OP_PAYLOAD,
+    [PKT_IB_RC_WRITE_FIRST] = OP_BUILT | OP_PAYLOAD | OP_EXT(16),
+    [PKT_IB_RC_WRITE_MIDDLE] = OP_BUILT | OP_PAYLOAD,
+    [PKT_IB_RC_WRITE_LAST] = OP_BUILT | OP_PAYLOAD,
+    [PKT_IB_RC_WRITE_ONLY] = OP_BUILT | OP_PAYLOAD | OP_EXT(16),
+    [PKT_IB_RC_READ_REQUEST] = OP_BUILT | OP_EXT(16),
+    [PKT_IB_RC_READ_RESP_FIRST] = OP_BUILT | OP_PAYLOAD | OP_EXT(4),
+    [PKT_IB_RC_READ_RESP_MIDDLE] = OP_BUILT | OP_PAYLOAD,
+    [PKT_IB_RC_READ_RESP_LAST] = OP_BUILT | OP_PAYLOAD | OP_EXT(4),
+    [PKT_IB_RC_READ_RESP_ONLY] = OP_BUILT | OP_PAYLOAD | OP_EXT(4),
+    [PKT_IB_RC_ACK] = OP_BUILT | OP_EXT(4),
+    [PKT_IB_CNP] = OP_BUILT | OP_EXT(16),
+};
+
+/* Whether pkt_roce_build() makes opcode op, and if it carries a payload. */
+static inline int opcode_supported__(uint8_t op, int *has_payload)
 {
-    switch (op) {
-    case PKT_IB_RC_SEND_FIRST:
-    case PKT_IB_RC_SEND_MIDDLE:
-    case PKT_IB_RC_SEND_LAST:
-    case PKT_IB_RC_SEND_ONLY:
-    case PKT_IB_RC_WRITE_FIRST:
-    case PKT_IB_RC_WRITE_MIDDLE:
-    case PKT_IB_RC_WRITE_LAST:
-    case PKT_IB_RC_WRITE_ONLY:
-    case PKT_IB_RC_READ_RESP_FIRST:
-    case PKT_IB_RC_READ_RESP_MIDDLE:
-    case PKT_IB_RC_READ_RESP_LAST:
-    case PKT_IB_RC_READ_RESP_ONLY:
-        *has_payload = 1;
-        return 1;
-    case PKT_IB_RC_READ_REQUEST:
-    case PKT_IB_RC_ACK:
-    case PKT_IB_CNP:
-        *has_payload = 0;
-        return 1;
-    default:
-        return 0;
-    }
+    *has_payload = (op_built__[op] & OP_PAYLOAD) != 0;
+    return (op_built__[op] & OP_BUILT) != 0;
 }
+
+/* Bytes of op's extension headers (op one pkt_roce_build() makes). */
+static inline size_t opcode_ext_len__(uint8_t op) { return (size_t)(op_built__[op] >> 2) * 4; }
 
 static int bth_valid__(const struct pkt_bth *t)
 {
@@ -1019,21 +1052,22 @@ static void wr32be__(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)v;
 }
 
-/* Writes BTH and extension headers (hdr bytes) for opcode t->opcode. */
-static void ib_hdrs_write__(uint8_t *h, const struct pkt_roce_spec *r, uint8_t pad, unsigned ext,
-                            size_t hdr)
+/* Writes the BTH (opcode t->opcode, pad count pad). */
+static void bth_write__(uint8_t *h, const struct pkt_bth *t, uint8_t pad)
 {
-    const struct pkt_bth *t = &r->bth;
-    if (hdr > PKT_BTH_LEN) /* the BTH is written whole below */
-        memset(h + PKT_BTH_LEN, 0, hdr - PKT_BTH_LEN);
     h[0] = t->opcode;
     h[1] = (uint8_t)(t->se << 7 | t->mig << 6 | pad << 4 | t->tver);
     h[2] = (uint8_t)(t->pkey >> 8);
     h[3] = (uint8_t)t->pkey;
-    h[4] = (uint8_t)(t->fecn << 7 | t->becn << 6);
-    wr32be__(h + 4, (uint32_t)h[4] << 24 | t->dest_qp);
+    wr32be__(h + 4, (uint32_t)(t->fecn << 7 | t->becn << 6) << 24 | t->dest_qp);
     wr32be__(h + 8, (uint32_t)t->ack_req << 31 | t->psn);
-    uint8_t *x = h + PKT_BTH_LEN;
+}
+
+/* Writes the len bytes of extension headers after the BTH (mask ext). */
+static void ib_ext_write__(uint8_t *x, const struct pkt_roce_spec *r, unsigned ext, size_t len)
+{
+    if (len) /* written whole below */
+        memset(x, 0, len);
     if (ext & PKT_BTH_X_RETH) {
         wr32be__(x, (uint32_t)(r->reth.va >> 32));
         wr32be__(x + 4, (uint32_t)r->reth.va);
@@ -1043,6 +1077,14 @@ static void ib_hdrs_write__(uint8_t *h, const struct pkt_roce_spec *r, uint8_t p
     if (ext & PKT_BTH_X_AETH)
         wr32be__(x, (uint32_t)r->aeth.syndrome << 24 | (r->aeth.msn & 0xFFFFFF));
     /* a CNP's 16 bytes are reserved: left zero */
+}
+
+/* Writes BTH and extension headers (hdr bytes) for opcode r->bth.opcode. */
+static void ib_hdrs_write__(uint8_t *h, const struct pkt_roce_spec *r, uint8_t pad, unsigned ext,
+                            size_t hdr)
+{
+    bth_write__(h, &r->bth, pad);
+    ib_ext_write__(h + PKT_BTH_LEN, r, ext, hdr - PKT_BTH_LEN);
 }
 
 /* IPv4 (what the models send): the Ethernet, IP, UDP and IB headers in
@@ -1136,6 +1178,176 @@ int pkt_roce_build(struct frame *f, const struct pkt_l2_spec *l2, const struct p
     uint16_t off0 = f->off;
     int err = roce_build__(f, l2, ip, r, payload_len);
     if (err) {
+        f->off = off0;
+        f->len = 0;
+        f->payload_len = 0;
+        f->trailer_len = 0;
+    }
+    return err;
+}
+
+/* ---- header template (IPv4) ---- */
+
+void pkt_roce_tmpl_init(struct pkt_roce_tmpl *t)
+{
+    memset(t, 0, sizeof *t);
+}
+
+static int mac_eq__(const uint8_t *a, const uint8_t *b)
+{
+    uint32_t a4, b4;
+    uint16_t a2, b2;
+    memcpy(&a4, a, 4);
+    memcpy(&b4, b, 4);
+    memcpy(&a2, a + 4, 2);
+    memcpy(&b2, b + 4, 2);
+    return a4 == b4 && a2 == b2;
+}
+
+/* Whether t was built from these specs (the fields of the bytes it holds). */
+static int tmpl_matches__(const struct pkt_roce_tmpl *t, const struct pkt_l2_spec *l2,
+                          const struct pkt_ip_spec *ip, const struct pkt_roce_spec *r)
+{
+    const struct pkt_bth *b = &r->bth;
+    return t->hlen && memcmp(t->src, ip->src, 4) == 0 && memcmp(t->dst, ip->dst, 4) == 0 &&
+           t->dest_qp == b->dest_qp && t->udp_sport == r->udp_sport && t->dscp == ip->dscp &&
+           t->ttl == ip->ttl && t->df == ip->df && t->pkey == b->pkey && t->se == b->se &&
+           t->mig == b->mig && t->tver == b->tver && t->fecn == b->fecn && t->becn == b->becn &&
+           mac_eq__(t->l2.dst, l2->dst) && mac_eq__(t->l2.src, l2->src) &&
+           t->l2.tagged == l2->tagged &&
+           (!l2->tagged ||
+            (t->l2.pcp == l2->pcp && t->l2.dei == l2->dei && t->l2.vid == l2->vid));
+}
+
+static uint32_t be16_at__(const uint8_t *p) { return (uint32_t)p[0] << 8 | p[1]; }
+
+/* Builds t from the specs with the per-packet fields zero: -EINVAL (t
+ * empty) where pkt_roce_build() would not take its IPv4 path or would
+ * refuse a field the template holds. */
+static int tmpl_fill__(struct pkt_roce_tmpl *t, const struct pkt_l2_spec *l2,
+                       const struct pkt_ip_spec *ip, const struct pkt_roce_spec *r)
+{
+    const struct pkt_bth *b = &r->bth;
+    t->hlen = 0;
+    if (ip->version != 4 || ip->dscp > 63 || l2->pcp > 7 || l2->dei > 1 || l2->vid > 4094 ||
+        b->se > 1 || b->mig > 1 || b->tver > 15 || b->fecn > 1 || b->becn > 1 ||
+        b->dest_qp > 0xFFFFFF)
+        return -EINVAL;
+    struct pkt_ip_spec v = *ip;
+    v.ecn = 0;
+    v.id = 0;
+    size_t l3 = pkt_eth_hdr_write(t->hdr, l2, PKT_ETH_P_IPV4);
+    uint8_t *h = t->hdr + l3;
+    pkt_ipv4_hdr_write(h, &v, PKT_IPPROTO_UDP, 0);
+    uint8_t *u = h + PKT_IPV4_HLEN;
+    u[0] = (uint8_t)(r->udp_sport >> 8);
+    u[1] = (uint8_t)r->udp_sport;
+    u[2] = (uint8_t)(PKT_ROCE_UDP_PORT >> 8);
+    u[3] = (uint8_t)PKT_ROCE_UDP_PORT;
+    u[4] = u[5] = u[6] = u[7] = 0; /* length per packet; checksum 0 over IPv4 */
+    struct pkt_bth k = *b;
+    k.opcode = 0;
+    k.ack_req = 0;
+    k.psn = 0;
+    bth_write__(u + PKT_UDP_HLEN, &k, 0);
+    t->bth1 = u[PKT_UDP_HLEN + 1];
+    /* flags/fragment, TTL/protocol and the addresses (RFC 1071) */
+    t->csum_rest = be16_at__(h + 6) + be16_at__(h + 8);
+    for (size_t i = 12; i < PKT_IPV4_HLEN; i += 2)
+        t->csum_rest += be16_at__(h + i);
+    t->l2 = *l2;
+    t->dscp = ip->dscp;
+    t->ttl = ip->ttl;
+    t->df = ip->df;
+    memcpy(t->src, ip->src, 4);
+    memcpy(t->dst, ip->dst, 4);
+    t->udp_sport = r->udp_sport;
+    t->pkey = b->pkey;
+    t->dest_qp = b->dest_qp;
+    t->se = b->se;
+    t->mig = b->mig;
+    t->tver = b->tver;
+    t->fecn = b->fecn;
+    t->becn = b->becn;
+    t->l3 = (uint8_t)l3;
+    t->hlen = (uint8_t)(l3 + PKT_IPV4_HLEN + PKT_UDP_HLEN + PKT_BTH_LEN);
+    return 0;
+}
+
+/* The IPv4 header checksum from the template's sum and the fields a
+ * packet sets (RFC 1071; the same value as pkt_ipv4_hdr_write's: a
+ * one's complement sum does not depend on the grouping). */
+static uint16_t tmpl_ip_csum__(const struct pkt_roce_tmpl *t, uint8_t tos, uint16_t tot_len,
+                               uint16_t id)
+{
+    uint32_t sum = t->csum_rest + (0x45u << 8 | tos) + tot_len + id;
+    sum = (sum & 0xFFFF) + (sum >> 16);
+    sum = (sum & 0xFFFF) + (sum >> 16);
+    return (uint16_t)~sum;
+}
+
+int pkt_roce_build_tmpl(struct frame *f, struct pkt_roce_tmpl *t, const struct pkt_l2_spec *l2,
+                        const struct pkt_ip_spec *ip, const struct pkt_roce_spec *r,
+                        uint32_t payload_len)
+{
+    if (!f || !t || !l2 || !ip || !r || f->len != 0 || f->trailer_len != 0 || ip->version != 4 ||
+        ip->ecn > 3)
+        return pkt_roce_build(f, l2, ip, r, payload_len);
+    const struct pkt_bth *b = &r->bth;
+    int has_payload;
+    if (!opcode_supported__(b->opcode, &has_payload) || (!has_payload && payload_len) ||
+        b->psn > 0xFFFFFF || b->ack_req > 1 || r->aeth.msn > 0xFFFFFF ||
+        payload_len > UINT32_MAX - 3)
+        return pkt_roce_build(f, l2, ip, r, payload_len);
+    size_t ext_len = opcode_ext_len__(b->opcode);
+    uint8_t pad = (uint8_t)(-payload_len & 3);
+    uint64_t udp_len = PKT_UDP_HLEN + PKT_BTH_LEN + ext_len + (uint64_t)payload_len + pad +
+                       PKT_ROCE_ICRC_LEN;
+    if (udp_len + PKT_IPV4_HLEN > 0xFFFF ||
+        (!tmpl_matches__(t, l2, ip, r) && tmpl_fill__(t, l2, ip, r) != 0))
+        return pkt_roce_build(f, l2, ip, r, payload_len);
+    uint16_t off0 = f->off;
+    uint8_t *h = frame_push(f, t->hlen + ext_len);
+    if (!h)
+        return pkt_roce_build(f, l2, ip, r, payload_len);
+    if (t->l2.tagged) /* fixed-size copies */
+        memcpy(h, t->hdr, PKT_ETH_HLEN + PKT_VLAN_HLEN + PKT_IPV4_HLEN + PKT_UDP_HLEN + PKT_BTH_LEN);
+    else
+        memcpy(h, t->hdr, PKT_ETH_HLEN + PKT_IPV4_HLEN + PKT_UDP_HLEN + PKT_BTH_LEN);
+    uint8_t *iph = h + t->l3;
+    uint8_t tos = (uint8_t)(t->dscp << 2 | ip->ecn);
+    uint16_t tot_len = (uint16_t)(udp_len + PKT_IPV4_HLEN);
+    uint16_t csum = tmpl_ip_csum__(t, tos, tot_len, ip->id);
+    iph[1] = tos;
+    iph[2] = (uint8_t)(tot_len >> 8);
+    iph[3] = (uint8_t)tot_len;
+    iph[4] = (uint8_t)(ip->id >> 8);
+    iph[5] = (uint8_t)ip->id;
+    iph[10] = (uint8_t)(csum >> 8);
+    iph[11] = (uint8_t)csum;
+    uint8_t *u = iph + PKT_IPV4_HLEN;
+    u[4] = (uint8_t)(udp_len >> 8);
+    u[5] = (uint8_t)udp_len;
+    uint8_t *bth = u + PKT_UDP_HLEN;
+    bth[0] = b->opcode;
+    bth[1] = (uint8_t)(t->bth1 | pad << 4);
+    wr32be__(bth + 8, (uint32_t)b->ack_req << 31 | b->psn);
+    if (ext_len)
+        ib_ext_write__(bth + PKT_BTH_LEN, r, pkt_bth_ext(b->opcode), ext_len);
+    f->payload_len = payload_len + pad;
+    f->trailer_len = PKT_ROCE_ICRC_LEN;
+    /* the ICRC as icrc_calc__ computes it for this layout */
+    uint32_t icrc = icrc_v4_run__(ICRC_LRH_CRC, iph,
+                                  PKT_IPV4_HLEN + PKT_UDP_HLEN + PKT_BTH_LEN + ext_len,
+                                  f->payload_len);
+    f->trailer[0] = (uint8_t)icrc;
+    f->trailer[1] = (uint8_t)(icrc >> 8);
+    f->trailer[2] = (uint8_t)(icrc >> 16);
+    f->trailer[3] = (uint8_t)(icrc >> 24);
+    if (frame_wire_len(f) >= FRAME_ETH_MIN)
+        return 0;
+    int err = pkt_eth_pad(f);
+    if (err) { /* as pkt_roce_build() leaves a frame it failed to build */
         f->off = off0;
         f->len = 0;
         f->payload_len = 0;

@@ -5,7 +5,9 @@
  * Frame layout built here: Ethernet [802.1Q] | IPv4/IPv6 | UDP | BTH |
  * [RETH | AETH | 16 reserved bytes for a CNP] | virtual payload incl. pad |
  * ICRC in the frame trailer.  The parser is pkt_parse() (pkt.h): it fills
- * pkt_info.bth/reth/aeth and flags PKT_HAS_ROCE.
+ * pkt_info.bth/reth/aeth and flags PKT_HAS_ROCE.  A sender of many packets
+ * with the same addresses and QP keeps a header template
+ * (pkt_roce_build_tmpl): the same bytes, patched instead of written anew.
  *
  * ICRC (InfiniBand Architecture Vol. 1, the Invariant CRC, as the RoCEv2
  * annex A17 adapts it to IP/UDP): the Ethernet
@@ -101,6 +103,38 @@ struct pkt_roce_spec {
  * opcode not listed above), -ENOSPC or -EMSGSIZE. */
 int pkt_roce_build(struct frame *f, const struct pkt_l2_spec *l2, const struct pkt_ip_spec *ip,
                    const struct pkt_roce_spec *r, uint32_t payload_len);
+/* A QP's RoCEv2-over-IPv4 header template: the Ethernet [802.1Q], IPv4,
+ * UDP and BTH bytes its packets share, built once from the specs by the
+ * same writers as pkt_roce_build(), with what they were built from.
+ * pkt_roce_build_tmpl() copies them and patches what changes from packet
+ * to packet.  Owned by the caller (e.g. one per QP); zero it before the
+ * first use (pkt_roce_tmpl_init). */
+#define PKT_ROCE_TMPL_MAX (PKT_ETH_HLEN + PKT_VLAN_HLEN + PKT_IPV4_HLEN + PKT_UDP_HLEN + PKT_BTH_LEN)
+struct pkt_roce_tmpl {
+    uint8_t hdr[PKT_ROCE_TMPL_MAX]; /* Ethernet up to the end of the BTH */
+    uint8_t hlen;                   /* bytes of hdr in use; 0: empty */
+    uint8_t l3;                     /* IPv4 header offset in hdr */
+    uint8_t bth1;                   /* BTH byte 1 (SE, M, TVer) without the pad count */
+    uint32_t csum_rest;  /* RFC 1071 sum of the IPv4 words no packet changes */
+    /* the specs hdr was built from (the key): */
+    struct pkt_l2_spec l2;
+    uint8_t dscp, ttl, df;
+    uint8_t src[4], dst[4];
+    uint16_t udp_sport;
+    uint16_t pkey;
+    uint32_t dest_qp;
+    uint8_t se, mig, tver, fecn, becn;
+};
+void pkt_roce_tmpl_init(struct pkt_roce_tmpl *t);
+/* pkt_roce_build() with the same arguments and the same result, bytes and
+ * error alike.  For IPv4 it builds from t: when t was built from other
+ * specs (addresses, MACs, DSCP, TTL, UDP port, P_Key, QP, BTH flags) it is
+ * built again first; per packet it writes the ECN, IP total length, ID and
+ * checksum, UDP length, opcode, pad, AckReq, PSN, the extension headers and
+ * the ICRC.  Anything else goes to pkt_roce_build(). */
+int pkt_roce_build_tmpl(struct frame *f, struct pkt_roce_tmpl *t, const struct pkt_l2_spec *l2,
+                        const struct pkt_ip_spec *ip, const struct pkt_roce_spec *r,
+                        uint32_t payload_len);
 /* A CNP for dest_qp (BECN set, default P_Key, PSN 0) as DCQCN sends it. */
 int pkt_roce_cnp_build(struct frame *f, const struct pkt_l2_spec *l2,
                        const struct pkt_ip_spec *ip, uint16_t udp_sport, uint32_t dest_qp);

@@ -1230,6 +1230,249 @@ static void test_roce_roundtrip(void)
     frame_pool_destroy(pool);
 }
 
+/* ---- the template builder against the general one ---- */
+
+/* Whether two frames hold the same state and bytes as the builders left them. */
+static int frames_same(const struct frame *a, const struct frame *b)
+{
+    return a->off == b->off && a->len == b->len && a->payload_len == b->payload_len &&
+           a->trailer_len == b->trailer_len &&
+           memcmp(frame_cdata(a), frame_cdata(b), a->len) == 0 &&
+           memcmp(a->trailer, b->trailer, a->trailer_len) == 0;
+}
+
+/* The opcodes pkt_roce_build() makes: first/middle/last/only, with a
+ * RETH, an AETH or neither, the READ request, the ACK and the CNP. */
+static const uint8_t tmpl_ops[] = {
+    PKT_IB_RC_SEND_FIRST,       PKT_IB_RC_SEND_MIDDLE,      PKT_IB_RC_SEND_LAST,
+    PKT_IB_RC_SEND_ONLY,        PKT_IB_RC_WRITE_FIRST,      PKT_IB_RC_WRITE_MIDDLE,
+    PKT_IB_RC_WRITE_LAST,       PKT_IB_RC_WRITE_ONLY,       PKT_IB_RC_READ_REQUEST,
+    PKT_IB_RC_READ_RESP_FIRST,  PKT_IB_RC_READ_RESP_MIDDLE, PKT_IB_RC_READ_RESP_LAST,
+    PKT_IB_RC_READ_RESP_ONLY,   PKT_IB_RC_ACK,              PKT_IB_CNP};
+
+/* A QP's specs: addresses, MACs, VLAN tag, DSCP, TTL, DF, UDP port,
+ * P_Key, QP and BTH flags (what a template holds). */
+static void tmpl_random_qp(uint64_t *seed, struct pkt_l2_spec *l2, struct pkt_ip_spec *ip,
+                           struct pkt_roce_spec *r)
+{
+    uint64_t v = mix_next(seed);
+    memset(l2, 0, sizeof *l2);
+    memset(ip, 0, sizeof *ip);
+    memset(r, 0, sizeof *r);
+    for (int i = 0; i < 6; i++) {
+        l2->dst[i] = (uint8_t)(v >> (8 * i));
+        l2->src[i] = (uint8_t)(v >> (8 * i + 16));
+    }
+    if (v & 1) {
+        l2->tagged = 1;
+        l2->pcp = (uint8_t)(v >> 8 & 7);
+        l2->dei = (uint8_t)(v >> 11 & 1);
+        l2->vid = (uint16_t)(v >> 12 & 0xFFF) % 4095;
+    }
+    v = mix_next(seed);
+    ip->version = 4;
+    memcpy(ip->src, &v, 4);
+    memcpy(ip->dst, (const uint8_t *)&v + 4, 4);
+    v = mix_next(seed);
+    ip->dscp = (uint8_t)(v & 63);
+    ip->ttl = (uint8_t)(v >> 8);
+    ip->df = (uint8_t)(v >> 16 & 1);
+    r->udp_sport = (uint16_t)(v >> 24);
+    r->bth.pkey = v >> 40 & 1 ? (uint16_t)(v >> 41) : PKT_ROCE_DEFAULT_PKEY;
+    r->bth.dest_qp = (uint32_t)(mix_next(seed) & 0xFFFFFF);
+    v = mix_next(seed);
+    if ((v & 7) == 0) { /* unusual BTH flags now and then */
+        r->bth.se = (uint8_t)(v >> 3 & 1);
+        r->bth.mig = (uint8_t)(v >> 4 & 1);
+        r->bth.tver = (uint8_t)(v >> 5 & 15);
+        r->bth.fecn = (uint8_t)(v >> 9 & 1);
+        r->bth.becn = (uint8_t)(v >> 10 & 1);
+    }
+}
+
+/* One field out of the range pkt_roce_build() takes, or IPv6. */
+static void tmpl_spoil(uint64_t v, struct pkt_l2_spec *l2, struct pkt_ip_spec *ip,
+                       struct pkt_roce_spec *r, uint32_t *payload)
+{
+    switch (v % 16) {
+    case 0: r->bth.se = 2; break;
+    case 1: r->bth.mig = 3; break;
+    case 2: r->bth.tver = 16; break;
+    case 3: r->bth.fecn = 2; break;
+    case 4: r->bth.becn = 2; break;
+    case 5: r->bth.dest_qp = 0x1000000; break;
+    case 6: r->bth.psn = 0x1000000 | (uint32_t)v; break;
+    case 7: r->bth.ack_req = 2; break;
+    case 8: r->aeth.msn = 0x1000000; break;
+    case 9: ip->ecn = 4; break;
+    case 10: ip->dscp = 64; break;
+    case 11: l2->tagged = 1; l2->pcp = 8; break;
+    case 12: l2->tagged = 1; l2->vid = 4095; break;
+    case 13: *payload = UINT32_MAX - (uint32_t)(v >> 8 & 3); break;
+    case 14: *payload = 0xFFFF - 40 - (uint32_t)(v >> 8 & 31); break; /* about the IPv4 limit */
+    default: /* IPv6: the general builder */
+        ip->version = 6;
+        ip->flow_label = (uint32_t)(v >> 8 & 0xFFFFF);
+        memset(ip->src + 4, 0x20, 12);
+        memset(ip->dst + 4, 0x30, 12);
+        break;
+    }
+}
+
+/* A packet of the QP: opcode, PSN (wrapping), AckReq, ECN, IP ID, RETH,
+ * AETH, payload length. */
+static void tmpl_random_packet(uint64_t *seed, struct pkt_ip_spec *ip, struct pkt_roce_spec *r,
+                               uint32_t *payload)
+{
+    static const uint32_t lens[] = {0, 1, 2, 3, 4, 5, 13, 255, 256, 1023, 1024, 2048, 4096};
+    uint64_t v = mix_next(seed);
+    r->bth.opcode = v & 15 ? tmpl_ops[(v >> 4) % sizeof tmpl_ops] : (uint8_t)(v >> 8);
+    uint32_t psn = (uint32_t)(v >> 16);
+    r->bth.psn = v >> 40 & 1 ? (0xFFFFFF + (psn & 3)) & 0xFFFFFF : psn & 0xFFFFFF;
+    r->bth.ack_req = (uint8_t)(v >> 41 & 1);
+    ip->ecn = (uint8_t)(v >> 42 & 3);
+    ip->id = (uint16_t)(v >> 44);
+    v = mix_next(seed);
+    r->reth.va = v;
+    r->reth.rkey = (uint32_t)(v >> 13);
+    r->reth.dma_len = (uint32_t)(v >> 29);
+    r->aeth.syndrome = (uint8_t)(v >> 7);
+    r->aeth.msn = (uint32_t)(v >> 37) & 0xFFFFFF;
+    v = mix_next(seed);
+    int has_payload = r->bth.opcode != PKT_IB_RC_READ_REQUEST && r->bth.opcode != PKT_IB_RC_ACK &&
+                      r->bth.opcode != PKT_IB_CNP;
+    *payload = !has_payload && (v & 7) ? 0
+               : v >> 3 & 1            ? lens[(v >> 4) % (sizeof lens / sizeof *lens)]
+                                       : (uint32_t)(v >> 8) % 9000;
+}
+
+/* pkt_roce_build_tmpl() against pkt_roce_build() over QPs whose specs
+ * change now and then (the template is built again), with every opcode,
+ * PSNs about the wrap, lengths, ECN values and out-of-range fields: the
+ * same result, state and bytes every time. */
+static void test_roce_tmpl(void)
+{
+    struct frame_pool *pool = frame_pool_create(4);
+    struct pkt_roce_tmpl t;
+    pkt_roce_tmpl_init(&t);
+    struct pkt_l2_spec l2, l2q;
+    struct pkt_ip_spec ip, ipq;
+    struct pkt_roce_spec r, rq;
+    uint64_t seed = 0x5EEDF00Dull;
+    int built = 0;
+    for (int i = 0; i < 40000; i++) {
+        if (i % 64 == 0)
+            tmpl_random_qp(&seed, &l2q, &ipq, &rq);
+        l2 = l2q;
+        ip = ipq;
+        r = rq;
+        uint32_t payload;
+        tmpl_random_packet(&seed, &ip, &r, &payload);
+        uint64_t v = mix_next(&seed);
+        if (v % 29 == 0)
+            tmpl_spoil(v >> 8, &l2, &ip, &r, &payload);
+        struct frame *a = frame_alloc(pool), *b = frame_alloc(pool);
+        CU_ASSERT_FATAL(a && b);
+        int ea = pkt_roce_build(a, &l2, &ip, &r, payload);
+        int eb = pkt_roce_build_tmpl(b, &t, &l2, &ip, &r, payload);
+        CU_ASSERT_EQUAL(ea, eb);
+        CU_ASSERT(frames_same(a, b));
+        if (ea != eb || !frames_same(a, b)) {
+            printf("\nframe %d: opcode 0x%02x payload %u: %d / %d\n", i, r.bth.opcode, payload,
+                   ea, eb);
+            break;
+        }
+        built += ea == 0 && ip.version == 4;
+        frame_unref(a);
+        frame_unref(b);
+    }
+    CU_ASSERT(built > 30000);
+
+    /* A frame not empty, and one without headroom: refused alike. */
+    tmpl_random_qp(&seed, &l2, &ip, &r);
+    r.bth.opcode = PKT_IB_RC_WRITE_FIRST;
+    struct frame *a = frame_alloc(pool), *b = frame_alloc(pool);
+    CU_ASSERT_PTR_NOT_NULL(frame_push(a, 2));
+    CU_ASSERT_PTR_NOT_NULL(frame_push(b, 2));
+    CU_ASSERT_EQUAL(pkt_roce_build(a, &l2, &ip, &r, 100), -EINVAL);
+    CU_ASSERT_EQUAL(pkt_roce_build_tmpl(b, &t, &l2, &ip, &r, 100), -EINVAL);
+    CU_ASSERT(frames_same(a, b));
+    frame_unref(a);
+    frame_unref(b);
+    a = frame_alloc(pool);
+    b = frame_alloc(pool);
+    a->off = b->off = 40;
+    CU_ASSERT_EQUAL(pkt_roce_build(a, &l2, &ip, &r, 100), -ENOSPC);
+    CU_ASSERT_EQUAL(pkt_roce_build_tmpl(b, &t, &l2, &ip, &r, 100), -ENOSPC);
+    CU_ASSERT(frames_same(a, b));
+    frame_unref(a);
+    frame_unref(b);
+    frame_pool_destroy(pool);
+}
+
+/* Whether byte k of an option-less IPv4 RoCEv2 packet (from the IP
+ * header on) is one the ICRC takes as all ones. */
+static int icrc_v4_masked(size_t k)
+{
+    return k == 1 || k == 8 || k == 10 || k == 11 || k == 26 || k == 27 || k == 32;
+}
+
+/* The receive path's ICRC check (pkt_roce_icrc_check_parsed, its IPv4
+ * shortcut) against the full check on template-built packets: right as
+ * built; a flipped bit in any covered byte or in the ICRC found, in a
+ * masked or uncovered byte not; the same answer as pkt_roce_icrc_check
+ * every time. */
+static void test_roce_icrc_check_parsed_v4(void)
+{
+    struct frame_pool *pool = frame_pool_create(4);
+    struct pkt_roce_tmpl t;
+    pkt_roce_tmpl_init(&t);
+    struct pkt_l2_spec l2;
+    struct pkt_ip_spec ip;
+    struct pkt_roce_spec r;
+    uint64_t seed = 0xC4Cull;
+    int checked = 0;
+    for (int i = 0; i < 300; i++) {
+        if (i % 16 == 0)
+            tmpl_random_qp(&seed, &l2, &ip, &r);
+        uint32_t payload;
+        tmpl_random_packet(&seed, &ip, &r, &payload);
+        struct frame *f = frame_alloc(pool);
+        CU_ASSERT_FATAL(f != NULL);
+        if (pkt_roce_build_tmpl(f, &t, &l2, &ip, &r, payload) != 0) {
+            frame_unref(f);
+            continue;
+        }
+        struct pkt_info pi;
+        CU_ASSERT_FATAL(pkt_parse(f, &pi) == 0);
+        CU_ASSERT_EQUAL(pkt_roce_icrc_check_parsed(f, &pi), 0);
+        CU_ASSERT_EQUAL(pkt_roce_icrc_check(f), 0);
+        size_t l3 = pi.l3_off, icrc_end = (size_t)pi.l4_off + pi.udp_len;
+        for (size_t k = 0; k < (size_t)f->len + f->trailer_len; k++) {
+            uint8_t *at = k < f->len ? frame_data(f) + k : f->trailer + (k - f->len);
+            uint8_t bit = (uint8_t)(1u << (mix_next(&seed) & 7));
+            *at ^= bit;
+            struct pkt_info pj;
+            if (pkt_parse(f, &pj) == 0 && (pj.layers & PKT_HAS_ROCE) && pj.l3_off == pi.l3_off &&
+                pj.l4_off == pi.l4_off && pj.udp_len == pi.udp_len) {
+                int got = pkt_roce_icrc_check_parsed(f, &pj);
+                CU_ASSERT_EQUAL(got, pkt_roce_icrc_check(f));
+                /* the Ethernet header and pad are not covered; the ICRC
+                 * (in the trailer, or in the bytes of a padded packet) is */
+                int covered = k >= f->len || (k >= l3 && k < icrc_end && !icrc_v4_masked(k - l3));
+                CU_ASSERT_EQUAL(got, covered ? -EBADMSG : 0);
+
+                checked++;
+            }
+            *at ^= bit;
+        }
+        CU_ASSERT_EQUAL(pkt_roce_icrc_check_parsed(f, &pi), 0);
+        frame_unref(f);
+    }
+    CU_ASSERT(checked > 5000);
+    frame_pool_destroy(pool);
+}
+
 static void test_aeth(void)
 {
     CU_ASSERT_EQUAL(pkt_roce_aeth_ack(31), 0x1F);
@@ -1799,6 +2042,8 @@ int suite_pkt(void)
         {"icrc_scapy_uc", test_icrc_scapy_uc},
         {"roce_vectors", test_roce_vectors},
         {"roce_roundtrip", test_roce_roundtrip},
+        {"roce_tmpl", test_roce_tmpl},
+        {"roce_icrc_check_parsed_v4", test_roce_icrc_check_parsed_v4},
         {"aeth", test_aeth},
         {"pfc", test_pfc},
         {"builder_errors", test_builder_errors},
