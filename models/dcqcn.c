@@ -17,6 +17,8 @@ struct dcqcn_rp {
     struct dcqcn_settings cfg;
     uint64_t line;            /* line rate, b/s */
     double rc, rt;            /* current and target rate, b/s */
+    uint64_t rc_bps;          /* llround(rc), set with rc (rc_set__): the
+                               * scheduler asks for it every packet */
     double alpha;
     int active;
     int seen_cnp;             /* a CNP arrived once: α is no longer initial */
@@ -44,6 +46,12 @@ void dcqcn_settings_default(struct dcqcn_settings *s)
 static void alpha_timer__(struct sim_engine *eng, void *ctx, void *arg);
 static void rate_timer__(struct sim_engine *eng, void *ctx, void *arg);
 
+static void rc_set__(struct dcqcn_rp *rp, double rc)
+{
+    rp->rc = rc;
+    rp->rc_bps = (uint64_t)llround(rc);
+}
+
 struct dcqcn_rp *dcqcn_rp_create(struct sim_engine *eng, const struct dcqcn_settings *s,
                                  uint64_t line_bps)
 {
@@ -59,7 +67,8 @@ struct dcqcn_rp *dcqcn_rp_create(struct sim_engine *eng, const struct dcqcn_sett
     rp->eng = eng;
     rp->cfg = *s;
     rp->line = line_bps;
-    rp->rc = rp->rt = (double)line_bps;
+    rp->rt = (double)line_bps;
+    rc_set__(rp, rp->rt);
     rp->alpha = s->initial_alpha;
     return rp;
 }
@@ -87,7 +96,8 @@ void dcqcn_rp_stop(struct dcqcn_rp *rp)
 static void go_idle_if_recovered__(struct dcqcn_rp *rp)
 {
     if (rp->rc >= (double)rp->line && rp->alpha < ALPHA_IDLE_FLOOR) {
-        rp->rc = rp->rt = (double)rp->line;
+        rp->rt = (double)rp->line;
+        rc_set__(rp, rp->rt);
         rp->active = 0;
         stop_timers__(rp);
     }
@@ -115,9 +125,8 @@ static void increase__(struct dcqcn_rp *rp)
     }
     if (rp->rt > line)
         rp->rt = line;
-    rp->rc = (rp->rt + rp->rc) / 2;
-    if (rp->rc > rp->rt)
-        rp->rc = rp->rt;
+    double rc = (rp->rt + rp->rc) / 2;
+    rc_set__(rp, rc > rp->rt ? rp->rt : rc);
     go_idle_if_recovered__(rp);
 }
 
@@ -154,9 +163,8 @@ void dcqcn_rp_cnp(struct dcqcn_rp *rp)
     /* The cut uses the α of the past; α then takes this CNP in (paper
      * order: Rt = Rc, Rc = Rc (1 - α/2), α = (1 - g) α + g). */
     rp->rt = rp->rc;
-    rp->rc = rp->rc * (1 - rp->alpha / 2);
-    if (rp->rc < (double)rp->cfg.min_rate)
-        rp->rc = (double)rp->cfg.min_rate;
+    double rc = rp->rc * (1 - rp->alpha / 2);
+    rc_set__(rp, rc < (double)rp->cfg.min_rate ? (double)rp->cfg.min_rate : rc);
     rp->alpha = (1 - rp->cfg.g) * rp->alpha + rp->cfg.g;
     rp->t_stage = rp->b_stage = 0;
     rp->bytes = 0;
@@ -179,7 +187,7 @@ void dcqcn_rp_sent(struct dcqcn_rp *rp, uint32_t bytes)
     }
 }
 
-uint64_t dcqcn_rp_rate(const struct dcqcn_rp *rp) { return (uint64_t)llround(rp->rc); }
+uint64_t dcqcn_rp_rate(const struct dcqcn_rp *rp) { return rp->rc_bps; }
 uint64_t dcqcn_rp_target(const struct dcqcn_rp *rp) { return (uint64_t)llround(rp->rt); }
 double dcqcn_rp_alpha(const struct dcqcn_rp *rp) { return rp->alpha; }
 int dcqcn_rp_active(const struct dcqcn_rp *rp) { return rp->active; }
@@ -191,7 +199,7 @@ int dcqcn_rp_check(const struct dcqcn_rp *rp)
     if (rp->rc < (double)rp->cfg.min_rate - 1e-6 || rp->rc > rp->rt + 1e-6 ||
         rp->rt > line + 1e-6)
         return -EINVAL;
-    if (!(rp->alpha >= 0 && rp->alpha <= 1))
+    if (!(rp->alpha >= 0 && rp->alpha <= 1) || rp->rc_bps != (uint64_t)llround(rp->rc))
         return -EINVAL;
     if (rp->active != (rp->alpha_ev != 0) || rp->active != (rp->rate_ev != 0))
         return -EINVAL;

@@ -508,8 +508,9 @@ static void pump__(struct sim_engine *eng, void *ctx, void *arg)
     }
     sim_time_t earliest = SIM_TIME_MAX;
     struct roce_qp *pick = NULL;
-    /* d->rr % d->nlive; rr is at most nlive unless QPs went away */
-    size_t i = d->rr < d->nlive ? d->rr : d->nlive ? d->rr % d->nlive : 0;
+    /* d->rr % d->nlive; rr is at most nlive unless QPs went away (the
+     * division only then: it is the dearest instruction here) */
+    size_t i = d->rr < d->nlive ? d->rr : d->rr == d->nlive || !d->nlive ? 0 : d->rr % d->nlive;
     for (size_t k = 0; k < d->nlive; k++, i = i + 1 == d->nlive ? 0 : i + 1) {
         struct roce_qp *qp = d->live[i];
         if (!qp_has_work__(qp))
