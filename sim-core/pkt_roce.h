@@ -125,6 +125,7 @@ struct pkt_roce_tmpl {
     uint32_t dest_qp;
     uint8_t se, mig, tver, fecn, becn;
 };
+/* Empties t: the next pkt_roce_build_tmpl() builds it. */
 void pkt_roce_tmpl_init(struct pkt_roce_tmpl *t);
 /* pkt_roce_build() with the same arguments and the same result, bytes and
  * error alike.  For IPv4 it builds from t: when t was built from other
