@@ -4,7 +4,11 @@
  * The parser is on every device's per-frame path: it walks the headers once,
  * front to back, with every read preceded by a bounds check against the
  * captured length and every length field checked against the wire length.
- * It writes only the pkt_info fields of layers it finds.
+ * It writes only the pkt_info fields of layers it finds.  Frames of the
+ * shape hosts exchange (tagged or not, IPv4 without options, TCP or UDP /
+ * RoCEv2) take a fast path that checks them up front and stores the same
+ * fields in one pass; everything else takes the general, layer-by-layer
+ * path (pkt_int.h).
  *
  * Checksums run over a "wire view" of the frame: the captured header bytes,
  * then virtual payload (zeros, which add nothing to a one's-complement sum),
@@ -13,6 +17,8 @@
  * added byte-swapped (RFC 1071 2.(B)).
  */
 #include "pkt.h"
+
+#include "pkt_int.h"
 
 #include <errno.h>
 #include <string.h>
@@ -35,13 +41,18 @@ static inline void wr16__(uint8_t *p, uint16_t v)
     p[1] = (uint8_t)v;
 }
 
+/* One byte swap and one store (the compiler splits four byte stores of
+ * a value with a known-zero byte into several). */
 static inline void wr32__(uint8_t *p, uint32_t v)
 {
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    v = __builtin_bswap32(v);
+#endif
+    memcpy(p, &v, 4);
 }
+
+/* The IPv4 version / IHL byte of a header without options. */
+#define IPV4_VER_IHL_NO_OPTS 0x45
 
 /* ---- BTH extension headers per opcode ---- */
 
@@ -70,38 +81,66 @@ static const uint16_t bth_ext__[256] = {
 
 unsigned pkt_bth_ext(uint8_t opcode) { return bth_ext__[opcode]; }
 
-static inline size_t bth_ext_len__(unsigned ext)
-{
-    return (ext & PKT_BTH_X_DETH ? 8u : 0u) + (ext & PKT_BTH_X_RETH ? 16u : 0u) +
-           (ext & PKT_BTH_X_ATOMIC ? 28u : 0u) + (ext & PKT_BTH_X_AETH ? 4u : 0u) +
-           (ext & PKT_BTH_X_ATOMICACK ? 8u : 0u) + (ext & PKT_BTH_X_IMM ? 4u : 0u) +
-           (ext & PKT_BTH_X_IETH ? 4u : 0u) + (ext & PKT_BTH_X_CNP ? 16u : 0u);
-}
+/* 256-entry decode tables, f(0) .. f(255), written out by the compiler. */
+#define TBL4__(f, v) f(v), f((v) + 1), f((v) + 2), f((v) + 3)
+#define TBL16__(f, v) TBL4__(f, v), TBL4__(f, (v) + 4), TBL4__(f, (v) + 8), TBL4__(f, (v) + 12)
+#define TBL64__(f, v)                                                                              \
+    TBL16__(f, v), TBL16__(f, (v) + 16), TBL16__(f, (v) + 32), TBL16__(f, (v) + 48)
+#define TBL256__(f) TBL64__(f, 0), TBL64__(f, 64), TBL64__(f, 128), TBL64__(f, 192)
+
+/* Bytes of the extension headers in a mask (its low byte; KNOWN adds
+ * nothing): one load instead of eight tests. */
+#define EXT_LEN__(m)                                                                               \
+    (((m) & PKT_BTH_X_DETH ? 8 : 0) + ((m) & PKT_BTH_X_RETH ? 16 : 0) +                            \
+     ((m) & PKT_BTH_X_ATOMIC ? 28 : 0) + ((m) & PKT_BTH_X_AETH ? 4 : 0) +                          \
+     ((m) & PKT_BTH_X_ATOMICACK ? 8 : 0) + ((m) & PKT_BTH_X_IMM ? 4 : 0) +                         \
+     ((m) & PKT_BTH_X_IETH ? 4 : 0) + ((m) & PKT_BTH_X_CNP ? 16 : 0))
+static const uint8_t bth_ext_len_of__[256] = {TBL256__(EXT_LEN__)};
+#undef EXT_LEN__
+
+static inline size_t bth_ext_len__(unsigned ext) { return bth_ext_len_of__[ext & 0xFF]; }
 
 size_t pkt_bth_ext_len(unsigned ext) { return bth_ext_len__(ext); }
 
 /* ---- parser ---- */
 
-static int parse_bth__(const uint8_t *b, size_t caplen, size_t bth_off, size_t udp_payload,
-                       struct pkt_info *pi)
+/* The BTH's second byte decoded into pkt_bth's se, mig, pad and tver (in
+ * that order, one byte each): SE (bit 7), M (6), PadCnt (5..4), TVer
+ * (3..0).  One load and one 4-byte store instead of four shift-and-store
+ * sequences, which the compiler otherwise merges into a longer chain. */
+#define BTH_FLAGS__(v) {(v) >> 7, (v) >> 6 & 1, (v) >> 4 & 3, (v) & 0x0F}
+static const uint8_t bth_flags__[256][4] = {TBL256__(BTH_FLAGS__)};
+#undef BTH_FLAGS__
+#undef TBL256__
+#undef TBL64__
+#undef TBL16__
+#undef TBL4__
+_Static_assert(offsetof(struct pkt_bth, mig) == offsetof(struct pkt_bth, se) + 1 &&
+                   offsetof(struct pkt_bth, pad) == offsetof(struct pkt_bth, se) + 2 &&
+                   offsetof(struct pkt_bth, tver) == offsetof(struct pkt_bth, se) + 3,
+               "bth_flags__ rows are stored over se, mig, pad, tver");
+
+/* Inlined in both paths: on the fast path it is the whole RoCE part. */
+static inline __attribute__((always_inline)) int
+parse_bth__(const uint8_t *b, size_t caplen, size_t bth_off, size_t udp_payload,
+            struct pkt_info *pi)
 {
     if (udp_payload < PKT_BTH_LEN + 4)
         return -EPROTO; /* no room for BTH and ICRC */
     if (caplen < bth_off + PKT_BTH_LEN)
         return -EMSGSIZE;
+    /* opcode, flags, P_Key / FECN, BECN, resv6, DestQP / AckReq, resv7, PSN */
     const uint8_t *h = b + bth_off;
     struct pkt_bth *t = &pi->bth;
+    uint32_t w1 = rd32__(h + 4), w2 = rd32__(h + 8);
     t->opcode = h[0];
-    t->se = h[1] >> 7;
-    t->mig = (h[1] >> 6) & 1;
-    t->pad = (h[1] >> 4) & 3;
-    t->tver = h[1] & 0x0F;
+    memcpy(&t->se, bth_flags__[h[1]], 4);
     t->pkey = pkt_rd16(h + 2);
-    t->fecn = h[4] >> 7;
-    t->becn = (h[4] >> 6) & 1;
-    t->dest_qp = rd24__(h + 5);
-    t->ack_req = h[8] >> 7;
-    t->psn = rd24__(h + 9);
+    t->fecn = (uint8_t)(w1 >> 31);
+    t->becn = (uint8_t)(w1 >> 30 & 1);
+    t->dest_qp = w1 & 0xFFFFFF;
+    t->ack_req = (uint8_t)(w2 >> 31);
+    t->psn = w2 & 0xFFFFFF;
 
     unsigned ext = bth_ext__[h[0]];
     size_t hdr = PKT_BTH_LEN + bth_ext_len__(ext);
@@ -109,21 +148,23 @@ static int parse_bth__(const uint8_t *b, size_t caplen, size_t bth_off, size_t u
         return -EPROTO;
     if (caplen < bth_off + hdr)
         return -EMSGSIZE;
-    size_t x = bth_off + PKT_BTH_LEN + (ext & PKT_BTH_X_DETH ? 8u : 0u);
     uint32_t layers = PKT_HAS_ROCE;
-    if (ext & PKT_BTH_X_RETH) {
-        pi->reth.va = (uint64_t)rd32__(b + x) << 32 | rd32__(b + x + 4);
-        pi->reth.rkey = rd32__(b + x + 8);
-        pi->reth.dma_len = rd32__(b + x + 12);
-        layers |= PKT_HAS_RETH;
-        x += 16;
-    }
-    if (ext & PKT_BTH_X_ATOMIC)
-        x += 28;
-    if (ext & PKT_BTH_X_AETH) {
-        pi->aeth.syndrome = b[x];
-        pi->aeth.msn = rd24__(b + x + 1);
-        layers |= PKT_HAS_AETH;
+    if (ext & (PKT_BTH_X_RETH | PKT_BTH_X_AETH)) { /* the ones decoded into pi */
+        size_t x = bth_off + PKT_BTH_LEN + (ext & PKT_BTH_X_DETH ? 8u : 0u);
+        if (ext & PKT_BTH_X_RETH) {
+            pi->reth.va = (uint64_t)rd32__(b + x) << 32 | rd32__(b + x + 4);
+            pi->reth.rkey = rd32__(b + x + 8);
+            pi->reth.dma_len = rd32__(b + x + 12);
+            layers |= PKT_HAS_RETH;
+            x += 16;
+        }
+        if (ext & PKT_BTH_X_ATOMIC)
+            x += 28;
+        if (ext & PKT_BTH_X_AETH) {
+            pi->aeth.syndrome = b[x];
+            pi->aeth.msn = rd24__(b + x + 1);
+            layers |= PKT_HAS_AETH;
+        }
     }
     pi->l5_off = (uint16_t)(bth_off + hdr);
     pi->l5_len = (uint32_t)(udp_payload - hdr - 4);
@@ -434,7 +475,7 @@ static int parse_mac_ctrl__(const uint8_t *b, size_t caplen, size_t wire, size_t
     return 0;
 }
 
-int pkt_parse_bytes(const uint8_t *b, size_t caplen, size_t wire_len, struct pkt_info *pi)
+int pkt_parse_general__(const uint8_t *b, size_t caplen, size_t wire_len, struct pkt_info *pi)
 {
     if (!b || !pi || caplen > wire_len || wire_len > UINT32_MAX)
         return -EINVAL;
@@ -473,11 +514,143 @@ int pkt_parse_bytes(const uint8_t *b, size_t caplen, size_t wire_len, struct pkt
     }
 }
 
+/* ---- parser fast path (pkt_int.h) ----
+ *
+ * One pass over the frames hosts exchange, checks first: everything the
+ * general path checks in the Ethernet, IPv4 and TCP / UDP headers of such
+ * a frame is tested before the first store, so a frame it declines reaches
+ * the general path with pi as the caller left it.  It then stores the same
+ * fields in the same layers, and leaves TCP options and the BTH to the
+ * general path's own decoders (which may still fail, after the same stores
+ * as there). */
+
+/* What the fast path does with a frame it declines: the general path in
+ * pkt_parse(), "declined" for the tests. */
+typedef int parse_fn__(const uint8_t *b, size_t caplen, size_t wire_len, struct pkt_info *pi);
+
+/* The fast path's stores for Ethernet, the tag (off 18) and IPv4 (tot
+ * bytes at off, no options), as the general path makes them. */
+static inline __attribute__((always_inline)) void
+fast_l2_l3__(const uint8_t *b, size_t wire_len, size_t off, size_t tot, struct pkt_info *pi)
+{
+    const uint8_t *ip = b + off;
+    pi->wire_len = (uint32_t)wire_len;
+    memcpy(pi->dst, b, PKT_ETH_ALEN);
+    memcpy(pi->src, b + PKT_ETH_ALEN, PKT_ETH_ALEN);
+    uint32_t layers = PKT_HAS_IPV4;
+    if (off != PKT_ETH_HLEN) {
+        uint16_t tci = pkt_rd16(b + 14);
+        pi->pcp = (uint8_t)(tci >> 13);
+        pi->dei = (tci >> 12) & 1;
+        pi->vid = tci & 0x0FFF;
+        layers |= PKT_HAS_VLAN;
+    }
+    pi->layers = layers;
+    pi->ethertype = PKT_ETH_P_IPV4;
+    pi->l3_off = (uint16_t)off;
+    pi->ip_version = 4;
+    pi->dscp = ip[1] >> 2;
+    pi->ecn = ip[1] & 3;
+    pi->ttl = ip[8];
+    pi->ip_proto = ip[9];
+    pi->flow_label = 0;
+    memcpy(pi->ip_src, ip + 12, 4);
+    memcpy(pi->ip_dst, ip + 16, 4);
+    pi->ip_end = (uint32_t)(off + tot);
+    pi->l4_off = (uint16_t)(off + PKT_IPV4_HLEN);
+}
+
+/* Inlined into pkt_parse() so that the per-frame call is the caller's one;
+ * a declined frame goes on to `decline` as a tail call with the same
+ * arguments.  TCP and UDP each check, then store, on a path of their own. */
+static inline __attribute__((always_inline)) int
+parse_fast__(const uint8_t *b, size_t caplen, size_t wire_len, struct pkt_info *pi,
+             parse_fn__ *decline)
+{
+    if (caplen < PKT_ETH_HLEN + PKT_IPV4_HLEN)
+        return decline(b, caplen, wire_len, pi);
+    size_t off = PKT_ETH_HLEN;
+    uint16_t et = pkt_rd16(b + 12);
+    if (et == PKT_ETH_P_VLAN) {
+        off += PKT_VLAN_HLEN;
+        if (caplen < off + PKT_IPV4_HLEN)
+            return decline(b, caplen, wire_len, pi);
+        et = pkt_rd16(b + 16);
+    }
+    const uint8_t *ip = b + off;
+    if (et != PKT_ETH_P_IPV4 || ip[0] != IPV4_VER_IHL_NO_OPTS)
+        return decline(b, caplen, wire_len, pi);
+    /* caplen >= off + 20 and wire_len >= caplen: no underflow below */
+    size_t tot = pkt_rd16(ip + 2);
+    if (tot < PKT_IPV4_HLEN || tot > wire_len - off || (pkt_rd16(ip + 6) & 0x3FFF))
+        return decline(b, caplen, wire_len, pi); /* bad length, or a fragment */
+    size_t l4 = off + PKT_IPV4_HLEN;
+    size_t l4_len = tot - PKT_IPV4_HLEN;
+    const uint8_t *t = b + l4;
+    if (ip[9] == PKT_IPPROTO_TCP) {
+        if (l4_len < PKT_TCP_HLEN || caplen < l4 + PKT_TCP_HLEN)
+            return decline(b, caplen, wire_len, pi);
+        size_t hl = (size_t)(t[12] >> 4) * 4;
+        if (hl < PKT_TCP_HLEN || hl > l4_len || caplen < l4 + hl)
+            return decline(b, caplen, wire_len, pi);
+        fast_l2_l3__(b, wire_len, off, tot, pi);
+        pi->sport = pkt_rd16(t);
+        pi->dport = pkt_rd16(t + 2);
+        pi->tcp_seq = rd32__(t + 4);
+        pi->tcp_ack = rd32__(t + 8);
+        pi->tcp_flags = t[13];
+        pi->tcp_window = pkt_rd16(t + 14);
+        pi->l5_off = (uint16_t)(l4 + hl);
+        pi->l5_len = (uint32_t)(l4_len - hl);
+        pi->layers |= PKT_HAS_TCP;
+        return hl > PKT_TCP_HLEN ? parse_tcp_opts__(t + PKT_TCP_HLEN, hl - PKT_TCP_HLEN, pi) : 0;
+    }
+    if (ip[9] == PKT_IPPROTO_UDP) {
+        if (l4_len < PKT_UDP_HLEN || caplen < l4 + PKT_UDP_HLEN)
+            return decline(b, caplen, wire_len, pi);
+        size_t ulen = pkt_rd16(t + 4);
+        if (ulen < PKT_UDP_HLEN || ulen > l4_len)
+            return decline(b, caplen, wire_len, pi);
+        fast_l2_l3__(b, wire_len, off, tot, pi);
+        pi->sport = pkt_rd16(t);
+        pi->dport = pkt_rd16(t + 2);
+        pi->udp_len = (uint16_t)ulen;
+        pi->l5_off = (uint16_t)(l4 + PKT_UDP_HLEN);
+        pi->l5_len = (uint32_t)(ulen - PKT_UDP_HLEN);
+        pi->layers |= PKT_HAS_UDP;
+        if (pi->dport == PKT_ROCE_UDP_PORT)
+            return parse_bth__(b, caplen, l4 + PKT_UDP_HLEN, ulen - PKT_UDP_HLEN, pi);
+        return 0;
+    }
+    return decline(b, caplen, wire_len, pi);
+}
+
+static int declined__(const uint8_t *b, size_t caplen, size_t wire_len, struct pkt_info *pi)
+{
+    (void)b, (void)caplen, (void)wire_len, (void)pi;
+    return PKT_PARSE_DECLINED;
+}
+
+int pkt_parse_fast__(const uint8_t *b, size_t caplen, size_t wire_len, struct pkt_info *pi)
+{
+    return parse_fast__(b, caplen, wire_len, pi, declined__);
+}
+
+int pkt_parse_bytes(const uint8_t *b, size_t caplen, size_t wire_len, struct pkt_info *pi)
+{
+    if (!b || !pi || caplen > wire_len || wire_len > UINT32_MAX)
+        return -EINVAL;
+    return parse_fast__(b, caplen, wire_len, pi, pkt_parse_general__);
+}
+
 int pkt_parse(const struct frame *f, struct pkt_info *pi)
 {
-    if (!f)
+    if (!f || !pi)
         return -EINVAL;
-    return pkt_parse_bytes(frame_cdata(f), f->len, frame_wire_len(f), pi);
+    size_t caplen = f->len, wire_len = frame_wire_len(f);
+    if (caplen > wire_len)
+        return -EINVAL; /* a payload_len that wraps the 32-bit wire length */
+    return parse_fast__(frame_cdata(f), caplen, wire_len, pi, pkt_parse_general__);
 }
 
 /* ---- checksums ---- */
@@ -753,28 +926,21 @@ int pkt_udp_push(struct frame *f, uint16_t sport, uint16_t dport)
 void pkt_ipv4_hdr_write(uint8_t *h, const struct pkt_ip_spec *ip, uint8_t proto,
                         uint16_t tot_len)
 {
-    uint16_t frag = ip->df ? 0x4000 : 0;
-    uint8_t tos = (uint8_t)(ip->dscp << 2 | ip->ecn);
-    /* The checksum from the field values (RFC 1071, big-endian 16-bit
-     * words), not from the bytes just stored: reading them back would wait
-     * for the stores. */
-    uint32_t src, dst;
-    memcpy(&src, ip->src, 4);
-    memcpy(&dst, ip->dst, 4);
-    /* the addresses' 16-bit words in native order: swapped back once,
-     * folded, with the rest (RFC 1071 2(B)) */
-    uint32_t addrs = csum_swap16__(csum_fold32__((src & 0xFFFF) + (src >> 16) + (dst & 0xFFFF) +
-                                                 (dst >> 16)));
-    uint32_t sum = (0x45u << 8 | tos) + tot_len + ip->id + frag + ((uint32_t)ip->ttl << 8 | proto) +
-                   addrs;
-    h[0] = 0x45;
-    h[1] = tos;
-    wr16__(h + 2, tot_len);
-    wr16__(h + 4, ip->id);
-    wr16__(h + 6, frag);
-    h[8] = ip->ttl;
-    h[9] = proto;
-    wr16__(h + 10, pkt_csum_fold(sum));
+    /* The header as five big-endian 32-bit words, the checksum from them
+     * (RFC 1071: 2^16 = 1 modulo 0xFFFF, so summing 32-bit words and
+     * folding gives the sum of the 16-bit words; it is never 0 here, the
+     * version byte is in it).  From the field values, not from the bytes
+     * just stored: reading them back would wait for the stores. */
+    uint32_t w0 = (uint32_t)IPV4_VER_IHL_NO_OPTS << 24 | (uint32_t)(ip->dscp << 2 | ip->ecn) << 16 |
+                  tot_len;
+    uint32_t w1 = (uint32_t)ip->id << 16 | (ip->df ? 0x4000u : 0u);
+    uint32_t w2 = (uint32_t)ip->ttl << 24 | (uint32_t)proto << 16;
+    uint32_t src = rd32__(ip->src), dst = rd32__(ip->dst);
+    uint64_t sum = (uint64_t)w0 + w1 + w2 + src + dst; /* < 5 * 2^32 */
+    sum = (sum & 0xFFFF) + (sum >> 16);                 /* < 2^19 */
+    wr32__(h, w0);
+    wr32__(h + 4, w1);
+    wr32__(h + 8, w2 | (uint16_t)~csum_fold32__((uint32_t)sum));
     memcpy(h + 12, ip->src, 4);
     memcpy(h + 16, ip->dst, 4);
 }
@@ -1070,9 +1236,12 @@ int pkt_vlan_insert(struct frame *f, uint8_t pcp, uint8_t dei, uint16_t vid)
         return -EMSGSIZE;
     if (pkt_eth_tagged(f))
         return -EEXIST;
-    uint8_t *p = frame_push(f, PKT_VLAN_HLEN);
-    if (!p)
+    if (f->off < PKT_VLAN_HLEN)
         return -ENOSPC;
+    /* frame_push(f, 4), without the call */
+    f->off -= PKT_VLAN_HLEN;
+    f->len += PKT_VLAN_HLEN;
+    uint8_t *p = frame_data(f);
     /* Fixed-size copies, not a memmove call; one per address, the way
      * they were written, so that reading them does not wait for the
      * stores that just wrote them. */
@@ -1081,8 +1250,7 @@ int pkt_vlan_insert(struct frame *f, uint8_t pcp, uint8_t dei, uint16_t vid)
     memcpy(src, p + PKT_VLAN_HLEN + PKT_ETH_ALEN, PKT_ETH_ALEN);
     memcpy(p, dst, PKT_ETH_ALEN);
     memcpy(p + PKT_ETH_ALEN, src, PKT_ETH_ALEN);
-    wr16__(p + 12, PKT_ETH_P_VLAN);
-    wr16__(p + 14, (uint16_t)(pcp << 13 | dei << 12 | vid));
+    wr32__(p + 12, (uint32_t)PKT_ETH_P_VLAN << 16 | (uint32_t)(pcp << 13 | dei << 12 | vid));
     return 0;
 }
 
@@ -1096,7 +1264,9 @@ int pkt_vlan_strip(struct frame *f)
     uint8_t macs[2 * PKT_ETH_ALEN];
     memcpy(macs, p, sizeof macs);
     memcpy(p + PKT_VLAN_HLEN, macs, sizeof macs);
-    frame_pull(f, PKT_VLAN_HLEN);
+    /* frame_pull(f, 4), without the call: the tag is there */
+    f->off += PKT_VLAN_HLEN;
+    f->len -= PKT_VLAN_HLEN;
     return frame_wire_len(f) < FRAME_ETH_MIN ? pkt_eth_pad(f) : 0;
 }
 

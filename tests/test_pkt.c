@@ -3,6 +3,10 @@
  * truncation and mutation fuzzing of the parser, and a tshark decode of one
  * frame of each kind.
  *
+ * The parser's fast path is compared with its general path, field by field,
+ * on generated frames and their near misses (parse_fast_matches_general);
+ * pkt_ipv4_hdr_write with a header laid out and summed byte by byte.
+ *
  * Known vectors, by provenance:
  *   - RFC 1071 section 3 numeric example (one's-complement sum);
  *   - the IPv4 header checksum example of the Wikipedia "Internet checksum"
@@ -16,6 +20,7 @@
  *     checksum validation on in test_tshark_decode.
  */
 #include "pkt.h"
+#include "pkt_int.h"
 #include "pkt_pfc.h"
 #include "pkt_roce.h"
 #include "pkt_roce_int.h"
@@ -755,6 +760,28 @@ static void test_vlan(void)
     CU_ASSERT_EQUAL(pkt_eth_type(f), 0);
     CU_ASSERT_EQUAL(pkt_l2(f, &l2), -EMSGSIZE);
     CU_ASSERT_EQUAL(pkt_vlan_insert(f, 0, 0, 1), -EMSGSIZE);
+    frame_unref(f);
+
+    /* no headroom for the tag: -ENOSPC and the frame as it was; with
+     * exactly 4 bytes of it, the tag goes in */
+    f = build_sample(pool, S_UDP4);
+    n = f->len;
+    memcpy(before, frame_cdata(f), n);
+    memmove(f->buf + 3, frame_cdata(f), n);
+    f->off = 3;
+    CU_ASSERT_EQUAL(pkt_vlan_insert(f, 1, 0, 7), -ENOSPC);
+    CU_ASSERT_EQUAL(f->off, 3);
+    CU_ASSERT_EQUAL(f->len, n);
+    CU_ASSERT_EQUAL(memcmp(frame_cdata(f), before, n), 0);
+    memmove(f->buf + 4, frame_cdata(f), n);
+    f->off = 4;
+    CU_ASSERT_EQUAL(pkt_vlan_insert(f, 1, 0, 7), 0);
+    CU_ASSERT_EQUAL(f->off, 0);
+    CU_ASSERT_EQUAL(f->len, n + 4);
+    CU_ASSERT_EQUAL(memcmp(frame_cdata(f), before, 12), 0);
+    CU_ASSERT_EQUAL(memcmp(frame_cdata(f) + 16, before + 12, n - 12), 0);
+    CU_ASSERT_EQUAL(pkt_eth_vid(f), 7);
+    CU_ASSERT_EQUAL(pkt_eth_pcp(f), 1);
     frame_unref(f);
     frame_pool_destroy(pool);
 }
@@ -1908,6 +1935,291 @@ static void test_fuzz_mutation(void)
     frame_pool_destroy(pool);
 }
 
+/* ---- the parser's fast path against its general path ---- */
+
+/* Every field of pkt_info, one by one (padding bytes are not compared). */
+static int pi_same(const struct pkt_info *a, const struct pkt_info *b)
+{
+#define SAME(x) (memcmp(&a->x, &b->x, sizeof a->x) == 0)
+    return SAME(layers) && SAME(wire_len) && SAME(dst) && SAME(src) && SAME(ethertype) &&
+           SAME(l3_off) && SAME(vid) && SAME(pcp) && SAME(dei) && SAME(arp_op) &&
+           SAME(arp_sha) && SAME(arp_spa) && SAME(arp_tha) && SAME(arp_tpa) &&
+           SAME(ip_version) && SAME(ip_proto) && SAME(dscp) && SAME(ecn) && SAME(ttl) &&
+           SAME(l4_off) && SAME(ip_end) && SAME(flow_label) && SAME(ip_src) && SAME(ip_dst) &&
+           SAME(icmp6_type) && SAME(icmp6_code) && SAME(nd_flags) && SAME(nd_target) &&
+           SAME(nd_lladdr) && SAME(sport) && SAME(dport) && SAME(udp_len) && SAME(tcp_flags) &&
+           SAME(tcp_wscale) && SAME(tcp_window) && SAME(tcp_mss) && SAME(tcp_seq) &&
+           SAME(tcp_ack) && SAME(tcp_tsval) && SAME(tcp_tsecr) && SAME(l5_off) && SAME(l5_len) &&
+           SAME(bth.opcode) && SAME(bth.se) && SAME(bth.mig) && SAME(bth.pad) &&
+           SAME(bth.tver) && SAME(bth.fecn) && SAME(bth.becn) && SAME(bth.ack_req) &&
+           SAME(bth.pkey) && SAME(bth.dest_qp) && SAME(bth.psn) && SAME(reth.va) &&
+           SAME(reth.rkey) && SAME(reth.dma_len) && SAME(aeth.syndrome) && SAME(aeth.msn) &&
+           SAME(mac_ctrl_opcode) && SAME(pfc_enable) && SAME(pfc_quanta);
+#undef SAME
+}
+
+/* Tallies of compare_paths(): how many frames each path decoded. */
+struct path_count {
+    unsigned fast_ok;    /* fast path, result 0 */
+    unsigned fast_err;   /* fast path, an error from the TCP options or the BTH */
+    unsigned declined;   /* left to the general path */
+    unsigned differ;     /* frames the two paths decoded differently */
+};
+
+/* Parses b both ways into structs that start out the same (random bytes)
+ * and asserts the same result and the same fields; a declined frame must
+ * leave pi untouched. */
+static void compare_paths(const uint8_t *b, size_t caplen, size_t wire, uint64_t *seed,
+                          struct path_count *n)
+{
+    struct pkt_info before, general, fast;
+    uint8_t *raw = (uint8_t *)&before;
+    for (size_t i = 0; i < sizeof before; i++)
+        raw[i] = (uint8_t)mix_next(seed);
+    general = before;
+    fast = before;
+    int rc_general = pkt_parse_general__(b, caplen, wire, &general);
+    int rc_fast = pkt_parse_fast__(b, caplen, wire, &fast);
+    if (rc_fast == PKT_PARSE_DECLINED) {
+        n->declined++;
+        CU_ASSERT(pi_same(&fast, &before));
+        rc_fast = pkt_parse_general__(b, caplen, wire, &fast);
+    } else if (rc_fast == 0) {
+        n->fast_ok++;
+    } else {
+        n->fast_err++;
+    }
+    CU_ASSERT_EQUAL(rc_fast, rc_general);
+    if (!pi_same(&fast, &general) || rc_fast != rc_general) {
+        if (n->differ++ < 5) /* the first few, for whoever debugs it */
+            fprintf(stderr, "fast/general differ: caplen %zu wire %zu rc %d/%d\n", caplen, wire,
+                    rc_fast, rc_general);
+        CU_FAIL("fast and general parse differ");
+    }
+    /* and the public entry point gives the same again */
+    struct pkt_info pub = before;
+    CU_ASSERT_EQUAL(pkt_parse_bytes(b, caplen, wire, &pub), rc_general);
+    CU_ASSERT(pi_same(&pub, &general));
+}
+
+static uint8_t rnd8(uint64_t *seed) { return (uint8_t)mix_next(seed); }
+static unsigned rnd(uint64_t *seed, unsigned n) { return (unsigned)(mix_next(seed) % n); }
+static void put16(uint8_t *p, unsigned v) { p[0] = (uint8_t)(v >> 8), p[1] = (uint8_t)v; }
+
+/* TCP options of hl - 20 bytes: none, NOP NOP timestamps, the SYN set, or
+ * random bytes (valid or not). */
+static void gen_tcp_opts(uint8_t *o, size_t n, uint64_t *seed)
+{
+    static const uint8_t ts[12] = {1, 1, 8, 10, 0, 0, 1, 0, 0, 0, 2, 0};
+    static const uint8_t syn[20] = {2, 4, 5, 0xb4, 4, 2, 8, 10, 0, 0, 0, 9,
+                                    0, 0, 0, 0, 1, 3, 3, 7};
+    for (size_t i = 0; i < n; i++)
+        o[i] = rnd8(seed);
+    if (n == 12 && rnd(seed, 4) != 0)
+        memcpy(o, ts, 12);
+    else if (n == 20 && rnd(seed, 2) == 0)
+        memcpy(o, syn, 20);
+    else if (rnd(seed, 2) == 0)
+        memset(o, rnd(seed, 2), n); /* all NOP or all EOL */
+}
+
+/* A frame of the shapes the fast path sees, and its near misses, into b
+ * (zeros after the headers); returns the header length, *wire the wire
+ * length. */
+static size_t gen_frame(uint8_t *b, size_t *wire, uint64_t *seed)
+{
+    memset(b, 0, 2048);
+    for (int i = 0; i < 12; i++)
+        b[i] = rnd8(seed);
+    size_t off = 12;
+    unsigned tags = rnd(seed, 16) == 0 ? 2 : rnd(seed, 2); /* untagged, one, sometimes two */
+    for (unsigned i = 0; i < tags; i++, off += 4) {
+        put16(b + off, PKT_ETH_P_VLAN);
+        put16(b + off + 2, (unsigned)mix_next(seed));
+    }
+    static const uint16_t ets[] = {PKT_ETH_P_IPV6, PKT_ETH_P_ARP, PKT_ETH_P_MAC_CTRL, 0x88CC};
+    uint16_t et = rnd(seed, 4) != 0 ? PKT_ETH_P_IPV4 : ets[rnd(seed, 4)];
+    put16(b + off, et);
+    off += 2;
+    size_t payload = rnd(seed, 4) == 0 ? 0 : rnd(seed, 1500);
+    if (et != PKT_ETH_P_IPV4) {
+        /* other EtherTypes: whatever bytes, the general path alone */
+        size_t n = off + 8 + rnd(seed, 60);
+        for (size_t i = off; i < n; i++)
+            b[i] = rnd8(seed);
+        if (et == PKT_ETH_P_IPV6)
+            b[off] = 0x60;
+        *wire = n + payload;
+        return n;
+    }
+    uint8_t *ip = b + off;
+    unsigned ihl = rnd(seed, 8) == 0 ? 5 + rnd(seed, 11) : 5;
+    ip[0] = (uint8_t)((rnd(seed, 32) == 0 ? rnd(seed, 16) : 4) << 4 | ihl);
+    if (rnd(seed, 32) == 0)
+        ip[0] = (uint8_t)(0x40 | rnd(seed, 5)); /* IHL below 5 */
+    ip[1] = rnd8(seed);
+    put16(ip + 4, (unsigned)mix_next(seed));
+    static const uint16_t frags[] = {0x2000, 0x0001, 0x1FFF, 0x8000}; /* MF, offsets, reserved */
+    put16(ip + 6, rnd(seed, 4) != 0 ? 0x4000 * rnd(seed, 2) : frags[rnd(seed, 4)]);
+    ip[8] = rnd8(seed);
+    static const uint8_t protos[] = {PKT_IPPROTO_TCP, PKT_IPPROTO_TCP, PKT_IPPROTO_TCP,
+                                     PKT_IPPROTO_UDP, PKT_IPPROTO_UDP, PKT_IPPROTO_UDP, 1,
+                                     PKT_IPPROTO_ICMPV6};
+    uint8_t proto = protos[rnd(seed, 8)];
+    ip[9] = proto;
+    for (int i = 10; i < 20; i++)
+        ip[i] = rnd8(seed);
+    for (unsigned i = 20; i < ihl * 4; i++)
+        ip[i] = rnd(seed, 2) ? 1 : rnd8(seed); /* options: NOPs and noise */
+    size_t l4 = off + ihl * 4;
+    uint8_t *t = b + l4;
+    size_t l4_hdr, icrc = 0;
+    if (proto == PKT_IPPROTO_TCP) {
+        static const uint8_t doffs[] = {5, 5, 5, 8, 8, 10, 15, 4};
+        unsigned doff = rnd(seed, 16) == 0 ? rnd(seed, 16) : doffs[rnd(seed, 8)];
+        for (int i = 0; i < 20; i++)
+            t[i] = rnd8(seed);
+        t[12] = (uint8_t)(doff << 4 | (t[12] & 0x0F));
+        l4_hdr = doff >= 5 ? doff * 4 : 20;
+        gen_tcp_opts(t + 20, l4_hdr - 20, seed);
+    } else if (proto == PKT_IPPROTO_UDP) {
+        for (int i = 0; i < 8; i++)
+            t[i] = rnd8(seed);
+        l4_hdr = 8;
+        if (rnd(seed, 4) != 0) {
+            /* RoCEv2: BTH with any opcode (mostly known ones), its
+             * extension headers, an ICRC after the payload */
+            put16(t + 2, PKT_ROCE_UDP_PORT);
+            uint8_t *h = t + 8;
+            for (int i = 0; i < 12 + 44; i++)
+                h[i] = rnd8(seed);
+            static const uint8_t ops[] = {0x00, 0x01, 0x02, 0x04, 0x06, 0x07, 0x0A, 0x0C,
+                                          0x0D, 0x10, 0x11, 0x12, 0x13, 0x16, 0x64, 0x81};
+            if (rnd(seed, 4) != 0)
+                h[0] = ops[rnd(seed, 16)];
+            l4_hdr = 8 + 12 + pkt_bth_ext_len(pkt_bth_ext(h[0]));
+            icrc = 4;
+        }
+        /* the UDP length: right, anything, or short of a BTH and ICRC */
+        unsigned how = rnd(seed, 16);
+        put16(t + 4, how == 0   ? (unsigned)mix_next(seed) & 0xFFFF
+                     : how == 1 ? 8 + rnd(seed, 20)
+                                : (unsigned)(l4_hdr + payload + icrc));
+    } else {
+        l4_hdr = 8 + rnd(seed, 20);
+        for (size_t i = 0; i < l4_hdr; i++)
+            t[i] = rnd8(seed);
+    }
+    size_t n = l4 + l4_hdr;
+    size_t tot = n - off + payload + icrc;
+    unsigned how = rnd(seed, 16);
+    put16(ip + 2, how == 0 ? (unsigned)mix_next(seed) & 0xFFFF
+                  : how == 1 ? (unsigned)(tot - rnd(seed, 8))
+                  : how == 2 ? (unsigned)(tot + rnd(seed, 8))
+                             : (unsigned)tot);
+    *wire = n + payload + icrc + (rnd(seed, 4) == 0 ? rnd(seed, 40) : 0); /* Ethernet padding */
+    return n;
+}
+
+#define PATH_FRAMES 200000 /* generated frames compared fast vs general */
+
+static void test_parse_fast_matches_general(void)
+{
+    uint64_t seed = 0xFA57;
+    uint8_t *b = calloc(1, WIRE_MAX);
+    CU_ASSERT_FATAL(b != NULL);
+    struct path_count n = {0, 0, 0, 0};
+    for (int i = 0; i < PATH_FRAMES; i++) {
+        size_t wire;
+        size_t hdr = gen_frame(b, &wire, &seed);
+        unsigned mode = rnd(&seed, 8);
+        if (mode == 0) { /* a few header bytes changed */
+            for (int k = 1 + (int)rnd(&seed, 3); k > 0; k--)
+                b[rnd(&seed, (unsigned)hdr)] = rnd8(&seed);
+        }
+        size_t cap = mode == 1 ? rnd(&seed, (unsigned)hdr + 1) : mode == 2 ? wire : hdr;
+        size_t w = mode == 3 ? cap + rnd(&seed, 64) : wire; /* wire length cut short */
+        if (cap > w)
+            cap = w;
+        compare_paths(b, cap, w, &seed, &n);
+    }
+    /* the sample frames of every kind, cut at every length */
+    struct frame_pool *pool = frame_pool_create(4);
+    for (int s = 0; s < S_COUNT; s++) {
+        struct frame *f = build_sample(pool, s);
+        size_t wire = flatten(f, b, WIRE_MAX);
+        for (size_t k = 0; k <= f->len; k++) {
+            compare_paths(b, k, wire, &seed, &n);
+            compare_paths(b, k, k, &seed, &n);
+        }
+        frame_unref(f);
+    }
+    frame_pool_destroy(pool);
+    free(b);
+    /* both paths and the fast path's late errors were all exercised */
+    CU_ASSERT(n.fast_ok > PATH_FRAMES / 8);
+    CU_ASSERT(n.declined > PATH_FRAMES / 8);
+    CU_ASSERT(n.fast_err > PATH_FRAMES / 100);
+}
+
+/* The extension-header length table against the sum of the lengths. */
+static void test_bth_ext_len(void)
+{
+    static const struct {
+        unsigned bit;
+        size_t len;
+    } ext[] = {{PKT_BTH_X_DETH, 8},      {PKT_BTH_X_RETH, 16}, {PKT_BTH_X_ATOMIC, 28},
+               {PKT_BTH_X_AETH, 4},      {PKT_BTH_X_ATOMICACK, 8}, {PKT_BTH_X_IMM, 4},
+               {PKT_BTH_X_IETH, 4},      {PKT_BTH_X_CNP, 16}};
+    for (unsigned m = 0; m < 256; m++) {
+        size_t want = 0;
+        for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++)
+            if (m & ext[i].bit)
+                want += ext[i].len;
+        CU_ASSERT_EQUAL(pkt_bth_ext_len(m), want);
+        CU_ASSERT_EQUAL(pkt_bth_ext_len(m | PKT_BTH_X_KNOWN), want);
+    }
+    CU_ASSERT_EQUAL(pkt_bth_ext_len(pkt_bth_ext(PKT_IB_RC_WRITE_FIRST)), PKT_RETH_LEN);
+    CU_ASSERT_EQUAL(pkt_bth_ext_len(pkt_bth_ext(PKT_IB_RC_ACK)), PKT_AETH_LEN);
+}
+
+/* pkt_ipv4_hdr_write against the header laid out field by field and
+ * checksummed with pkt_csum_add over its bytes. */
+static void test_ipv4_hdr_write(void)
+{
+    uint64_t seed = 0x1F4;
+    for (int i = 0; i < 100000; i++) {
+        struct pkt_ip_spec ip;
+        memset(&ip, 0, sizeof ip);
+        ip.version = 4;
+        ip.dscp = (uint8_t)rnd(&seed, 64);
+        ip.ecn = (uint8_t)rnd(&seed, 4);
+        ip.ttl = rnd8(&seed);
+        ip.df = (uint8_t)rnd(&seed, 2);
+        ip.id = (uint16_t)mix_next(&seed);
+        for (int k = 0; k < 4; k++) {
+            ip.src[k] = rnd(&seed, 4) == 0 ? 0xFF : rnd(&seed, 4) == 0 ? 0 : rnd8(&seed);
+            ip.dst[k] = rnd(&seed, 4) == 0 ? 0xFF : rnd(&seed, 4) == 0 ? 0 : rnd8(&seed);
+        }
+        uint8_t proto = rnd(&seed, 2) ? PKT_IPPROTO_TCP : rnd8(&seed);
+        uint16_t tot = (uint16_t)(rnd(&seed, 8) == 0 ? 0xFFFF - rnd(&seed, 4) : mix_next(&seed));
+        uint8_t want[20] = {0x45, (uint8_t)(ip.dscp << 2 | ip.ecn)};
+        put16(want + 2, tot);
+        put16(want + 4, ip.id);
+        put16(want + 6, ip.df ? 0x4000 : 0);
+        want[8] = ip.ttl;
+        want[9] = proto;
+        memcpy(want + 12, ip.src, 4);
+        memcpy(want + 16, ip.dst, 4);
+        put16(want + 10, pkt_csum_fold(pkt_csum_add(0, want, 20)));
+        uint8_t got[20];
+        memset(got, 0xAA, sizeof got);
+        pkt_ipv4_hdr_write(got, &ip, proto, tot);
+        CU_ASSERT_EQUAL(memcmp(got, want, 20), 0);
+        CU_ASSERT_EQUAL(pkt_csum_fold(pkt_csum_add(0, got, 20)), 0);
+    }
+}
+
 /* ---- tshark ---- */
 
 static void wr_le32(FILE *fp, uint32_t v)
@@ -2050,6 +2362,9 @@ int suite_pkt(void)
         {"parse_errors", test_parse_errors},
         {"fuzz_truncation", test_fuzz_truncation},
         {"fuzz_mutation", test_fuzz_mutation},
+        {"parse_fast_matches_general", test_parse_fast_matches_general},
+        {"bth_ext_len", test_bth_ext_len},
+        {"ipv4_hdr_write", test_ipv4_hdr_write},
         {"tshark_decode", test_tshark_decode},
     };
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
