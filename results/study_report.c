@@ -219,7 +219,7 @@ static int metric_figure__(const struct study_report_options *o, const struct st
     /* Data: one block per panel and line: x mean min max. */
     for (size_t pv = 0; pv < npanels; pv++)
         for (size_t lv = 0; lv < nlines; lv++) {
-            char name[32];
+            char name[48]; /* "d" + two 20-digit size_t + "_" + NUL */
             snprintf(name, sizeof name, "d%zu_%zu", pv, lv);
             plot_block_begin(p, name);
             for (size_t j = 0; j < xp->nvalues; j++) {

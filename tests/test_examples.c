@@ -256,7 +256,7 @@ static void test_dynamic_flowlets(void)
              aff, sizeof aff);
     aff[strcspn(aff, "\n")] = '\0';
     CU_ASSERT_FATAL(strcmp(aff, "hv1/SLOT 2") == 0 || strcmp(aff, "hv1/SLOT 3") == 0);
-    char a_ifc[32], o_ifc[32];
+    char a_ifc[sizeof aff], o_ifc[32];
     snprintf(a_ifc, sizeof a_ifc, "%s", aff);
     snprintf(o_ifc, sizeof o_ifc, "%s",
              strcmp(aff, "hv1/SLOT 2") == 0 ? "hv1/SLOT 3" : "hv1/SLOT 2");
