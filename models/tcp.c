@@ -94,6 +94,13 @@ struct tcp_cubic {
  * so a short segment's padding is the zeros after its headers. */
 #define TCP_TMPL_MAX (PKT_ETH_HLEN + PKT_VLAN_HLEN + PKT_IPV4_HLEN + PKT_TCP_HLEN + TCP_OPT_TS_LEN)
 _Static_assert(TCP_TMPL_MAX >= FRAME_ETH_MIN, "a template pads a minimum frame");
+/* A segment's n template bytes are copied as two fixed-size blocks,
+ * [0, COPY) and [n - COPY, n): they cover every n from the smallest
+ * header (untagged, no options) to TCP_TMPL_MAX. */
+#define TCP_TMPL_COPY 40
+_Static_assert(TCP_TMPL_COPY <= PKT_ETH_HLEN + PKT_IPV4_HLEN + PKT_TCP_HLEN &&
+                   2 * TCP_TMPL_COPY >= TCP_TMPL_MAX,
+               "the two copies cover every template");
 
 /* The headers of a connection's IPv4 segments as the layered path writes
  * them, the per-segment fields zero (tmpl_build__): a segment copies them
@@ -226,10 +233,9 @@ static inline void wr16__(uint8_t *p, uint16_t v)
 
 static inline void wr32__(uint8_t *p, uint32_t v)
 {
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
+    /* one 4-byte store (a byte swap on little-endian hosts) */
+    const uint8_t b[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
+    memcpy(p, b, 4);
 }
 
 static inline uint64_t min64__(uint64_t a, uint64_t b) { return a < b ? a : b; }
@@ -536,14 +542,20 @@ static inline uint16_t csum_fold__(uint32_t sum)
     return (uint16_t)~sum;
 }
 
-/* Can seg_push_tmpl__ build this segment: IPv4, no ULP bytes (the frame
- * holds no bytes yet), an Ethernet spec pkt_eth_push accepts and an IP
- * length that fits? */
-static int tmpl_fits__(const struct tcp_conn *c, const struct frame *f)
+/* Does the connection send from a template: IPv4, not general_path, an
+ * Ethernet spec pkt_eth_push accepts?  (Fixed once the connection has
+ * its peer: a built template answers yes.) */
+static int tmpl_conn__(const struct tcp_conn *c)
 {
-    return c->version == 4 && !c->cfg.general_path && f->len == 0 && f->trailer_len == 0 &&
-           c->l2.pcp <= 7 && c->l2.dei <= 1 && c->l2.vid <= 4094 &&
-           PKT_IPV4_HLEN + tcp_hlen__(c) + (size_t)f->payload_len <= 0xFFFF;
+    return c->tmpl.len || (c->version == 4 && !c->cfg.general_path && c->l2.pcp <= 7 &&
+                           c->l2.dei <= 1 && c->l2.vid <= 4094);
+}
+
+/* Can seg_push_tmpl__ build this segment: a template connection, no ULP
+ * bytes, an IP length that fits? */
+static int tmpl_fits__(const struct tcp_conn *c, const struct frame *f, uint32_t ulp)
+{
+    return !ulp && tmpl_conn__(c) && PKT_IPV4_HLEN + tcp_hlen__(c) + (size_t)f->payload_len <= 0xFFFF;
 }
 
 /* (Re)builds the template: the bytes seg_push_layered__ writes with seq,
@@ -604,7 +616,9 @@ static int seg_push_tmpl__(struct tcp_conn *c, struct frame *f, uint32_t seq, ui
     uint8_t *h = frame_push(f, n);
     if (!h)
         return -ENOSPC;
-    memcpy(h, t->b, n);
+    /* bytes [0, n) as two fixed-size copies (TCP_TMPL_COPY) */
+    memcpy(h, t->b, TCP_TMPL_COPY);
+    memcpy(h + n - TCP_TMPL_COPY, t->b + n - TCP_TMPL_COPY, TCP_TMPL_COPY);
     uint8_t *ip = h + t->ip_at;
     ip[1] |= ecn;
     wr16__(ip + 2, (uint16_t)ip_len);
@@ -629,7 +643,7 @@ static int seg_push_tmpl__(struct tcp_conn *c, struct frame *f, uint32_t seq, ui
     return 0;
 }
 
-static void seg_sent__(struct tcp_conn *c, uint32_t len, uint8_t flags, enum seg_kind kind)
+static inline void seg_sent__(struct tcp_conn *c, uint32_t len, uint8_t flags, enum seg_kind kind)
 {
     c->st.segs_sent++;
     if (len) {
@@ -702,8 +716,8 @@ static int send_seg__(struct tcp_conn *c, uint64_t off, uint32_t len, uint8_t fl
     /* RFC 3168 6.1.5: ECT on new data only. */
     uint8_t ecn = (c->ecn_on && len && kind == SEG_NEW) ? PKT_ECN_ECT0 : PKT_ECN_NOT_ECT;
     uint32_t seq = snd_seq__(c, off);
-    int err = tmpl_fits__(c, f) ? seg_push_tmpl__(c, f, seq, flags, ecn)
-                                : seg_push_layered__(c, f, seq, flags, ecn);
+    int err = tmpl_fits__(c, f, ulp) ? seg_push_tmpl__(c, f, seq, flags, ecn)
+                                     : seg_push_layered__(c, f, seq, flags, ecn);
     if (err) {
         frame_unref(f);
         return err;
@@ -719,15 +733,17 @@ static void send_ack__(struct tcp_conn *c)
     send_seg__(c, c->snd_nxt, 0, PKT_TCP_ACK, SEG_CTRL);
 }
 
-/* Sends the segment starting at off (a FIN alone when off == snd_end);
- * returns the sequence space it used. */
-static uint64_t xmit_at__(struct tcp_conn *c, uint64_t off, uint64_t max_len, enum seg_kind kind)
+/* Payload of a whole segment at off < snd_end: at most the MSS, the
+ * queued bytes, the end of off's record. */
+static uint64_t seg_len__(const struct tcp_conn *c, uint64_t off)
 {
-    uint32_t len = 0;
-    if (off < c->snd_end) {
-        uint64_t l = min64__(min64__(c->mss, c->snd_end - off), record_end__(c, off) - off);
-        len = (uint32_t)min64__(l, max_len);
-    }
+    return min64__(min64__(c->mss, c->snd_end - off), record_end__(c, off) - off);
+}
+
+/* Sends len bytes at off (with the FIN when they end the stream and it is
+ * queued; a FIN alone when len is 0); returns the sequence space used. */
+static uint64_t xmit_len__(struct tcp_conn *c, uint64_t off, uint32_t len, enum seg_kind kind)
+{
     int fin = c->fin_queued && off + len == c->snd_end;
     uint8_t flags = PKT_TCP_ACK;
     if (fin)
@@ -740,6 +756,14 @@ static uint64_t xmit_at__(struct tcp_conn *c, uint64_t off, uint64_t max_len, en
     return len + (uint64_t)fin;
 }
 
+/* Sends the segment starting at off, at most max_len bytes (a FIN alone
+ * when off == snd_end); returns the sequence space it used. */
+static uint64_t xmit_at__(struct tcp_conn *c, uint64_t off, uint64_t max_len, enum seg_kind kind)
+{
+    uint64_t len = off < c->snd_end ? min64__(seg_len__(c, off), max_len) : 0;
+    return xmit_len__(c, off, (uint32_t)len, kind);
+}
+
 /* Sends what cwnd and the peer's window allow. */
 static void output__(struct tcp_conn *c)
 {
@@ -748,23 +772,22 @@ static void output__(struct tcp_conn *c)
     for (;;) {
         uint64_t wnd = min64__(c->cwnd, c->snd_wnd);
         uint64_t limit = c->snd_una + wnd;
-        uint64_t max_len = UINT64_MAX;
+        uint64_t len = 0;
         if (c->snd_nxt < c->snd_end) {
-            uint64_t len = min64__(min64__(c->mss, c->snd_end - c->snd_nxt),
-                                   record_end__(c, c->snd_nxt) - c->snd_nxt);
+            len = seg_len__(c, c->snd_nxt);
             if (c->snd_nxt + len > limit) {
                 /* Silly window avoidance: wait for a whole segment unless
                  * nothing is in flight (a window below one segment). */
                 if (c->snd_nxt != c->snd_una || limit <= c->snd_nxt)
                     break;
-                max_len = limit - c->snd_nxt;
+                len = limit - c->snd_nxt;
             }
         } else if (!(c->fin_queued && c->snd_nxt == c->snd_end)) {
             break;
         }
         enum seg_kind kind = c->snd_nxt < c->snd_max ? SEG_RTO : SEG_NEW;
         uint64_t start = c->snd_nxt;
-        uint64_t used = xmit_at__(c, start, max_len, kind);
+        uint64_t used = xmit_len__(c, start, (uint32_t)len, kind);
         c->snd_nxt = start + used;
         if (kind == SEG_NEW && !c->rtt_timing) {
             c->rtt_timing = 1;
@@ -1534,8 +1557,10 @@ static void input__(struct tcp_conn *c, struct frame *f, const struct pkt_info *
 
 static int from_peer__(const struct tcp_conn *c, const struct pkt_info *pi)
 {
+    /* fixed-size compares: inlined, no call */
     return pi->ip_version == c->version && pi->sport == c->rport &&
-           memcmp(pi->ip_src, c->remote_ip, addr_len__(c->version)) == 0;
+           (c->version == 4 ? memcmp(pi->ip_src, c->remote_ip, 4)
+                            : memcmp(pi->ip_src, c->remote_ip, 16)) == 0;
 }
 
 static void conn_rx__(void *ctx, struct ipstack *stack, struct frame *f,
