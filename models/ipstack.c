@@ -713,6 +713,8 @@ int ipstack_ip_spec(struct ipstack *s, uint8_t version, const uint8_t *dst, uint
 
 int ipstack_ipv4_next(struct ipstack *s, struct ipstack_ipv4_fields *out)
 {
+    if (!s || !out)
+        return -EINVAL;
     if (!s->cfg.has_ipv4)
         return -EADDRNOTAVAIL;
     memcpy(out->src, s->cfg.ipv4, 4);

@@ -279,7 +279,7 @@ int ipstack_ip_spec(struct ipstack *s, uint8_t version, const uint8_t *dst, uint
 /* The IPv4 fields ipstack_ip_spec chooses for any destination, for a
  * transport that writes its headers from a template: the source address,
  * the TTL, and the next identification, taken as ipstack_ip_spec takes it.
- * 0, or -EADDRNOTAVAIL (nothing taken) without an IPv4 address. */
+ * 0, -EINVAL, or -EADDRNOTAVAIL (nothing taken) without an IPv4 address. */
 struct ipstack_ipv4_fields {
     uint8_t src[4];
     uint8_t ttl;

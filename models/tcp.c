@@ -555,7 +555,8 @@ static int tmpl_conn__(const struct tcp_conn *c)
  * bytes, an IP length that fits? */
 static int tmpl_fits__(const struct tcp_conn *c, const struct frame *f, uint32_t ulp)
 {
-    return !ulp && tmpl_conn__(c) && PKT_IPV4_HLEN + tcp_hlen__(c) + (size_t)f->payload_len <= 0xFFFF;
+    return !ulp && tmpl_conn__(c) &&
+           PKT_IPV4_HLEN + tcp_hlen__(c) + (size_t)f->payload_len <= 0xFFFF;
 }
 
 /* (Re)builds the template: the bytes seg_push_layered__ writes with seq,

@@ -193,9 +193,8 @@ struct tcp_settings {
     uint16_t nd_port;         /* frame->nd_port of every frame (iWARP, CFG-031) */
     uint8_t priority;         /* frame->priority of every frame (0..7): what the vmswitch
                                * tags when no NetQos policy classifies it */
-    uint8_t general_path;     /* 1: no IPv4 header template and no header prediction:
-                               * every segment is built layer by layer and goes through
-                               * the whole input path (the same frames and behaviour,
+    uint8_t general_path;     /* 1: no IPv4 header template: every segment is built
+                               * layer by layer by the pkt codecs (the same frames,
                                * slower; tests compare the two) */
 };
 

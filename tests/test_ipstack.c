@@ -6,8 +6,9 @@
  * retransmission schedule and failure, stale entries and unicast probes,
  * RFC 826 merge rules, gratuitous ARP / unsolicited NA updates, input
  * filtering by reason, port binding and demultiplexing (UDP, TCP, RoCEv2),
- * gateways and multicast, the table limit, lifecycle, and the bytes as
- * tshark decodes them.  ipstack_check() runs after every send, every
+ * gateways and multicast, the table limit, the cached send path against
+ * the lookup, ipstack_ipv4_next against ipstack_ip_spec, lifecycle, and
+ * the bytes as tshark decodes them.  ipstack_check() runs after every send, every
  * delivery and every frame put on the hub. */
 #include "test_util.h"
 

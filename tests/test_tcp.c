@@ -5,7 +5,8 @@
  * after the retries, NewReno and CUBIC window growth, ECN echo and the
  * once-per-window reduction, delayed ACKs, the window limit and scaling,
  * orderly close through TIME_WAIT, abort/RST, SYN timeout, steady-state
- * cost, and the handshake/FIN frames as tshark decodes them.
+ * cost, the header template against the layered build, and the
+ * handshake/FIN frames as tshark decodes them.
  * tcp_check() runs on every connection from a periodic probe. */
 #include "test_util.h"
 
@@ -1230,12 +1231,13 @@ static void equiv_run(const struct equiv_case *k, int general, struct run_digest
 }
 
 /* The IPv4 header template (segments copied from per-connection headers
- * with their fields and checksums patched in) and the ipstack's cached
- * send path against the layered build (tcp_settings.general_path): every
- * frame both hosts send, byte for byte and at the same time, and the end
- * state of both connections, over options, flags, ECN, window scaling,
- * losses (out of order, duplicate ACKs, fast retransmit, RTO), FIN,
- * a TTL change mid-run and the IPv6 fallback. */
+ * with their fields and checksums written in) against the layered build
+ * (tcp_settings.general_path): every frame both hosts send, byte for
+ * byte and at the same time, and the end state of both connections and
+ * stacks, over options, flags (PSH, FIN, RST, ECE, CWR), ECT, window
+ * scaling or none, losses (out of order, duplicate ACKs, fast retransmit,
+ * RTO), padded short segments, a TTL change mid-run (the template is
+ * rebuilt) and IPv6 (layered both times). */
 static void test_fast_path_equivalence(void)
 {
     static const struct equiv_case cases[] = {
