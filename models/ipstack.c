@@ -479,16 +479,21 @@ static void solicit__(struct ipstack *s, struct neigh *n, int probe)
 
 /* ---- neighbour state machine ---- */
 
+/* emit__ for a frame that is ours alone: write the addresses (as cheap
+ * as comparing them). */
+static inline int emit_own__(struct ipstack *s, struct frame *f, const uint8_t *dst_mac)
+{
+    uint8_t *b = frame_data(f);
+    memcpy(b, dst_mac, PKT_ETH_ALEN);
+    memcpy(b + PKT_ETH_ALEN, s->cfg.mac, PKT_ETH_ALEN);
+    return tx__(s, f);
+}
+
 /* Writes the Ethernet addresses into f's bytes and transmits it. */
 static int emit__(struct ipstack *s, struct frame *f, const uint8_t *dst_mac)
 {
-    if (f->refcnt == 1) {
-        /* Ours alone: write the addresses (as cheap as comparing them). */
-        uint8_t *b = frame_data(f);
-        memcpy(b, dst_mac, PKT_ETH_ALEN);
-        memcpy(b + PKT_ETH_ALEN, s->cfg.mac, PKT_ETH_ALEN);
-        return tx__(s, f);
-    }
+    if (f->refcnt == 1)
+        return emit_own__(s, f, dst_mac);
     const uint8_t *b = frame_cdata(f);
     if (memcmp(b, dst_mac, PKT_ETH_ALEN) != 0 ||
         memcmp(b + PKT_ETH_ALEN, s->cfg.mac, PKT_ETH_ALEN) != 0) {
@@ -706,6 +711,18 @@ int ipstack_ip_spec(struct ipstack *s, uint8_t version, const uint8_t *dst, uint
     return 0;
 }
 
+int ipstack_ipv4_next(struct ipstack *s, struct ipstack_ipv4_fields *out)
+{
+    if (!s || !out)
+        return -EINVAL;
+    if (!s->cfg.has_ipv4)
+        return -EADDRNOTAVAIL;
+    memcpy(out->src, s->cfg.ipv4, 4);
+    out->ttl = s->cfg.hop_limit;
+    out->id = s->ipv4_id++;
+    return 0;
+}
+
 /* Reads the IP version and destination of an untagged IP frame. */
 static int frame_ip_dst__(const struct frame *f, uint8_t *version, uint8_t dst[16])
 {
@@ -728,12 +745,31 @@ static int frame_ip_dst__(const struct frame *f, uint8_t *version, uint8_t dst[1
     return -EINVAL;
 }
 
-int ipstack_send(struct ipstack *s, struct frame *f)
+/* The send cache's entry when f goes to the cached destination (what
+ * frame_ip_dst__ and the cache test find, without copying the address),
+ * else NULL. */
+static struct neigh *send_cache_hit__(const struct ipstack *s, const struct frame *f)
 {
-    if (!s || !f) {
-        frame_unref(f);
-        return -EINVAL;
-    }
+    if (!s->sc_ent || f->len < PKT_ETH_HLEN + PKT_IPV4_HLEN)
+        return NULL;
+    const uint8_t *b = frame_cdata(f);
+    uint16_t et = pkt_rd16(b + 12);
+    const uint8_t *ip = b + PKT_ETH_HLEN;
+    int hit;
+    if (et == PKT_ETH_P_IPV4)
+        hit = s->sc_version == 4 && s->cfg.has_ipv4 && (ip[0] >> 4) == 4 &&
+              memcmp(s->sc_dst, ip + 16, 4) == 0;
+    else
+        hit = et == PKT_ETH_P_IPV6 && s->sc_version == 6 &&
+              f->len >= PKT_ETH_HLEN + PKT_IPV6_HLEN && (ip[0] >> 4) == 6 &&
+              memcmp(s->sc_dst, ip + 24, 16) == 0;
+    return hit ? &s->ent[s->sc_ent - 1] : NULL;
+}
+
+/* ipstack_send past the send cache: read the destination, find (or make)
+ * its next hop's entry, send, queue or drop. */
+static int __attribute__((noinline)) send_lookup__(struct ipstack *s, struct frame *f)
+{
     uint8_t version, dst[16], nh[16], mac[PKT_ETH_ALEN];
     if (frame_ip_dst__(f, &version, dst) != 0) {
         drop__(s, f, IPSTACK_DROP_BAD_FRAME);
@@ -778,6 +814,23 @@ int ipstack_send(struct ipstack *s, struct frame *f)
     neigh_enqueue__(s, n, f);
     neigh_resolve__(s, n);
     return -EINPROGRESS;
+}
+
+int ipstack_send(struct ipstack *s, struct frame *f)
+{
+    if (!s || !f) {
+        frame_unref(f);
+        return -EINVAL;
+    }
+    /* the common case first: a resolved, cached destination, the frame
+     * ours alone (send_lookup__ does the same for it) */
+    struct neigh *n = send_cache_hit__(s, f);
+    if (n && n->state != IPSTACK_NEIGH_INCOMPLETE && f->refcnt == 1) {
+        s->ctr.neigh_hits++;
+        neigh_use__(s, n);
+        return emit_own__(s, f, n->mac);
+    }
+    return send_lookup__(s, f);
 }
 
 int ipstack_send_udp(struct ipstack *s, const struct ipstack_udp *u)

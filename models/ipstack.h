@@ -22,7 +22,9 @@
  *     IPv4 or IPv6, then L4.  ipstack_l2_spec() gives the Ethernet spec
  *     (source = the stack's MAC, destination a placeholder) and
  *     ipstack_ip_spec() the IP spec (source address selected for the
- *     destination, TTL/hop limit, IPv4 identification).
+ *     destination, TTL/hop limit, IPv4 identification).  A transport that
+ *     writes IPv4 headers from its own template takes the same fields
+ *     from ipstack_ipv4_next().
  *  2. Hand it to ipstack_send(), which always takes the reference.  The
  *     stack reads the IP version and destination from the bytes, picks the
  *     next hop (the gateway for an off-prefix destination when one is
@@ -274,6 +276,16 @@ void ipstack_l2_spec(const struct ipstack *s, struct pkt_l2_spec *l2);
  * (IPv4 without an IPv4 address). */
 int ipstack_ip_spec(struct ipstack *s, uint8_t version, const uint8_t *dst, uint8_t dscp,
                     uint8_t ecn, struct pkt_ip_spec *ip);
+/* The IPv4 fields ipstack_ip_spec chooses for any destination, for a
+ * transport that writes its headers from a template: the source address,
+ * the TTL, and the next identification, taken as ipstack_ip_spec takes it.
+ * 0, -EINVAL, or -EADDRNOTAVAIL (nothing taken) without an IPv4 address. */
+struct ipstack_ipv4_fields {
+    uint8_t src[4];
+    uint8_t ttl;
+    uint16_t id;
+};
+int ipstack_ipv4_next(struct ipstack *s, struct ipstack_ipv4_fields *out);
 /* Source address toward dst: the IPv4 address; for IPv6 the configured
  * address when its scope (link-local or not) matches dst's, else the
  * derived link-local address for a link-local dst, else the configured

@@ -89,6 +89,35 @@ struct tcp_cubic {
     sim_time_t epoch;    /* start of the current epoch, 0: none */
 };
 
+/* Bytes of the largest IPv4 segment header: tagged Ethernet, IPv4, TCP
+ * with the timestamps option; a template holds at least a minimum frame,
+ * so a short segment's padding is the zeros after its headers. */
+#define TCP_TMPL_MAX (PKT_ETH_HLEN + PKT_VLAN_HLEN + PKT_IPV4_HLEN + PKT_TCP_HLEN + TCP_OPT_TS_LEN)
+_Static_assert(TCP_TMPL_MAX >= FRAME_ETH_MIN, "a template pads a minimum frame");
+/* A segment's n template bytes are copied as two fixed-size blocks,
+ * [0, COPY) and [n - COPY, n): they cover every n from the smallest
+ * header (untagged, no options) to TCP_TMPL_MAX. */
+#define TCP_TMPL_COPY 40
+_Static_assert(TCP_TMPL_COPY <= PKT_ETH_HLEN + PKT_IPV4_HLEN + PKT_TCP_HLEN &&
+                   2 * TCP_TMPL_COPY >= TCP_TMPL_MAX,
+               "the two copies cover every template");
+
+/* The headers of a connection's IPv4 segments as the layered path writes
+ * them, the per-segment fields zero (tmpl_build__): a segment copies them
+ * and writes its own fields and checksums (seg_push_tmpl__). */
+struct tcp_tmpl {
+    uint8_t b[TCP_TMPL_MAX];  /* Ethernet, IPv4, TCP headers, then zeros */
+    uint8_t len;              /* header bytes; 0: not built */
+    uint8_t ip_at;            /* offset of the IPv4 header */
+    /* what it was built from besides the connection's fixed fields */
+    uint8_t ts_on;            /* the timestamps option */
+    uint8_t ttl;              /* the stack's TTL and IPv4 address */
+    uint8_t src[4];
+    uint32_t ip_sum;          /* RFC 1071 sum of the IPv4 header */
+    uint32_t tcp_sum;         /* of the TCP header and the pseudo-header's
+                               * addresses and protocol (not its length) */
+};
+
 /* A listener child's peer, what listener_rx__ matches segments on. */
 struct tcp_peer_key {
     uint8_t ip[16];
@@ -191,6 +220,7 @@ struct tcp_conn {
     size_t nooo, ooo_cap, ooo_max;
 
     struct tcp_stats st;
+    struct tcp_tmpl tmpl;     /* IPv4 segment headers (cfg.general_path: unused) */
 };
 
 /* ---- helpers ---------------------------------------------------------- */
@@ -203,10 +233,9 @@ static inline void wr16__(uint8_t *p, uint16_t v)
 
 static inline void wr32__(uint8_t *p, uint32_t v)
 {
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
+    /* one 4-byte store (a byte swap on little-endian hosts) */
+    const uint8_t b[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
+    memcpy(p, b, 4);
 }
 
 static inline uint64_t min64__(uint64_t a, uint64_t b) { return a < b ? a : b; }
@@ -446,73 +475,176 @@ static size_t tcp_hlen__(const struct tcp_conn *c)
     return PKT_TCP_HLEN + (c->ts_on ? TCP_OPT_TS_LEN : 0);
 }
 
-/* Writes the TCP header (tcp_hlen__ bytes) at h, checksum 0; returns the
- * sum of its 16-bit words (RFC 1071, unfolded), from the values written. */
-static uint32_t tcp_hdr_write__(struct tcp_conn *c, uint8_t *h, uint32_t seq, uint8_t flags)
+/* The window field: rcv_wnd scaled down, at most 0xFFFF. */
+static uint16_t win_field__(const struct tcp_conn *c)
+{
+    uint32_t win = c->rcv_wnd >> (c->ws_on ? c->rcv_wscale : 0);
+    return (uint16_t)(win > 0xFFFF ? 0xFFFF : win);
+}
+
+static uint32_t tsval_now__(const struct tcp_conn *c)
+{
+    return (uint32_t)(sim_now(c->eng) / SIM_US);
+}
+
+/* Writes the TCP header (tcp_hlen__ bytes) at h, checksum 0. */
+static void tcp_hdr_write__(struct tcp_conn *c, uint8_t *h, uint32_t seq, uint8_t flags)
 {
     size_t hl = tcp_hlen__(c);
-    uint32_t win = c->rcv_wnd >> (c->ws_on ? c->rcv_wscale : 0);
     uint32_t ack = (flags & PKT_TCP_ACK) ? ack_field__(c) : 0;
-    uint16_t win16 = (uint16_t)(win > 0xFFFF ? 0xFFFF : win);
-    uint16_t off_flags = (uint16_t)((hl / 4 << 4) << 8 | flags);
     wr16__(h, c->lport);
     wr16__(h + 2, c->rport);
     wr32__(h + 4, seq);
     wr32__(h + 8, ack);
-    wr16__(h + 12, off_flags);
-    wr16__(h + 14, win16);
+    wr16__(h + 12, (uint16_t)((hl / 4 << 4) << 8 | flags));
+    wr16__(h + 14, win_field__(c));
     wr32__(h + 16, 0); /* checksum (filled later), urgent pointer */
-    uint32_t sum = (uint32_t)c->lport + c->rport + (seq >> 16) + (seq & 0xFFFF) + (ack >> 16) +
-                   (ack & 0xFFFF) + off_flags + win16;
     if (c->ts_on) {
         /* NOP, NOP, timestamps: the layout pkt_tcp_build uses */
-        uint32_t tsval = (uint32_t)(sim_now(c->eng) / SIM_US);
         h[20] = 1;
         h[21] = 1;
         h[22] = 8;
         h[23] = 10;
-        wr32__(h + 24, tsval);
+        wr32__(h + 24, tsval_now__(c));
         wr32__(h + 28, c->ts_recent);
-        sum += 0x0101u + 0x080Au + (tsval >> 16) + (tsval & 0xFFFF) + (c->ts_recent >> 16) +
-               (c->ts_recent & 0xFFFF);
     }
-    return sum;
 }
 
-static int tcp_hdr_push__(struct tcp_conn *c, struct frame *f, uint32_t seq, uint8_t flags)
+/* The layered build: TCP header, IP header, checksum, Ethernet header,
+ * padding, each by its codec (IPv6, ULP-framed segments, general_path). */
+static int seg_push_layered__(struct tcp_conn *c, struct frame *f, uint32_t seq, uint8_t flags,
+                              uint8_t ecn)
 {
+    struct pkt_ip_spec ip;
+    int err = ipstack_ip_spec(c->stack, c->version, c->remote_ip, c->cfg.dscp, ecn, &ip);
+    if (err)
+        return err;
+    ip.df = 1;
     uint8_t *h = frame_push(f, tcp_hlen__(c));
     if (!h)
         return -ENOSPC;
-    (void)tcp_hdr_write__(c, h, seq, flags);
+    tcp_hdr_write__(c, h, seq, flags);
+    err = pkt_ip_push(f, &ip, PKT_IPPROTO_TCP);
+    if (!err)
+        err = pkt_l4_csum_fill(f);
+    if (!err)
+        err = pkt_eth_push(f, &c->l2, c->version == 6 ? PKT_ETH_P_IPV6 : PKT_ETH_P_IPV4);
+    if (!err)
+        err = pkt_eth_pad(f);
+    return err;
+}
+
+/* pkt_csum_fold's result (RFC 1071: end-around carries, complement). */
+static inline uint16_t csum_fold__(uint32_t sum)
+{
+    sum = (sum & 0xFFFF) + (sum >> 16);
+    sum = (sum & 0xFFFF) + (sum >> 16);
+    return (uint16_t)~sum;
+}
+
+/* Does the connection send from a template: IPv4, not general_path, an
+ * Ethernet spec pkt_eth_push accepts?  (Fixed once the connection has
+ * its peer: a built template answers yes.) */
+static int tmpl_conn__(const struct tcp_conn *c)
+{
+    return c->tmpl.len || (c->version == 4 && !c->cfg.general_path && c->l2.pcp <= 7 &&
+                           c->l2.dei <= 1 && c->l2.vid <= 4094);
+}
+
+/* Can seg_push_tmpl__ build this segment: a template connection, no ULP
+ * bytes, an IP length that fits? */
+static int tmpl_fits__(const struct tcp_conn *c, const struct frame *f, uint32_t ulp)
+{
+    return !ulp && tmpl_conn__(c) &&
+           PKT_IPV4_HLEN + tcp_hlen__(c) + (size_t)f->payload_len <= 0xFFFF;
+}
+
+/* (Re)builds the template: the bytes seg_push_layered__ writes with seq,
+ * ack, flags, window, timestamps, ECN, IP length, identification and both
+ * checksums zero, and the checksum sums of the rest. */
+static void tmpl_build__(struct tcp_conn *c, const struct ipstack_ipv4_fields *v4)
+{
+    struct tcp_tmpl *t = &c->tmpl;
+    memset(t, 0, sizeof *t);
+    size_t hl = tcp_hlen__(c);
+    size_t e = pkt_eth_hdr_write(t->b, &c->l2, PKT_ETH_P_IPV4);
+    struct pkt_ip_spec ip = {.version = 4, .dscp = c->cfg.dscp, .ttl = v4->ttl, .df = 1};
+    memcpy(ip.src, v4->src, 4);
+    memcpy(ip.dst, c->remote_ip, 4);
+    uint8_t *h = t->b + e;
+    pkt_ipv4_hdr_write(h, &ip, PKT_IPPROTO_TCP, 0);
+    wr16__(h + 10, 0);
+    uint8_t *th = h + PKT_IPV4_HLEN;
+    wr16__(th, c->lport);
+    wr16__(th + 2, c->rport);
+    th[12] = (uint8_t)(hl / 4 << 4);
+    if (c->ts_on) {
+        th[20] = 1;
+        th[21] = 1;
+        th[22] = 8;
+        th[23] = 10;
+    }
+    t->len = (uint8_t)(e + PKT_IPV4_HLEN + hl);
+    t->ip_at = (uint8_t)e;
+    t->ts_on = c->ts_on;
+    t->ttl = v4->ttl;
+    memcpy(t->src, v4->src, 4);
+    t->ip_sum = pkt_csum_add(0, h, PKT_IPV4_HLEN);
+    t->tcp_sum = pkt_csum_add(pkt_csum_add(0, h + 12, 8), th, hl) + PKT_IPPROTO_TCP;
+}
+
+/* An IPv4 segment without ULP bytes from the template: the bytes of
+ * seg_push_layered__ (padding included).  The checksums add the fields
+ * written to the template's sums: RFC 1071 sums fold to the same value
+ * in any grouping. */
+static int seg_push_tmpl__(struct tcp_conn *c, struct frame *f, uint32_t seq, uint8_t flags,
+                           uint8_t ecn)
+{
+    struct ipstack_ipv4_fields v4;
+    int err = ipstack_ipv4_next(c->stack, &v4);
+    if (err)
+        return err;
+    const struct tcp_tmpl *t = &c->tmpl;
+    if (!t->len || t->ts_on != c->ts_on || t->ttl != v4.ttl || memcmp(t->src, v4.src, 4) != 0)
+        tmpl_build__(c, &v4);
+    uint32_t tcp_len = (uint32_t)(t->len - t->ip_at - PKT_IPV4_HLEN) + f->payload_len;
+    uint32_t ip_len = PKT_IPV4_HLEN + tcp_len;
+    size_t n = t->len;
+    if (n + f->payload_len < FRAME_ETH_MIN) {
+        n = FRAME_ETH_MIN; /* pkt_eth_pad: the payload as zeros, then padding */
+        f->payload_len = 0;
+    }
+    uint8_t *h = frame_push(f, n);
+    if (!h)
+        return -ENOSPC;
+    /* bytes [0, n) as two fixed-size copies (TCP_TMPL_COPY) */
+    memcpy(h, t->b, TCP_TMPL_COPY);
+    memcpy(h + n - TCP_TMPL_COPY, t->b + n - TCP_TMPL_COPY, TCP_TMPL_COPY);
+    uint8_t *ip = h + t->ip_at;
+    ip[1] |= ecn;
+    wr16__(ip + 2, (uint16_t)ip_len);
+    wr16__(ip + 4, v4.id);
+    wr16__(ip + 10, csum_fold__(t->ip_sum + ip_len + v4.id + ecn));
+    uint8_t *th = ip + PKT_IPV4_HLEN;
+    uint32_t ack = (flags & PKT_TCP_ACK) ? ack_field__(c) : 0;
+    uint16_t win = win_field__(c);
+    wr32__(th + 4, seq);
+    wr32__(th + 8, ack);
+    th[13] = flags;
+    wr16__(th + 14, win);
+    uint32_t sum = t->tcp_sum + tcp_len + (seq >> 16) + (seq & 0xFFFF) + (ack >> 16) +
+                   (ack & 0xFFFF) + flags + win;
+    if (t->ts_on) {
+        uint32_t tsval = tsval_now__(c);
+        wr32__(th + 24, tsval);
+        wr32__(th + 28, c->ts_recent);
+        sum += (tsval >> 16) + (tsval & 0xFFFF) + (c->ts_recent >> 16) + (c->ts_recent & 0xFFFF);
+    }
+    wr16__(th + 16, csum_fold__(sum));
     return 0;
 }
 
-/* An IPv4 segment without ULP bytes: the Ethernet, IP and TCP headers in
- * one push, the same bytes the layer by layer path writes. */
-static int seg_push_v4__(struct tcp_conn *c, struct frame *f, const struct pkt_ip_spec *ip,
-                         uint32_t seq, uint8_t flags)
-{
-    size_t eth = PKT_ETH_HLEN + (c->l2.tagged ? PKT_VLAN_HLEN : 0);
-    size_t hl = tcp_hlen__(c);
-    uint8_t *h = frame_push(f, eth + PKT_IPV4_HLEN + hl);
-    if (!h)
-        return -ENOSPC;
-    pkt_eth_hdr_write(h, &c->l2, PKT_ETH_P_IPV4);
-    pkt_ipv4_hdr_write(h + eth, ip, PKT_IPPROTO_TCP,
-                       (uint16_t)(PKT_IPV4_HLEN + hl + f->payload_len));
-    uint8_t *t = h + eth + PKT_IPV4_HLEN;
-    uint32_t sum = tcp_hdr_write__(c, t, seq, flags);
-    /* The checksum from the values (what pkt_l4_csum_fill computes from
-     * the bytes): pseudo-header, header; the virtual payload is zeros. */
-    uint32_t len = (uint32_t)(hl + f->payload_len);
-    sum += pkt_rd16(ip->src) + pkt_rd16(ip->src + 2) + pkt_rd16(ip->dst) + pkt_rd16(ip->dst + 2) +
-           PKT_IPPROTO_TCP + len;
-    wr16__(t + 16, pkt_csum_fold(sum));
-    return frame_wire_len(f) < FRAME_ETH_MIN ? pkt_eth_pad(f) : 0;
-}
-
-static void seg_sent__(struct tcp_conn *c, uint32_t len, uint8_t flags, enum seg_kind kind)
+static inline void seg_sent__(struct tcp_conn *c, uint32_t len, uint8_t flags, enum seg_kind kind)
 {
     c->st.segs_sent++;
     if (len) {
@@ -548,6 +680,24 @@ static void frame_meta__(const struct tcp_conn *c, struct frame *f)
     f->t_created = sim_now(c->eng);
 }
 
+/* The upper layer's bytes of segment [off, off + len): its head as header
+ * bytes of f, its tail as f's trailer; returns how many. */
+static uint32_t ulp_fill__(struct tcp_conn *c, struct frame *f, uint64_t off, uint32_t len)
+{
+    uint8_t head[TCP_ULP_HEAD_MAX], tail[TCP_ULP_TAIL_MAX];
+    uint32_t hl = 0, tl = 0;
+    c->ulp.tx_fill(c->ulp_ctx, c, off, len, head, &hl, tail, &tl);
+    if (hl > TCP_ULP_HEAD_MAX || tl > TCP_ULP_TAIL_MAX || hl + tl > len)
+        hl = tl = 0;
+    if (hl)
+        memcpy(frame_put(f, hl), head, hl);
+    if (tl) {
+        memcpy(f->trailer, tail, tl);
+        f->trailer_len = (uint8_t)tl;
+    }
+    return hl + tl;
+}
+
 /* Builds and sends one segment: stream bytes [off, off + len) (and the
  * FIN when flags has it), or a control segment when len is 0. */
 static int send_seg__(struct tcp_conn *c, uint64_t off, uint32_t len, uint8_t flags,
@@ -556,20 +706,8 @@ static int send_seg__(struct tcp_conn *c, uint64_t off, uint32_t len, uint8_t fl
     struct frame *f = frame_alloc(c->pool);
     if (!f)
         return -ENOMEM;
-    uint8_t head[TCP_ULP_HEAD_MAX], tail[TCP_ULP_TAIL_MAX];
-    uint32_t hl = 0, tl = 0;
-    if (len && c->ulp.tx_fill) {
-        c->ulp.tx_fill(c->ulp_ctx, c, off, len, head, &hl, tail, &tl);
-        if (hl > TCP_ULP_HEAD_MAX || tl > TCP_ULP_TAIL_MAX || hl + tl > len)
-            hl = tl = 0;
-    }
-    if (hl)
-        memcpy(frame_put(f, hl), head, hl);
-    if (tl) {
-        memcpy(f->trailer, tail, tl);
-        f->trailer_len = (uint8_t)tl;
-    }
-    f->payload_len = len - hl - tl;
+    uint32_t ulp = (len && c->ulp.tx_fill) ? ulp_fill__(c, f, off, len) : 0;
+    f->payload_len = len - ulp;
     if (c->ece_pending && (flags & PKT_TCP_ACK))
         flags |= PKT_TCP_ECE;
     if (c->ecn_cwr_pending && len && kind == SEG_NEW) {
@@ -578,25 +716,9 @@ static int send_seg__(struct tcp_conn *c, uint64_t off, uint32_t len, uint8_t fl
     }
     /* RFC 3168 6.1.5: ECT on new data only. */
     uint8_t ecn = (c->ecn_on && len && kind == SEG_NEW) ? PKT_ECN_ECT0 : PKT_ECN_NOT_ECT;
-    struct pkt_ip_spec ip;
-    int err = ipstack_ip_spec(c->stack, c->version, c->remote_ip, c->cfg.dscp, ecn, &ip);
-    int one_push = c->version == 4 && !hl && !tl && c->l2.pcp <= 7 && c->l2.dei <= 1 &&
-                   c->l2.vid <= 4094 &&
-                   PKT_IPV4_HLEN + tcp_hlen__(c) + (size_t)f->payload_len <= 0xFFFF;
-    ip.df = 1;
-    if (!err && one_push) {
-        err = seg_push_v4__(c, f, &ip, snd_seq__(c, off), flags);
-    } else if (!err) {
-        err = tcp_hdr_push__(c, f, snd_seq__(c, off), flags);
-        if (!err)
-            err = pkt_ip_push(f, &ip, PKT_IPPROTO_TCP);
-        if (!err)
-            err = pkt_l4_csum_fill(f);
-        if (!err)
-            err = pkt_eth_push(f, &c->l2, c->version == 6 ? PKT_ETH_P_IPV6 : PKT_ETH_P_IPV4);
-        if (!err)
-            err = pkt_eth_pad(f);
-    }
+    uint32_t seq = snd_seq__(c, off);
+    int err = tmpl_fits__(c, f, ulp) ? seg_push_tmpl__(c, f, seq, flags, ecn)
+                                     : seg_push_layered__(c, f, seq, flags, ecn);
     if (err) {
         frame_unref(f);
         return err;
@@ -612,15 +734,17 @@ static void send_ack__(struct tcp_conn *c)
     send_seg__(c, c->snd_nxt, 0, PKT_TCP_ACK, SEG_CTRL);
 }
 
-/* Sends the segment starting at off (a FIN alone when off == snd_end);
- * returns the sequence space it used. */
-static uint64_t xmit_at__(struct tcp_conn *c, uint64_t off, uint64_t max_len, enum seg_kind kind)
+/* Payload of a whole segment at off < snd_end: at most the MSS, the
+ * queued bytes, the end of off's record. */
+static uint64_t seg_len__(const struct tcp_conn *c, uint64_t off)
 {
-    uint32_t len = 0;
-    if (off < c->snd_end) {
-        uint64_t l = min64__(min64__(c->mss, c->snd_end - off), record_end__(c, off) - off);
-        len = (uint32_t)min64__(l, max_len);
-    }
+    return min64__(min64__(c->mss, c->snd_end - off), record_end__(c, off) - off);
+}
+
+/* Sends len bytes at off (with the FIN when they end the stream and it is
+ * queued; a FIN alone when len is 0); returns the sequence space used. */
+static uint64_t xmit_len__(struct tcp_conn *c, uint64_t off, uint32_t len, enum seg_kind kind)
+{
     int fin = c->fin_queued && off + len == c->snd_end;
     uint8_t flags = PKT_TCP_ACK;
     if (fin)
@@ -633,6 +757,14 @@ static uint64_t xmit_at__(struct tcp_conn *c, uint64_t off, uint64_t max_len, en
     return len + (uint64_t)fin;
 }
 
+/* Sends the segment starting at off, at most max_len bytes (a FIN alone
+ * when off == snd_end); returns the sequence space it used. */
+static uint64_t xmit_at__(struct tcp_conn *c, uint64_t off, uint64_t max_len, enum seg_kind kind)
+{
+    uint64_t len = off < c->snd_end ? min64__(seg_len__(c, off), max_len) : 0;
+    return xmit_len__(c, off, (uint32_t)len, kind);
+}
+
 /* Sends what cwnd and the peer's window allow. */
 static void output__(struct tcp_conn *c)
 {
@@ -641,23 +773,22 @@ static void output__(struct tcp_conn *c)
     for (;;) {
         uint64_t wnd = min64__(c->cwnd, c->snd_wnd);
         uint64_t limit = c->snd_una + wnd;
-        uint64_t max_len = UINT64_MAX;
+        uint64_t len = 0;
         if (c->snd_nxt < c->snd_end) {
-            uint64_t len = min64__(min64__(c->mss, c->snd_end - c->snd_nxt),
-                                   record_end__(c, c->snd_nxt) - c->snd_nxt);
+            len = seg_len__(c, c->snd_nxt);
             if (c->snd_nxt + len > limit) {
                 /* Silly window avoidance: wait for a whole segment unless
                  * nothing is in flight (a window below one segment). */
                 if (c->snd_nxt != c->snd_una || limit <= c->snd_nxt)
                     break;
-                max_len = limit - c->snd_nxt;
+                len = limit - c->snd_nxt;
             }
         } else if (!(c->fin_queued && c->snd_nxt == c->snd_end)) {
             break;
         }
         enum seg_kind kind = c->snd_nxt < c->snd_max ? SEG_RTO : SEG_NEW;
         uint64_t start = c->snd_nxt;
-        uint64_t used = xmit_at__(c, start, max_len, kind);
+        uint64_t used = xmit_len__(c, start, (uint32_t)len, kind);
         c->snd_nxt = start + used;
         if (kind == SEG_NEW && !c->rtt_timing) {
             c->rtt_timing = 1;
@@ -1427,8 +1558,10 @@ static void input__(struct tcp_conn *c, struct frame *f, const struct pkt_info *
 
 static int from_peer__(const struct tcp_conn *c, const struct pkt_info *pi)
 {
+    /* fixed-size compares: inlined, no call */
     return pi->ip_version == c->version && pi->sport == c->rport &&
-           memcmp(pi->ip_src, c->remote_ip, addr_len__(c->version)) == 0;
+           (c->version == 4 ? memcmp(pi->ip_src, c->remote_ip, 4)
+                            : memcmp(pi->ip_src, c->remote_ip, 16)) == 0;
 }
 
 static void conn_rx__(void *ctx, struct ipstack *stack, struct frame *f,

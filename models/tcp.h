@@ -95,7 +95,13 @@
  * Efficiency: no allocation per segment in the steady state.  Frames come
  * from the pool and are built afresh for a retransmission (no retransmit
  * queue of frames); the out-of-order store and the record runs are arrays
- * that grow to their high-water mark and stay.
+ * that grow to their high-water mark and stay.  An IPv4 segment without
+ * upper-layer bytes is a copy of the connection's header template (its
+ * Ethernet, IPv4 and TCP headers as the codecs write them, rebuilt when
+ * the stack's address or TTL or the timestamps option changes) with the
+ * segment's fields and both checksums written in; the rest (IPv6, ULP
+ * bytes, tcp_settings.general_path) is built layer by layer.  The bytes
+ * are the same either way (test_tcp fast_path_equivalence).
  *
  * Ownership and lifetime: a connection from tcp_connect() belongs to the
  * caller (tcp_conn_destroy); one accepted by a listener belongs to the
@@ -187,6 +193,9 @@ struct tcp_settings {
     uint16_t nd_port;         /* frame->nd_port of every frame (iWARP, CFG-031) */
     uint8_t priority;         /* frame->priority of every frame (0..7): what the vmswitch
                                * tags when no NetQos policy classifies it */
+    uint8_t general_path;     /* 1: no IPv4 header template: every segment is built
+                               * layer by layer by the pkt codecs (the same frames,
+                               * slower; tests compare the two) */
 };
 
 void tcp_settings_default(struct tcp_settings *s);

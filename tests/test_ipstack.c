@@ -6,8 +6,9 @@
  * retransmission schedule and failure, stale entries and unicast probes,
  * RFC 826 merge rules, gratuitous ARP / unsolicited NA updates, input
  * filtering by reason, port binding and demultiplexing (UDP, TCP, RoCEv2),
- * gateways and multicast, the table limit, lifecycle, and the bytes as
- * tshark decodes them.  ipstack_check() runs after every send, every
+ * gateways and multicast, the table limit, the cached send path against
+ * the lookup, ipstack_ipv4_next against ipstack_ip_spec, lifecycle, and
+ * the bytes as tshark decodes them.  ipstack_check() runs after every send, every
  * delivery and every frame put on the hub. */
 #include "test_util.h"
 
@@ -75,6 +76,8 @@ struct hub {
     int nlog;
     struct delivery **dl; /* every delivery scheduled, freed by hub_free */
     size_t ndl, dl_cap;
+    uint8_t last[256];    /* the header bytes of the last frame put on the hub */
+    uint32_t last_len, last_payload;
 };
 
 struct delivery {
@@ -110,6 +113,9 @@ static int hub_tx(void *ctx, struct frame *f)
         r->wire_len = frame_wire_len(f);
         CU_ASSERT_EQUAL(pkt_parse(f, &r->pi), 0);
     }
+    h->last_len = f->len < sizeof h->last ? f->len : (uint32_t)sizeof h->last;
+    memcpy(h->last, frame_cdata(f), h->last_len);
+    h->last_payload = f->payload_len;
     if (h->pcap)
         CU_ASSERT_EQUAL(pcapng_write(h->pcap, h->ifid, sim_now(h->eng), f, PCAPNG_DIR_NONE), 0);
     for (int i = 0; i < h->n; i++) {
@@ -1132,6 +1138,146 @@ static void test_gateway_and_multicast(void)
     hub_free(&h);
 }
 
+/* ---- the cached send path against the lookup ---- */
+
+/* What one ipstack_send did: its result, the frame put on the hub, the
+ * counters it moved. */
+struct send_seen {
+    int rc;
+    uint32_t len, payload;
+    uint8_t bytes[256];
+    uint64_t hits, misses, tx;
+};
+
+static void send_seen(struct hub *h, struct ipstack *st, struct frame *f, int shared,
+                      struct send_seen *o)
+{
+    const struct ipstack_counters *c = ipstack_counters(st);
+    uint64_t hits = c->neigh_hits, misses = c->neigh_misses, tx = c->tx_frames;
+    memset(o, 0, sizeof *o);
+    h->last_len = 0;
+    if (shared)
+        frame_ref(f);
+    o->rc = ipstack_send(st, f);
+    if (shared)
+        frame_unref(f);
+    hub_check(h);
+    o->len = h->last_len;
+    o->payload = h->last_payload;
+    memcpy(o->bytes, h->last, o->len);
+    o->hits = c->neigh_hits - hits;
+    o->misses = c->neigh_misses - misses;
+    o->tx = c->tx_frames - tx;
+}
+
+/* ipstack_send's first test (a resolved destination that is the cached
+ * one, the frame ours alone: addresses written, sent) against the lookup
+ * it skips: the same datagram sent after another destination (the cache
+ * misses), again (the cache hits) and again shared (the lookup, and a
+ * private copy when the addresses differ), to IPv4 and IPv6, global and
+ * link-local, unicast and multicast, with and without stale addresses in
+ * the frame: the same bytes, result and counters each time. */
+static void test_send_cache_paths(void)
+{
+    struct hub h;
+    hub_init(&h, NULL);
+    struct ipstack *a = hub_host(&h, "a", 1, 1, 1);
+    hub_host(&h, "b", 2, 1, 1);
+    hub_host(&h, "c", 3, 1, 0);
+    uint8_t b4[16] = {0}, c4[16] = {0}, b6[16], b6ll[16];
+    static const uint8_t mc4[16] = {239, 1, 2, 3};
+    ip4(b4, 2);
+    ip4(c4, 3);
+    ip6(b6, 2);
+    memcpy(b6ll, ipstack_ipv6_link_local(h.st[1]), 16);
+    const struct {
+        uint8_t version;
+        const uint8_t *dst;
+    } dsts[] = {{4, b4}, {6, b6}, {4, c4}, {6, b6ll}, {4, mc4}};
+    const size_t ndst = sizeof dsts / sizeof dsts[0];
+    for (size_t i = 0; i < ndst; i++) /* resolve everything first */
+        send_udp(&h, a, dsts[i].version, dsts[i].dst, 1, SINK_PORT, 0);
+    run_to(&h, 1 * SIM_MS);
+    for (size_t i = 0; i < ndst; i++)
+        CU_ASSERT_EQUAL(send_udp(&h, a, dsts[i].version, dsts[i].dst, 1, SINK_PORT, 0), 0);
+    for (int i = 0; i < 60; i++) {
+        size_t k = (size_t)i % ndst, other = (k + 1 + (size_t)i / ndst % (ndst - 1)) % ndst;
+        struct pkt_l2_spec l2;
+        struct pkt_ip_spec ip;
+        ipstack_l2_spec(a, &l2);
+        if (i % 3 == 0)
+            memset(l2.dst, 0xAB, sizeof l2.dst); /* stale addresses to overwrite */
+        if (i % 4 == 1)
+            memset(l2.src, 0x5C, sizeof l2.src);
+        CU_ASSERT_EQUAL_FATAL(
+            ipstack_ip_spec(a, dsts[k].version, dsts[k].dst, (uint8_t)i % 64, 0, &ip), 0);
+        struct frame *f = frame_alloc(h.pool);
+        CU_ASSERT_EQUAL_FATAL(pkt_udp_build(f, &l2, &ip, (uint16_t)(1000 + i), SINK_PORT,
+                                            (uint32_t)i * 37),
+                              0);
+        struct frame *to_other = frame_alloc(h.pool);
+        CU_ASSERT_EQUAL_FATAL(ipstack_ip_spec(a, dsts[other].version, dsts[other].dst, 0, 0, &ip),
+                              0);
+        CU_ASSERT_EQUAL_FATAL(pkt_udp_build(to_other, &l2, &ip, 1, SINK_PORT, 0), 0);
+        struct send_seen lookup, cached, shared, scratch;
+        send_seen(&h, a, to_other, 0, &scratch); /* the cache now holds another destination */
+        CU_ASSERT_EQUAL(scratch.rc, 0);
+        struct frame *f2 = frame_copy(f), *f3 = frame_copy(f);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(f2);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(f3);
+        send_seen(&h, a, f, 0, &lookup);
+        send_seen(&h, a, f2, 0, &cached);
+        send_seen(&h, a, f3, 1, &shared);
+        CU_ASSERT_EQUAL(lookup.rc, 0);
+        CU_ASSERT(lookup.len > 0);
+        CU_ASSERT_EQUAL(memcmp(&lookup, &cached, sizeof lookup), 0);
+        CU_ASSERT_EQUAL(memcmp(&lookup, &shared, sizeof lookup), 0);
+        CU_ASSERT_EQUAL(lookup.hits, k == ndst - 1 ? 0u : 1u); /* multicast: no entry */
+        CU_ASSERT(mac_is(lookup.bytes + 6, 1));
+    }
+    CU_ASSERT_EQUAL(ipstack_counters(a)->neigh_misses, ndst - 1);
+    hub_free(&h);
+}
+
+/* ipstack_ipv4_next gives what ipstack_ip_spec puts in an IPv4 spec and
+ * takes the identifications in the same sequence; without an IPv4 address
+ * both fail and take none. */
+static void test_ipv4_next(void)
+{
+    struct hub h;
+    hub_init(&h, NULL);
+    struct ipstack_settings s;
+    settings_for(&s, "a", 1, 1, 1);
+    s.hop_limit = 33;
+    struct ipstack *a = hub_add(&h, &s);
+    uint8_t dst[4];
+    ip4(dst, 2);
+    struct pkt_ip_spec ip;
+    struct ipstack_ipv4_fields v4;
+    CU_ASSERT_EQUAL(ipstack_ip_spec(a, 4, dst, 0, 0, &ip), 0);
+    uint16_t id = ip.id;
+    for (int i = 1; i < 70000; i++) {
+        if (i % 2) {
+            CU_ASSERT_EQUAL_FATAL(ipstack_ipv4_next(a, &v4), 0);
+            CU_ASSERT_EQUAL_FATAL(v4.id, (uint16_t)(id + i));
+            CU_ASSERT_EQUAL(v4.ttl, 33);
+            CU_ASSERT_EQUAL(memcmp(v4.src, s.ipv4, 4), 0);
+        } else {
+            CU_ASSERT_EQUAL_FATAL(ipstack_ip_spec(a, 4, dst, 0, 0, &ip), 0);
+            CU_ASSERT_EQUAL_FATAL(ip.id, (uint16_t)(id + i));
+        }
+    }
+    struct ipstack_settings no4 = s;
+    no4.has_ipv4 = 0;
+    CU_ASSERT_EQUAL(ipstack_reconfigure(a, &no4), 0);
+    CU_ASSERT_EQUAL(ipstack_ipv4_next(a, &v4), -EADDRNOTAVAIL);
+    CU_ASSERT_EQUAL(ipstack_ip_spec(a, 4, dst, 0, 0, &ip), -EADDRNOTAVAIL);
+    CU_ASSERT_EQUAL(ipstack_reconfigure(a, &s), 0);
+    CU_ASSERT_EQUAL(ipstack_ipv4_next(a, &v4), 0);
+    CU_ASSERT_EQUAL(v4.id, (uint16_t)(id + 70000));
+    hub_free(&h);
+}
+
 /* ---- table limit ---- */
 
 static void test_table_limit(void)
@@ -1316,6 +1462,8 @@ int suite_ipstack(void)
         {"bind conflicts, ephemeral ports, UDP/TCP/RoCEv2 demux", test_bind_demux},
         {"gateway next hop and multicast", test_gateway_and_multicast},
         {"neighbour table limit", test_table_limit},
+        {"cached send path against the lookup", test_send_cache_paths},
+        {"ipstack_ipv4_next against ipstack_ip_spec", test_ipv4_next},
         {"lifecycle, defaults, EUI-64, reconfigure", test_lifecycle},
     };
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)

@@ -5,7 +5,8 @@
  * after the retries, NewReno and CUBIC window growth, ECN echo and the
  * once-per-window reduction, delayed ACKs, the window limit and scaling,
  * orderly close through TIME_WAIT, abort/RST, SYN timeout, steady-state
- * cost, and the handshake/FIN frames as tshark decodes them.
+ * cost, the header template against the layered build, and the
+ * handshake/FIN frames as tshark decodes them.
  * tcp_check() runs on every connection from a periodic probe. */
 #include "test_util.h"
 
@@ -1059,6 +1060,231 @@ static void test_steady_state_cost(void)
     pair_free(&p);
 }
 
+/* ---- the fast paths against the general path ---- */
+
+/* One run as seen from outside: every frame either host sends (time,
+ * host, bytes, payload length, trailer, metadata) folded into a hash, and
+ * the end state of both connections and stacks. */
+struct run_digest {
+    uint64_t hash, frames;
+    struct tcp_stats cli, srv;
+    struct tcp_options cli_opt, srv_opt;
+    enum tcp_state cli_state, srv_state;
+    uint64_t delivered[2], acked[2];
+    int closed[2];
+    struct ipstack_counters ipc[2];
+};
+
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 1099511628211ull;
+    return h;
+}
+
+static void digest_frame(void *ctx, struct ipf_host *h, const struct frame *f,
+                         const struct pkt_info *pi)
+{
+    (void)pi;
+    struct run_digest *d = ctx;
+    sim_time_t now = sim_now(h->net->eng);
+    uint64_t meta[5] = {(uint64_t)now, (uint64_t)h->idx, f->payload_len, f->flow_id,
+                        (uint64_t)f->priority << 16 | f->flags};
+    d->hash = fnv1a(d->hash, meta, sizeof meta);
+    d->hash = fnv1a(d->hash, frame_cdata(f), f->len);
+    d->hash = fnv1a(d->hash, f->trailer, f->trailer_len);
+    d->frames++;
+}
+
+/* A scenario the fast paths must not change. */
+struct equiv_case {
+    const char *name;
+    uint8_t version;          /* 4, or 6 (link-local: the layered path both times) */
+    uint8_t ts, ecn, sack, dscp;
+    uint32_t rcv_buf;         /* 0: default (scaled window); <= 65535: scale 0 */
+    uint32_t delack_segments; /* 0: default */
+    uint32_t mss;             /* 0: from the MTU */
+    uint32_t drop_every;      /* the client loses data segments n, 2n, ... (0: none) */
+    uint32_t drop_burst;      /* ... and the burst - 1 after each (an RTO) */
+    int mark;                 /* the switch marks CE above 30 kB (the server is slower) */
+    uint64_t up, down;        /* bytes client -> server, server -> client */
+    int close;                /* both ends close: FINs, TIME_WAIT */
+    sim_time_t ttl_at;        /* the client's TTL changes then (0: never) */
+    sim_time_t abort_at;      /* the client aborts then: RST (0: never) */
+};
+
+struct equiv_run {
+    const struct equiv_case *k;
+    struct pair p;
+    struct run_digest d;
+    uint64_t data_segs;
+};
+
+static int equiv_drop(void *ctx, struct ipf_host *h, const struct frame *f,
+                      const struct pkt_info *pi)
+{
+    (void)h;
+    (void)f;
+    struct equiv_run *r = ctx;
+    if (!(pi->layers & PKT_HAS_TCP) || !pi->l5_len)
+        return 0;
+    r->data_segs++;
+    uint32_t every = r->k->drop_every, burst = r->k->drop_burst ? r->k->drop_burst : 1;
+    return every && r->data_segs % every < burst && r->data_segs >= every;
+}
+
+static void equiv_ttl_ev(struct sim_engine *eng, void *ctx, void *arg)
+{
+    (void)eng;
+    (void)arg;
+    struct ipf_host *h = ctx;
+    const uint8_t mac[PKT_ETH_ALEN] = {0x02, 0, 0, 0, 0x01, (uint8_t)(h->idx + 1)};
+    struct ipstack_settings is;
+    ipstack_settings_default(&is, "h0/eth0", mac);
+    is.has_ipv4 = 1;
+    memcpy(is.ipv4, h->ip, 4);
+    is.ipv4_prefix_len = 24;
+    is.hop_limit = 17;
+    CU_ASSERT_EQUAL(ipstack_reconfigure(h->stack, &is), 0);
+}
+
+static void equiv_abort_ev(struct sim_engine *eng, void *ctx, void *arg)
+{
+    (void)eng;
+    (void)arg;
+    CU_ASSERT_EQUAL(tcp_abort(ctx), 0);
+}
+
+static void equiv_run(const struct equiv_case *k, int general, struct run_digest *out)
+{
+    struct equiv_run *r = calloc(1, sizeof *r);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    r->k = k;
+    struct switch_settings ss;
+    switch_settings_default(&ss, "tor", IPF_MAX);
+    if (k->mark) {
+        ss.ecn_enabled = 0x01;
+        ss.ecn[0] = (struct switch_ecn){.kmin = 30000, .kmax = 30000, .pmax = 1.0};
+    }
+    pair_init(&r->p, RATE_25G, k->mark ? RATE_10G : RATE_25G, CABLE, &ss);
+    r->p.probe_period = 20 * SIM_US;
+    struct tcp_settings s;
+    tcp_settings_default(&s);
+    s.timestamps = k->ts;
+    s.ecn = k->ecn;
+    s.sack_ok = k->sack;
+    s.dscp = k->dscp;
+    s.mss = k->mss;
+    if (k->rcv_buf)
+        s.rcv_buf = k->rcv_buf;
+    if (k->delack_segments)
+        s.delack_segments = k->delack_segments;
+    s.general_path = (uint8_t)general;
+    s.flow_id = 7;
+    s.priority = 3;
+    r->p.ca.send_on_connect = k->up;
+    r->p.sa.send_on_accept = k->down;
+    r->p.ca.close_on_peer_close = r->p.sa.close_on_peer_close = k->close;
+    r->p.ca.close_after_send = k->close;
+    r->p.a->drop = equiv_drop;
+    r->p.a->drop_ctx = r;
+    r->p.a->observe = r->p.b->observe = digest_frame;
+    r->p.a->observe_ctx = r->p.b->observe_ctx = &r->d;
+    r->d.hash = 14695981039346656037ull;
+    if (k->version == 6) {
+        r->p.lis = tcp_listen(r->p.net.eng, r->p.net.pool, r->p.b->stack, TCP_PORT, &s,
+                              app_accept, &r->p.sa);
+        r->p.cli = tcp_connect(r->p.net.eng, r->p.net.pool, r->p.a->stack, &s, 6,
+                               ipstack_ipv6_link_local(r->p.b->stack), TCP_PORT, &app_cb,
+                               &r->p.ca);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(r->p.lis);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(r->p.cli);
+        sim_schedule_in(r->p.net.eng, r->p.probe_period, probe_ev, &r->p, NULL);
+    } else {
+        pair_connect(&r->p, &s, &s);
+    }
+    if (k->ttl_at)
+        sim_schedule_at(r->p.net.eng, k->ttl_at, equiv_ttl_ev, r->p.a, NULL);
+    if (k->abort_at)
+        sim_schedule_at(r->p.net.eng, k->abort_at, equiv_abort_ev, r->p.cli, NULL);
+    sim_run_until(r->p.net.eng, 40 * SIM_MS);
+    struct run_digest *d = &r->d;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r->p.sa.conn);
+    d->cli = *tcp_stats(r->p.cli);
+    d->srv = *tcp_stats(r->p.sa.conn);
+    tcp_options(r->p.cli, &d->cli_opt);
+    tcp_options(r->p.sa.conn, &d->srv_opt);
+    d->cli_state = tcp_state(r->p.cli);
+    d->srv_state = tcp_state(r->p.sa.conn);
+    d->delivered[0] = r->p.ca.delivered;
+    d->delivered[1] = r->p.sa.delivered;
+    d->acked[0] = r->p.ca.acked;
+    d->acked[1] = r->p.sa.acked;
+    d->closed[0] = r->p.ca.closed;
+    d->closed[1] = r->p.sa.closed;
+    d->ipc[0] = *ipstack_counters(r->p.a->stack);
+    d->ipc[1] = *ipstack_counters(r->p.b->stack);
+    *out = *d;
+    pair_free(&r->p);
+    free(r);
+}
+
+/* The IPv4 header template (segments copied from per-connection headers
+ * with their fields and checksums written in) against the layered build
+ * (tcp_settings.general_path): every frame both hosts send, byte for
+ * byte and at the same time, and the end state of both connections and
+ * stacks, over options, flags (PSH, FIN, RST, ECE, CWR), ECT, window
+ * scaling or none, losses (out of order, duplicate ACKs, fast retransmit,
+ * RTO), padded short segments, a TTL change mid-run (the template is
+ * rebuilt) and IPv6 (layered both times). */
+static void test_fast_path_equivalence(void)
+{
+    static const struct equiv_case cases[] = {
+        {.name = "plain", .version = 4, .up = 4u << 20},
+        {.name = "both ways, close", .version = 4, .up = 3u << 20, .down = 2u << 20,
+         .close = 1},
+        {.name = "timestamps, sack, losses", .version = 4, .ts = 1, .sack = 1, .up = 8u << 20,
+         .drop_every = 97},
+        {.name = "loss burst, no scaling", .version = 4, .rcv_buf = 65535, .up = 4u << 20,
+         .drop_every = 1500, .drop_burst = 40},
+        {.name = "tail loss: RTO", .version = 4, .ts = 1, .up = 4u << 20, .drop_every = 2889,
+         .drop_burst = 9},
+        {.name = "abort: RST", .version = 4, .up = 64u << 20, .abort_at = 3 * SIM_MS},
+        {.name = "ECN marks, timestamps", .version = 4, .ts = 1, .ecn = 1, .mark = 1,
+         .up = 8u << 20, .down = 1u << 20},
+        {.name = "ECN, losses, dscp, ack every segment", .version = 4, .ecn = 1, .mark = 1,
+         .dscp = 46, .delack_segments = 1, .up = 6u << 20, .drop_every = 211},
+        {.name = "tiny MSS, short segments padded", .version = 4, .mss = 4, .ts = 0,
+         .up = 20000, .down = 7000, .close = 1},
+        {.name = "TTL change", .version = 4, .ts = 1, .up = 8u << 20, .ttl_at = 2 * SIM_MS},
+        {.name = "IPv6", .version = 6, .ts = 1, .up = 2u << 20, .drop_every = 301},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct run_digest *fast = calloc(1, sizeof *fast), *gen = calloc(1, sizeof *gen);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(fast);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(gen);
+        equiv_run(&cases[i], 0, fast);
+        equiv_run(&cases[i], 1, gen);
+        int same = memcmp(fast, gen, sizeof *fast) == 0;
+        printf("\n    %-38s %6llu frames, %4llu ooo, %3llu dup ACKs, %3llu retrans, %3llu RTO, "
+               "%4llu ECE: %s",
+               cases[i].name, (unsigned long long)fast->frames,
+               (unsigned long long)fast->srv.ooo_segs, (unsigned long long)fast->cli.dup_acks,
+               (unsigned long long)fast->cli.retrans_segs,
+               (unsigned long long)fast->cli.timeouts, (unsigned long long)fast->cli.ece_rcvd,
+               same ? "same" : "DIFFERENT");
+        CU_ASSERT(same);
+        CU_ASSERT(fast->frames > 0);
+        if (!cases[i].abort_at)
+            CU_ASSERT_EQUAL(fast->delivered[1], cases[i].up);
+        CU_ASSERT_EQUAL(fast->delivered[0], cases[i].down);
+        free(fast);
+        free(gen);
+    }
+    printf("\n");
+}
+
 /* ---- the frames as tshark decodes them ---- */
 
 #define TSHARK_OUT_MAX (8u << 20)
@@ -1159,6 +1385,7 @@ int suite_tcp(void)
         {"fin_close", test_fin_close},
         {"abort_rst", test_abort_rst},
         {"steady_state_cost", test_steady_state_cost},
+        {"fast_path_equivalence", test_fast_path_equivalence},
         {"tshark_decode", test_tshark_decode},
     };
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
