@@ -327,10 +327,83 @@ static int qp_has_work__(const struct roce_qp *qp)
              qp->rd_out >= qp->dev->cfg.max_rd_atomic);
 }
 
+static int mac_eq__(const uint8_t *a, const uint8_t *b)
+{
+    uint32_t a4, b4;
+    uint16_t a2, b2;
+    memcpy(&a4, a, 4);
+    memcpy(&b4, b, 4);
+    memcpy(&a2, a + 4, 2);
+    memcpy(&b2, b + 4, 2);
+    return a4 == b4 && a2 == b2;
+}
+
+/* Whether qp's header template holds what build__ would build it from
+ * now: the stack's MAC, source address and TTL (ipstack_l2_spec, v4), the
+ * device's DSCP, and the QP's peer, QP number and UDP port.  The other
+ * fields the template keys on are constants here: ipstack_l2_spec's
+ * untagged zeros, DF clear, and spec_init__'s P_Key and BTH flags. */
+static int tmpl_current__(const struct roce_qp *qp, const struct ipstack_ipv4_fields *v4)
+{
+    const struct pkt_roce_tmpl *t = &qp->tx_tmpl;
+    return t->hlen && t->ttl == v4->ttl && memcmp(t->src, v4->src, 4) == 0 &&
+           memcmp(t->dst, qp->peer_ip, 4) == 0 && t->dest_qp == qp->peer_qpn &&
+           t->udp_sport == qp->udp_sport && t->dscp == qp->dev->cfg.dscp &&
+           mac_eq__(t->l2.src, ipstack_mac(qp->dev->stack));
+}
+
+/* The IPv4 spec ipstack_ip_spec() gives toward the peer, from the fields
+ * ipstack_ipv4_next() took. */
+static void ipv4_spec__(const struct roce_qp *qp, const struct ipstack_ipv4_fields *v4,
+                        uint8_t ecn, struct pkt_ip_spec *ip)
+{
+    memset(ip, 0, sizeof *ip);
+    ip->version = 4;
+    memcpy(ip->src, v4->src, 4);
+    memcpy(ip->dst, qp->peer_ip, 4);
+    ip->dscp = qp->dev->cfg.dscp;
+    ip->ecn = ecn;
+    ip->ttl = v4->ttl;
+    ip->id = v4->id;
+}
+
+/* IPv4: the template as it is when it holds the QP's headers
+ * (tmpl_current__), else the specs ipstack_ip_spec would give. */
+static struct frame *build_v4__(struct roce_qp *qp, const struct pkt_roce_spec *r,
+                                uint32_t payload, uint8_t ecn,
+                                const struct ipstack_ipv4_fields *v4)
+{
+    struct roce_dev *d = qp->dev;
+    struct frame *f = frame_alloc(d->pool);
+    if (!f)
+        return NULL;
+    int err = tmpl_current__(qp, v4)
+                  ? pkt_roce_build_tmpl_again(f, &qp->tx_tmpl, ecn, v4->id, r, payload)
+                  : -EAGAIN;
+    if (err == -EAGAIN) {
+        struct pkt_l2_spec l2;
+        struct pkt_ip_spec ip;
+        ipstack_l2_spec(d->stack, &l2);
+        ipv4_spec__(qp, v4, ecn, &ip);
+        err = pkt_roce_build_tmpl(f, &qp->tx_tmpl, &l2, &ip, r, payload);
+    }
+    if (err != 0) {
+        frame_unref(f);
+        return NULL;
+    }
+    f->t_created = sim_now(d->eng);
+    return f;
+}
+
 static struct frame *build__(struct roce_qp *qp, const struct pkt_roce_spec *r, uint32_t payload,
                              uint8_t ecn)
 {
     struct roce_dev *d = qp->dev;
+    struct ipstack_ipv4_fields v4;
+    /* ipstack_ip_spec's checks first: it takes no ID when it refuses */
+    if (qp->version == 4 && d->cfg.dscp <= 63 && ecn <= 3 &&
+        ipstack_ipv4_next(d->stack, &v4) == 0)
+        return build_v4__(qp, r, payload, ecn, &v4);
     struct pkt_l2_spec l2;
     struct pkt_ip_spec ip;
     if (roce_ip_spec__(d, qp->version, qp->peer_ip, ecn, &l2, &ip) != 0)

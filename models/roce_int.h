@@ -111,7 +111,8 @@ struct roce_qp {
     struct roce_qp_stats st;
 
     /* The headers of the QP's packets (build__), rebuilt when the
-     * addresses, MACs or BTH fields they hold change. */
+     * addresses, MACs or BTH fields they hold change; reused as they are
+     * while tmpl_current__ finds the stack and the QP unchanged. */
     struct pkt_roce_tmpl tx_tmpl;
 };
 

@@ -1286,43 +1286,54 @@ static uint16_t tmpl_ip_csum__(const struct pkt_roce_tmpl *t, uint8_t tos, uint1
     return (uint16_t)~sum;
 }
 
-int pkt_roce_build_tmpl(struct frame *f, struct pkt_roce_tmpl *t, const struct pkt_l2_spec *l2,
-                        const struct pkt_ip_spec *ip, const struct pkt_roce_spec *r,
-                        uint32_t payload_len)
+/* Whether pkt_roce_build_tmpl() may use a template for this packet: the
+ * per-packet fields in range.  Sets the extension header length, the pad
+ * and the UDP length. */
+static int tmpl_packet_ok__(const struct pkt_roce_spec *r, uint32_t payload_len, size_t *ext_len,
+                            uint8_t *pad, uint16_t *udp_len)
 {
-    if (!f || !t || !l2 || !ip || !r || f->len != 0 || f->trailer_len != 0 || ip->version != 4 ||
-        ip->ecn > 3)
-        return pkt_roce_build(f, l2, ip, r, payload_len);
     const struct pkt_bth *b = &r->bth;
     int has_payload;
     if (!opcode_supported__(b->opcode, &has_payload) || (!has_payload && payload_len) ||
         b->psn > 0xFFFFFF || b->ack_req > 1 || r->aeth.msn > 0xFFFFFF ||
         payload_len > UINT32_MAX - 3)
-        return pkt_roce_build(f, l2, ip, r, payload_len);
-    size_t ext_len = opcode_ext_len__(b->opcode);
-    uint8_t pad = (uint8_t)(-payload_len & 3);
-    uint64_t udp_len = PKT_UDP_HLEN + PKT_BTH_LEN + ext_len + (uint64_t)payload_len + pad +
-                       PKT_ROCE_ICRC_LEN;
-    if (udp_len + PKT_IPV4_HLEN > 0xFFFF ||
-        (!tmpl_matches__(t, l2, ip, r) && tmpl_fill__(t, l2, ip, r) != 0))
-        return pkt_roce_build(f, l2, ip, r, payload_len);
+        return 0;
+    *ext_len = opcode_ext_len__(b->opcode);
+    *pad = (uint8_t)(-payload_len & 3);
+    uint64_t n = PKT_UDP_HLEN + PKT_BTH_LEN + *ext_len + (uint64_t)payload_len + *pad +
+                 PKT_ROCE_ICRC_LEN;
+    if (n + PKT_IPV4_HLEN > 0xFFFF)
+        return 0;
+    *udp_len = (uint16_t)n;
+    return 1;
+}
+
+/* Writes the packet from the built template t: its bytes, then the ECN,
+ * IP total length, ID and checksum, UDP length, opcode, pad, AckReq, PSN,
+ * the extension headers and the ICRC.  0; 1 (f untouched) when f has no
+ * headroom; a pkt_eth_pad() error as pkt_roce_build() returns it. */
+static int tmpl_emit__(struct frame *f, const struct pkt_roce_tmpl *t, uint8_t ecn, uint16_t id,
+                       const struct pkt_roce_spec *r, uint32_t payload_len, size_t ext_len,
+                       uint8_t pad, uint16_t udp_len)
+{
+    const struct pkt_bth *b = &r->bth;
     uint16_t off0 = f->off;
     uint8_t *h = frame_push(f, t->hlen + ext_len);
     if (!h)
-        return pkt_roce_build(f, l2, ip, r, payload_len);
+        return 1;
     if (t->l2.tagged) /* fixed-size copies */
         memcpy(h, t->hdr, PKT_ETH_HLEN + PKT_VLAN_HLEN + PKT_IPV4_HLEN + PKT_UDP_HLEN + PKT_BTH_LEN);
     else
         memcpy(h, t->hdr, PKT_ETH_HLEN + PKT_IPV4_HLEN + PKT_UDP_HLEN + PKT_BTH_LEN);
     uint8_t *iph = h + t->l3;
-    uint8_t tos = (uint8_t)(t->dscp << 2 | ip->ecn);
+    uint8_t tos = (uint8_t)(t->dscp << 2 | ecn);
     uint16_t tot_len = (uint16_t)(udp_len + PKT_IPV4_HLEN);
-    uint16_t csum = tmpl_ip_csum__(t, tos, tot_len, ip->id);
+    uint16_t csum = tmpl_ip_csum__(t, tos, tot_len, id);
     iph[1] = tos;
     iph[2] = (uint8_t)(tot_len >> 8);
     iph[3] = (uint8_t)tot_len;
-    iph[4] = (uint8_t)(ip->id >> 8);
-    iph[5] = (uint8_t)ip->id;
+    iph[4] = (uint8_t)(id >> 8);
+    iph[5] = (uint8_t)id;
     iph[10] = (uint8_t)(csum >> 8);
     iph[11] = (uint8_t)csum;
     uint8_t *u = iph + PKT_IPV4_HLEN;
@@ -1354,6 +1365,32 @@ int pkt_roce_build_tmpl(struct frame *f, struct pkt_roce_tmpl *t, const struct p
         f->trailer_len = 0;
     }
     return err;
+}
+
+int pkt_roce_build_tmpl_again(struct frame *f, const struct pkt_roce_tmpl *t, uint8_t ecn,
+                              uint16_t id, const struct pkt_roce_spec *r, uint32_t payload_len)
+{
+    size_t ext_len;
+    uint8_t pad;
+    uint16_t udp_len;
+    if (!f || !t || !r || !t->hlen || f->len != 0 || f->trailer_len != 0 || ecn > 3 ||
+        !tmpl_packet_ok__(r, payload_len, &ext_len, &pad, &udp_len))
+        return -EAGAIN;
+    int err = tmpl_emit__(f, t, ecn, id, r, payload_len, ext_len, pad, udp_len);
+    return err == 1 ? -EAGAIN : err;
+}
+
+int pkt_roce_build_tmpl(struct frame *f, struct pkt_roce_tmpl *t, const struct pkt_l2_spec *l2,
+                        const struct pkt_ip_spec *ip, const struct pkt_roce_spec *r,
+                        uint32_t payload_len)
+{
+    if (!f || !t || !l2 || !ip || !r || f->len != 0 || f->trailer_len != 0 || ip->version != 4 ||
+        (!tmpl_matches__(t, l2, ip, r) && tmpl_fill__(t, l2, ip, r) != 0))
+        return pkt_roce_build(f, l2, ip, r, payload_len);
+    /* t holds these specs now (whatever the packet's fields: a template
+     * that cannot take them still holds the same bytes) */
+    int err = pkt_roce_build_tmpl_again(f, t, ip->ecn, ip->id, r, payload_len);
+    return err == -EAGAIN ? pkt_roce_build(f, l2, ip, r, payload_len) : err;
 }
 
 int pkt_roce_cnp_build(struct frame *f, const struct pkt_l2_spec *l2,

@@ -7,7 +7,9 @@
  * ICRC in the frame trailer.  The parser is pkt_parse() (pkt.h): it fills
  * pkt_info.bth/reth/aeth and flags PKT_HAS_ROCE.  A sender of many packets
  * with the same addresses and QP keeps a header template
- * (pkt_roce_build_tmpl): the same bytes, patched instead of written anew.
+ * (pkt_roce_build_tmpl): the same bytes, patched instead of written anew;
+ * one that knows its template current skips the comparison of the specs
+ * (pkt_roce_build_tmpl_again).
  *
  * ICRC (InfiniBand Architecture Vol. 1, the Invariant CRC, as the RoCEv2
  * annex A17 adapts it to IP/UDP): the Ethernet
@@ -136,6 +138,16 @@ void pkt_roce_tmpl_init(struct pkt_roce_tmpl *t);
 int pkt_roce_build_tmpl(struct frame *f, struct pkt_roce_tmpl *t, const struct pkt_l2_spec *l2,
                         const struct pkt_ip_spec *ip, const struct pkt_roce_spec *r,
                         uint32_t payload_len);
+/* pkt_roce_build_tmpl() for a caller that knows t was built (by
+ * pkt_roce_build_tmpl) from the specs of this packet but for the
+ * per-packet fields: the IPv4 ECN and ID (given here) and r's opcode,
+ * AckReq, PSN, RETH and AETH.  The caller keeps that promise (e.g. a QP
+ * that compares what t holds with its own state, cheaper than the specs);
+ * the same bytes and result as pkt_roce_build_tmpl(), or -EAGAIN with f
+ * untouched where that would not use t as it is (t empty, a field out of
+ * range, no headroom): then call pkt_roce_build_tmpl(). */
+int pkt_roce_build_tmpl_again(struct frame *f, const struct pkt_roce_tmpl *t, uint8_t ecn,
+                              uint16_t id, const struct pkt_roce_spec *r, uint32_t payload_len);
 /* A CNP for dest_qp (BECN set, default P_Key, PSN 0) as DCQCN sends it. */
 int pkt_roce_cnp_build(struct frame *f, const struct pkt_l2_spec *l2,
                        const struct pkt_ip_spec *ip, uint16_t udp_sport, uint32_t dest_qp);

@@ -5,6 +5,8 @@
  *
  * The parser's fast path is compared with its general path, field by field,
  * on generated frames and their near misses (parse_fast_matches_general);
+ * the RoCEv2 header template with pkt_roce_build (test_roce_tmpl, and
+ * test_roce_tmpl_again for a caller that knows its template current);
  * pkt_ipv4_hdr_write with a header laid out and summed byte by byte.
  *
  * Known vectors, by provenance:
@@ -1437,6 +1439,95 @@ static void test_roce_tmpl(void)
     frame_pool_destroy(pool);
 }
 
+/* One per-packet field out of the range pkt_roce_build() takes (the QP's
+ * specs stay as they are). */
+static void tmpl_spoil_packet(uint64_t v, struct pkt_ip_spec *ip, struct pkt_roce_spec *r,
+                              uint32_t *payload)
+{
+    switch (v % 6) {
+    case 0: r->bth.psn = 0x1000000 | (uint32_t)v; break;
+    case 1: r->bth.ack_req = 2; break;
+    case 2: r->aeth.msn = 0x1000000; break;
+    case 3: ip->ecn = 4; break;
+    case 4: *payload = UINT32_MAX - (uint32_t)(v >> 8 & 3); break;
+    default: *payload = 0xFFFF - 40 - (uint32_t)(v >> 8 & 31); break; /* about the IPv4 limit */
+    }
+}
+
+/* pkt_roce_build_tmpl_again() against pkt_roce_build() over QPs whose
+ * template pkt_roce_build_tmpl() built: every opcode (and unsupported
+ * ones), PSNs about the wrap, lengths, ECN values and IDs, and per-packet
+ * fields out of range.  Either the same result and bytes, or -EAGAIN with
+ * the frame untouched, and -EAGAIN only where pkt_roce_build refuses or
+ * takes no template (so the QP's fast path never leaves the packet to the
+ * general path without need). */
+static void test_roce_tmpl_again(void)
+{
+    struct frame_pool *pool = frame_pool_create(4);
+    struct pkt_roce_tmpl t;
+    pkt_roce_tmpl_init(&t);
+    struct pkt_l2_spec l2;
+    struct pkt_ip_spec ip, ipq;
+    struct pkt_roce_spec r, rq;
+    uint64_t seed = 0xA6A1Dull;
+    int fast = 0;
+    for (int i = 0; i < 40000; i++) {
+        if (i % 64 == 0) { /* a new QP: pkt_roce_build_tmpl builds t */
+            tmpl_random_qp(&seed, &l2, &ipq, &rq);
+            struct frame *f = frame_alloc(pool);
+            CU_ASSERT_FATAL(f != NULL);
+            CU_ASSERT_FATAL(pkt_roce_build_tmpl(f, &t, &l2, &ipq, &rq, 0) == 0);
+            frame_unref(f);
+        }
+        ip = ipq;
+        r = rq;
+        uint32_t payload;
+        tmpl_random_packet(&seed, &ip, &r, &payload);
+        uint64_t v = mix_next(&seed);
+        if (v % 29 == 0)
+            tmpl_spoil_packet(v >> 8, &ip, &r, &payload);
+        struct frame *a = frame_alloc(pool), *b = frame_alloc(pool);
+        CU_ASSERT_FATAL(a && b);
+        uint16_t off0 = b->off;
+        int ea = pkt_roce_build(a, &l2, &ip, &r, payload);
+        int eb = pkt_roce_build_tmpl_again(b, &t, ip.ecn, ip.id, &r, payload);
+        int ok = eb == -EAGAIN
+                     ? b->len == 0 && b->off == off0 && b->trailer_len == 0 && ea != 0
+                     : ea == eb && frames_same(a, b);
+        CU_ASSERT(ok);
+        if (!ok) {
+            printf("\nframe %d: opcode 0x%02x payload %u: %d / %d\n", i, r.bth.opcode, payload,
+                   ea, eb);
+            break;
+        }
+        fast += eb == 0;
+        frame_unref(a);
+        frame_unref(b);
+    }
+    CU_ASSERT(fast > 30000);
+
+    /* An empty template, a frame not empty, one without headroom: -EAGAIN,
+     * untouched. */
+    tmpl_random_qp(&seed, &l2, &ip, &r);
+    r.bth.opcode = PKT_IB_RC_WRITE_FIRST;
+    struct pkt_roce_tmpl empty;
+    pkt_roce_tmpl_init(&empty);
+    struct frame *b = frame_alloc(pool);
+    CU_ASSERT_EQUAL(pkt_roce_build_tmpl_again(b, &empty, 0, 1, &r, 100), -EAGAIN);
+    CU_ASSERT_EQUAL(b->len, 0);
+    CU_ASSERT_PTR_NOT_NULL(frame_push(b, 2));
+    CU_ASSERT_EQUAL(pkt_roce_build_tmpl_again(b, &t, 0, 1, &r, 100), -EAGAIN);
+    CU_ASSERT_EQUAL(b->len, 2);
+    frame_unref(b);
+    b = frame_alloc(pool);
+    b->off = 40;
+    CU_ASSERT_EQUAL(pkt_roce_build_tmpl_again(b, &t, 0, 1, &r, 100), -EAGAIN);
+    CU_ASSERT_EQUAL(b->len, 0);
+    CU_ASSERT_EQUAL(b->off, 40);
+    frame_unref(b);
+    frame_pool_destroy(pool);
+}
+
 /* Whether byte k of an option-less IPv4 RoCEv2 packet (from the IP
  * header on) is one the ICRC takes as all ones. */
 static int icrc_v4_masked(size_t k)
@@ -2355,6 +2446,7 @@ int suite_pkt(void)
         {"roce_vectors", test_roce_vectors},
         {"roce_roundtrip", test_roce_roundtrip},
         {"roce_tmpl", test_roce_tmpl},
+        {"roce_tmpl_again", test_roce_tmpl_again},
         {"roce_icrc_check_parsed_v4", test_roce_icrc_check_parsed_v4},
         {"aeth", test_aeth},
         {"pfc", test_pfc},

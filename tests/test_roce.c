@@ -5,7 +5,9 @@
  * limit (QP to error, TRACE_QP_ERROR), tshark decoding with ICRC checked
  * by pkt_roce_icrc_check, and the 8:1 incast of DCB-005 (priority 3 with
  * PFC: lossless) against DCB-004 (untagged vNICs: drops, go-back-N and a
- * goodput collapse).  roce_qp_check() runs after every completion. */
+ * goodput collapse), and the QPs' header templates against
+ * pkt_roce_build() on every frame across a TTL change.  roce_qp_check()
+ * runs after every completion. */
 #include "test_util.h"
 
 #include <pcap/pcap.h>
@@ -13,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ipstack.h"
 #include "pkt.h"
 #include "pkt_roce.h"
 #include "roce.h"
@@ -626,6 +629,113 @@ static void test_incast_lossless_vs_untagged(void)
     CU_ASSERT(bad.goodput_gbps < 0.5 * ok.goodput_gbps);
 }
 
+/* What an endpoint's RoCE data/ACK frames must be built from now: its
+ * stack's address and TTL, its device's DSCP, the QP's peer. */
+struct tx_check {
+    struct roce_qp *qp;
+    uint8_t peer_ip[4];
+    uint8_t ttl;
+    int frames, bad;
+};
+
+/* Whether f (as it leaves e, tagged) is pkt_roce_build()'s frame for the
+ * specs of the moment with f's per-packet fields (ECN, IP ID, opcode,
+ * PSN, AckReq, RETH, AETH, payload). */
+static int tx_is_general(struct tx_check *c, struct rf_ep *e, const struct frame *f,
+                         const struct pkt_info *pi)
+{
+    const uint8_t *l3 = frame_cdata(f) + pi->l3_off;
+    struct pkt_l2_spec l2 = {.tagged = !!(pi->layers & PKT_HAS_VLAN),
+                             .pcp = pi->pcp, .dei = pi->dei, .vid = pi->vid};
+    memcpy(l2.dst, pi->dst, 6);
+    memcpy(l2.src, ipstack_mac(e->stack), 6);
+    struct pkt_ip_spec ip = {.version = 4, .dscp = roce_dev_settings(e->dev)->dscp,
+                             .ecn = pi->ecn, .ttl = c->ttl,
+                             .id = (uint16_t)(l3[4] << 8 | l3[5])};
+    memcpy(ip.src, e->ip, 4);
+    memcpy(ip.dst, c->peer_ip, 4);
+    struct pkt_roce_spec r = {.bth = pi->bth, .reth = pi->reth, .aeth = pi->aeth,
+                              .udp_sport = roce_qp_udp_sport(c->qp)};
+    r.bth.pkey = PKT_ROCE_DEFAULT_PKEY;
+    r.bth.dest_qp = roce_qp_peer_num(c->qp);
+    struct frame *g = frame_alloc(e->rf->pool);
+    if (!g)
+        return 0;
+    int same = pkt_roce_build(g, &l2, &ip, &r, pi->l5_len - pi->bth.pad) == 0 &&
+               g->len == f->len && g->payload_len == f->payload_len &&
+               g->trailer_len == f->trailer_len &&
+               memcmp(frame_cdata(g), frame_cdata(f), f->len) == 0 &&
+               memcmp(g->trailer, f->trailer, f->trailer_len) == 0;
+    frame_unref(g);
+    return same;
+}
+
+static int tx_check_hook(void *ctx, struct rf_ep *e, const struct frame *f)
+{
+    struct tx_check *c = ctx;
+    struct pkt_info pi;
+    if (pkt_parse(f, &pi) != 0 || !(pi.layers & PKT_HAS_ROCE) || pi.bth.dest_qp == 1)
+        return 0; /* not RoCE, or a CM MAD */
+    c->frames++;
+    c->bad += !tx_is_general(c, e, f, &pi);
+    return 0;
+}
+
+static void set_hop_limit(struct rf_ep *e, uint8_t hop_limit)
+{
+    struct ipstack_settings is;
+    ipstack_settings_default(&is, "ep/stack", ipstack_mac(e->stack));
+    is.has_ipv4 = 1;
+    memcpy(is.ipv4, e->ip, 4);
+    is.ipv4_prefix_len = 24;
+    is.hop_limit = hop_limit;
+    CU_ASSERT_EQUAL_FATAL(ipstack_reconfigure(e->stack, &is), 0);
+}
+
+/* The QPs' header templates (build__ reuses one while the stack's
+ * address, MAC and TTL, the DSCP and the peer are unchanged): every data
+ * packet and ACK both ends send is byte for byte what pkt_roce_build()
+ * makes from the specs of the moment, before and after the stack's TTL
+ * changes mid-transfer (so a stale template would show). */
+static void test_tx_template_matches_general(void)
+{
+    struct rf rf;
+    struct roce_settings rs;
+    roce_settings_default(&rs, "x", G25);
+    rs.dscp = 26;
+    pair_fabric(&rf, &rs, 0);
+    struct app ca, sb;
+    memset(&ca, 0, sizeof ca);
+    memset(&sb, 0, sizeof sb);
+    connect_pair(&rf, &rf.ep[0], &rf.ep[1], &ca, &sb);
+    struct tx_check ck[2] = {{.qp = ca.qp, .ttl = IPSTACK_DEFAULT_HOP_LIMIT},
+                             {.qp = sb.qp, .ttl = IPSTACK_DEFAULT_HOP_LIMIT}};
+    memcpy(ck[0].peer_ip, rf.ep[1].ip, 4);
+    memcpy(ck[1].peer_ip, rf.ep[0].ip, 4);
+    for (int k = 0; k < 2; k++) {
+        rf.ep[k].drop = tx_check_hook;
+        rf.ep[k].drop_ctx = &ck[k];
+    }
+    CU_ASSERT_EQUAL(roce_post_write(ca.qp, 1, 200000, 0x10000, 0x77), 0);
+    CU_ASSERT_EQUAL(roce_post_read(ca.qp, 2, 30000, 0x20000, 0x77), 0);
+    sim_run_until(rf.eng, sim_now(rf.eng) + 30 * SIM_US);
+    int before = ck[0].frames;
+    set_hop_limit(&rf.ep[0], 17);
+    ck[0].ttl = 17;
+    set_hop_limit(&rf.ep[1], 200);
+    ck[1].ttl = 200;
+    sim_run_until(rf.eng, sim_now(rf.eng) + 500 * SIM_US);
+    CU_ASSERT(before > 10);
+    CU_ASSERT(ck[0].frames > before + 10);
+    CU_ASSERT(ck[1].frames > 10);
+    CU_ASSERT_EQUAL(ck[0].bad, 0);
+    CU_ASSERT_EQUAL(ck[1].bad, 0);
+    CU_ASSERT_EQUAL(ca.nwc, 2);
+    CU_ASSERT_EQUAL(roce_qp_check(ca.qp), 0);
+    CU_ASSERT_EQUAL(roce_qp_check(sb.qp), 0);
+    rf_free(&rf);
+}
+
 int suite_roce(void)
 {
     CU_pSuite s = test_suite("roce");
@@ -641,7 +751,9 @@ int suite_roce(void)
         !CU_add_test(s, "tshark decodes RoCEv2/CM, zero malformed, ICRC right",
                      test_tshark_decodes) ||
         !CU_add_test(s, "DCB-005 8:1 incast lossless on PCP 3; DCB-004 untagged collapses",
-                     test_incast_lossless_vs_untagged))
+                     test_incast_lossless_vs_untagged) ||
+        !CU_add_test(s, "header templates: every frame as pkt_roce_build makes it, TTL change",
+                     test_tx_template_matches_general))
         return -1;
     return 0;
 }
