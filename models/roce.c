@@ -395,15 +395,11 @@ static struct frame *build_v4__(struct roce_qp *qp, const struct pkt_roce_spec *
     return f;
 }
 
-static struct frame *build__(struct roce_qp *qp, const struct pkt_roce_spec *r, uint32_t payload,
-                             uint8_t ecn)
+/* Any IP version: the specs from ipstack_ip_spec (rare: see build__). */
+static __attribute__((noinline, cold)) struct frame *
+build_general__(struct roce_qp *qp, const struct pkt_roce_spec *r, uint32_t payload, uint8_t ecn)
 {
     struct roce_dev *d = qp->dev;
-    struct ipstack_ipv4_fields v4;
-    /* ipstack_ip_spec's checks first: it takes no ID when it refuses */
-    if (qp->version == 4 && d->cfg.dscp <= 63 && ecn <= 3 &&
-        ipstack_ipv4_next(d->stack, &v4) == 0)
-        return build_v4__(qp, r, payload, ecn, &v4);
     struct pkt_l2_spec l2;
     struct pkt_ip_spec ip;
     if (roce_ip_spec__(d, qp->version, qp->peer_ip, ecn, &l2, &ip) != 0)
@@ -417,6 +413,18 @@ static struct frame *build__(struct roce_qp *qp, const struct pkt_roce_spec *r, 
     }
     f->t_created = sim_now(d->eng);
     return f;
+}
+
+static struct frame *build__(struct roce_qp *qp, const struct pkt_roce_spec *r, uint32_t payload,
+                             uint8_t ecn)
+{
+    struct roce_dev *d = qp->dev;
+    struct ipstack_ipv4_fields v4;
+    /* ipstack_ip_spec's checks first: it takes no ID when it refuses */
+    if (qp->version == 4 && d->cfg.dscp <= 63 && ecn <= 3 &&
+        ipstack_ipv4_next(d->stack, &v4) == 0)
+        return build_v4__(qp, r, payload, ecn, &v4);
+    return build_general__(qp, r, payload, ecn);
 }
 
 static void spec_init__(const struct roce_qp *qp, struct pkt_roce_spec *r, uint8_t opcode,

@@ -1295,9 +1295,10 @@ static int tmpl_packet_ok__(const struct pkt_roce_spec *r, uint32_t payload_len,
     const struct pkt_bth *b = &r->bth;
     int has_payload;
     if (!opcode_supported__(b->opcode, &has_payload) || (!has_payload && payload_len) ||
-        b->psn > 0xFFFFFF || b->ack_req > 1 || r->aeth.msn > 0xFFFFFF ||
-        payload_len > UINT32_MAX - 3)
+        b->psn > 0xFFFFFF || b->ack_req > 1 || r->aeth.msn > 0xFFFFFF)
         return 0;
+    /* (a payload past UINT32_MAX - 3, refused by pkt_roce_build, fails the
+     * length check below as well: n is 64-bit) */
     *ext_len = opcode_ext_len__(b->opcode);
     *pad = (uint8_t)(-payload_len & 3);
     uint64_t n = PKT_UDP_HLEN + PKT_BTH_LEN + *ext_len + (uint64_t)payload_len + *pad +
