@@ -654,8 +654,11 @@ static int tx_is_general(struct tx_check *c, struct rf_ep *e, const struct frame
                              .id = (uint16_t)(l3[4] << 8 | l3[5])};
     memcpy(ip.src, e->ip, 4);
     memcpy(ip.dst, c->peer_ip, 4);
-    struct pkt_roce_spec r = {.bth = pi->bth, .reth = pi->reth, .aeth = pi->aeth,
-                              .udp_sport = roce_qp_udp_sport(c->qp)};
+    struct pkt_roce_spec r = {.bth = pi->bth, .udp_sport = roce_qp_udp_sport(c->qp)};
+    if (pi->layers & PKT_HAS_RETH)
+        r.reth = pi->reth;
+    if (pi->layers & PKT_HAS_AETH)
+        r.aeth = pi->aeth;
     r.bth.pkey = PKT_ROCE_DEFAULT_PKEY;
     r.bth.dest_qp = roce_qp_peer_num(c->qp);
     struct frame *g = frame_alloc(e->rf->pool);
