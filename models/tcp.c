@@ -553,8 +553,11 @@ static int tmpl_conn__(const struct tcp_conn *c)
 }
 
 /* Can seg_push_tmpl__ build this segment: a template connection, no ULP
- * bytes, an IP length that fits? */
-static int tmpl_fits__(const struct tcp_conn *c, const struct frame *f, uint32_t ulp)
+ * bytes, an IP length that fits?  (Always inlined, like seg_push_tmpl__:
+ * with seg_send__ inlined into two callers gcc would otherwise make both
+ * out-of-line calls.) */
+static inline __attribute__((always_inline)) int tmpl_fits__(const struct tcp_conn *c,
+                                                             const struct frame *f, uint32_t ulp)
 {
     return !ulp && (c->tmpl.len || tmpl_conn__(c)) &&
            PKT_IPV4_HLEN + tcp_hlen__(c) + (size_t)f->payload_len <= 0xFFFF;
@@ -598,8 +601,9 @@ static void tmpl_build__(struct tcp_conn *c, const struct ipstack_ipv4_fields *v
  * seg_push_layered__ (padding included).  The checksums add the fields
  * written to the template's sums: RFC 1071 sums fold to the same value
  * in any grouping. */
-static int seg_push_tmpl__(struct tcp_conn *c, struct frame *f, uint32_t seq, uint8_t flags,
-                           uint8_t ecn)
+static inline __attribute__((always_inline)) int seg_push_tmpl__(struct tcp_conn *c,
+                                                                 struct frame *f, uint32_t seq,
+                                                                 uint8_t flags, uint8_t ecn)
 {
     struct ipstack_ipv4_fields v4;
     int err = ipstack_ipv4_next(c->stack, &v4);
@@ -700,9 +704,12 @@ static uint32_t ulp_fill__(struct tcp_conn *c, struct frame *f, uint64_t off, ui
 }
 
 /* Builds and sends one segment: stream bytes [off, off + len) (and the
- * FIN when flags has it), or a control segment when len is 0. */
-static int send_seg__(struct tcp_conn *c, uint64_t off, uint32_t len, uint8_t flags,
-                      enum seg_kind kind)
+ * FIN when flags has it), or a control segment when len is 0.  Inlined
+ * into the per-segment callers (send_ack__, xmit_len__): their constant
+ * length, flags and kind fold its branches, and no call frame is built. */
+static inline __attribute__((always_inline)) int seg_send__(struct tcp_conn *c, uint64_t off,
+                                                            uint32_t len, uint8_t flags,
+                                                            enum seg_kind kind)
 {
     struct frame *f = frame_alloc(c->pool);
     if (!f)
@@ -730,9 +737,16 @@ static int send_seg__(struct tcp_conn *c, uint64_t off, uint32_t len, uint8_t fl
     return err == -EINPROGRESS ? 0 : err;
 }
 
+/* seg_send__ for the rare segments (RST). */
+static int send_seg__(struct tcp_conn *c, uint64_t off, uint32_t len, uint8_t flags,
+                      enum seg_kind kind)
+{
+    return seg_send__(c, off, len, flags, kind);
+}
+
 static void send_ack__(struct tcp_conn *c)
 {
-    send_seg__(c, c->snd_nxt, 0, PKT_TCP_ACK, SEG_CTRL);
+    seg_send__(c, c->snd_nxt, 0, PKT_TCP_ACK, SEG_CTRL);
 }
 
 /* record_end__: offset off in the last run, a run without records (a
@@ -768,7 +782,7 @@ static uint64_t xmit_len__(struct tcp_conn *c, uint64_t off, uint32_t len, enum 
         flags |= PKT_TCP_PSH;
     if (kind != SEG_NEW)
         c->rtt_timing = 0; /* Karn: no sample while anything was resent */
-    send_seg__(c, off, len, flags, kind);
+    seg_send__(c, off, len, flags, kind);
     return len + (uint64_t)fin;
 }
 
