@@ -407,7 +407,7 @@ static void runs_trim__(struct tcp_conn *c)
 }
 
 /* End of the record holding offset off (< snd_end): segments stop there. */
-static uint64_t record_end__(const struct tcp_conn *c, uint64_t off)
+static uint64_t record_search__(const struct tcp_conn *c, uint64_t off)
 {
     size_t lo = c->run_head, hi = c->nruns;
     while (hi - lo > 1) {
@@ -430,11 +430,12 @@ static uint64_t record_end__(const struct tcp_conn *c, uint64_t off)
 
 static sim_time_t earliest__(const struct tcp_conn *c)
 {
-    sim_time_t t = 0;
-    const sim_time_t d[3] = {c->rto_at, c->delack_at, c->tw_at};
-    for (int i = 0; i < 3; i++)
-        if (d[i] && (!t || d[i] < t))
-            t = d[i];
+    /* unrolled: no array on the stack (two calls per ACK) */
+    sim_time_t t = c->rto_at;
+    if (c->delack_at && (!t || c->delack_at < t))
+        t = c->delack_at;
+    if (c->tw_at && (!t || c->tw_at < t))
+        t = c->tw_at;
     return t;
 }
 
@@ -552,10 +553,13 @@ static int tmpl_conn__(const struct tcp_conn *c)
 }
 
 /* Can seg_push_tmpl__ build this segment: a template connection, no ULP
- * bytes, an IP length that fits? */
-static int tmpl_fits__(const struct tcp_conn *c, const struct frame *f, uint32_t ulp)
+ * bytes, an IP length that fits?  (Always inlined, like seg_push_tmpl__:
+ * with seg_send__ inlined into two callers gcc would otherwise make both
+ * out-of-line calls.) */
+static inline __attribute__((always_inline)) int tmpl_fits__(const struct tcp_conn *c,
+                                                             const struct frame *f, uint32_t ulp)
 {
-    return !ulp && tmpl_conn__(c) &&
+    return !ulp && (c->tmpl.len || tmpl_conn__(c)) &&
            PKT_IPV4_HLEN + tcp_hlen__(c) + (size_t)f->payload_len <= 0xFFFF;
 }
 
@@ -597,8 +601,9 @@ static void tmpl_build__(struct tcp_conn *c, const struct ipstack_ipv4_fields *v
  * seg_push_layered__ (padding included).  The checksums add the fields
  * written to the template's sums: RFC 1071 sums fold to the same value
  * in any grouping. */
-static int seg_push_tmpl__(struct tcp_conn *c, struct frame *f, uint32_t seq, uint8_t flags,
-                           uint8_t ecn)
+static inline __attribute__((always_inline)) int seg_push_tmpl__(struct tcp_conn *c,
+                                                                 struct frame *f, uint32_t seq,
+                                                                 uint8_t flags, uint8_t ecn)
 {
     struct ipstack_ipv4_fields v4;
     int err = ipstack_ipv4_next(c->stack, &v4);
@@ -699,9 +704,12 @@ static uint32_t ulp_fill__(struct tcp_conn *c, struct frame *f, uint64_t off, ui
 }
 
 /* Builds and sends one segment: stream bytes [off, off + len) (and the
- * FIN when flags has it), or a control segment when len is 0. */
-static int send_seg__(struct tcp_conn *c, uint64_t off, uint32_t len, uint8_t flags,
-                      enum seg_kind kind)
+ * FIN when flags has it), or a control segment when len is 0.  Inlined
+ * into the per-segment callers (send_ack__, xmit_len__): their constant
+ * length, flags and kind fold its branches, and no call frame is built. */
+static inline __attribute__((always_inline)) int seg_send__(struct tcp_conn *c, uint64_t off,
+                                                            uint32_t len, uint8_t flags,
+                                                            enum seg_kind kind)
 {
     struct frame *f = frame_alloc(c->pool);
     if (!f)
@@ -729,9 +737,30 @@ static int send_seg__(struct tcp_conn *c, uint64_t off, uint32_t len, uint8_t fl
     return err == -EINPROGRESS ? 0 : err;
 }
 
+/* seg_send__ for the rare segments (RST). */
+static int send_seg__(struct tcp_conn *c, uint64_t off, uint32_t len, uint8_t flags,
+                      enum seg_kind kind)
+{
+    return seg_send__(c, off, len, flags, kind);
+}
+
 static void send_ack__(struct tcp_conn *c)
 {
-    send_seg__(c, c->snd_nxt, 0, PKT_TCP_ACK, SEG_CTRL);
+    seg_send__(c, c->snd_nxt, 0, PKT_TCP_ACK, SEG_CTRL);
+}
+
+/* record_end__: offset off in the last run, a run without records (a
+ * plain byte stream, the common case), needs no search: the binary search
+ * of record_search__ ends on that run and returns its end.  general_path
+ * always searches (test_fast_path_equivalence compares the two). */
+static inline uint64_t record_end__(const struct tcp_conn *c, uint64_t off)
+{
+    if (!c->cfg.general_path && c->nruns > c->run_head) {
+        const struct tcp_run *last = &c->runs[c->nruns - 1];
+        if (last->start <= off && !last->record)
+            return last->end;
+    }
+    return record_search__(c, off);
 }
 
 /* Payload of a whole segment at off < snd_end: at most the MSS, the
@@ -753,7 +782,7 @@ static uint64_t xmit_len__(struct tcp_conn *c, uint64_t off, uint32_t len, enum 
         flags |= PKT_TCP_PSH;
     if (kind != SEG_NEW)
         c->rtt_timing = 0; /* Karn: no sample while anything was resent */
-    send_seg__(c, off, len, flags, kind);
+    seg_send__(c, off, len, flags, kind);
     return len + (uint64_t)fin;
 }
 
@@ -1503,44 +1532,62 @@ static void input_syn_sent__(struct tcp_conn *c, const struct pkt_info *pi)
 
 /* ---- input dispatch ------------------------------------------------------ */
 
-static void input__(struct tcp_conn *c, struct frame *f, const struct pkt_info *pi)
+/* A segment in any state or with any flags, before its ACK and data:
+ * closed, SYN_SENT, RST, SYN_RCVD, SYN and ACK-less segments end here
+ * (returns 0); returns 1 when the segment goes on to input_ack__. */
+static int input_prelude__(struct tcp_conn *c, const struct pkt_info *pi)
 {
     uint8_t fl = pi->tcp_flags;
-    uint32_t len = pi->l5_len;
-    c->st.segs_rcvd++;
     if (c->state == TCP_CLOSED)
-        return;
+        return 0;
     if (c->state == TCP_SYN_SENT) {
         input_syn_sent__(c, pi);
         gauges__(c);
-        return;
+        return 0;
     }
     if (fl & PKT_TCP_RST) {
         int64_t off = rcv_off__(c, pi->tcp_seq);
         if (off >= (int64_t)c->rcv_nxt && off <= (int64_t)(c->rcv_nxt + c->rcv_wnd))
             close__(c, -ECONNRESET);
-        return;
+        return 0;
     }
     if (c->state == TCP_SYN_RCVD) {
         if (fl & PKT_TCP_SYN) { /* the SYN again: our SYN-ACK was lost */
             send_syn__(c, 1);
-            return;
+            return 0;
         }
         if (!(fl & PKT_TCP_ACK) || pi->tcp_ack != c->iss + 1u)
-            return;
+            return 0;
         c->snd_wnd = (uint64_t)pi->tcp_window << (c->ws_on ? c->snd_wscale : 0);
         established__(c);
         c->accepted = 1;
         if (c->listener && c->listener->accept)
             c->listener->accept(c->listener->accept_ctx, c->listener, c);
         if (c->state == TCP_CLOSED)
-            return;
+            return 0;
     }
     if (fl & PKT_TCP_SYN) { /* a SYN-ACK again: our ACK was lost */
         send_ack__(c);
-        return;
+        return 0;
     }
-    if (!(fl & PKT_TCP_ACK))
+    return (fl & PKT_TCP_ACK) != 0;
+}
+
+/* The segment input_prelude__ passes on at once: ESTABLISHED, ACK set,
+ * neither SYN nor RST (general_path: every segment takes the prelude,
+ * test_fast_path_equivalence compares the two). */
+static int input_common__(const struct tcp_conn *c, uint8_t fl)
+{
+    return c->state == TCP_ESTABLISHED && !c->cfg.general_path &&
+           (fl & (PKT_TCP_RST | PKT_TCP_SYN | PKT_TCP_ACK)) == PKT_TCP_ACK;
+}
+
+static void input__(struct tcp_conn *c, struct frame *f, const struct pkt_info *pi)
+{
+    uint8_t fl = pi->tcp_flags;
+    uint32_t len = pi->l5_len;
+    c->st.segs_rcvd++;
+    if (!input_common__(c, fl) && !input_prelude__(c, pi))
         return;
     if (c->ts_on && (pi->layers & PKT_HAS_TCP_TS) &&
         rcv_off__(c, pi->tcp_seq) <= (int64_t)c->rcv_nxt)

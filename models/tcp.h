@@ -66,7 +66,7 @@
  *   -             SYN at a listener: SYN-ACK sent    SYN_RCVD      listener_syn__
  *   SYN_SENT      SYN-ACK acking our SYN: ACK sent   ESTABLISHED   input_syn_sent__
  *   SYN_SENT      RST                                CLOSED        input_syn_sent__
- *   SYN_RCVD      ACK of our SYN-ACK                 ESTABLISHED   input__ (accept)
+ *   SYN_RCVD      ACK of our SYN-ACK                 ESTABLISHED   input_prelude__ (accept)
  *   SYN_*         syn_retries timeouts exhausted     CLOSED        on_timeout__
  *   ESTABLISHED   tcp_close(): FIN after the data    FIN_WAIT_1    tcp_close
  *   ESTABLISHED   FIN received (in order)            CLOSE_WAIT    consume_fin__
@@ -101,7 +101,10 @@
  * the stack's address or TTL or the timestamps option changes) with the
  * segment's fields and both checksums written in; the rest (IPv6, ULP
  * bytes, tcp_settings.general_path) is built layer by layer.  The bytes
- * are the same either way (test_tcp fast_path_equivalence).
+ * are the same either way (test_tcp fast_path_equivalence), as they are
+ * with the per-segment shortcuts general_path also turns off: a plain
+ * stream's segment ends without a record search, an ESTABLISHED ACK skips
+ * the state dispatch.
  *
  * Ownership and lifetime: a connection from tcp_connect() belongs to the
  * caller (tcp_conn_destroy); one accepted by a listener belongs to the
@@ -194,8 +197,9 @@ struct tcp_settings {
     uint8_t priority;         /* frame->priority of every frame (0..7): what the vmswitch
                                * tags when no NetQos policy classifies it */
     uint8_t general_path;     /* 1: no IPv4 header template: every segment is built
-                               * layer by layer by the pkt codecs (the same frames,
-                               * slower; tests compare the two) */
+                               * layer by layer by the pkt codecs, and no shortcuts
+                               * (record search, input dispatch): the same frames,
+                               * slower; tests compare the two */
 };
 
 void tcp_settings_default(struct tcp_settings *s);

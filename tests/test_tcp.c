@@ -42,6 +42,8 @@ struct app {
     int close_on_peer_close;    /* tcp_close when the peer's FIN arrives */
     uint64_t send_on_accept;    /* bytes to send back once accepted */
     uint64_t send_on_connect;   /* bytes to send once established (client) */
+    uint32_t record;            /* ... in records of this size (0: a plain stream) */
+    uint64_t plain_before, plain_after; /* plain bytes sent before and after them */
     int close_after_send;       /* tcp_close right after that send */
     enum tcp_state seen[16];    /* states seen by the probe, in order */
     int nseen;
@@ -51,8 +53,12 @@ static void app_established(void *ctx, struct tcp_conn *c)
 {
     struct app *a = ctx;
     a->established++;
+    if (a->plain_before)
+        CU_ASSERT_EQUAL(tcp_send(c, a->plain_before), 0);
     if (a->send_on_connect)
-        CU_ASSERT_EQUAL(tcp_send(c, a->send_on_connect), 0);
+        CU_ASSERT_EQUAL(tcp_send_records(c, a->send_on_connect, a->record), 0);
+    if (a->plain_after)
+        CU_ASSERT_EQUAL(tcp_send(c, a->plain_after), 0);
     if (a->close_after_send)
         CU_ASSERT_EQUAL(tcp_close(c), 0);
 }
@@ -1112,6 +1118,8 @@ struct equiv_case {
     int close;                /* both ends close: FINs, TIME_WAIT */
     sim_time_t ttl_at;        /* the client's TTL changes then (0: never) */
     sim_time_t abort_at;      /* the client aborts then: RST (0: never) */
+    uint32_t record;          /* the client sends records of this size (0: none) */
+    uint64_t plain_before, plain_after; /* of up: plain bytes before, after the records */
 };
 
 struct equiv_run {
@@ -1183,7 +1191,10 @@ static void equiv_run(const struct equiv_case *k, int general, struct run_digest
     s.general_path = (uint8_t)general;
     s.flow_id = 7;
     s.priority = 3;
-    r->p.ca.send_on_connect = k->up;
+    r->p.ca.send_on_connect = k->up - k->plain_before - k->plain_after;
+    r->p.ca.record = k->record;
+    r->p.ca.plain_before = k->plain_before;
+    r->p.ca.plain_after = k->plain_after;
     r->p.sa.send_on_accept = k->down;
     r->p.ca.close_on_peer_close = r->p.sa.close_on_peer_close = k->close;
     r->p.ca.close_after_send = k->close;
@@ -1237,7 +1248,10 @@ static void equiv_run(const struct equiv_case *k, int general, struct run_digest
  * stacks, over options, flags (PSH, FIN, RST, ECE, CWR), ECT, window
  * scaling or none, losses (out of order, duplicate ACKs, fast retransmit,
  * RTO), padded short segments, a TTL change mid-run (the template is
- * rebuilt) and IPv6 (layered both times). */
+ * rebuilt), IPv6 (layered both times), records (segments end at record
+ * boundaries) before, after and between plain bytes, and every segment
+ * state and flag through input__ (the ESTABLISHED ACK shortcut against
+ * the full dispatch). */
 static void test_fast_path_equivalence(void)
 {
     static const struct equiv_case cases[] = {
@@ -1259,6 +1273,12 @@ static void test_fast_path_equivalence(void)
          .up = 20000, .down = 7000, .close = 1},
         {.name = "TTL change", .version = 4, .ts = 1, .up = 8u << 20, .ttl_at = 2 * SIM_MS},
         {.name = "IPv6", .version = 6, .ts = 1, .up = 2u << 20, .drop_every = 301},
+        {.name = "records, then plain bytes", .version = 4, .up = 3u << 20, .record = 4000,
+         .plain_after = 1u << 20, .drop_every = 173},
+        {.name = "plain bytes, then records", .version = 4, .ts = 1, .up = 3u << 20,
+         .record = 1000, .plain_before = 1500001, .close = 1},
+        {.name = "plain, records, plain; losses", .version = 4, .up = 4u << 20,
+         .record = 16385, .plain_before = 777777, .plain_after = 999999, .drop_every = 89},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct run_digest *fast = calloc(1, sizeof *fast), *gen = calloc(1, sizeof *gen);
