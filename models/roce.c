@@ -327,17 +327,6 @@ static int qp_has_work__(const struct roce_qp *qp)
              qp->rd_out >= qp->dev->cfg.max_rd_atomic);
 }
 
-static int mac_eq__(const uint8_t *a, const uint8_t *b)
-{
-    uint32_t a4, b4;
-    uint16_t a2, b2;
-    memcpy(&a4, a, 4);
-    memcpy(&b4, b, 4);
-    memcpy(&a2, a + 4, 2);
-    memcpy(&b2, b + 4, 2);
-    return a4 == b4 && a2 == b2;
-}
-
 /* Whether qp's header template holds what build__ would build it from
  * now: the stack's MAC, source address and TTL (ipstack_l2_spec, v4), the
  * device's DSCP, and the QP's peer, QP number and UDP port.  The other
@@ -349,7 +338,7 @@ static int tmpl_current__(const struct roce_qp *qp, const struct ipstack_ipv4_fi
     return t->hlen && t->ttl == v4->ttl && memcmp(t->src, v4->src, 4) == 0 &&
            memcmp(t->dst, qp->peer_ip, 4) == 0 && t->dest_qp == qp->peer_qpn &&
            t->udp_sport == qp->udp_sport && t->dscp == qp->dev->cfg.dscp &&
-           mac_eq__(t->l2.src, ipstack_mac(qp->dev->stack));
+           pkt_mac_eq(t->l2.src, ipstack_mac(qp->dev->stack));
 }
 
 /* The IPv4 spec ipstack_ip_spec() gives toward the peer, from the fields

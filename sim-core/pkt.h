@@ -34,6 +34,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "frame.h"
 
@@ -312,6 +313,17 @@ static inline uint16_t pkt_eth_type(const struct frame *f)
     return f->len >= PKT_ETH_HLEN ? pkt_rd16(frame_cdata(f) + 12) : 0;
 }
 static inline int pkt_mac_is_multicast(const uint8_t *mac) { return mac[0] & 1; }
+/* 1 when the two MAC addresses are equal: one 4- and one 2-byte compare. */
+static inline int pkt_mac_eq(const uint8_t *a, const uint8_t *b)
+{
+    uint32_t a4, b4;
+    uint16_t a2, b2;
+    memcpy(&a4, a, 4);
+    memcpy(&b4, b, 4);
+    memcpy(&a2, a + 4, 2);
+    memcpy(&b2, b + 4, 2);
+    return a4 == b4 && a2 == b2;
+}
 
 /* ---- Builder inputs ---- */
 

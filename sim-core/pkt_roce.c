@@ -1193,17 +1193,6 @@ void pkt_roce_tmpl_init(struct pkt_roce_tmpl *t)
     memset(t, 0, sizeof *t);
 }
 
-static int mac_eq__(const uint8_t *a, const uint8_t *b)
-{
-    uint32_t a4, b4;
-    uint16_t a2, b2;
-    memcpy(&a4, a, 4);
-    memcpy(&b4, b, 4);
-    memcpy(&a2, a + 4, 2);
-    memcpy(&b2, b + 4, 2);
-    return a4 == b4 && a2 == b2;
-}
-
 /* Whether t was built from these specs (the fields of the bytes it holds). */
 static int tmpl_matches__(const struct pkt_roce_tmpl *t, const struct pkt_l2_spec *l2,
                           const struct pkt_ip_spec *ip, const struct pkt_roce_spec *r)
@@ -1213,7 +1202,7 @@ static int tmpl_matches__(const struct pkt_roce_tmpl *t, const struct pkt_l2_spe
            t->dest_qp == b->dest_qp && t->udp_sport == r->udp_sport && t->dscp == ip->dscp &&
            t->ttl == ip->ttl && t->df == ip->df && t->pkey == b->pkey && t->se == b->se &&
            t->mig == b->mig && t->tver == b->tver && t->fecn == b->fecn && t->becn == b->becn &&
-           mac_eq__(t->l2.dst, l2->dst) && mac_eq__(t->l2.src, l2->src) &&
+           pkt_mac_eq(t->l2.dst, l2->dst) && pkt_mac_eq(t->l2.src, l2->src) &&
            t->l2.tagged == l2->tagged &&
            (!l2->tagged ||
             (t->l2.pcp == l2->pcp && t->l2.dei == l2->dei && t->l2.vid == l2->vid));
