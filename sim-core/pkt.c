@@ -338,6 +338,23 @@ static int parse_l4__(const uint8_t *b, size_t caplen, size_t l4, size_t end, st
     }
 }
 
+/* The IPv4 header's fields in pi, the header at b + off (hl bytes, the
+ * datagram tot bytes): what both the general and the fast parse store. */
+static inline __attribute__((always_inline)) void
+ipv4_fields__(const uint8_t *ip, size_t off, size_t hl, size_t tot, struct pkt_info *pi)
+{
+    pi->ip_version = 4;
+    pi->dscp = ip[1] >> 2;
+    pi->ecn = ip[1] & 3;
+    pi->ttl = ip[8];
+    pi->ip_proto = ip[9];
+    pi->flow_label = 0;
+    memcpy(pi->ip_src, ip + 12, 4);
+    memcpy(pi->ip_dst, ip + 16, 4);
+    pi->ip_end = (uint32_t)(off + tot);
+    pi->l4_off = (uint16_t)(off + hl);
+}
+
 static int parse_ipv4__(const uint8_t *b, size_t caplen, size_t wire, size_t off,
                         struct pkt_info *pi)
 {
@@ -352,16 +369,7 @@ static int parse_ipv4__(const uint8_t *b, size_t caplen, size_t wire, size_t off
         return -EPROTO;
     if (tot > wire - off || caplen < off + hl)
         return -EMSGSIZE;
-    pi->ip_version = 4;
-    pi->dscp = ip[1] >> 2;
-    pi->ecn = ip[1] & 3;
-    pi->ttl = ip[8];
-    pi->ip_proto = ip[9];
-    pi->flow_label = 0;
-    memcpy(pi->ip_src, ip + 12, 4);
-    memcpy(pi->ip_dst, ip + 16, 4);
-    pi->ip_end = (uint32_t)(off + tot);
-    pi->l4_off = (uint16_t)(off + hl);
+    ipv4_fields__(ip, off, hl, tot, pi);
     pi->layers |= PKT_HAS_IPV4;
     if (pkt_rd16(ip + 6) & 0x3FFF) { /* MF or a fragment offset */
         pi->layers |= PKT_HAS_IP_FRAG;
@@ -548,16 +556,7 @@ fast_l2_l3__(const uint8_t *b, size_t wire_len, size_t off, size_t tot, struct p
     pi->layers = layers;
     pi->ethertype = PKT_ETH_P_IPV4;
     pi->l3_off = (uint16_t)off;
-    pi->ip_version = 4;
-    pi->dscp = ip[1] >> 2;
-    pi->ecn = ip[1] & 3;
-    pi->ttl = ip[8];
-    pi->ip_proto = ip[9];
-    pi->flow_label = 0;
-    memcpy(pi->ip_src, ip + 12, 4);
-    memcpy(pi->ip_dst, ip + 16, 4);
-    pi->ip_end = (uint32_t)(off + tot);
-    pi->l4_off = (uint16_t)(off + PKT_IPV4_HLEN);
+    ipv4_fields__(ip, off, PKT_IPV4_HLEN, tot, pi);
 }
 
 /* Inlined into pkt_parse() so that the per-frame call is the caller's one;
