@@ -41,15 +41,7 @@ static inline void wr16__(uint8_t *p, uint16_t v)
     p[1] = (uint8_t)v;
 }
 
-/* One byte swap and one store (the compiler splits four byte stores of
- * a value with a known-zero byte into several). */
-static inline void wr32__(uint8_t *p, uint32_t v)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    v = __builtin_bswap32(v);
-#endif
-    memcpy(p, &v, 4);
-}
+static inline void wr32__(uint8_t *p, uint32_t v) { pkt_wr32(p, v); }
 
 /* The IPv4 version / IHL byte of a header without options. */
 #define IPV4_VER_IHL_NO_OPTS 0x45
@@ -1225,48 +1217,6 @@ int pkt_eth_set_dst(struct frame *f, const uint8_t mac[PKT_ETH_ALEN])
         return -EMSGSIZE;
     memcpy(frame_data(f), mac, PKT_ETH_ALEN);
     return 0;
-}
-
-int pkt_vlan_insert(struct frame *f, uint8_t pcp, uint8_t dei, uint16_t vid)
-{
-    if (!f || pcp > 7 || dei > 1 || vid > 4094)
-        return -EINVAL;
-    if (f->len < PKT_ETH_HLEN)
-        return -EMSGSIZE;
-    if (pkt_eth_tagged(f))
-        return -EEXIST;
-    if (f->off < PKT_VLAN_HLEN)
-        return -ENOSPC;
-    /* frame_push(f, 4), without the call */
-    f->off -= PKT_VLAN_HLEN;
-    f->len += PKT_VLAN_HLEN;
-    uint8_t *p = frame_data(f);
-    /* Fixed-size copies, not a memmove call; one per address, the way
-     * they were written, so that reading them does not wait for the
-     * stores that just wrote them. */
-    uint8_t dst[PKT_ETH_ALEN], src[PKT_ETH_ALEN];
-    memcpy(dst, p + PKT_VLAN_HLEN, PKT_ETH_ALEN);
-    memcpy(src, p + PKT_VLAN_HLEN + PKT_ETH_ALEN, PKT_ETH_ALEN);
-    memcpy(p, dst, PKT_ETH_ALEN);
-    memcpy(p + PKT_ETH_ALEN, src, PKT_ETH_ALEN);
-    wr32__(p + 12, (uint32_t)PKT_ETH_P_VLAN << 16 | (uint32_t)(pcp << 13 | dei << 12 | vid));
-    return 0;
-}
-
-int pkt_vlan_strip(struct frame *f)
-{
-    if (!f)
-        return -EINVAL;
-    if (!pkt_eth_tagged(f))
-        return -ENOENT;
-    uint8_t *p = frame_data(f);
-    uint8_t macs[2 * PKT_ETH_ALEN];
-    memcpy(macs, p, sizeof macs);
-    memcpy(p + PKT_VLAN_HLEN, macs, sizeof macs);
-    /* frame_pull(f, 4), without the call: the tag is there */
-    f->off += PKT_VLAN_HLEN;
-    f->len -= PKT_VLAN_HLEN;
-    return frame_wire_len(f) < FRAME_ETH_MIN ? pkt_eth_pad(f) : 0;
 }
 
 int pkt_vlan_set_pcp(struct frame *f, uint8_t pcp)

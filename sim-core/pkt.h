@@ -251,6 +251,16 @@ struct pkt_l2 {
 
 static inline uint16_t pkt_rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 
+/* Stores v big-endian: one byte swap and one store (the compiler splits
+ * four byte stores of a value with a known-zero byte into several). */
+static inline void pkt_wr32(uint8_t *p, uint32_t v)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    v = __builtin_bswap32(v);
+#endif
+    memcpy(p, &v, 4);
+}
+
 /* Decodes the Ethernet header and tag of len bytes; 0 or -EMSGSIZE.  A
  * frame too short to hold the whole tag reads as untagged, EtherType 0x8100. */
 static inline int pkt_l2_bytes(const uint8_t *b, size_t len, struct pkt_l2 *l2)
@@ -417,10 +427,50 @@ int pkt_eth_pad(struct frame *f);
 
 int pkt_eth_set_src(struct frame *f, const uint8_t mac[PKT_ETH_ALEN]);
 int pkt_eth_set_dst(struct frame *f, const uint8_t mac[PKT_ETH_ALEN]);
-/* Inserts a tag after the MACs; -EEXIST if already tagged, -ENOSPC. */
-int pkt_vlan_insert(struct frame *f, uint8_t pcp, uint8_t dei, uint16_t vid);
+/* Inserts a tag after the MACs; -EEXIST if already tagged, -ENOSPC.
+ * Inline (as pkt_vlan_strip): every host frame of a tagged fabric takes
+ * one of them, and a caller's constant arguments fold the checks. */
+static inline int pkt_vlan_insert(struct frame *f, uint8_t pcp, uint8_t dei, uint16_t vid)
+{
+    if (!f || pcp > 7 || dei > 1 || vid > 4094)
+        return -EINVAL;
+    if (f->len < PKT_ETH_HLEN)
+        return -EMSGSIZE;
+    if (pkt_eth_tagged(f))
+        return -EEXIST;
+    if (f->off < PKT_VLAN_HLEN)
+        return -ENOSPC;
+    /* frame_push(f, 4), without the call */
+    f->off -= PKT_VLAN_HLEN;
+    f->len += PKT_VLAN_HLEN;
+    uint8_t *p = frame_data(f);
+    /* Fixed-size copies, not a memmove call; one per address, the way
+     * they were written, so that reading them does not wait for the
+     * stores that just wrote them. */
+    uint8_t dst[PKT_ETH_ALEN], src[PKT_ETH_ALEN];
+    memcpy(dst, p + PKT_VLAN_HLEN, PKT_ETH_ALEN);
+    memcpy(src, p + PKT_VLAN_HLEN + PKT_ETH_ALEN, PKT_ETH_ALEN);
+    memcpy(p, dst, PKT_ETH_ALEN);
+    memcpy(p + PKT_ETH_ALEN, src, PKT_ETH_ALEN);
+    pkt_wr32(p + 12, (uint32_t)PKT_ETH_P_VLAN << 16 | (uint32_t)(pcp << 13 | dei << 12 | vid));
+    return 0;
+}
 /* Removes the tag and re-pads to 60 bytes; -ENOENT if untagged. */
-int pkt_vlan_strip(struct frame *f);
+static inline int pkt_vlan_strip(struct frame *f)
+{
+    if (!f)
+        return -EINVAL;
+    if (!pkt_eth_tagged(f))
+        return -ENOENT;
+    uint8_t *p = frame_data(f);
+    uint8_t macs[2 * PKT_ETH_ALEN];
+    memcpy(macs, p, sizeof macs);
+    memcpy(p + PKT_VLAN_HLEN, macs, sizeof macs);
+    /* frame_pull(f, 4), without the call: the tag is there */
+    f->off += PKT_VLAN_HLEN;
+    f->len -= PKT_VLAN_HLEN;
+    return frame_wire_len(f) < FRAME_ETH_MIN ? pkt_eth_pad(f) : 0;
+}
 /* Rewrites PCP / VID of the tag in place; -ENOENT if untagged, -EINVAL. */
 int pkt_vlan_set_pcp(struct frame *f, uint8_t pcp);
 int pkt_vlan_set_vid(struct frame *f, uint16_t vid);

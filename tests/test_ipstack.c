@@ -7,7 +7,8 @@
  * RFC 826 merge rules, gratuitous ARP / unsolicited NA updates, input
  * filtering by reason, port binding and demultiplexing (UDP, TCP, RoCEv2),
  * gateways and multicast, the table limit, the cached send path against
- * the lookup, ipstack_ipv4_next against ipstack_ip_spec, lifecycle, and
+ * the lookup, the input fast path against the general path (twin stacks),
+ * ipstack_ipv4_next against ipstack_ip_spec, lifecycle, and
  * the bytes as tshark decodes them.  ipstack_check() runs after every send, every
  * delivery and every frame put on the hub. */
 #include "test_util.h"
@@ -19,6 +20,7 @@
 #include <string.h>
 
 #include "ipstack.h"
+#include "ipstack_int.h"
 #include "pcapng.h"
 #include "pkt.h"
 #include "pkt_roce.h"
@@ -1440,6 +1442,142 @@ static void test_lifecycle(void)
     frame_pool_destroy(pool);
 }
 
+/* ---- the input fast path against the general path ---- */
+
+/* What a twin's receivers saw: how many frames, and the last one's demux
+ * fields (a pi on the stack, so fields rather than its bytes). */
+struct twin_sink {
+    int n;
+    uint32_t layers;
+    uint8_t proto, dst[6], ip_dst[16];
+    uint16_t sport, dport, l5_off;
+    uint32_t l5_len;
+};
+
+static void twin_rx(void *ctx, struct ipstack *stack, struct frame *f, const struct pkt_info *pi)
+{
+    (void)stack;
+    struct twin_sink *k = ctx;
+    k->n++;
+    k->layers = pi->layers;
+    k->proto = pi->ip_proto;
+    memcpy(k->dst, pi->dst, 6);
+    memset(k->ip_dst, 0, 16);
+    memcpy(k->ip_dst, pi->ip_dst, pi->ip_version == 4 ? 4 : 16); /* the bytes parsed */
+    k->sport = pi->sport;
+    k->dport = pi->dport;
+    k->l5_off = pi->l5_off;
+    k->l5_len = pi->l5_len;
+    frame_unref(f);
+}
+
+/* One varied input frame, all its choices drawn from r: UDP or TCP over
+ * IPv4 or IPv6, or ARP; to our MAC, broadcast, all-nodes or another MAC;
+ * to our address, another, the subnet broadcast; bound port or not; then
+ * maybe a fragment, another protocol, a bad length or EtherType. */
+static struct frame *twin_frame(struct frame_pool *pool, uint32_t r)
+{
+    static const uint8_t an_mac[6] = {0x33, 0x33, 0, 0, 0, 1};
+    struct frame *f = frame_alloc(pool);
+    struct pkt_l2_spec l2 = {0};
+    unsigned mac = r & 3, kind = r >> 2 & 3, ip = r >> 4 & 3, port = r >> 6 & 1, bad = r >> 7 & 7;
+    if (mac == 0 || mac == 1)
+        mac_of(l2.dst, mac == 0 ? 2 : 7);
+    else
+        memcpy(l2.dst, mac == 2 ? bcast : an_mac, 6);
+    mac_of(l2.src, 9);
+    uint8_t version = kind == 2 || (kind == 1 && (r >> 30 & 1)) ? 6 : 4;
+    struct pkt_ip_spec is = {.version = version, .ttl = 64, .dscp = (uint8_t)(r >> 10 & 63)};
+    if (version == 4) {
+        ip4(is.src, 9);
+        ip4(is.dst, ip == 0 || ip == 3 ? 2 : ip == 1 ? 8 : 255);
+    } else {
+        ip6(is.src, 9);
+        ip6(is.dst, ip == 1 ? 8 : 2);
+    }
+    uint16_t dport = port ? SINK_PORT : (uint16_t)(6000 + (r >> 16 & 7));
+    int rc;
+    if (kind == 3) {
+        uint8_t sha[6], spa[4], tpa[4];
+        mac_of(sha, 9);
+        ip4(spa, 9);
+        ip4(tpa, ip == 1 ? 8 : 2);
+        rc = pkt_arp_build(f, &l2, (r >> 16 & 1) ? PKT_ARP_REPLY : PKT_ARP_REQUEST, sha, spa, l2.dst,
+                           tpa);
+    } else if (kind == 1) {
+        struct pkt_tcp_spec t = {.sport = 1234, .dport = dport, .seq = r, .ack = ~r,
+                                 .flags = PKT_TCP_ACK, .window = 100,
+                                 .wscale = PKT_TCP_NO_WSCALE, .ts = (uint8_t)(r >> 20 & 1)};
+        rc = pkt_tcp_build(f, &l2, &is, &t, r >> 21 & 1023);
+    } else {
+        rc = pkt_udp_build(f, &l2, &is, 1234, dport, r >> 21 & 1023);
+    }
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    uint8_t *b = frame_data(f);
+    if (kind != 3 && version == 4) {
+        if (bad == 1)
+            b[14 + 6] = 0x20;  /* MF: a fragment */
+        else if (bad == 2)
+            b[14 + 9] = 1;     /* ICMP */
+        else if (bad == 3)
+            b[14 + 3] = 250;   /* total length past the wire */
+        else if (bad == 4)
+            b[14] = 0x46;      /* IHL 6: options the frame does not hold */
+    }
+    if (bad == 5) {
+        b[12] = 0x88;
+        b[13] = 0xb5;          /* local experimental EtherType */
+    }
+    return f;
+}
+
+/* The same frames into twin stacks, one through ipstack_input(), one
+ * through the general path only: the same counters, neighbours, frames
+ * sent and deliveries after every frame, for stacks with and without an
+ * IPv4 address. */
+static void test_input_fast_path(void)
+{
+    for (int v4 = 0; v4 <= 1; v4++) {
+        struct hub h[2];
+        struct ipstack *st[2];
+        struct twin_sink udp[2], tcp[2];
+        memset(udp, 0, sizeof udp); /* padding too: the sinks are compared bytewise */
+        memset(tcp, 0, sizeof tcp);
+        for (int i = 0; i < 2; i++) {
+            hub_init(&h[i], NULL);
+            st[i] = hub_host(&h[i], "b", 2, v4, 1);
+            CU_ASSERT_EQUAL(ipstack_unbind(st[i], PKT_IPPROTO_UDP, SINK_PORT), 0);
+            CU_ASSERT_EQUAL(ipstack_bind(st[i], PKT_IPPROTO_UDP, SINK_PORT, twin_rx, &udp[i]), 0);
+            CU_ASSERT_EQUAL(ipstack_bind(st[i], PKT_IPPROTO_TCP, SINK_PORT, twin_rx, &tcp[i]), 0);
+        }
+        uint32_t r = 12345;
+        for (int n = 0; n < 4000; n++) {
+            r = r * 1103515245u + 12345u;
+            uint32_t x = r ^ r >> 15;
+            ipstack_input(st[0], twin_frame(h[0].pool, x));
+            ipstack_input_general__(st[1], twin_frame(h[1].pool, x));
+            const struct ipstack_counters *c0 = ipstack_counters(st[0]);
+            const struct ipstack_counters *c1 = ipstack_counters(st[1]);
+            CU_ASSERT_EQUAL_FATAL(memcmp(c0, c1, sizeof *c0), 0);
+            CU_ASSERT_EQUAL_FATAL(memcmp(&udp[0], &udp[1], sizeof udp[0]), 0);
+            CU_ASSERT_EQUAL_FATAL(memcmp(&tcp[0], &tcp[1], sizeof tcp[0]), 0);
+            CU_ASSERT_EQUAL_FATAL(h[0].nlog, h[1].nlog);
+            CU_ASSERT_EQUAL_FATAL(ipstack_neigh_count(st[0]), ipstack_neigh_count(st[1]));
+            CU_ASSERT_EQUAL(ipstack_check(st[0]), 0);
+        }
+        /* The mix reached every branch of the demux. */
+        const struct ipstack_counters *c = ipstack_counters(st[0]);
+        CU_ASSERT(udp[0].n > 0 && tcp[0].n > 0);
+        CU_ASSERT(c->drops[IPSTACK_DROP_NOT_OUR_MAC] > 0 && c->drops[IPSTACK_DROP_NOT_OUR_IP] > 0);
+        CU_ASSERT(c->drops[IPSTACK_DROP_NO_PORT] > 0 && c->drops[IPSTACK_DROP_MALFORMED] > 0);
+        CU_ASSERT(c->drops[IPSTACK_DROP_PROTO] > 0);
+        CU_ASSERT(!v4 || (c->drops[IPSTACK_DROP_FRAGMENT] > 0 && c->rx_ipv4 > 0 && c->rx_arp > 0));
+        CU_ASSERT(c->rx_ipv6 > 0);
+        for (int i = 0; i < 2; i++)
+            hub_free(&h[i]);
+    }
+}
+
 int suite_ipstack(void)
 {
     CU_pSuite s = test_suite("ipstack");
@@ -1460,6 +1598,7 @@ int suite_ipstack(void)
         {"ARP/NS/NA bytes decode in tshark", test_bytes_in_tshark},
         {"input filtering by reason", test_input_filtering},
         {"bind conflicts, ephemeral ports, UDP/TCP/RoCEv2 demux", test_bind_demux},
+        {"input fast path against the general path, frame by frame", test_input_fast_path},
         {"gateway next hop and multicast", test_gateway_and_multicast},
         {"neighbour table limit", test_table_limit},
         {"cached send path against the lookup", test_send_cache_paths},
