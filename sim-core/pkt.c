@@ -248,6 +248,23 @@ static int parse_tcp__(const uint8_t *b, size_t caplen, size_t l4, size_t end, s
     return hl > PKT_TCP_HLEN ? parse_tcp_opts__(t + PKT_TCP_HLEN, hl - PKT_TCP_HLEN, pi) : 0;
 }
 
+/* A checked UDP header's fields, and the BTH after it on the RoCEv2 port
+ * (shared by the fast and the general parse; always inline: same code). */
+static inline __attribute__((always_inline)) int
+udp_fields__(const uint8_t *b, size_t caplen, size_t l4, size_t ulen, struct pkt_info *pi)
+{
+    const uint8_t *u = b + l4;
+    pi->sport = pkt_rd16(u);
+    pi->dport = pkt_rd16(u + 2);
+    pi->udp_len = (uint16_t)ulen;
+    pi->l5_off = (uint16_t)(l4 + PKT_UDP_HLEN);
+    pi->l5_len = (uint32_t)(ulen - PKT_UDP_HLEN);
+    pi->layers |= PKT_HAS_UDP;
+    if (pi->dport == PKT_ROCE_UDP_PORT)
+        return parse_bth__(b, caplen, l4 + PKT_UDP_HLEN, ulen - PKT_UDP_HLEN, pi);
+    return 0;
+}
+
 static int parse_udp__(const uint8_t *b, size_t caplen, size_t l4, size_t end, struct pkt_info *pi)
 {
     if (end - l4 < PKT_UDP_HLEN)
@@ -258,15 +275,7 @@ static int parse_udp__(const uint8_t *b, size_t caplen, size_t l4, size_t end, s
     size_t ulen = pkt_rd16(u + 4);
     if (ulen < PKT_UDP_HLEN || ulen > end - l4)
         return -EPROTO;
-    pi->sport = pkt_rd16(u);
-    pi->dport = pkt_rd16(u + 2);
-    pi->udp_len = (uint16_t)ulen;
-    pi->l5_off = (uint16_t)(l4 + PKT_UDP_HLEN);
-    pi->l5_len = (uint32_t)(ulen - PKT_UDP_HLEN);
-    pi->layers |= PKT_HAS_UDP;
-    if (pi->dport == PKT_ROCE_UDP_PORT)
-        return parse_bth__(b, caplen, l4 + PKT_UDP_HLEN, ulen - PKT_UDP_HLEN, pi);
-    return 0;
+    return udp_fields__(b, caplen, l4, ulen, pi);
 }
 
 #define ND_FIXED_LEN 24 /* type, code, checksum, flags/reserved, target */
@@ -603,15 +612,7 @@ parse_fast__(const uint8_t *b, size_t caplen, size_t wire_len, struct pkt_info *
         if (ulen < PKT_UDP_HLEN || ulen > l4_len)
             return decline(b, caplen, wire_len, pi);
         fast_l2_l3__(b, wire_len, off, tot, pi);
-        pi->sport = pkt_rd16(t);
-        pi->dport = pkt_rd16(t + 2);
-        pi->udp_len = (uint16_t)ulen;
-        pi->l5_off = (uint16_t)(l4 + PKT_UDP_HLEN);
-        pi->l5_len = (uint32_t)(ulen - PKT_UDP_HLEN);
-        pi->layers |= PKT_HAS_UDP;
-        if (pi->dport == PKT_ROCE_UDP_PORT)
-            return parse_bth__(b, caplen, l4 + PKT_UDP_HLEN, ulen - PKT_UDP_HLEN, pi);
-        return 0;
+        return udp_fields__(b, caplen, l4, ulen, pi);
     }
     return decline(b, caplen, wire_len, pi);
 }
