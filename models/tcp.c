@@ -1422,6 +1422,26 @@ static void ack_policy__(struct tcp_conn *c)
 
 /* ---- the handshake ------------------------------------------------------ */
 
+/* What a SYN or SYN-ACK tells of the peer: its ISN, MSS (or the default),
+ * window scale (capped at RFC 7323's 14), timestamps and SACK-permitted, each
+ * on only if we offer it too.  ECN differs (RFC 3168: ECE+CWR in a SYN, ECE
+ * without CWR in a SYN-ACK), so the callers set it. */
+static void syn_options__(struct tcp_conn *c, const struct pkt_info *pi)
+{
+    c->irs = pi->tcp_seq;
+    c->peer_mss = (pi->layers & PKT_HAS_TCP_MSS) ? pi->tcp_mss
+                  : c->version == 6               ? TCP_DEFAULT_PEER_MSS6
+                                                  : TCP_DEFAULT_PEER_MSS4;
+    c->ws_on = (pi->layers & PKT_HAS_TCP_WS) != 0;
+    c->snd_wscale = c->ws_on ? (pi->tcp_wscale > PKT_TCP_MAX_WSCALE ? PKT_TCP_MAX_WSCALE
+                                                                    : pi->tcp_wscale)
+                             : 0;
+    c->ts_on = c->cfg.timestamps && (pi->layers & PKT_HAS_TCP_TS);
+    if (c->ts_on)
+        c->ts_recent = pi->tcp_tsval;
+    c->sack_on = c->cfg.sack_ok && (pi->layers & PKT_HAS_TCP_SACKOK);
+}
+
 static void options_common__(struct tcp_conn *c)
 {
     uint32_t mss = c->mss_adv < c->peer_mss ? c->mss_adv : c->peer_mss;
@@ -1506,19 +1526,8 @@ static void input_syn_sent__(struct tcp_conn *c, const struct pkt_info *pi)
     }
     if (!(fl & PKT_TCP_SYN) || !ack_ok)
         return; /* simultaneous open is not modelled */
-    c->irs = pi->tcp_seq;
+    syn_options__(c, pi);
     c->rcv_nxt = 0;
-    c->peer_mss = (pi->layers & PKT_HAS_TCP_MSS) ? pi->tcp_mss
-                  : c->version == 6               ? TCP_DEFAULT_PEER_MSS6
-                                                  : TCP_DEFAULT_PEER_MSS4;
-    c->ws_on = (pi->layers & PKT_HAS_TCP_WS) != 0;
-    c->snd_wscale = c->ws_on ? (pi->tcp_wscale > PKT_TCP_MAX_WSCALE ? PKT_TCP_MAX_WSCALE
-                                                                    : pi->tcp_wscale)
-                             : 0;
-    c->ts_on = c->cfg.timestamps && (pi->layers & PKT_HAS_TCP_TS);
-    if (c->ts_on)
-        c->ts_recent = pi->tcp_tsval;
-    c->sack_on = c->cfg.sack_ok && (pi->layers & PKT_HAS_TCP_SACKOK);
     c->ecn_on = c->cfg.ecn && (fl & PKT_TCP_ECE) && !(fl & PKT_TCP_CWR);
     c->snd_wnd = pi->tcp_window; /* never scaled in a SYN */
     options_common__(c);
@@ -1796,18 +1805,7 @@ static void listener_syn__(struct tcp_listener *l, const struct pkt_info *pi,
     keys_set__(l, c);
     mss_adv_set__(c);
     c->iss = l->cfg.iss ? l->cfg.iss : iss_derive__(c);
-    c->irs = pi->tcp_seq;
-    c->peer_mss = (pi->layers & PKT_HAS_TCP_MSS) ? pi->tcp_mss
-                  : c->version == 6               ? TCP_DEFAULT_PEER_MSS6
-                                                  : TCP_DEFAULT_PEER_MSS4;
-    c->ws_on = (pi->layers & PKT_HAS_TCP_WS) != 0;
-    c->snd_wscale = c->ws_on ? (pi->tcp_wscale > PKT_TCP_MAX_WSCALE ? PKT_TCP_MAX_WSCALE
-                                                                    : pi->tcp_wscale)
-                             : 0;
-    c->ts_on = c->cfg.timestamps && (pi->layers & PKT_HAS_TCP_TS);
-    if (c->ts_on)
-        c->ts_recent = pi->tcp_tsval;
-    c->sack_on = c->cfg.sack_ok && (pi->layers & PKT_HAS_TCP_SACKOK);
+    syn_options__(c, pi);
     c->ecn_on = c->cfg.ecn && (pi->tcp_flags & PKT_TCP_ECE) && (pi->tcp_flags & PKT_TCP_CWR);
     options_common__(c);
     c->state = TCP_SYN_RCVD;
