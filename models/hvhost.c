@@ -8,7 +8,6 @@
 #include "hvhost.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include "ipstack.h"
 #include "link.h"
 #include "pkt.h"
+#include "sim_err.h"
 #include "vmswitch.h"
 
 #define MAX_NICS 32
@@ -92,16 +92,6 @@ struct hvhost {
     size_t ngrave;
     uint32_t mac_counter;
 };
-
-static void set_err__(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 void hvhost_settings_default(struct hvhost_settings *s, const char *name)
 {
@@ -214,10 +204,10 @@ static int find_nic__(const struct hvhost *h, const char *name, char *err, size_
 {
     int i = nic_index__(h, name);
     if (i < 0)
-        set_err__(err, errlen,
-                  "ObjectNotFound: no adapter named '%s' on host %s (adapters are the nics "
-                  "of the host in the scenario)",
-                  name, h->name);
+        sim_errf(err, errlen,
+                 "ObjectNotFound: no adapter named '%s' on host %s (adapters are the nics "
+                 "of the host in the scenario)",
+                 name, h->name);
     return i;
 }
 
@@ -341,9 +331,9 @@ int hvhost_install_feature(struct hvhost *h, const char *feature, char *err, siz
     }
     if (strcasecmp(feature, "Hyper-V") == 0 || strcasecmp(feature, "RSAT-Hyper-V-Tools") == 0)
         return 0; /* present on every modelled host */
-    set_err__(err, errlen, "ArgumentNotValid: the feature name '%s' is not known to this model "
-                           "(known: Data-Center-Bridging, Hyper-V)",
-              feature);
+    sim_errf(err, errlen, "ArgumentNotValid: the feature name '%s' is not known to this model "
+                          "(known: Data-Center-Bridging, Hyper-V)",
+             feature);
     return -EINVAL;
 }
 
@@ -368,21 +358,21 @@ int hvhost_qos_policy_add(struct hvhost *h, const struct hvhost_qos_policy *p, c
                           size_t errlen)
 {
     if (p->priority > 7) {
-        set_err__(err, errlen, "InvalidArgument: PriorityValue8021Action %u is outside 0-7 "
-                               "(CFG-031)",
-                  p->priority);
+        sim_errf(err, errlen, "InvalidArgument: PriorityValue8021Action %u is outside 0-7 "
+                              "(CFG-031)",
+                 p->priority);
         return -EINVAL;
     }
     for (size_t i = 0; i < h->npolicies; i++) {
         if (strcasecmp(h->policies[i].name, p->name) == 0) {
-            set_err__(err, errlen, "CFG-031 QOS_E_DUPLICATE_POLICY: a QoS policy named '%s' "
-                                   "already exists",
-                      p->name);
+            sim_errf(err, errlen, "CFG-031 QOS_E_DUPLICATE_POLICY: a QoS policy named '%s' "
+                                  "already exists",
+                     p->name);
             return -EEXIST;
         }
     }
     if (h->npolicies == MAX_POLICIES) {
-        set_err__(err, errlen, "too many QoS policies (%d)", MAX_POLICIES);
+        sim_errf(err, errlen, "too many QoS policies (%d)", MAX_POLICIES);
         return -ENOSPC;
     }
     h->policies[h->npolicies++] = *p;
@@ -413,30 +403,30 @@ int hvhost_traffic_class_add(struct hvhost *h, const struct hvhost_tclass *c, ch
                              size_t errlen)
 {
     if (h->ntclasses == MAX_TCLASSES) {
-        set_err__(err, errlen, "CFG-033: only 7 traffic classes can be created besides the "
-                               "default");
+        sim_errf(err, errlen, "CFG-033: only 7 traffic classes can be created besides the "
+                              "default");
         return -ENOSPC;
     }
     unsigned bw = c->ets ? c->bandwidth : 0;
     for (size_t i = 0; i < h->ntclasses; i++) {
         const struct hvhost_tclass *o = &h->tclasses[i];
         if (strcasecmp(o->name, c->name) == 0) {
-            set_err__(err, errlen, "CFG-033: a traffic class named '%s' already exists", c->name);
+            sim_errf(err, errlen, "CFG-033: a traffic class named '%s' already exists", c->name);
             return -EEXIST;
         }
         if (o->prio_mask & c->prio_mask) {
-            set_err__(err, errlen, "CFG-033 QOS_E_PRIORITY_IN_USE: a priority of class '%s' is "
-                                   "already in class '%s'",
-                      c->name, o->name);
+            sim_errf(err, errlen, "CFG-033 QOS_E_PRIORITY_IN_USE: a priority of class '%s' is "
+                                  "already in class '%s'",
+                     c->name, o->name);
             return -EINVAL;
         }
         if (o->ets)
             bw += o->bandwidth;
     }
     if (bw > 100) {
-        set_err__(err, errlen, "CFG-033 QOS_E_BANDWIDTH_OVERCOMMIT: ETS shares would add up to "
-                               "%u%%",
-                  bw);
+        sim_errf(err, errlen, "CFG-033 QOS_E_BANDWIDTH_OVERCOMMIT: ETS shares would add up to "
+                              "%u%%",
+                 bw);
         return -EINVAL;
     }
     h->tclasses[h->ntclasses++] = *c;
@@ -482,8 +472,8 @@ static int find_switch__(const struct hvhost *h, const char *name, char *err, si
 {
     int i = switch_index__(h, name);
     if (i < 0)
-        set_err__(err, errlen, "ObjectNotFound: no virtual switch named '%s' on host %s", name,
-                  h->name);
+        sim_errf(err, errlen, "ObjectNotFound: no virtual switch named '%s' on host %s", name,
+                 h->name);
     return i;
 }
 
@@ -493,15 +483,15 @@ static int member_check__(const struct hvhost *h, int i, char *err, size_t errle
 {
     const char *name = nic_name(h->nics[i]);
     if (!h->props[i].ethernet) {
-        set_err__(err, errlen, "CFG-002 SET_E_NOT_ETHERNET: '%s' is not an Ethernet adapter; a "
-                               "SET team has Ethernet members only",
-                  name);
+        sim_errf(err, errlen, "CFG-002 SET_E_NOT_ETHERNET: '%s' is not an Ethernet adapter; a "
+                              "SET team has Ethernet members only",
+                 name);
         return -EINVAL;
     }
     if (h->props[i].ipsec_offload) {
-        set_err__(err, errlen, "CFG-026 SET_E_IPSECTO: '%s' has IPsec Task Offload enabled; SET "
-                               "is not compatible with it (*IPsecOffloadV2 0)",
-                  name);
+        sim_errf(err, errlen, "CFG-026 SET_E_IPSECTO: '%s' has IPsec Task Offload enabled; SET "
+                              "is not compatible with it (*IPsecOffloadV2 0)",
+                 name);
         return -EINVAL;
     }
     return 0;
@@ -519,22 +509,22 @@ int hvhost_vswitch_create(struct hvhost *h, const char *name, const char *const 
                           int embedded_teaming, int allow_mgmt_os, char *err, size_t errlen)
 {
     if (switch_index__(h, name) >= 0) {
-        set_err__(err, errlen, "InvalidParameter: a virtual switch named '%s' already exists",
-                  name);
+        sim_errf(err, errlen, "InvalidParameter: a virtual switch named '%s' already exists",
+                 name);
         return -EEXIST;
     }
     if (embedded_teaming && h->cfg.os == HVHOST_OS_WS2012R2) {
-        set_err__(err, errlen, "CFG-004 SET_E_UNSUPPORTED_PLATFORM: SET needs Windows Server "
-                               "2016 (host %s is 2012 R2)",
-                  h->name);
+        sim_errf(err, errlen, "CFG-004 SET_E_UNSUPPORTED_PLATFORM: SET needs Windows Server "
+                              "2016 (host %s is 2012 R2)",
+                 h->name);
         return -ENOTSUP;
     }
     struct nic *members[SET_MAX_MEMBERS + 1];
     int idx[SET_MAX_MEMBERS + 1];
     if (n > SET_MAX_MEMBERS) {
-        set_err__(err, errlen, "CFG-001 SET_E_MEMBER_COUNT: a SET team has 1 to 8 members, not "
-                               "%zu",
-                  n);
+        sim_errf(err, errlen, "CFG-001 SET_E_MEMBER_COUNT: a SET team has 1 to 8 members, not "
+                              "%zu",
+                 n);
         return -EINVAL;
     }
     for (size_t k = 0; k < n; k++) {
@@ -542,9 +532,9 @@ int hvhost_vswitch_create(struct hvhost *h, const char *name, const char *const 
         if (i < 0)
             return -ENOENT;
         if (h->nic_switch[i] >= 0) {
-            set_err__(err, errlen, "InvalidOperation: adapter '%s' is already bound to virtual "
-                                   "switch '%s'",
-                      nics[k], h->sws[h->nic_switch[i]].name);
+            sim_errf(err, errlen, "InvalidOperation: adapter '%s' is already bound to virtual "
+                                  "switch '%s'",
+                     nics[k], h->sws[h->nic_switch[i]].name);
             return -EBUSY;
         }
         if (embedded_teaming && member_check__(h, i, err, errlen) != 0)
@@ -553,10 +543,10 @@ int hvhost_vswitch_create(struct hvhost *h, const char *name, const char *const 
         idx[k] = i;
     }
     if (embedded_teaming && h->chimney) {
-        set_err__(err, errlen, "CFG-026 SET_E_CHIMNEY: TCP Chimney Offload is enabled on host %s; "
-                               "SET is not compatible with it (Set-NetOffloadGlobalSetting "
-                               "-Chimney Disabled)",
-                  h->name);
+        sim_errf(err, errlen, "CFG-026 SET_E_CHIMNEY: TCP Chimney Offload is enabled on host %s; "
+                              "SET is not compatible with it (Set-NetOffloadGlobalSetting "
+                              "-Chimney Disabled)",
+                 h->name);
         return -EINVAL;
     }
     int slot = -1;
@@ -564,7 +554,7 @@ int hvhost_vswitch_create(struct hvhost *h, const char *name, const char *const 
         if (!h->sws[i].used)
             slot = i;
     if (slot < 0) {
-        set_err__(err, errlen, "too many virtual switches");
+        sim_errf(err, errlen, "too many virtual switches");
         return -ENOSPC;
     }
     struct hv_switch *sw = &h->sws[slot];
@@ -588,7 +578,7 @@ int hvhost_vswitch_create(struct hvhost *h, const char *name, const char *const 
     sw->vs = vmswitch_create(h->eng, h->trace, &vss);
     if (!sw->vs) {
         set_team_destroy(sw->team);
-        set_err__(err, errlen, "out of memory");
+        sim_errf(err, errlen, "out of memory");
         return -ENOMEM;
     }
     vmswitch_attach_team(sw->vs, sw->team);
@@ -662,9 +652,9 @@ static int set_switch__(const struct hvhost *h, const char *name, char *err, siz
     if (s < 0)
         return -ENOENT;
     if (!h->sws[s].is_set) {
-        set_err__(err, errlen, "CFG-005 SET_E_NOT_A_SET_SWITCH: virtual switch '%s' was created "
-                               "without embedded teaming",
-                  name);
+        sim_errf(err, errlen, "CFG-005 SET_E_NOT_A_SET_SWITCH: virtual switch '%s' was created "
+                              "without embedded teaming",
+                 name);
         return -EINVAL;
     }
     return s;
@@ -680,9 +670,9 @@ int hvhost_team_set_members(struct hvhost *h, const char *sw_name, const char *c
     struct nic *members[SET_MAX_MEMBERS];
     int idx[SET_MAX_MEMBERS];
     if (n == 0 || n > SET_MAX_MEMBERS) {
-        set_err__(err, errlen, "CFG-001 SET_E_MEMBER_COUNT: a SET team has 1 to 8 members, not "
-                               "%zu",
-                  n);
+        sim_errf(err, errlen, "CFG-001 SET_E_MEMBER_COUNT: a SET team has 1 to 8 members, not "
+                              "%zu",
+                 n);
         return -EINVAL;
     }
     for (size_t k = 0; k < n; k++) {
@@ -690,9 +680,9 @@ int hvhost_team_set_members(struct hvhost *h, const char *sw_name, const char *c
         if (i < 0)
             return -ENOENT;
         if (h->nic_switch[i] >= 0 && h->nic_switch[i] != s) {
-            set_err__(err, errlen, "InvalidOperation: adapter '%s' is already bound to virtual "
-                                   "switch '%s'",
-                      nics[k], h->sws[h->nic_switch[i]].name);
+            sim_errf(err, errlen, "InvalidOperation: adapter '%s' is already bound to virtual "
+                                  "switch '%s'",
+                     nics[k], h->sws[h->nic_switch[i]].name);
             return -EBUSY;
         }
         if (member_check__(h, i, err, errlen) != 0)
@@ -721,10 +711,10 @@ int hvhost_team_set_mode(struct hvhost *h, const char *sw_name, enum set_lb_mode
     if (s < 0)
         return s;
     if (mode == SET_LB_DYNAMIC && h->sws[s].packet_direct) {
-        set_err__(err, errlen, "CFG-012 SET_E_PACKETDIRECT_REQUIRES_HVP: virtual switch '%s' uses "
-                               "Packet Direct, which requires the HyperVPort load-balancing "
-                               "algorithm",
-                  sw_name);
+        sim_errf(err, errlen, "CFG-012 SET_E_PACKETDIRECT_REQUIRES_HVP: virtual switch '%s' uses "
+                              "Packet Direct, which requires the HyperVPort load-balancing "
+                              "algorithm",
+                 sw_name);
         return -EINVAL;
     }
     set_team_set_mode(h->sws[s].team, mode);
@@ -745,9 +735,9 @@ int hvhost_set_chimney(struct hvhost *h, int enabled, char *err, size_t errlen)
     if (enabled) {
         for (int i = 0; i < MAX_SWITCHES; i++) {
             if (h->sws[i].used && h->sws[i].is_set) {
-                set_err__(err, errlen, "CFG-026 SET_E_CHIMNEY: host %s has the SET switch '%s'; "
-                                       "SET is not compatible with TCP Chimney Offload",
-                          h->name, h->sws[i].name);
+                sim_errf(err, errlen, "CFG-026 SET_E_CHIMNEY: host %s has the SET switch '%s'; "
+                                      "SET is not compatible with TCP Chimney Offload",
+                         h->name, h->sws[i].name);
                 return -EINVAL;
             }
         }
@@ -845,11 +835,11 @@ int hvhost_vswitch_is_set(const struct hvhost *h, const char *sw)
 int hvhost_vm_add(struct hvhost *h, const char *vm, char *err, size_t errlen)
 {
     if (hvhost_vm_exists(h, vm)) {
-        set_err__(err, errlen, "a VM named '%s' already exists on host %s", vm, h->name);
+        sim_errf(err, errlen, "a VM named '%s' already exists on host %s", vm, h->name);
         return -EEXIST;
     }
     if (h->nvms == MAX_VMS) {
-        set_err__(err, errlen, "too many VMs");
+        sim_errf(err, errlen, "too many VMs");
         return -ENOSPC;
     }
     snprintf(h->vms[h->nvms++], HVHOST_MAX_NAME, "%s", vm);
@@ -938,26 +928,26 @@ int hvhost_vnic_add(struct hvhost *h, const struct hvhost_vnic_settings *s, char
     if (sw < 0)
         return -ENOENT;
     if (s->vm && !hvhost_vm_exists(h, s->vm)) {
-        set_err__(err, errlen, "ObjectNotFound: no VM named '%s' on host %s", s->vm, h->name);
+        sim_errf(err, errlen, "ObjectNotFound: no VM named '%s' on host %s", s->vm, h->name);
         return -ENOENT;
     }
     if (h->nvnics == MAX_VNICS) {
-        set_err__(err, errlen, "too many vNICs");
+        sim_errf(err, errlen, "too many vNICs");
         return -ENOSPC;
     }
     for (size_t i = 0; i < h->nvnics; i++) {
         struct hv_vnic *o = h->vnics[i];
         if (o && o->used && strcasecmp(o->name, s->name) == 0 &&
             strcasecmp(o->vm, s->vm ? s->vm : "") == 0 && o->sw == sw) {
-            set_err__(err, errlen, "InvalidParameter: %s already has a network adapter named "
-                                   "'%s' on switch '%s'",
-                      s->vm ? s->vm : "the management OS", s->name, s->sw);
+            sim_errf(err, errlen, "InvalidParameter: %s already has a network adapter named "
+                                  "'%s' on switch '%s'",
+                     s->vm ? s->vm : "the management OS", s->name, s->sw);
             return -EEXIST;
         }
     }
     struct hv_vnic *v = calloc(1, sizeof *v);
     if (!v) {
-        set_err__(err, errlen, "out of memory");
+        sim_errf(err, errlen, "out of memory");
         return -ENOMEM;
     }
     v->h = h;
@@ -990,7 +980,7 @@ int hvhost_vnic_add(struct hvhost *h, const struct hvhost_vnic_settings *s, char
     }
     v->stack = ipstack_create(h->eng, h->trace, h->pool, &is, vnic_tx__, v);
     if (!v->stack) {
-        set_err__(err, errlen, "cannot create the IP stack of %s", v->display);
+        sim_errf(err, errlen, "cannot create the IP stack of %s", v->display);
         free(v);
         return -EINVAL;
     }
@@ -1001,9 +991,9 @@ int hvhost_vnic_add(struct hvhost *h, const struct hvhost_vnic_settings *s, char
     memcpy(ps.mac, v->mac, 6);
     v->port = vmswitch_port_add(h->sws[sw].vs, &ps);
     if (v->port < 0) {
-        set_err__(err, errlen, "InvalidParameter: MAC address or name of %s already in use on "
-                               "switch '%s'",
-                  v->display, s->sw);
+        sim_errf(err, errlen, "InvalidParameter: MAC address or name of %s already in use on "
+                              "switch '%s'",
+                 v->display, s->sw);
         ipstack_destroy(v->stack);
         free(v);
         return -EEXIST;
@@ -1052,7 +1042,7 @@ size_t hvhost_vnic_count(const struct hvhost *h) { return h->nvnics; }
 int hvhost_vnic_set_vlan(struct hvhost *h, int vnic, uint16_t vlan, char *err, size_t errlen)
 {
     if (vlan > 4094) {
-        set_err__(err, errlen, "CFG-036: VLAN ID %u is outside 1-4094", vlan);
+        sim_errf(err, errlen, "CFG-036: VLAN ID %u is outside 1-4094", vlan);
         return -EINVAL;
     }
     struct hv_vnic *v = h->vnics[vnic];
@@ -1066,8 +1056,8 @@ int hvhost_vnic_set_rdma(struct hvhost *h, int vnic, int enable, char *err, size
 {
     struct hv_vnic *v = h->vnics[vnic];
     if (h->cfg.os == HVHOST_OS_WS2012R2) {
-        set_err__(err, errlen, "CFG-022 SET_E_RDMA_UNSUPPORTED_OS: RDMA on switch-bound "
-                               "adapters needs Windows Server 2016");
+        sim_errf(err, errlen, "CFG-022 SET_E_RDMA_UNSUPPORTED_OS: RDMA on switch-bound "
+                              "adapters needs Windows Server 2016");
         return -ENOTSUP;
     }
     v->rdma = enable != 0;
@@ -1080,23 +1070,23 @@ int hvhost_vnic_map(struct hvhost *h, int vnic, const char *member, char *err, s
 {
     struct hv_vnic *v = h->vnics[vnic];
     if (v->migrating) {
-        set_err__(err, errlen, "InvalidOperation: %s is being live-migrated", v->display);
+        sim_errf(err, errlen, "InvalidOperation: %s is being live-migrated", v->display);
         return -EBUSY;
     }
     struct hv_switch *sw = &h->sws[v->sw];
     if (!sw->is_set) {
-        set_err__(err, errlen, "CFG-005 SET_E_NOT_A_SET_SWITCH: virtual switch '%s' was created "
-                               "without embedded teaming",
-                  sw->name);
+        sim_errf(err, errlen, "CFG-005 SET_E_NOT_A_SET_SWITCH: virtual switch '%s' was created "
+                              "without embedded teaming",
+                 sw->name);
         return -EINVAL;
     }
     struct nic *n = NULL;
     if (member) {
         n = hvhost_nic(h, member);
         if (!n || set_team_member_index(sw->team, n) < 0) {
-            set_err__(err, errlen, "CFG-017 SET_E_NOT_A_MEMBER: '%s' is not a member of the team "
-                                   "of switch '%s'",
-                      member, sw->name);
+            sim_errf(err, errlen, "CFG-017 SET_E_NOT_A_MEMBER: '%s' is not a member of the team "
+                                  "of switch '%s'",
+                     member, sw->name);
             return -ENOENT;
         }
     }
@@ -1155,9 +1145,9 @@ int hvhost_nic_set_property(struct hvhost *h, const char *nic, const char *keywo
         long on = strtol(value, NULL, 0);
         int set_member = h->nic_switch[i] >= 0 && h->sws[h->nic_switch[i]].is_set;
         if (on && set_member) {
-            set_err__(err, errlen, "CFG-026 SET_E_IPSECTO: '%s' is a member of the SET switch "
-                                   "'%s'; SET is not compatible with IPsec Task Offload",
-                      nic, h->sws[h->nic_switch[i]].name);
+            sim_errf(err, errlen, "CFG-026 SET_E_IPSECTO: '%s' is a member of the SET switch "
+                                  "'%s'; SET is not compatible with IPsec Task Offload",
+                     nic, h->sws[h->nic_switch[i]].name);
             return -EINVAL;
         }
         p->ipsec_offload = on != 0;
@@ -1166,8 +1156,8 @@ int hvhost_nic_set_property(struct hvhost *h, const char *nic, const char *keywo
     if (strcasecmp(keyword, "*RssBaseProcNumber") == 0 || strcasecmp(keyword, "*MaxRssProcessors") == 0 ||
         strcasecmp(keyword, "*JumboPacket") == 0 || strcasecmp(keyword, "*VMQ") == 0) {
         if (!numeric || v < 0) {
-            set_err__(err, errlen, "InvalidArgument: %s takes a non-negative number, not '%s'",
-                      keyword, value);
+            sim_errf(err, errlen, "InvalidArgument: %s takes a non-negative number, not '%s'",
+                     keyword, value);
             return -EINVAL;
         }
         if (strcasecmp(keyword, "*RssBaseProcNumber") == 0)
@@ -1198,7 +1188,7 @@ int hvhost_vnic_set_ipv4(struct hvhost *h, int vnic, const uint8_t ip[4], uint8_
                          char *err, size_t errlen)
 {
     if (vnic < 0 || (size_t)vnic >= h->nvnics || !h->vnics[vnic]) {
-        set_err__(err, errlen, "no such vNIC");
+        sim_errf(err, errlen, "no such vNIC");
         return -ENOENT;
     }
     struct hv_vnic *v = h->vnics[vnic];
@@ -1211,7 +1201,7 @@ int hvhost_vnic_set_ipv4(struct hvhost *h, int vnic, const uint8_t ip[4], uint8_
     is.ipv4_prefix_len = prefix_len;
     int rc = ipstack_reconfigure(v->stack, &is);
     if (rc)
-        set_err__(err, errlen, "invalid address for %s", v->display);
+        sim_errf(err, errlen, "invalid address for %s", v->display);
     if (!rc) {
         v->has_ipv4 = 1;
         memcpy(v->ipv4, ip, 4);
@@ -1310,17 +1300,17 @@ int hvhost_vm_migrate(struct hvhost *src, struct hvhost *dst, const char *vm, si
                       char *err, size_t errlen)
 {
     if (!hvhost_vm_exists(src, vm)) {
-        set_err__(err, errlen, "ObjectNotFound: no VM named '%s' on host %s", vm, src->name);
+        sim_errf(err, errlen, "ObjectNotFound: no VM named '%s' on host %s", vm, src->name);
         return -ENOENT;
     }
     if (src == dst || hvhost_vm_exists(dst, vm)) {
-        set_err__(err, errlen, "InvalidOperation: host %s already has a VM named '%s'",
-                  dst->name, vm);
+        sim_errf(err, errlen, "InvalidOperation: host %s already has a VM named '%s'",
+                 dst->name, vm);
         return -EEXIST;
     }
     struct migration *m = calloc(1, sizeof *m);
     if (!m) {
-        set_err__(err, errlen, "out of memory");
+        sim_errf(err, errlen, "out of memory");
         return -ENOMEM;
     }
     m->src = src;
@@ -1332,25 +1322,25 @@ int hvhost_vm_migrate(struct hvhost *src, struct hvhost *dst, const char *vm, si
         if (!v || !v->used || strcasecmp(v->vm, vm) != 0)
             continue;
         if (v->migrating) {
-            set_err__(err, errlen, "InvalidOperation: VM '%s' is already migrating", vm);
+            sim_errf(err, errlen, "InvalidOperation: VM '%s' is already migrating", vm);
             free(m);
             return -EBUSY;
         }
         const char *swname = src->sws[v->sw].name;
         int sw = switch_index__(dst, swname);
         if (sw < 0) {
-            set_err__(err, errlen, "VirtualSwitchNotFound: host %s has no virtual switch named "
-                                   "'%s' for %s (live migration keeps the switch name)",
-                      dst->name, swname, v->display);
+            sim_errf(err, errlen, "VirtualSwitchNotFound: host %s has no virtual switch named "
+                                  "'%s' for %s (live migration keeps the switch name)",
+                     dst->name, swname, v->display);
             free(m);
             return -ENOENT;
         }
         for (int p = 0; p < vmswitch_port_count(dst->sws[sw].vs); p++) {
             if (vmswitch_port_used(dst->sws[sw].vs, p) &&
                 memcmp(vmswitch_port_mac(dst->sws[sw].vs, p), v->mac, 6) == 0) {
-                set_err__(err, errlen, "InvalidOperation: the MAC address of %s is in use on "
-                                       "host %s's switch '%s'",
-                          v->display, dst->name, swname);
+                sim_errf(err, errlen, "InvalidOperation: the MAC address of %s is in use on "
+                                      "host %s's switch '%s'",
+                         v->display, dst->name, swname);
                 free(m);
                 return -EEXIST;
             }
@@ -1358,7 +1348,7 @@ int hvhost_vm_migrate(struct hvhost *src, struct hvhost *dst, const char *vm, si
         m->v[m->n++] = v;
     }
     if (dst->nvnics + m->n > MAX_VNICS || dst->nvms == MAX_VMS) {
-        set_err__(err, errlen, "too many vNICs or VMs on host %s", dst->name);
+        sim_errf(err, errlen, "too many vNICs or VMs on host %s", dst->name);
         free(m);
         return -ENOSPC;
     }

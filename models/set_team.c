@@ -25,7 +25,6 @@
 #include "set_team.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +32,7 @@
 
 #include "nic.h"
 #include "pkt.h"
+#include "sim_err.h"
 
 #define DEFAULT_FLOWLET_GAP (500 * SIM_US)   /* rules.md A: dyn.flowlet_gap_us */
 #define DEFAULT_THRESHOLD 0.10               /* dyn.rebalance_threshold */
@@ -134,16 +134,6 @@ struct set_team {
 static void carrier__(void *ctx, struct nic *nic, int up);
 static void rx__(void *ctx, struct nic *nic, struct frame *f);
 
-static void set_err__(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 void set_team_settings_default(struct set_team_settings *s, const char *name)
 {
     memset(s, 0, sizeof *s);
@@ -164,16 +154,16 @@ void set_team_settings_default(struct set_team_settings *s, const char *name)
 static int validate_members__(struct nic *const *m, size_t n, int strict, char *err, size_t errlen)
 {
     if (n < 1 || n > SET_MAX_MEMBERS) {
-        set_err__(err, errlen,
-                  "CFG-001 SET_E_MEMBER_COUNT: a SET team has 1 to 8 members, not %zu", n);
+        sim_errf(err, errlen,
+                 "CFG-001 SET_E_MEMBER_COUNT: a SET team has 1 to 8 members, not %zu", n);
         return -EINVAL;
     }
     for (size_t i = 0; i < n; i++) {
         for (size_t j = 0; j < i; j++) {
             if (m[i] == m[j]) {
-                set_err__(err, errlen,
-                          "CFG-001 SET_E_DUPLICATE_MEMBER: '%s' is listed more than once",
-                          nic_name(m[i]));
+                sim_errf(err, errlen,
+                         "CFG-001 SET_E_DUPLICATE_MEMBER: '%s' is listed more than once",
+                         nic_name(m[i]));
                 return -EINVAL;
             }
         }
@@ -194,10 +184,10 @@ static int validate_members__(struct nic *const *m, size_t n, int strict, char *
         else if (strcmp(a->driver, b->driver) != 0)
             attr = "driver", va = a->driver, vb = b->driver;
         if (attr) {
-            set_err__(err, errlen,
-                      "CFG-003 SET_E_MEMBERS_NOT_IDENTICAL: '%s' differs from '%s' in %s "
-                      "(%s vs %s)",
-                      nic_name(m[i]), nic_name(m[0]), attr, vb, va);
+            sim_errf(err, errlen,
+                     "CFG-003 SET_E_MEMBERS_NOT_IDENTICAL: '%s' differs from '%s' in %s "
+                     "(%s vs %s)",
+                     nic_name(m[i]), nic_name(m[0]), attr, vb, va);
             return -EINVAL;
         }
     }
@@ -541,7 +531,7 @@ struct set_team *set_team_create(struct sim_engine *eng, struct trace *trace,
         return NULL;
     struct set_team *t = calloc(1, sizeof *t);
     if (!t) {
-        set_err__(err, errlen, "out of memory");
+        sim_errf(err, errlen, "out of memory");
         return NULL;
     }
     t->eng = eng;
@@ -587,7 +577,7 @@ struct set_team *set_team_create(struct sim_engine *eng, struct trace *trace,
     }
     return t;
 fail:
-    set_err__(err, errlen, "out of memory");
+    sim_errf(err, errlen, "out of memory");
     set_team_destroy(t);
     return NULL;
 }

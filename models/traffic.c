@@ -11,13 +11,13 @@
 #include <csv.h>
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ipstack.h"
 #include "iwarp.h"
 #include "pkt.h"
+#include "sim_err.h"
 #include "smbdirect.h"
 
 #define IP_UDP_HDR 28u
@@ -132,18 +132,6 @@ struct traffic {
     struct smbsrv *smbsrvs;
 };
 
-static void set_err__(char *err, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err__(char *err, size_t len, const char *fmt, ...)
-{
-    if (!err || !len)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, len, fmt, ap);
-    va_end(ap);
-}
-
 const char *traffic_kind_name(enum traffic_kind k)
 {
     static const char *const n[] = {"tcp", "udp", "roce", "iwarp", "smb"};
@@ -163,27 +151,27 @@ int traffic_cdf_set(struct traffic_cdf *c, const struct traffic_cdf_point *pt, s
 {
     memset(c, 0, sizeof *c);
     if (n < 2) {
-        set_err__(err, errlen, "a CDF needs at least two points");
+        sim_errf(err, errlen, "a CDF needs at least two points");
         return -EINVAL;
     }
     for (size_t i = 0; i < n; i++) {
         if (!(pt[i].bytes >= 0) || !(pt[i].p >= 0) || pt[i].p > 1.0 + 1e-9) {
-            set_err__(err, errlen, "point %zu: bytes must be >= 0 and the probability in 0..1",
-                      i + 1);
+            sim_errf(err, errlen, "point %zu: bytes must be >= 0 and the probability in 0..1",
+                     i + 1);
             return -EINVAL;
         }
         if (i && (pt[i].bytes < pt[i - 1].bytes || pt[i].p < pt[i - 1].p)) {
-            set_err__(err, errlen, "point %zu: bytes and probabilities must not decrease", i + 1);
+            sim_errf(err, errlen, "point %zu: bytes and probabilities must not decrease", i + 1);
             return -EINVAL;
         }
     }
     if (fabs(pt[n - 1].p - 1.0) > 1e-9) {
-        set_err__(err, errlen, "the last probability must be 1 (or 100 %%), not %g",
-                  pt[n - 1].p);
+        sim_errf(err, errlen, "the last probability must be 1 (or 100 %%), not %g",
+                 pt[n - 1].p);
         return -EINVAL;
     }
     if (pt[n - 1].bytes < 1) {
-        set_err__(err, errlen, "the largest size must be at least 1 byte");
+        sim_errf(err, errlen, "the largest size must be at least 1 byte");
         return -EINVAL;
     }
     c->pt = malloc(n * sizeof *c->pt);
@@ -325,7 +313,7 @@ int traffic_cdf_read(const char *path, struct traffic_cdf *c, char *err, size_t 
     FILE *f = fopen(path, "r");
     if (!f) {
         int e = errno;
-        set_err__(err, errlen, "%s: %s", path, strerror(e));
+        sim_errf(err, errlen, "%s: %s", path, strerror(e));
         return -e;
     }
     struct csv_parser p;
@@ -340,7 +328,7 @@ int traffic_cdf_read(const char *path, struct traffic_cdf *c, char *err, size_t 
         r.line++;
         size_t len = strlen(line);
         if (len == sizeof line - 1 && line[len - 1] != '\n') {
-            set_err__(err, errlen, "%s:%ld: line too long", path, r.line);
+            sim_errf(err, errlen, "%s:%ld: line too long", path, r.line);
             rc = -EINVAL;
             break;
         }
@@ -362,7 +350,7 @@ int traffic_cdf_read(const char *path, struct traffic_cdf *c, char *err, size_t 
             snprintf(r.msg, sizeof r.msg, "expected two fields: bytes,probability");
         }
         if (r.bad) {
-            set_err__(err, errlen, "%s:%ld: %s", path, r.line, r.msg);
+            sim_errf(err, errlen, "%s:%ld: %s", path, r.line, r.msg);
             rc = -EINVAL;
             break;
         }
@@ -377,7 +365,7 @@ int traffic_cdf_read(const char *path, struct traffic_cdf *c, char *err, size_t 
         char m[200];
         rc = traffic_cdf_set(c, r.pt, r.n, m, sizeof m);
         if (rc)
-            set_err__(err, errlen, "%s: %s", path, m);
+            sim_errf(err, errlen, "%s: %s", path, m);
     }
     free(r.pt);
     return rc;
@@ -1263,19 +1251,19 @@ static int ep_ok__(const struct gen *g, const struct traffic_ep *e, int dst, cha
 {
     int rdma = g->s.kind == TRAFFIC_ROCE || g->s.kind == TRAFFIC_SMB;
     if (rdma && !e->ndevs) {
-        set_err__(err, errlen, "'%s' has no RDMA-enabled host vNIC (Enable-NetAdapterRdma; "
-                               "DCB-010)", e->name);
+        sim_errf(err, errlen, "'%s' has no RDMA-enabled host vNIC (Enable-NetAdapterRdma; "
+                              "DCB-010)", e->name);
         return -EINVAL;
     }
     if (!rdma && !e->stack) {
-        set_err__(err, errlen, "'%s' has no IP stack", e->name);
+        sim_errf(err, errlen, "'%s' has no IP stack", e->name);
         return -EINVAL;
     }
     uint8_t ip[4];
     struct ipstack *s = rdma ? roce_dev_stack(e->devs[0]) : e->stack;
     if (stack_ip4__(s, ip) != 0) {
-        set_err__(err, errlen, "'%s' has no IPv4 address (give it one under addresses: or "
-                               "vnics:)", e->name);
+        sim_errf(err, errlen, "'%s' has no IPv4 address (give it one under addresses: or "
+                              "vnics:)", e->name);
         return -EADDRNOTAVAIL;
     }
     (void)dst;
@@ -1291,8 +1279,8 @@ static int rdma_priority__(struct gen *g, char *err, size_t errlen)
         for (size_t k = 0; k < e->ndevs; k++) {
             uint8_t p = roce_dev_settings(e->devs[k])->priority;
             if (p && p != g->s.priority) {
-                set_err__(err, errlen, "the RDMA engine of '%s' already sends on priority %u "
-                                       "(one priority per RDMA vNIC)", e->name, (unsigned)p);
+                sim_errf(err, errlen, "the RDMA engine of '%s' already sends on priority %u "
+                                      "(one priority per RDMA vNIC)", e->name, (unsigned)p);
                 return -EINVAL;
             }
         }
@@ -1308,21 +1296,21 @@ static int rdma_priority__(struct gen *g, char *err, size_t errlen)
 int traffic_add(struct traffic *t, const struct traffic_settings *s, char *err, size_t errlen)
 {
     if (!s->src || !s->nsrc || s->nsrc > TRAFFIC_MAX_SENDERS || !s->dst) {
-        set_err__(err, errlen, "a generator needs 1..%d senders and a receiver",
-                  TRAFFIC_MAX_SENDERS);
+        sim_errf(err, errlen, "a generator needs 1..%d senders and a receiver",
+                 TRAFFIC_MAX_SENDERS);
         return -EINVAL;
     }
     if ((s->pattern == TRAFFIC_BULK || s->pattern == TRAFFIC_INCAST ||
          s->pattern == TRAFFIC_RR) && !s->size) {
-        set_err__(err, errlen, "size must be at least 1 byte");
+        sim_errf(err, errlen, "size must be at least 1 byte");
         return -EINVAL;
     }
     if (s->pattern == TRAFFIC_CDF && (!s->cdf || !s->cdf->n || !(s->load > 0))) {
-        set_err__(err, errlen, "the cdf pattern needs a CDF file and a load > 0");
+        sim_errf(err, errlen, "the cdf pattern needs a CDF file and a load > 0");
         return -EINVAL;
     }
     if (s->pattern == TRAFFIC_ONOFF && (!s->on || !s->off)) {
-        set_err__(err, errlen, "on and off periods must be longer than 0");
+        sim_errf(err, errlen, "on and off periods must be longer than 0");
         return -EINVAL;
     }
     if (t->ngens == t->capgens) {
@@ -1366,7 +1354,7 @@ int traffic_add(struct traffic *t, const struct traffic_settings *s, char *err, 
         rc = traffic_cdf_set(&g->cdf, s->cdf->pt, s->cdf->n, err, errlen);
         double rate = (double)g->src[0].rate_bps * s->load;
         if (!rc && !(rate > 0)) {
-            set_err__(err, errlen, "the sender's line rate is unknown");
+            sim_errf(err, errlen, "the sender's line rate is unknown");
             rc = -EINVAL;
         }
         if (!rc)
@@ -1388,7 +1376,7 @@ int traffic_add(struct traffic *t, const struct traffic_settings *s, char *err, 
         g->chunk = TRAFFIC_CHUNK;
     if (!rc && !g->rate && (s->pattern == TRAFFIC_CONSTANT || s->pattern == TRAFFIC_ONOFF ||
                             s->kind == TRAFFIC_UDP)) {
-        set_err__(err, errlen, "no rate: give rate:");
+        sim_errf(err, errlen, "no rate: give rate:");
         rc = -EINVAL;
     }
     /* the receiver's side */
@@ -1441,10 +1429,10 @@ int traffic_add(struct traffic *t, const struct traffic_settings *s, char *err, 
             break;
         }
         if (rc == -EADDRINUSE)
-            set_err__(err, errlen, "port %u of '%s' is already in use (give port:)",
-                      (unsigned)g->port, g->dst.name);
+            sim_errf(err, errlen, "port %u of '%s' is already in use (give port:)",
+                     (unsigned)g->port, g->dst.name);
         else if (rc)
-            set_err__(err, errlen, "cannot listen on '%s': %s", g->dst.name, strerror(-rc));
+            sim_errf(err, errlen, "cannot listen on '%s': %s", g->dst.name, strerror(-rc));
     }
     if (rc) {
         gen_free__(g);

@@ -12,7 +12,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <sqlite3.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include <unistd.h>
 
 #include "capread.h"
+#include "sim_err.h"
 
 #define CAPTURE_CHUNK (1u << 16)
 
@@ -79,18 +79,6 @@ const char *digest_section_name(enum digest_section s)
     return (unsigned)s < DIGEST_SECTION_COUNT ? sections[s].name : NULL;
 }
 
-static void set_err__(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err__(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 /* 1 if the database has a table of that name, 0 if not, <0 on error. */
 static int has_table__(sqlite3 *db, const char *table)
 {
@@ -113,18 +101,18 @@ static sqlite3 *open_run__(const char *rundir, int *rcp, char *err, size_t errle
     if (access(path, R_OK) != 0) {
         int e = errno;
         if (access(rundir, F_OK) != 0)
-            set_err__(err, errlen, "%s: no such run directory", rundir);
+            sim_errf(err, errlen, "%s: no such run directory", rundir);
         else if (e == ENOENT)
-            set_err__(err, errlen, "%s: not a run directory (no run.sqlite)", rundir);
+            sim_errf(err, errlen, "%s: not a run directory (no run.sqlite)", rundir);
         else
-            set_err__(err, errlen, "%s: %s", path, strerror(e));
+            sim_errf(err, errlen, "%s: %s", path, strerror(e));
         *rcp = -ENOENT;
         return NULL;
     }
     sqlite3 *db = NULL;
     if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        set_err__(err, errlen, "%s: cannot open: %s", path,
-                  db ? sqlite3_errmsg(db) : "out of memory");
+        sim_errf(err, errlen, "%s: cannot open: %s", path,
+                 db ? sqlite3_errmsg(db) : "out of memory");
         sqlite3_close(db);
         *rcp = -EIO;
         return NULL;
@@ -132,21 +120,21 @@ static sqlite3 *open_run__(const char *rundir, int *rcp, char *err, size_t errle
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(db, "SELECT count(*), min(complete) FROM runs", -1, &st, NULL);
     if (rc != SQLITE_OK) {
-        set_err__(err, errlen, "%s: not a setsim run database (%s)", path, sqlite3_errmsg(db));
+        sim_errf(err, errlen, "%s: not a setsim run database (%s)", path, sqlite3_errmsg(db));
         goto bad;
     }
     rc = sqlite3_step(st);
     if (rc != SQLITE_ROW) {
-        set_err__(err, errlen, "%s: cannot read the runs table (%s)", path, sqlite3_errmsg(db));
+        sim_errf(err, errlen, "%s: cannot read the runs table (%s)", path, sqlite3_errmsg(db));
         goto bad;
     }
     if (sqlite3_column_int64(st, 0) != 1) {
-        set_err__(err, errlen, "%s: expected one runs row, found %" PRId64, path,
-                  (int64_t)sqlite3_column_int64(st, 0));
+        sim_errf(err, errlen, "%s: expected one runs row, found %" PRId64, path,
+                 (int64_t)sqlite3_column_int64(st, 0));
         goto bad;
     }
     if (sqlite3_column_int64(st, 1) != 1) {
-        set_err__(err, errlen, "%s: the run is not complete (it stopped before its end)", path);
+        sim_errf(err, errlen, "%s: the run is not complete (it stopped before its end)", path);
         goto bad;
     }
     sqlite3_finalize(st);
@@ -164,7 +152,7 @@ struct digest_rows *digest_rows_open(const char *rundir, enum digest_section s, 
     if (err && errlen)
         err[0] = '\0';
     if ((unsigned)s >= DIGEST_SECTION_COUNT || !rundir) {
-        set_err__(err, errlen, "digest: bad arguments");
+        sim_errf(err, errlen, "digest: bad arguments");
         errno = EINVAL;
         return NULL;
     }
@@ -177,7 +165,7 @@ struct digest_rows *digest_rows_open(const char *rundir, enum digest_section s, 
     struct digest_rows *r = calloc(1, sizeof *r);
     if (!r) {
         sqlite3_close(db);
-        set_err__(err, errlen, "digest: out of memory");
+        sim_errf(err, errlen, "digest: out of memory");
         errno = ENOMEM;
         return NULL;
     }
@@ -187,8 +175,8 @@ struct digest_rows *digest_rows_open(const char *rundir, enum digest_section s, 
     int present = q->table ? has_table__(db, q->table) : 1;
     if (present > 0 &&
         sqlite3_prepare_v2(db, q->sql, -1, &r->stmt, NULL) != SQLITE_OK) {
-        set_err__(err, errlen, "%s/run.sqlite: cannot read the %s: %s", rundir, q->name,
-                  sqlite3_errmsg(db));
+        sim_errf(err, errlen, "%s/run.sqlite: cannot read the %s: %s", rundir, q->name,
+                 sqlite3_errmsg(db));
         present = -1;
     }
     if (present < 0) {
@@ -343,8 +331,8 @@ int digest_capture_verify(const char *rundir, struct sqlite3 *db, int walk, char
         rc = meta_count__(db, "capture_packets", &want_packets);
     sqlite3_close(own);
     if (rc) {
-        set_err__(err, errlen, "%s/run.sqlite: the meta table's capture_bytes or "
-                  "capture_packets is not a count", rundir);
+        sim_errf(err, errlen, "%s/run.sqlite: the meta table's capture_bytes or "
+                 "capture_packets is not a count", rundir);
         return -EINVAL;
     }
     char path[4096];
@@ -355,11 +343,11 @@ int digest_capture_verify(const char *rundir, struct sqlite3 *db, int walk, char
         if (e == ENOENT && want_bytes < 0)
             return 0; /* no capture, and the run does not say it wrote one */
         if (e == ENOENT)
-            set_err__(err, errlen, "%s: missing: the run wrote a capture of %" PRId64
-                      " bytes, %" PRId64 " packets there (run.sqlite meta capture_bytes, "
-                      "capture_packets)", path, want_bytes, want_packets);
+            sim_errf(err, errlen, "%s: missing: the run wrote a capture of %" PRId64
+                     " bytes, %" PRId64 " packets there (run.sqlite meta capture_bytes, "
+                     "capture_packets)", path, want_bytes, want_packets);
         else
-            set_err__(err, errlen, "%s: %s", path, strerror(e));
+            sim_errf(err, errlen, "%s: %s", path, strerror(e));
         return e == ENOENT ? -ENOENT : -EIO;
     }
     uint64_t packets = 0, end = (uint64_t)st.st_size;
@@ -372,7 +360,7 @@ int digest_capture_verify(const char *rundir, struct sqlite3 *db, int walk, char
             packets++;
         end = capread_offset(r);
         if (rc < 0)
-            set_err__(err, errlen, "%s", capread_errmsg(r));
+            sim_errf(err, errlen, "%s", capread_errmsg(r));
         capread_close(r);
         if (rc < 0)
             return rc == -EIO || rc == -ENOMEM ? rc : -EPROTO;
@@ -380,17 +368,17 @@ int digest_capture_verify(const char *rundir, struct sqlite3 *db, int walk, char
     if ((want_bytes >= 0 && (uint64_t)want_bytes != (uint64_t)st.st_size) ||
         (walk && want_packets >= 0 && (uint64_t)want_packets != packets)) {
         if (walk)
-            set_err__(err, errlen, "%s: %" PRIu64 " packets in %" PRIu64 " bytes of whole "
-                      "blocks, but the run wrote %" PRId64 " packets in %" PRId64 " bytes "
-                      "(run.sqlite meta capture_packets, capture_bytes): %s", path, packets,
-                      end, want_packets, want_bytes,
-                      (int64_t)end < want_bytes ? "the capture is truncated at a block boundary"
-                                                : "the capture is not the one the run wrote");
+            sim_errf(err, errlen, "%s: %" PRIu64 " packets in %" PRIu64 " bytes of whole "
+                     "blocks, but the run wrote %" PRId64 " packets in %" PRId64 " bytes "
+                     "(run.sqlite meta capture_packets, capture_bytes): %s", path, packets,
+                     end, want_packets, want_bytes,
+                     (int64_t)end < want_bytes ? "the capture is truncated at a block boundary"
+                                               : "the capture is not the one the run wrote");
         else
-            set_err__(err, errlen, "%s: %" PRIu64 " bytes, but the run wrote %" PRId64
-                      " (run.sqlite meta capture_bytes): %s", path, end, want_bytes,
-                      (int64_t)end < want_bytes ? "the capture is truncated"
-                                                : "the capture is not the one the run wrote");
+            sim_errf(err, errlen, "%s: %" PRIu64 " bytes, but the run wrote %" PRId64
+                     " (run.sqlite meta capture_bytes): %s", path, end, want_bytes,
+                     (int64_t)end < want_bytes ? "the capture is truncated"
+                                               : "the capture is not the one the run wrote");
         return -EPROTO;
     }
     return 0;
@@ -405,7 +393,7 @@ static int digest_capture__(const char *rundir, struct digest *d, struct sha256 
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         if (errno != ENOENT) {
-            set_err__(err, errlen, "%s: %s", path, strerror(errno));
+            sim_errf(err, errlen, "%s: %s", path, strerror(errno));
             return -errno;
         }
         d->has_capture = 0;
@@ -415,7 +403,7 @@ static int digest_capture__(const char *rundir, struct digest *d, struct sha256 
     }
     off_t size = lseek(fd, 0, SEEK_END);
     if (size < 0 || lseek(fd, 0, SEEK_SET) != 0) {
-        set_err__(err, errlen, "%s: %s", path, strerror(errno));
+        sim_errf(err, errlen, "%s: %s", path, strerror(errno));
         close(fd);
         return -EIO;
     }
@@ -426,7 +414,7 @@ static int digest_capture__(const char *rundir, struct digest *d, struct sha256 
     uint8_t *buf = malloc(CAPTURE_CHUNK);
     if (!buf) {
         close(fd);
-        set_err__(err, errlen, "digest: out of memory");
+        sim_errf(err, errlen, "digest: out of memory");
         return -ENOMEM;
     }
     uint64_t done = 0;
@@ -437,7 +425,7 @@ static int digest_capture__(const char *rundir, struct digest *d, struct sha256 
             continue;
         if (got < 0) {
             rc = -errno;
-            set_err__(err, errlen, "%s: %s", path, strerror(errno));
+            sim_errf(err, errlen, "%s: %s", path, strerror(errno));
             break;
         }
         if (got == 0)
@@ -449,7 +437,7 @@ static int digest_capture__(const char *rundir, struct digest *d, struct sha256 
     free(buf);
     close(fd);
     if (!rc && done != (uint64_t)size) {
-        set_err__(err, errlen, "%s: changed while it was read", path);
+        sim_errf(err, errlen, "%s: changed while it was read", path);
         rc = -EIO;
     }
     if (rc)
@@ -486,7 +474,7 @@ int digest_run(const char *rundir, struct digest *d, char *err, size_t errlen)
             d->rows[s]++;
         }
         if (rc < 0) {
-            set_err__(err, errlen, "%s/run.sqlite: %s", rundir, digest_rows_errmsg(r));
+            sim_errf(err, errlen, "%s/run.sqlite: %s", rundir, digest_rows_errmsg(r));
             digest_rows_close(r);
             return rc;
         }

@@ -12,16 +12,7 @@
 #include "ipstack.h"
 #include "nic.h"
 #include "set_team.h"
-
-static void set_err__(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
+#include "sim_err.h"
 
 static void warn__(struct ps_effects *fx, const struct ps_command *cmd, const char *code,
                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -159,9 +150,9 @@ static int new_qos_policy__(struct ps_effects *fx, const struct ps_command *cmd,
         return 0;
     }
     if (v < 0 || v > 7) {
-        set_err__(err, errlen, "InvalidArgument: PriorityValue8021Action %lld is outside 0-7 "
-                               "(CFG-031)",
-                  (long long)v);
+        sim_errf(err, errlen, "InvalidArgument: PriorityValue8021Action %lld is outside 0-7 "
+                              "(CFG-031)",
+                 (long long)v);
         return -EINVAL;
     }
     p.priority = (uint8_t)v;
@@ -173,7 +164,7 @@ static int flow_control__(struct ps_effects *fx, const struct ps_command *cmd, i
 {
     uint8_t mask;
     if (prio_mask__(cmd, "Priority", &mask) != 0) {
-        set_err__(err, errlen, "InvalidArgument: a priority is outside 0-7 (CFG-032)");
+        sim_errf(err, errlen, "InvalidArgument: a priority is outside 0-7 (CFG-032)");
         return -EINVAL;
     }
     return hvhost_flow_control(fx->host, mask, enable, err, errlen);
@@ -186,7 +177,7 @@ static int new_traffic_class__(struct ps_effects *fx, const struct ps_command *c
     const char *name = str__(cmd, "Name");
     snprintf(c.name, sizeof c.name, "%s", name ? name : "");
     if (prio_mask__(cmd, "Priority", &c.prio_mask) != 0) {
-        set_err__(err, errlen, "InvalidArgument: a priority is outside 0-7 (CFG-033)");
+        sim_errf(err, errlen, "InvalidArgument: a priority is outside 0-7 (CFG-033)");
         return -EINVAL;
     }
     const char *algo = str__(cmd, "Algorithm");
@@ -194,8 +185,8 @@ static int new_traffic_class__(struct ps_effects *fx, const struct ps_command *c
     int64_t bw = 0;
     int__(cmd, "BandwidthPercentage", &bw);
     if (bw < 0 || bw > 100) {
-        set_err__(err, errlen, "InvalidArgument: BandwidthPercentage %lld is outside 0-100",
-                  (long long)bw);
+        sim_errf(err, errlen, "InvalidArgument: BandwidthPercentage %lld is outside 0-100",
+                 (long long)bw);
         return -EINVAL;
     }
     c.bandwidth = (uint8_t)bw;
@@ -247,10 +238,10 @@ static int local_adapters__(struct ps_effects *fx, const char *const *nics, size
             continue;
         const char *owner = fx->adapter_owner(fx->owner_ctx, nics[i]);
         if (owner) {
-            set_err__(err, errlen, "CFG-002 SET_E_FOREIGN_ADAPTER: '%s' is installed in host %s; "
-                                   "SET members must be installed in the host that owns the "
-                                   "switch (%s)",
-                      nics[i], owner, hvhost_name(fx->host));
+            sim_errf(err, errlen, "CFG-002 SET_E_FOREIGN_ADAPTER: '%s' is installed in host %s; "
+                                  "SET members must be installed in the host that owns the "
+                                  "switch (%s)",
+                     nics[i], owner, hvhost_name(fx->host));
             return -EINVAL;
         }
     }
@@ -279,8 +270,8 @@ static int new_vmswitch__(struct ps_effects *fx, const struct ps_command *cmd, c
     const char *nics[SET_MAX_MEMBERS + 1];
     size_t n = strs__(cmd, "NetAdapterName", nics, SET_MAX_MEMBERS + 1);
     if (n == 0) {
-        set_err__(err, errlen, "only external switches (-NetAdapterName) are modelled; "
-                               "Internal and Private switches carry no team");
+        sim_errf(err, errlen, "only external switches (-NetAdapterName) are modelled; "
+                              "Internal and Private switches carry no team");
         return -ENOTSUP;
     }
     int teamed;
@@ -290,9 +281,9 @@ static int new_vmswitch__(struct ps_effects *fx, const struct ps_command *cmd, c
         teamed = 1;
         break;
     case PS_TEAMING_CONFLICT:
-        set_err__(err, errlen, "CFG-006 SET_E_MULTI_ADAPTER_NO_TEAMING: %zu adapters with "
-                               "-EnableEmbeddedTeaming $false",
-                  n);
+        sim_errf(err, errlen, "CFG-006 SET_E_MULTI_ADAPTER_NO_TEAMING: %zu adapters with "
+                              "-EnableEmbeddedTeaming $false",
+                 n);
         return -EINVAL;
     default:
         teamed = 0; /* CFG-007: one adapter without the flag */
@@ -358,14 +349,14 @@ static int find_vnic__(struct ps_effects *fx, const struct ps_command *cmd, cons
         name = vm ? "Network Adapter" : "";
     int id = hvhost_vnic_find(fx->host, vm, name, sw);
     if (id == -EEXIST) {
-        set_err__(err, errlen, "CFG-017 SET_E_AMBIGUOUS_VNIC: several network adapters named "
-                               "'%s'; give -SwitchName",
-                  name);
+        sim_errf(err, errlen, "CFG-017 SET_E_AMBIGUOUS_VNIC: several network adapters named "
+                              "'%s'; give -SwitchName",
+                 name);
         return id;
     }
     if (id < 0)
-        set_err__(err, errlen, "ObjectNotFound: %s has no network adapter named '%s'",
-                  vm ? vm : "the management OS", name);
+        sim_errf(err, errlen, "ObjectNotFound: %s has no network adapter named '%s'",
+                 vm ? vm : "the management OS", name);
     return id;
 }
 
@@ -379,14 +370,14 @@ static int set_isolation__(struct ps_effects *fx, const struct ps_command *cmd, 
     if (mode && strcasecmp(mode, "None") == 0)
         return hvhost_vnic_set_vlan(fx->host, id, 0, err, errlen);
     if (mode && strcasecmp(mode, "Vlan") != 0) {
-        set_err__(err, errlen, "IsolationMode %s (network virtualization) is not modelled", mode);
+        sim_errf(err, errlen, "IsolationMode %s (network virtualization) is not modelled", mode);
         return -ENOTSUP;
     }
     int64_t vid = 0;
     if (!int__(cmd, "DefaultIsolationID", &vid))
         return 0;
     if (vid < 1 || vid > 4094) {
-        set_err__(err, errlen, "CFG-036: VLAN ID %lld is outside 1-4094", (long long)vid);
+        sim_errf(err, errlen, "CFG-036: VLAN ID %lld is outside 1-4094", (long long)vid);
         return -EINVAL;
     }
     if (!flag__(cmd, "AllowUntaggedTraffic", 0)) {
@@ -410,7 +401,7 @@ static int enable_rdma__(struct ps_effects *fx, const struct ps_command *cmd, ch
         if (strncasecmp(names[i], "vEthernet (", 11) == 0) {
             int id = hvhost_vnic_find(fx->host, NULL, names[i], NULL);
             if (id < 0) {
-                set_err__(err, errlen, "ObjectNotFound: no adapter named '%s'", names[i]);
+                sim_errf(err, errlen, "ObjectNotFound: no adapter named '%s'", names[i]);
                 return -ENOENT;
             }
             int rc = hvhost_vnic_set_rdma(fx->host, id, 1, err, errlen);
@@ -448,7 +439,7 @@ static int set_team__(struct ps_effects *fx, const struct ps_command *cmd, char 
             return rc;
     }
     if (!lb && !val__(cmd, "NetAdapterName") && !hvhost_vswitch(fx->host, name ? name : "")) {
-        set_err__(err, errlen, "ObjectNotFound: no virtual switch named '%s'", name ? name : "");
+        sim_errf(err, errlen, "ObjectNotFound: no virtual switch named '%s'", name ? name : "");
         return -ENOENT;
     }
     return 0;
@@ -581,7 +572,7 @@ static int get_switch_team__(struct ps_effects *fx, const struct ps_command *cmd
         shown++;
     }
     if (name && !shown) {
-        set_err__(err, errlen, "ObjectNotFound: no SET switch named '%s'", name);
+        sim_errf(err, errlen, "ObjectNotFound: no SET switch named '%s'", name);
         return -ENOENT;
     }
     return 0;
@@ -778,15 +769,15 @@ static int lbfo__(struct ps_effects *fx, const struct ps_command *cmd, char *err
                                         ? "Team"
                                         : "Name");
     if (target && hvhost_vswitch_is_set(fx->host, target))
-        set_err__(err, errlen, "CFG-013 SET_E_NOT_LBFO: '%s' is a SET switch; a SET team has no "
-                               "name, no team interface and no LBFO team (manage it with "
-                               "Set-VMSwitchTeam)",
-                  target);
+        sim_errf(err, errlen, "CFG-013 SET_E_NOT_LBFO: '%s' is a SET switch; a SET team has no "
+                              "name, no team interface and no LBFO team (manage it with "
+                              "Set-VMSwitchTeam)",
+                 target);
     else
-        set_err__(err, errlen, "CFG-013 SET_E_NOT_LBFO: %s manages an LBFO (NIC Teaming) team, "
-                               "which this model does not have; SET teams are created with "
-                               "New-VMSwitch and changed with Set-VMSwitchTeam",
-                  cmd->name);
+        sim_errf(err, errlen, "CFG-013 SET_E_NOT_LBFO: %s manages an LBFO (NIC Teaming) team, "
+                              "which this model does not have; SET teams are created with "
+                              "New-VMSwitch and changed with Set-VMSwitchTeam",
+                 cmd->name);
     return -ENOTSUP;
 }
 
@@ -856,6 +847,6 @@ int ps_effects_apply(struct ps_effects *fx, const struct ps_command *cmd, char *
         return dcbx_setting__(fx, cmd);
     if (strstr(c, "NetLbfo"))
         return lbfo__(fx, cmd, err, errlen);
-    set_err__(err, errlen, "CommandNotFoundException: %s has no effect model", c);
+    sim_errf(err, errlen, "CommandNotFoundException: %s has no effect model", c);
     return -ENOTSUP;
 }

@@ -26,6 +26,7 @@
 #include "pcapng.h"
 #include "sampler.h"
 #include "set_team.h"
+#include "sim_err.h"
 
 #define MAX_SWITCHES 64
 #define MAX_HOSTS 256
@@ -88,16 +89,6 @@ struct world {
     uint64_t events;
 };
 
-static void set_err__(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 static int rm_one__(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
     (void)st, (void)flag, (void)ftw;
@@ -140,7 +131,7 @@ struct world *world_create(const struct world_options *o, char *err, size_t errl
 {
     struct world *w = calloc(1, sizeof *w);
     if (!w) {
-        set_err__(err, errlen, "out of memory");
+        sim_errf(err, errlen, "out of memory");
         return NULL;
     }
     w->opt = *o;
@@ -153,27 +144,27 @@ struct world *world_create(const struct world_options *o, char *err, size_t errl
     w->cables = calloc(MAX_LINKS, sizeof *w->cables);
     w->timeline = calloc(MAX_TIMELINE, sizeof *w->timeline);
     if (!w->cables || !w->timeline) {
-        set_err__(err, errlen, "out of memory");
+        sim_errf(err, errlen, "out of memory");
         goto fail;
     }
     struct stat st;
     if (stat(w->outdir, &st) == 0 && !o->overwrite) {
-        set_err__(err, errlen, "%s: already exists (use --force to replace it, or -o DIR)",
-                  w->outdir);
+        sim_errf(err, errlen, "%s: already exists (use --force to replace it, or -o DIR)",
+                 w->outdir);
         goto fail;
     }
     if (stat(w->outdir, &st) == 0 && !replaceable__(w->outdir)) {
-        set_err__(err, errlen,
-                  "%s: exists and is not a run directory (no run.sqlite); not replacing it "
-                  "(choose another -o DIR)",
-                  w->outdir);
+        sim_errf(err, errlen,
+                 "%s: exists and is not a run directory (no run.sqlite); not replacing it "
+                 "(choose another -o DIR)",
+                 w->outdir);
         goto fail;
     }
     snprintf(w->staging, sizeof w->staging, "%s.staging-%ld", w->outdir, (long)getpid());
     rm_rf__(w->staging);
     if (mkdir(w->staging, 0755) != 0) {
-        set_err__(err, errlen, "%s: cannot create the run directory: %s", w->staging,
-                  strerror(errno));
+        sim_errf(err, errlen, "%s: cannot create the run directory: %s", w->staging,
+                 strerror(errno));
         goto fail;
     }
     if (strcmp(w->engine_name, "native") == 0) {
@@ -184,17 +175,17 @@ struct world *world_create(const struct world_options *o, char *err, size_t errl
                          "rebuild)";
         w->eng = o->make_engine ? o->make_engine(w->engine_name, nerr, sizeof nerr) : NULL;
         if (!w->eng) {
-            set_err__(err, errlen, "--engine ns3: %s", nerr);
+            sim_errf(err, errlen, "--engine ns3: %s", nerr);
             goto fail;
         }
     } else {
-        set_err__(err, errlen, "--engine: unknown engine '%s' (expected native or ns3)",
-                  w->engine_name);
+        sim_errf(err, errlen, "--engine: unknown engine '%s' (expected native or ns3)",
+                 w->engine_name);
         goto fail;
     }
     w->pool = frame_pool_create(8192);
     if (!w->eng || !w->pool) {
-        set_err__(err, errlen, "out of memory");
+        sim_errf(err, errlen, "out of memory");
         goto fail;
     }
     char path[PATH_MAX + 32];
@@ -211,7 +202,7 @@ struct world *world_create(const struct world_options *o, char *err, size_t errl
     snprintf(path, sizeof path, "%s/log.txt", w->staging);
     w->log = fopen(path, "w");
     if (!w->log) {
-        set_err__(err, errlen, "%s: %s", path, strerror(errno));
+        sim_errf(err, errlen, "%s: %s", path, strerror(errno));
         goto fail;
     }
     return w;
@@ -269,19 +260,19 @@ struct sw *world_add_switch(struct world *w, const struct switch_settings *s, ch
                             size_t errlen)
 {
     if (name_taken__(w, s->name)) {
-        set_err__(err, errlen, "the name '%s' is used twice", s->name);
+        sim_errf(err, errlen, "the name '%s' is used twice", s->name);
         return NULL;
     }
     if (w->nsws == MAX_SWITCHES) {
-        set_err__(err, errlen, "too many switches (at most %d)", MAX_SWITCHES);
+        sim_errf(err, errlen, "too many switches (at most %d)", MAX_SWITCHES);
         return NULL;
     }
     struct switch_settings ss = *s;
     ss.seed = w->opt.seed;
     struct sw *sw = switch_create(w->eng, w->trace, w->pool, &ss);
     if (!sw) {
-        set_err__(err, errlen, "switch '%s': invalid settings (1..%d ports)", s->name,
-                  SWITCH_MAX_PORTS);
+        sim_errf(err, errlen, "switch '%s': invalid settings (1..%d ports)", s->name,
+                 SWITCH_MAX_PORTS);
         return NULL;
     }
     w->sws[w->nsws++] = sw;
@@ -292,18 +283,18 @@ struct hvhost *world_add_host(struct world *w, const struct hvhost_settings *s, 
                               size_t errlen)
 {
     if (name_taken__(w, s->name)) {
-        set_err__(err, errlen, "the name '%s' is used twice", s->name);
+        sim_errf(err, errlen, "the name '%s' is used twice", s->name);
         return NULL;
     }
     if (w->nhosts == MAX_HOSTS) {
-        set_err__(err, errlen, "too many hosts (at most %d)", MAX_HOSTS);
+        sim_errf(err, errlen, "too many hosts (at most %d)", MAX_HOSTS);
         return NULL;
     }
     struct hvhost_settings hs = *s;
     hs.host_index = (uint8_t)(w->nhosts + 1);
     struct hvhost *h = hvhost_create(w->eng, w->trace, w->pool, &hs);
     if (!h) {
-        set_err__(err, errlen, "host '%s': out of memory", s->name);
+        sim_errf(err, errlen, "host '%s': out of memory", s->name);
         return NULL;
     }
     w->hosts[w->nhosts++] = h;
@@ -347,7 +338,7 @@ static int resolve__(const struct world *w, const char *spec, struct endpoint *e
     memset(ep, 0, sizeof *ep);
     const char *slash = strchr(spec, '/');
     if (!slash || slash == spec || !slash[1]) {
-        set_err__(err, errlen, "'%s': an endpoint is 'host/NIC' or 'switch/port'", spec);
+        sim_errf(err, errlen, "'%s': an endpoint is 'host/NIC' or 'switch/port'", spec);
         return -EINVAL;
     }
     char owner[256];
@@ -357,20 +348,20 @@ static int resolve__(const struct world *w, const char *spec, struct endpoint *e
     if (h) {
         ep->nic = hvhost_nic(h, rest);
         if (!ep->nic) {
-            set_err__(err, errlen, "'%s': host %s has no NIC named '%s'", spec, owner, rest);
+            sim_errf(err, errlen, "'%s': host %s has no NIC named '%s'", spec, owner, rest);
             return -ENOENT;
         }
         return 0;
     }
     struct sw *sw = world_switch(w, owner);
     if (!sw) {
-        set_err__(err, errlen, "'%s': no host or switch named '%s'", spec, owner);
+        sim_errf(err, errlen, "'%s': no host or switch named '%s'", spec, owner);
         return -ENOENT;
     }
     char *end;
     long port = strtol(rest, &end, 10);
     if (*end || port < 1 || !switch_port_counters(sw, (uint32_t)port)) {
-        set_err__(err, errlen, "'%s': switch %s has no port '%s'", spec, owner, rest);
+        sim_errf(err, errlen, "'%s': switch %s has no port '%s'", spec, owner, rest);
         return -ENOENT;
     }
     ep->sw = sw;
@@ -396,12 +387,12 @@ struct link *world_cable(struct world *w, const char *a, const char *b, uint64_t
     const char *names[2] = {a, b};
     for (int e = 0; e < 2; e++) {
         if (world_link_at(w, names[e])) {
-            set_err__(err, errlen, "'%s' is cabled twice", names[e]);
+            sim_errf(err, errlen, "'%s' is cabled twice", names[e]);
             return NULL;
         }
     }
     if (w->ncables == MAX_LINKS) {
-        set_err__(err, errlen, "too many cables (at most %d)", MAX_LINKS);
+        sim_errf(err, errlen, "too many cables (at most %d)", MAX_LINKS);
         return NULL;
     }
     if (!rate_bps) {
@@ -409,16 +400,16 @@ struct link *world_cable(struct world *w, const char *a, const char *b, uint64_t
             if (ep[e].nic)
                 rate_bps = nic_rate(ep[e].nic);
         if (!rate_bps) {
-            set_err__(err, errlen, "cable %s - %s: switch-to-switch cables need a rate", a, b);
+            sim_errf(err, errlen, "cable %s - %s: switch-to-switch cables need a rate", a, b);
             return NULL;
         }
     }
     for (int e = 0; e < 2; e++) {
         if (ep[e].nic && nic_rate(ep[e].nic) != rate_bps) {
             char r1[32], r2[32];
-            set_err__(err, errlen, "cable %s - %s: %s runs at %s, the cable at %s", a, b,
-                      names[e], sim_rate_format(nic_rate(ep[e].nic), r1, sizeof r1),
-                      sim_rate_format(rate_bps, r2, sizeof r2));
+            sim_errf(err, errlen, "cable %s - %s: %s runs at %s, the cable at %s", a, b,
+                     names[e], sim_rate_format(nic_rate(ep[e].nic), r1, sizeof r1),
+                     sim_rate_format(rate_bps, r2, sizeof r2));
             return NULL;
         }
     }
@@ -428,7 +419,7 @@ struct link *world_cable(struct world *w, const char *a, const char *b, uint64_t
                                .delay = link_cable_delay(cable_m)};
     struct link *l = link_create(w->eng, w->trace, &ls);
     if (!l) {
-        set_err__(err, errlen, "out of memory");
+        sim_errf(err, errlen, "out of memory");
         return NULL;
     }
     struct cable *c = &w->cables[w->ncables++];
@@ -456,7 +447,7 @@ int world_capture(struct world *w, const char *point, char *err, size_t errlen)
             int ifid = pcapng_add_interface(w->cap, point, w->opt.snaplen ? w->opt.snaplen
                                                                           : DEFAULT_SNAPLEN);
             if (ifid < 0) {
-                set_err__(err, errlen, "capture '%s': %s", point, strerror(-ifid));
+                sim_errf(err, errlen, "capture '%s': %s", point, strerror(-ifid));
                 return ifid;
             }
             link_capture(w->cables[i].link, e, w->cap, ifid);
@@ -466,7 +457,7 @@ int world_capture(struct world *w, const char *point, char *err, size_t errlen)
     struct endpoint ep;
     if (resolve__(w, point, &ep, err, errlen) != 0)
         return -ENOENT;
-    set_err__(err, errlen, "capture '%s': nothing is cabled there", point);
+    sim_errf(err, errlen, "capture '%s': nothing is cabled there", point);
     return -ENOENT;
 }
 
@@ -832,7 +823,7 @@ static int record_capture__(struct world *w, char *err, size_t errlen)
     if (rc == 0 && stat(path, &st) != 0)
         rc = -errno;
     if (rc != 0) {
-        set_err__(err, errlen, "%s: %s", path, strerror(-rc));
+        sim_errf(err, errlen, "%s: %s", path, strerror(-rc));
         return rc;
     }
     snprintf(v, sizeof v, "%lld", (long long)st.st_size);
@@ -841,7 +832,7 @@ static int record_capture__(struct world *w, char *err, size_t errlen)
     if (rc == 0)
         rc = trace_meta(w->trace, "capture_packets", v);
     if (rc != 0)
-        set_err__(err, errlen, "%s/run.sqlite: %s", w->staging, trace_errmsg(w->trace));
+        sim_errf(err, errlen, "%s/run.sqlite: %s", w->staging, trace_errmsg(w->trace));
     return rc;
 }
 
@@ -854,7 +845,7 @@ int world_finish(struct world *w, char *err, size_t errlen)
         return rc;
     rc = trace_finish(w->trace, sim_now(w->eng), sim_event_count(w->eng));
     if (rc != 0) {
-        set_err__(err, errlen, "%s/run.sqlite: %s", w->staging, strerror(-rc));
+        sim_errf(err, errlen, "%s/run.sqlite: %s", w->staging, strerror(-rc));
         return rc;
     }
     trace_close(w->trace);
@@ -862,7 +853,7 @@ int world_finish(struct world *w, char *err, size_t errlen)
     rc = pcapng_close(w->cap);
     w->cap = NULL;
     if (rc != 0) {
-        set_err__(err, errlen, "%s/capture.pcapng: %s", w->staging, strerror(-rc));
+        sim_errf(err, errlen, "%s/capture.pcapng: %s", w->staging, strerror(-rc));
         return rc;
     }
     if (w->log) {
@@ -873,19 +864,19 @@ int world_finish(struct world *w, char *err, size_t errlen)
     snprintf(path, sizeof path, "%s/summary.txt", w->staging);
     FILE *f = fopen(path, "w");
     if (!f) {
-        set_err__(err, errlen, "%s: %s", path, strerror(errno));
+        sim_errf(err, errlen, "%s: %s", path, strerror(errno));
         return -errno;
     }
     world_summary(w, f);
     if (fclose(f) != 0) {
-        set_err__(err, errlen, "%s: %s", path, strerror(errno));
+        sim_errf(err, errlen, "%s: %s", path, strerror(errno));
         return -EIO;
     }
     if (w->opt.overwrite)
         rm_rf__(w->outdir);
     if (rename(w->staging, w->outdir) != 0) {
-        set_err__(err, errlen, "cannot move %s to %s: %s", w->staging, w->outdir,
-                  strerror(errno));
+        sim_errf(err, errlen, "cannot move %s to %s: %s", w->staging, w->outdir,
+                 strerror(errno));
         return -errno;
     }
     w->finished = 1;

@@ -6,9 +6,10 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "sim_err.h"
 
 struct unit {
     const char *name;
@@ -32,16 +33,6 @@ static const struct unit size_units[] = {
     {"TB", 1000000000000ULL}, {"KiB", 1024}, {"MiB", 1048576},
     {"GiB", 1073741824ULL}, {NULL, 0},
 };
-
-static void set_err__(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* Parses "<digits>[.<digits>]" into mantissa * 10^-frac_digits.  Returns
  * the first byte after the number, or NULL if there is no digit. */
@@ -82,18 +73,18 @@ static int parse_units__(const char *text, const struct unit *units, const char 
                          size_t errlen)
 {
     if (!text) {
-        set_err__(err, errlen, "missing %s", what);
+        sim_errf(err, errlen, "missing %s", what);
         return -EINVAL;
     }
     const char *p = text;
     while (isspace((unsigned char)*p))
         p++;
     if (*p == '\0') {
-        set_err__(err, errlen, "empty %s", what);
+        sim_errf(err, errlen, "empty %s", what);
         return -EINVAL;
     }
     if (*p == '-') {
-        set_err__(err, errlen, "'%s': a %s cannot be negative", text, what);
+        sim_errf(err, errlen, "'%s': a %s cannot be negative", text, what);
         return -ERANGE;
     }
     if (*p == '+')
@@ -103,11 +94,11 @@ static int parse_units__(const char *text, const struct unit *units, const char 
     int overflow;
     const char *u = parse_decimal__(p, &mant, &frac, &overflow);
     if (!u) {
-        set_err__(err, errlen, "'%s': expected a number followed by a unit (%s)", text, expected);
+        sim_errf(err, errlen, "'%s': expected a number followed by a unit (%s)", text, expected);
         return -EINVAL;
     }
     if (overflow) {
-        set_err__(err, errlen, "'%s': number too large", text);
+        sim_errf(err, errlen, "'%s': number too large", text);
         return -ERANGE;
     }
     if (*u == ' ')
@@ -118,7 +109,7 @@ static int parse_units__(const char *text, const struct unit *units, const char 
     uint64_t scale = 0;
     if (ulen == 0) {
         if (!bare_ok) {
-            set_err__(err, errlen, "'%s': missing unit (expected %s)", text, expected);
+            sim_errf(err, errlen, "'%s': missing unit (expected %s)", text, expected);
             return -EINVAL;
         }
         scale = 1;
@@ -130,8 +121,8 @@ static int parse_units__(const char *text, const struct unit *units, const char 
             }
         }
         if (!scale) {
-            set_err__(err, errlen, "'%s': unknown %s unit '%.*s' (expected %s)", text, what,
-                      (int)ulen, u, expected);
+            sim_errf(err, errlen, "'%s': unknown %s unit '%.*s' (expected %s)", text, what,
+                     (int)ulen, u, expected);
             return -EINVAL;
         }
     }
@@ -140,13 +131,13 @@ static int parse_units__(const char *text, const struct unit *units, const char 
     for (unsigned i = 0; i < frac; i++)
         div *= 10;
     if (v % div != 0) {
-        set_err__(err, errlen, "'%s': finer than the resolution of a %s (1 %s)", text, what,
-                  units[0].name);
+        sim_errf(err, errlen, "'%s': finer than the resolution of a %s (1 %s)", text, what,
+                 units[0].name);
         return -ERANGE;
     }
     v /= div;
     if (v > UINT64_MAX) {
-        set_err__(err, errlen, "'%s': %s too large", text, what);
+        sim_errf(err, errlen, "'%s': %s too large", text, what);
         return -ERANGE;
     }
     *out = (uint64_t)v;
