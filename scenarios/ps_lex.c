@@ -389,20 +389,29 @@ static int scan_dquote__(struct lexer *lx, struct sbuf *b)
     }
 }
 
+/* Pushes what the scan collected in b as a token of that kind; when the
+ * scan failed (rc < 0), frees b and returns rc. */
+static int push_buf__(struct lexer *lx, enum ps_tok_kind kind, struct sbuf *b, int rc, size_t off,
+                      int line, int col)
+{
+    if (rc < 0) {
+        free(b->p);
+        b->p = NULL;
+        return rc;
+    }
+    char *text = sb_take__(b);
+    if (!text)
+        return -ENOMEM;
+    return push__(lx, kind, text, off, line, col, NULL);
+}
+
 static int scan_string__(struct lexer *lx)
 {
     size_t off = lx->pos;
     int line = lx->line, col = lx->col;
     struct sbuf b = {0};
     int rc = ps_lex_is_single_quote(cur__(lx)) ? scan_squote__(lx, &b) : scan_dquote__(lx, &b);
-    if (rc < 0) {
-        free(b.p);
-        return rc;
-    }
-    char *text = sb_take__(&b);
-    if (!text)
-        return -ENOMEM;
-    return push__(lx, PS_TOK_STRING, text, off, line, col, NULL);
+    return push_buf__(lx, PS_TOK_STRING, &b, rc, off, line, col);
 }
 
 /* ---- bare words, parameters, numbers ---- */
@@ -441,14 +450,7 @@ static int scan_word__(struct lexer *lx)
         if (rc < 0)
             break;
     }
-    if (rc < 0) {
-        free(b.p);
-        return rc;
-    }
-    char *text = sb_take__(&b);
-    if (!text)
-        return -ENOMEM;
-    return push__(lx, PS_TOK_WORD, text, off, line, col, NULL);
+    return push_buf__(lx, PS_TOK_WORD, &b, rc, off, line, col);
 }
 
 /* A dash followed by a letter, '_' or '?': -Name or -Name: .  A quote or a

@@ -96,19 +96,29 @@ static void diag__(struct scenario *sc, enum scenario_severity sev, const char *
     snprintf(d->text, sizeof d->text, "%s", text);
 }
 
+/* A diagnostic at node n's file:line:col; warnings say so after it. */
+static void vdiag_at__(struct scenario *sc, const struct ydoc_node *n, enum scenario_severity sev,
+                       const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
+
+static void vdiag_at__(struct scenario *sc, const struct ydoc_node *n, enum scenario_severity sev,
+                       const char *fmt, va_list ap)
+{
+    char msg[900];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    struct ydoc_err e;
+    ydoc_error(&e, n, "%s%s", sev == SCENARIO_WARNING ? "warning: " : "", msg);
+    diag__(sc, sev, e.msg);
+}
+
 static void err_at__(struct scenario *sc, const struct ydoc_node *n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void err_at__(struct scenario *sc, const struct ydoc_node *n, const char *fmt, ...)
 {
-    char msg[900];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    vdiag_at__(sc, n, SCENARIO_ERROR, fmt, ap);
     va_end(ap);
-    struct ydoc_err e;
-    ydoc_error(&e, n, "%s", msg);
-    diag__(sc, SCENARIO_ERROR, e.msg);
 }
 
 static void warn_at__(struct scenario *sc, const struct ydoc_node *n, const char *fmt, ...)
@@ -116,14 +126,10 @@ static void warn_at__(struct scenario *sc, const struct ydoc_node *n, const char
 
 static void warn_at__(struct scenario *sc, const struct ydoc_node *n, const char *fmt, ...)
 {
-    char msg[900];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    vdiag_at__(sc, n, SCENARIO_WARNING, fmt, ap);
     va_end(ap);
-    struct ydoc_err e;
-    ydoc_error(&e, n, "warning: %s", msg);
-    diag__(sc, SCENARIO_WARNING, e.msg);
 }
 
 static void yerr__(struct scenario *sc, const struct ydoc_err *e) { diag__(sc, SCENARIO_ERROR, e->msg); }
