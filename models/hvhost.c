@@ -505,6 +505,32 @@ static void bind_offloads__(struct hvhost *h, int i)
     h->props[i].rsc = 0;
 }
 
+/* Finds the adapters named for a switch: each must exist and be free (or
+ * already on switch own, -1 for none), and with check pass the SET member
+ * checks.  Fills members[] and idx[] (the adapters' indices); 0 or a
+ * negative errno with err set. */
+static int resolve_members__(struct hvhost *h, const char *const *nics, size_t n, int own,
+                             int check, struct nic **members, int *idx, char *err,
+                             size_t errlen)
+{
+    for (size_t k = 0; k < n; k++) {
+        int i = find_nic__(h, nics[k], err, errlen);
+        if (i < 0)
+            return -ENOENT;
+        if (h->nic_switch[i] >= 0 && h->nic_switch[i] != own) {
+            sim_errf(err, errlen, "InvalidOperation: adapter '%s' is already bound to virtual "
+                                  "switch '%s'",
+                     nics[k], h->sws[h->nic_switch[i]].name);
+            return -EBUSY;
+        }
+        if (check && member_check__(h, i, err, errlen) != 0)
+            return -EINVAL;
+        members[k] = h->nics[i];
+        idx[k] = i;
+    }
+    return 0;
+}
+
 int hvhost_vswitch_create(struct hvhost *h, const char *name, const char *const *nics, size_t n,
                           int embedded_teaming, int allow_mgmt_os, char *err, size_t errlen)
 {
@@ -527,21 +553,9 @@ int hvhost_vswitch_create(struct hvhost *h, const char *name, const char *const 
                  n);
         return -EINVAL;
     }
-    for (size_t k = 0; k < n; k++) {
-        int i = find_nic__(h, nics[k], err, errlen);
-        if (i < 0)
-            return -ENOENT;
-        if (h->nic_switch[i] >= 0) {
-            sim_errf(err, errlen, "InvalidOperation: adapter '%s' is already bound to virtual "
-                                  "switch '%s'",
-                     nics[k], h->sws[h->nic_switch[i]].name);
-            return -EBUSY;
-        }
-        if (embedded_teaming && member_check__(h, i, err, errlen) != 0)
-            return -EINVAL;
-        members[k] = h->nics[i];
-        idx[k] = i;
-    }
+    int rc = resolve_members__(h, nics, n, -1, embedded_teaming, members, idx, err, errlen);
+    if (rc < 0)
+        return rc;
     if (embedded_teaming && h->chimney) {
         sim_errf(err, errlen, "CFG-026 SET_E_CHIMNEY: TCP Chimney Offload is enabled on host %s; "
                               "SET is not compatible with it (Set-NetOffloadGlobalSetting "
@@ -675,22 +689,10 @@ int hvhost_team_set_members(struct hvhost *h, const char *sw_name, const char *c
                  n);
         return -EINVAL;
     }
-    for (size_t k = 0; k < n; k++) {
-        int i = find_nic__(h, nics[k], err, errlen);
-        if (i < 0)
-            return -ENOENT;
-        if (h->nic_switch[i] >= 0 && h->nic_switch[i] != s) {
-            sim_errf(err, errlen, "InvalidOperation: adapter '%s' is already bound to virtual "
-                                  "switch '%s'",
-                     nics[k], h->sws[h->nic_switch[i]].name);
-            return -EBUSY;
-        }
-        if (member_check__(h, i, err, errlen) != 0)
-            return -EINVAL;
-        members[k] = h->nics[i];
-        idx[k] = i;
-    }
-    int rc = set_team_set_members(sw->team, members, n, err, errlen);
+    int rc = resolve_members__(h, nics, n, s, 1, members, idx, err, errlen);
+    if (rc < 0)
+        return rc;
+    rc = set_team_set_members(sw->team, members, n, err, errlen);
     if (rc != 0)
         return rc;
     for (size_t k = 0; k < sw->nnic; k++)
