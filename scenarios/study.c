@@ -542,16 +542,16 @@ static int threshold__(const struct study *s, int mi, const struct ydoc_node *n,
     int rc;
     switch (q) {
     case RUN_QTY_TIME:
-        rc = ydoc_as_time(n, &t, err);
-        *out = (double)t / scale;
+        if ((rc = ydoc_as_time(n, &t, err)) == 0)
+            *out = (double)t / scale;
         return rc;
     case RUN_QTY_RATE:
-        rc = ydoc_as_rate(n, &u, err);
-        *out = (double)u / scale;
+        if ((rc = ydoc_as_rate(n, &u, err)) == 0)
+            *out = (double)u / scale;
         return rc;
     case RUN_QTY_SIZE:
-        rc = ydoc_as_size(n, &u, err);
-        *out = (double)u / scale;
+        if ((rc = ydoc_as_size(n, &u, err)) == 0)
+            *out = (double)u / scale;
         return rc;
     default:
         return ydoc_as_double(n, -1e300, 1e300, out, err);
