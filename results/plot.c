@@ -28,6 +28,7 @@ struct plot {
     char *path;          /* output file (owned) */
     int allow_warnings;
     int werr;            /* first write error (negative errno), sticky */
+    int exec_errno;      /* why gnuplot could not be started; 0 if it was */
     size_t len;          /* bytes in buf */
     char buf[PLOT_BUF];
 };
@@ -177,34 +178,59 @@ struct plot *plot_open(const struct plot_settings *s, char *err, size_t errlen)
     p->path = strdup(s->path);
     p->errf = tmpfile(); /* unlinked already: nothing is left behind */
     int sv[2] = {-1, -1};
-    if (!p->path || !p->errf || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+    int ex[2] = {-1, -1}; /* the child's exec errno; closed by a successful exec */
+    if (!p->path || !p->errf || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0 ||
+        pipe(ex) != 0) {
         int e = errno ? errno : ENOMEM;
         snprintf(err, errlen, "plot: cannot set up gnuplot's pipe: %s", strerror(e));
+        if (sv[0] >= 0) {
+            close(sv[0]);
+            close(sv[1]);
+        }
         free__(p);
         errno = e;
         return NULL;
     }
     int efd = fileno(p->errf);
     fcntl(efd, F_SETFD, FD_CLOEXEC);
+    fcntl(ex[0], F_SETFD, FD_CLOEXEC);
+    fcntl(ex[1], F_SETFD, FD_CLOEXEC);
     pid_t pid = fork();
     if (pid < 0) {
         int e = errno;
         snprintf(err, errlen, "plot: fork: %s", strerror(e));
         close(sv[0]);
         close(sv[1]);
+        close(ex[0]);
+        close(ex[1]);
         free__(p);
         errno = e;
         return NULL;
     }
     if (pid == 0) {
         /* Child: stdin from the socket, stdout and stderr to the file. */
-        if (dup2(sv[1], 0) < 0 || dup2(efd, 1) < 0 || dup2(efd, 2) < 0)
-            _exit(127);
-        execlp(prog, prog, (char *)NULL);
-        dprintf(2, "cannot run %s: %s\n", prog, strerror(errno));
+        close(ex[0]);
+        if (dup2(sv[1], 0) >= 0 && dup2(efd, 1) >= 0 && dup2(efd, 2) >= 0) {
+            execlp(prog, prog, (char *)NULL);
+            dprintf(2, "cannot run %s: %s\n", prog, strerror(errno));
+        }
+        int e = errno;
+        ssize_t w = write(ex[1], &e, sizeof e); /* nothing to do if it fails */
+        (void)w;
         _exit(127);
     }
     close(sv[1]);
+    close(ex[1]);
+    /* EOF: gnuplot runs.  An errno: it could not be started (told by the
+     * child, not by its exit status, which a tool such as valgrind may
+     * change). */
+    int e = 0;
+    ssize_t got;
+    while ((got = read(ex[0], &e, sizeof e)) < 0 && errno == EINTR)
+        ;
+    close(ex[0]);
+    if (got == (ssize_t)sizeof e)
+        p->exec_errno = e ? e : ENOENT;
     p->sock = sv[0];
     p->pid = pid;
     unsigned w = s->width ? s->width : PLOT_DEFAULT_WIDTH;
@@ -266,8 +292,11 @@ int plot_close(struct plot *p, long *bytes, char *err, size_t errlen)
     int warned = 0;
     errtext__(p, msg, sizeof msg, &warned);
     int rc = 0;
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
-        snprintf(err, errlen, "plot: gnuplot could not be run (%s)", msg[0] ? msg : "exit 127");
+    if (p->exec_errno || (WIFEXITED(status) && WEXITSTATUS(status) == 127)) {
+        snprintf(err, errlen, "plot: gnuplot could not be run (%s)",
+                 msg[0]         ? msg
+                 : p->exec_errno ? strerror(p->exec_errno)
+                                 : "exit 127");
         rc = -ENOENT;
     } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         if (WIFSIGNALED(status))
