@@ -783,10 +783,67 @@ static int lbfo__(struct ps_effects *fx, const struct ps_command *cmd, char *err
 
 /* ---- dispatch ------------------------------------------------------------------ */
 
+/* The parameters whose several values the effects use (strs__ and
+ * prio_mask__ above); the effects read every other parameter as one value
+ * (str__), so a list there is refused before the effect runs, instead of
+ * being read as no value at all. */
+static const struct {
+    const char *cmdlet, *param;
+} list_params__[] = {
+    {"Install-WindowsFeature", "Name"},
+    {"Enable-NetAdapterQos", "Name"},
+    {"Disable-NetAdapterQos", "Name"},
+    {"Enable-NetAdapterRdma", "Name"},
+    {"Disable-NetAdapter", "Name"},
+    {"Enable-NetAdapter", "Name"},
+    {"Restart-NetAdapter", "Name"},
+    {"Set-NetAdapterAdvancedProperty", "Name"},
+    {"Set-NetAdapterAdvancedProperty", "RegistryValue"},
+    {"Set-NetAdapterVmq", "Name"},
+    {"Enable-NetAdapterIPsecOffload", "Name"},
+    {"New-VMSwitch", "NetAdapterName"},
+    {"Set-VMSwitchTeam", "NetAdapterName"},
+    {"Remove-VMSwitch", "Name"},
+    {"New-NetQosTrafficClass", "Priority"},
+    {"Enable-NetQosFlowControl", "Priority"},
+    {"Disable-NetQosFlowControl", "Priority"},
+};
+
+static int takes_list__(const char *cmdlet, const char *param)
+{
+    for (size_t i = 0; i < sizeof list_params__ / sizeof list_params__[0]; i++)
+        if (strcmp(list_params__[i].cmdlet, cmdlet) == 0 &&
+            strcmp(list_params__[i].param, param) == 0)
+            return 1;
+    return 0;
+}
+
+/* -EINVAL with a message when a parameter read as one value has several
+ * (PowerShell would run the cmdlet once per object named; the model names
+ * one object per command). */
+static int one_value_each__(const struct ps_command *cmd, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < cmd->nparams; i++) {
+        const struct ps_bound_param *p = &cmd->params[i];
+        if (p->common || p->value.kind != PS_VAL_ARRAY || p->value.n < 2 ||
+            takes_list__(cmd->name, p->name))
+            continue;
+        sim_errf(err, errlen,
+                 "NotImplemented: -%s has %zu values; this model applies %s to one object "
+                 "at a time, so give -%s one value per command",
+                 p->name, p->value.n, cmd->name, p->name);
+        return -EINVAL;
+    }
+    return 0;
+}
+
 int ps_effects_apply(struct ps_effects *fx, const struct ps_command *cmd, char *err,
                      size_t errlen)
 {
     const char *c = cmd->name;
+    int rc = one_value_each__(cmd, err, errlen);
+    if (rc)
+        return rc;
     if (strcmp(c, "Install-WindowsFeature") == 0)
         return install_feature__(fx, cmd, err, errlen);
     if (strcmp(c, "New-NetQosPolicy") == 0)
