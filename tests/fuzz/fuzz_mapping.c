@@ -1,8 +1,7 @@
 /* fuzz_mapping: a mapping file of any text (scenarios/check_map.c) next
  * to one small valid capture, loaded and checked: a file:line:col error
  * or a report, never a crash. */
-#include "check.h"
-#include "check_map.h"
+#include "fuzz_check.h"
 #include "fuzz_util.h"
 
 /* A pcapng section with one Ethernet interface and one packet (a 60-byte
@@ -23,17 +22,9 @@ static const uint8_t capture[] = {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char cap[512], map[512], err[1024];
+    char cap[512], map[512];
     fuzz_write("cap.pcapng", capture, sizeof capture, cap, sizeof cap);
     fuzz_write("map.yaml", data, size, map, sizeof map);
-    struct check_input *in = check_input_new();
-    if (!in)
-        abort();
-    if (check_map_load(map, in, err, sizeof err) == 0) {
-        struct check_report *rep = check_run(in, err, sizeof err);
-        check_report_free(rep);
-    }
-    check_input_close_events(in);
-    check_input_free(in);
+    fuzz_check_mapping(map);
     return 0;
 }
