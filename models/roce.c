@@ -660,12 +660,16 @@ static void complete__(struct roce_qp *qp, int status)
     struct roce_wqe *w = wqe_at__(qp, 0);
     struct roce_wc wc = {.wr_id = w->wr_id, .op = w->op, .status = status, .bytes = w->len,
                          .posted = w->posted, .done = sim_now(qp->dev->eng)};
-    if (w->op == ROCE_OP_READ && w->req_sent)
-        qp->rd_out--;
+    uint64_t end = w->first + w->npkts;
+    if (w->op == ROCE_OP_READ && w->req_sent && qp->rd_out-- == qp->dev->cfg.max_rd_atomic)
+        kick__(qp->dev); /* a READ held back by max_rd_atomic may go now */
     qp->wq_head = (qp->wq_head + 1) & (qp->wq_cap - 1);
     qp->wq_count--;
     if (qp->wq_snd)
         qp->wq_snd--;
+    else if (qp->nxt < end)
+        qp->nxt = end; /* went back into the request now done: its rest is not sent
+                        * again, and the completion handler sees consistent pointers */
     if (status == 0) {
         qp->st.tx_msgs++;
         qp->st.bytes_done += wc.bytes;
@@ -751,7 +755,12 @@ static void ack_rx__(struct roce_qp *qp, const struct pkt_info *pi)
         advance__(qp);
         if (qp->state != ROCE_QPS_RTS)
             return;
-        if (!(qp->goback_done && qp->goback_at == qp->una) && exp < qp->nxt)
+        /* Every NAK is a new loss, even at an unchanged una (a second
+         * loss in a resent window, any loss of a message go-back-0 sends
+         * again): the responder sends one per sequence error and none
+         * again until the expected packet arrives, which only a
+         * retransmission brings.  One below una is stale. */
+        if (exp >= qp->una && exp < qp->nxt)
             goback__(qp, exp);
         return;
     }
@@ -825,7 +834,15 @@ static void read_resp_rx__(struct roce_qp *qp, const struct pkt_info *pi)
 static void send_ack_now__(struct roce_qp *qp, int nak)
 {
     struct pkt_roce_spec r;
-    uint64_t psn = nak ? qp->epsn : qp->epsn - 1;
+    /* An ACK or NAK tells the requester that every PSN below `have` is
+     * kept.  Go-back-0 discards a partly received message on the next
+     * sequence error, so its packets are never acknowledged before the
+     * last one: an ACK or NAK sent while a message is partial (one
+     * deferred behind READ responses, or answering a duplicate) stops at
+     * the message's first PSN. */
+    uint64_t have = qp->dev->cfg.retx == ROCE_GO_BACK_0 && qp->msg_bytes ? qp->msg_start
+                                                                         : qp->epsn;
+    uint64_t psn = nak ? have : have - 1;
     spec_init__(qp, &r, PKT_IB_RC_ACK, psn_wire__(qp->peer_ipsn, psn));
     r.aeth.syndrome = nak ? pkt_roce_aeth_nak(PKT_AETH_NAK_PSN_SEQ_ERR)
                           : pkt_roce_aeth_ack(PKT_AETH_CREDITS_INVALID);

@@ -31,17 +31,23 @@
  *    requests are answered with READ responses through the scheduler, a
  *    duplicate READ request restarts the responses from its PSN; ACKs and
  *    NAKs are ordered after the READ responses already queued;
- *  - requester: ACKs complete work requests in order; a NAK restarts
- *    transmission at the NAKed PSN (go-back-N); a gap in READ responses
+ *  - requester: ACKs complete work requests in order; every NAK restarts
+ *    transmission at the NAKed PSN (go-back-N), also a second one at the
+ *    same PSN (a loss in the resent packets); at most max_rd_atomic READ
+ *    requests are outstanding, the next waits for a READ to complete; a
+ *    gap in READ responses
  *    re-requests the rest of the READ; the local ACK timeout
  *    (4.096 us x 2^ack_timeout_exp) restarts at the oldest unacknowledged
  *    PSN and counts against retry_cnt; past it the QP goes to error
  *    (TRACE_QP_ERROR, reason "retry_exceeded") and its work requests
  *    complete with -ETIMEDOUT (the one that failed) and -ECANCELED (flushed);
  *  - go-back-0 (settings.retx, both ends alike, as on NICs before
- *    ConnectX-4): the responder ACKs at message ends only and, on a
- *    sequence error, discards the partial WRITE/SEND and NAKs its first
- *    PSN, so the requester resends the whole message; READs are always
+ *    ConnectX-4): the responder acknowledges whole messages only (an ACK
+ *    or NAK sent while a message is partial, e.g. one queued behind READ
+ *    responses, stops at the message's first PSN) and, on a sequence
+ *    error, discards the partial WRITE/SEND and NAKs its first PSN, so
+ *    the requester resends the whole message (under heavy loss a long
+ *    message may never get through whole: retry_exceeded); READs are always
  *    re-requested from their first missing response;
  *  - model choices: receive queues never run dry (no RNR NAK); NAKs do not
  *    count against retry_cnt; message

@@ -2,7 +2,10 @@
  * READ segmentation by path MTU (opcodes, RETH, AETH, A bit) checked in
  * captured bytes, ACK coalescing, NAK and go-back-N / go-back-0 after an
  * injected loss, READ-response loss, the local ACK timeout, the retry
- * limit (QP to error, TRACE_QP_ERROR), tshark decoding with ICRC checked
+ * limit (QP to error, TRACE_QP_ERROR), more READs than max_rd_atomic,
+ * random loss in both directions over a mix of 90 WRITE / SEND / READ
+ * requests (32 seeds, go-back-N and go-back-0; every request completes,
+ * bytes exact), tshark decoding with ICRC checked
  * by pkt_roce_icrc_check, and the 8:1 incast of DCB-005 (priority 3 with
  * PFC: lossless) against DCB-004 (untagged vNICs: drops, go-back-N and a
  * goodput collapse), and the QPs' header templates against
@@ -19,6 +22,7 @@
 #include "pkt.h"
 #include "pkt_roce.h"
 #include "roce.h"
+#include "sim_rng.h"
 #include "test_rdma_fixture.h"
 
 #define MAX_WC 256
@@ -492,6 +496,190 @@ static void test_retry_exceeded(void)
     sqlite3_close(db);
 }
 
+/* 40 READs posted at once, more than max_rd_atomic (16): the requester
+ * holds the 17th until a READ completes, and all 40 complete in order. */
+static void test_reads_beyond_max_rd_atomic(void)
+{
+    struct rf rf;
+    pair_fabric(&rf, NULL, 0);
+    struct app ca = {0}, sb = {0};
+    connect_pair(&rf, &rf.ep[0], &rf.ep[1], &ca, &sb);
+    for (int k = 0; k < 40; k++)
+        CU_ASSERT_EQUAL(roce_post_read(ca.qp, 500 + k, 8192, 0, 1), 0);
+    sim_run_until(rf.eng, sim_now(rf.eng) + 5 * SIM_MS);
+    CU_ASSERT_EQUAL_FATAL(ca.nwc, 40);
+    for (int k = 0; k < 40; k++) {
+        CU_ASSERT_EQUAL(ca.wc[k].wr_id, (uint64_t)(500 + k));
+        CU_ASSERT_EQUAL(ca.wc[k].status, 0);
+    }
+    CU_ASSERT_EQUAL(roce_qp_stats(ca.qp)->rx_bytes, 40 * 8192);
+    CU_ASSERT_EQUAL(roce_qp_stats(ca.qp)->retrans_pkts, 0);
+    CU_ASSERT_EQUAL(ca.check_failures, 0);
+    rf_free(&rf);
+}
+
+/* ---- random loss soak ---------------------------------------------------- */
+
+#define SOAK_OPS 90
+
+/* Drops each RC frame (data, READ request and response, ACK, NAK) leaving
+ * an endpoint with probability 1/per (per 0: none), from a seeded stream. */
+struct soak_drop {
+    struct sim_rng rng;
+    uint64_t per;
+    int armed;
+};
+
+static int drop_random(void *ctx, struct rf_ep *e, const struct frame *f)
+{
+    (void)e;
+    struct soak_drop *d = ctx;
+    struct pkt_info pi;
+    if (!d->armed || !d->per || pkt_parse(f, &pi) != 0 || !(pi.layers & PKT_HAS_ROCE) ||
+        pi.bth.dest_qp == 1)
+        return 0;
+    return sim_rng_below(&d->rng, d->per) == 0;
+}
+
+struct soak_totals {
+    uint64_t naks, timeouts, gbn, dup_rx, ooo_rx, retrans, dropped;
+    int runs_ok;
+};
+
+/* A size for the next work request: 0, around the MTU, or up to 96 KB. */
+static uint32_t soak_size(struct sim_rng *r, uint32_t mtu)
+{
+    switch (sim_rng_below(r, 6)) {
+    case 0:
+        return 0;
+    case 1:
+        return (uint32_t)(1 + sim_rng_below(r, 64));
+    case 2:
+        return mtu - 1 + (uint32_t)sim_rng_below(r, 3);
+    default:
+        return (uint32_t)(1 + sim_rng_below(r, 96 * 1024));
+    }
+}
+
+/* One seed: SOAK_OPS work requests (WRITE, SEND, READ, random sizes, a run
+ * of 12 READs in the middle) posted in three batches while 1 in `per` RC
+ * frames is dropped in both directions (per 0: none).  Every request
+ * completes without error, in posting order, with its own length; the
+ * responder received exactly the WRITE and SEND bytes and the requester
+ * the READ bytes; roce_qp_check holds in every completion handler. */
+static void soak_one(uint64_t seed, enum roce_retx mode, uint64_t per, struct soak_totals *t)
+{
+    struct rf rf;
+    struct roce_settings rs;
+    roce_settings_default(&rs, "x", G25);
+    rs.retx = mode;
+    rs.mtu = seed & 1 ? 1024 : 4096;
+    rs.ack_timeout_exp = 8; /* 1.05 ms */
+    rs.retry_cnt = 7;
+    pair_fabric(&rf, &rs, 0);
+    struct app ca = {0}, sb = {0};
+    connect_pair(&rf, &rf.ep[0], &rf.ep[1], &ca, &sb);
+    struct soak_drop da = {.per = per, .armed = 1}, db = {.per = per, .armed = 1};
+    sim_rng_init(&da.rng, seed, "soak-a");
+    sim_rng_init(&db.rng, seed, "soak-b");
+    rf.ep[0].drop = drop_random;
+    rf.ep[0].drop_ctx = &da;
+    rf.ep[1].drop = drop_random;
+    rf.ep[1].drop_ctx = &db;
+    struct sim_rng pick;
+    sim_rng_init(&pick, seed, "soak-ops");
+    uint32_t len[SOAK_OPS];
+    enum roce_op op[SOAK_OPS];
+    uint64_t want_resp = 0, want_req = 0;
+    int sends = 0;
+    static const int batch_end[] = {10, 50, SOAK_OPS};
+    int k = 0;
+    for (int b = 0; b < 3; b++) {
+        for (; k < batch_end[b]; k++) {
+            op[k] = k >= 20 && k < 32 ? ROCE_OP_READ : (enum roce_op)sim_rng_below(&pick, 3);
+            len[k] = soak_size(&pick, rs.mtu);
+            int rc = op[k] == ROCE_OP_WRITE  ? roce_post_write(ca.qp, 1000 + k, len[k], 0, 1)
+                     : op[k] == ROCE_OP_SEND ? roce_post_send(ca.qp, 1000 + k, len[k])
+                                             : roce_post_read(ca.qp, 1000 + k, len[k], 0, 1);
+            CU_ASSERT_EQUAL(rc, 0);
+            if (op[k] == ROCE_OP_READ)
+                want_req += len[k];
+            else
+                want_resp += len[k];
+            sends += op[k] == ROCE_OP_SEND;
+        }
+        sim_run_until(rf.eng, sim_now(rf.eng) + 40 * SIM_US);
+    }
+    sim_time_t limit = sim_now(rf.eng) + 400 * SIM_MS;
+    while (ca.nwc < SOAK_OPS && !ca.errors && sim_now(rf.eng) < limit)
+        sim_run_until(rf.eng, sim_now(rf.eng) + SIM_MS);
+    /* The last ACK may still be on its way; then the responder settles. */
+    da.armed = db.armed = 0;
+    sim_run_until(rf.eng, sim_now(rf.eng) + SIM_MS);
+    int ok = ca.nwc == SOAK_OPS && !ca.errors && !sb.errors && !ca.check_failures &&
+             !sb.check_failures;
+    for (int i = 0; ok && i < SOAK_OPS; i++)
+        ok = ca.wc[i].wr_id == (uint64_t)(1000 + i) && ca.wc[i].status == 0 &&
+             ca.wc[i].op == op[i] && ca.wc[i].bytes == len[i];
+    const struct roce_qp_stats *sa = roce_qp_stats(ca.qp), *ss = roce_qp_stats(sb.qp);
+    ok = ok && sa->rx_bytes == want_req && ss->rx_bytes == want_resp && sb.recvs == sends &&
+         roce_qp_outstanding(ca.qp) == 0 && roce_qp_check(ca.qp) == 0 &&
+         roce_qp_check(sb.qp) == 0;
+    if (!per)
+        ok = ok && sa->retrans_pkts == 0 && sa->timeouts == 0;
+    if (!ok) {
+        for (int i = 0; i < SOAK_OPS && i < ca.nwc; i++)
+            if (ca.wc[i].wr_id != (uint64_t)(1000 + i) || ca.wc[i].status != 0 ||
+                ca.wc[i].op != op[i] || ca.wc[i].bytes != len[i]) {
+                fprintf(stderr, "\n    wc %d: wr_id %llu status %d op %d/%d bytes %u/%u", i,
+                        (unsigned long long)ca.wc[i].wr_id, ca.wc[i].status, ca.wc[i].op, op[i],
+                        ca.wc[i].bytes, len[i]);
+                break;
+            }
+        fprintf(stderr, "\n    why %d, checks %d/%d, outstanding %zu, timeouts %llu",
+                ca.why, ca.check_failures, sb.check_failures, roce_qp_outstanding(ca.qp),
+                (unsigned long long)sa->timeouts);
+    }
+    if (!ok)
+        fprintf(stderr,
+                "\n    seed %llu %s 1/%llu: %d of %d completed, errors %d/%d, READ bytes %llu of "
+                "%llu, WRITE+SEND bytes %llu of %llu, recvs %d of %d",
+                (unsigned long long)seed, mode == ROCE_GO_BACK_N ? "go-back-N" : "go-back-0",
+                (unsigned long long)per, ca.nwc, SOAK_OPS, ca.errors, sb.errors, (unsigned long long)sa->rx_bytes,
+                (unsigned long long)want_req, (unsigned long long)ss->rx_bytes,
+                (unsigned long long)want_resp, sb.recvs, sends);
+    CU_ASSERT(ok);
+    t->runs_ok += ok;
+    t->naks += sa->naks_rx;
+    t->timeouts += sa->timeouts;
+    t->gbn += sa->gbn_events;
+    t->dup_rx += ss->dup_rx + sa->dup_rx;
+    t->ooo_rx += ss->ooo_rx + sa->ooo_rx;
+    t->retrans += sa->retrans_pkts;
+    t->dropped += rf.ep[0].dropped + rf.ep[1].dropped;
+    rf_free(&rf);
+}
+
+/* 24 seeds with 1 in 40 frames lost each way (a third of them go-back-0),
+ * then 8 without loss. */
+static void test_random_loss_soak(void)
+{
+    struct soak_totals t = {0};
+    const int seeds = 24, lossless = 8;
+    for (int s = 1; s <= seeds + lossless; s++)
+        soak_one((uint64_t)s, s % 3 ? ROCE_GO_BACK_N : ROCE_GO_BACK_0, s <= seeds ? 40 : 0, &t);
+    fprintf(stderr,
+            "\n    %d of %d seeds clean; %llu frames dropped, %llu NAKs, %llu timeouts, %llu "
+            "go-backs, %llu resent, %llu duplicates, %llu out of order\n",
+            t.runs_ok, seeds + lossless, (unsigned long long)t.dropped, (unsigned long long)t.naks,
+            (unsigned long long)t.timeouts, (unsigned long long)t.gbn,
+            (unsigned long long)t.retrans, (unsigned long long)t.dup_rx,
+            (unsigned long long)t.ooo_rx);
+    CU_ASSERT_EQUAL(t.runs_ok, seeds + lossless);
+    /* The soak reached every recovery path. */
+    CU_ASSERT(t.naks > 0 && t.timeouts > 0 && t.gbn > 0 && t.dup_rx > 0 && t.ooo_rx > 0);
+}
+
 /* tshark decodes every frame (CM MADs, RC data, ACKs, READs) as RoCEv2 /
  * InfiniBand with no malformed frame and no expert warning; the ICRC of
  * each one is checked by pkt_roce_icrc_check_bytes (scan_capture). */
@@ -751,6 +939,10 @@ int suite_roce(void)
         !CU_add_test(s, "READ response loss: re-request from the missing PSN",
                      test_read_response_loss) ||
         !CU_add_test(s, "retry_cnt exhausted: QP to error, TRACE_QP_ERROR", test_retry_exceeded) ||
+        !CU_add_test(s, "40 READs at once: held at max_rd_atomic, then all complete",
+                     test_reads_beyond_max_rd_atomic) ||
+        !CU_add_test(s, "random loss both ways: every WRITE/SEND/READ completes, bytes exact",
+                     test_random_loss_soak) ||
         !CU_add_test(s, "tshark decodes RoCEv2/CM, zero malformed, ICRC right",
                      test_tshark_decodes) ||
         !CU_add_test(s, "DCB-005 8:1 incast lossless on PCP 3; DCB-004 untagged collapses",
