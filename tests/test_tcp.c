@@ -4,7 +4,9 @@
  * recovered by fast retransmit, RTO backoff across a cut path and abort
  * after the retries, NewReno and CUBIC window growth, ECN echo and the
  * once-per-window reduction, delayed ACKs, the window limit and scaling,
- * orderly close through TIME_WAIT, abort/RST, SYN timeout, steady-state
+ * orderly close through TIME_WAIT, abort/RST, SYN timeout, random loss of
+ * any segment both ways over 48 seeded option mixes (every byte delivered
+ * and acknowledged, both ends closed without error), steady-state
  * cost, the header template against the layered build, and the
  * handshake/FIN frames as tshark decodes them.
  * tcp_check() runs on every connection from a periodic probe. */
@@ -18,6 +20,7 @@
 
 #include "link.h"
 #include "pcapng.h"
+#include "sim_rng.h"
 #include "tcp.h"
 #include "test_ipfabric.h"
 
@@ -986,6 +989,123 @@ static void test_fin_close(void)
     pair_free(&p);
 }
 
+/* ---- random loss soak ---- */
+
+/* Drops each TCP segment (SYN, data, ACK, FIN) a host sends with
+ * probability 1/per, from a seeded stream. */
+struct soak_loss {
+    struct sim_rng rng;
+    uint64_t per;
+};
+
+static int soak_drop(void *ctx, struct ipf_host *h, const struct frame *f,
+                     const struct pkt_info *pi)
+{
+    (void)h;
+    (void)f;
+    struct soak_loss *l = ctx;
+    return (pi->layers & PKT_HAS_TCP) && sim_rng_below(&l->rng, l->per) == 0;
+}
+
+struct soak_sum {
+    uint64_t dropped, timeouts, fast_retrans, recoveries, retrans, ooo;
+    int clean;
+};
+
+/* One seed: a connection with options drawn from the seed (NewReno or
+ * CUBIC, SACK, timestamps, ECN, delayed ACKs or not, a 64 KB or 1 MiB
+ * window, MTU 1500 or 9000) carries up to 3 MB each way (the server
+ * answers once accepted) and both ends close, while 1 in `per` segments
+ * each host sends is lost.  Both ends deliver exactly what the other
+ * sent, hear every byte acknowledged, see the peer's FIN and close with
+ * no error; tcp_check holds every 20 us. */
+static void soak_tcp_one(uint64_t seed, uint64_t per, struct soak_sum *sum)
+{
+    struct sim_rng r;
+    sim_rng_init(&r, seed, "tcp-soak");
+    struct pair p;
+    pair_init(&p, RATE_25G, RATE_25G, (1 + sim_rng_below(&r, 10)) * SIM_US, NULL);
+    p.probe_period = 20 * SIM_US;
+    struct tcp_settings s;
+    tcp_settings_default(&s);
+    s.cc = sim_rng_below(&r, 2) ? TCP_CC_CUBIC : TCP_CC_NEWRENO;
+    s.sack_ok = (uint8_t)sim_rng_below(&r, 2);
+    s.timestamps = (uint8_t)sim_rng_below(&r, 2);
+    s.ecn = (uint8_t)sim_rng_below(&r, 2);
+    s.delack_segments = sim_rng_below(&r, 2) ? 1 : 0;
+    s.rcv_buf = sim_rng_below(&r, 2) ? 64 * 1024 : 0;
+    s.mtu = sim_rng_below(&r, 4) ? 1500 : 9000;
+    s.min_rto = 1 * SIM_MS;
+    s.max_rto = 1 * SIM_S;
+    s.max_retries = 15;
+    s.syn_retries = 8;
+    s.time_wait = 5 * SIM_S; /* longer than any backed-off RTO: a lost last ACK is answered */
+    uint64_t up = sim_rng_below(&r, 3u << 20), down = sim_rng_below(&r, 3u << 20);
+    p.ca.send_on_connect = up;
+    p.ca.close_after_send = 1;
+    p.sa.send_on_accept = down;
+    p.sa.close_on_peer_close = 1;
+    struct soak_loss la = {.per = per}, lb = {.per = per};
+    sim_rng_init(&la.rng, seed, "tcp-soak-a");
+    sim_rng_init(&lb.rng, seed, "tcp-soak-b");
+    p.a->drop = soak_drop;
+    p.a->drop_ctx = &la;
+    p.b->drop = soak_drop;
+    p.b->drop_ctx = &lb;
+    pair_connect(&p, &s, &s);
+    while (!(p.ca.closed && p.sa.closed) && sim_now(p.net.eng) < 600 * SIM_S)
+        sim_run_until(p.net.eng, sim_now(p.net.eng) + 10 * SIM_MS);
+    int ok = p.sa.conn && p.sa.delivered == up && p.ca.delivered == down && p.ca.acked == up &&
+             p.sa.acked == down && p.ca.peer_closed == 1 && p.sa.peer_closed == 1 &&
+             p.ca.closed == 1 && p.sa.closed == 1 && p.ca.closed_err == 0 &&
+             p.sa.closed_err == 0 && p.probe_failures == 0;
+    if (!ok)
+        fprintf(stderr,
+                "\n    seed %llu 1/%llu (%s sack %d ts %d ecn %d delack %u rcv_buf %u mtu %u): "
+                "up %llu/%llu acked %llu, down %llu/%llu acked %llu, closed %d/%d err %d/%d, "
+                "states %d/%d, check failures %d",
+                (unsigned long long)seed, (unsigned long long)per,
+                s.cc == TCP_CC_CUBIC ? "cubic" : "newreno", s.sack_ok, s.timestamps, s.ecn,
+                s.delack_segments, s.rcv_buf, s.mtu, (unsigned long long)p.sa.delivered,
+                (unsigned long long)up, (unsigned long long)p.ca.acked,
+                (unsigned long long)p.ca.delivered, (unsigned long long)down,
+                (unsigned long long)p.sa.acked, p.ca.closed, p.sa.closed, p.ca.closed_err,
+                p.sa.closed_err, tcp_state(p.cli), p.sa.conn ? (int)tcp_state(p.sa.conn) : -1,
+                p.probe_failures);
+    CU_ASSERT(ok);
+    sum->clean += ok;
+    sum->dropped += p.a->hook_drops + p.b->hook_drops;
+    const struct tcp_stats *st[2] = {tcp_stats(p.cli), p.sa.conn ? tcp_stats(p.sa.conn) : NULL};
+    for (int i = 0; i < 2; i++) {
+        if (!st[i])
+            continue;
+        sum->timeouts += st[i]->timeouts;
+        sum->fast_retrans += st[i]->fast_retrans;
+        sum->recoveries += st[i]->recoveries;
+        sum->retrans += st[i]->retrans_segs;
+        sum->ooo += st[i]->ooo_segs;
+    }
+    p.probe_failures = 0; /* counted above */
+    pair_free(&p);
+}
+
+/* 40 seeds with 1 in 50 segments lost each way, 8 with 1 in 10. */
+static void test_random_loss_soak(void)
+{
+    struct soak_sum sum = {0};
+    const int seeds = 40, heavy = 8;
+    for (int i = 1; i <= seeds + heavy; i++)
+        soak_tcp_one((uint64_t)i, i <= seeds ? 50 : 10, &sum);
+    printf("\n    %d of %d seeds clean; %llu segments dropped, %llu timeouts, %llu fast "
+           "recoveries (%llu segments), %llu resent in all, %llu out of order\n",
+           sum.clean, seeds + heavy, (unsigned long long)sum.dropped,
+           (unsigned long long)sum.timeouts, (unsigned long long)sum.recoveries,
+           (unsigned long long)sum.fast_retrans, (unsigned long long)sum.retrans,
+           (unsigned long long)sum.ooo);
+    CU_ASSERT_EQUAL(sum.clean, seeds + heavy);
+    CU_ASSERT(sum.timeouts > 0 && sum.recoveries > 0 && sum.ooo > 0);
+}
+
 static void abort_ev(struct sim_engine *eng, void *ctx, void *arg)
 {
     (void)eng;
@@ -1404,6 +1524,7 @@ int suite_tcp(void)
         {"window_scaling", test_window_scaling},
         {"fin_close", test_fin_close},
         {"abort_rst", test_abort_rst},
+        {"random_loss_soak", test_random_loss_soak},
         {"steady_state_cost", test_steady_state_cost},
         {"fast_path_equivalence", test_fast_path_equivalence},
         {"tshark_decode", test_tshark_decode},
