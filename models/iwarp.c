@@ -65,6 +65,7 @@ struct iw_msg {
     uint64_t start, end;     /* TCP stream offsets (framed messages) */
     uint64_t bytes;          /* payload */
     uint64_t wr_id;
+    uint64_t seq;            /* WRITE, SEND: the work request's place on the send queue */
     sim_time_t posted;
     uint32_t full_fpdu;      /* bytes of a full FPDU */
     uint32_t full_payload;   /* payload of a full FPDU */
@@ -83,6 +84,14 @@ struct iw_read {
     uint64_t wr_id;
     uint64_t bytes;
     sim_time_t posted;
+    uint64_t seq;            /* its place on the send queue */
+};
+
+/* A requester completion that is ready before an earlier work request's:
+ * held until those are reported (send queue order). */
+struct iw_held {
+    uint64_t seq;
+    struct iwarp_wc wc;
 };
 
 struct crc_zero {
@@ -110,6 +119,7 @@ struct iwarp_qp {
     void *cb_ctx;
     enum qp_state state;
     int initiator;
+    int close_at_rts;        /* iwarp_disconnect before RTS: close once framed */
     uint8_t peer_markers;
 
     /* send side */
@@ -120,6 +130,10 @@ struct iwarp_qp {
     uint64_t write_to, read_to;
     struct iw_read *reads;   /* [rd_head, nrd): issued READs, in order */
     size_t rd_head, nrd, rd_cap;
+    uint64_t wr_seq;         /* work requests posted */
+    uint64_t wr_next;        /* the next one to report */
+    struct iw_held *held;    /* [0, nheld): done, waiting for earlier ones */
+    size_t nheld, held_cap;
 
     /* receive side */
     uint64_t rx_msg_bytes[3];   /* payload of the message in progress: write, send, read resp */
@@ -465,7 +479,7 @@ static void tx_fill__(void *ctx, struct tcp_conn *c, uint64_t off, uint32_t len,
     *tail_len = IWARP_MPA_CRC;
 }
 
-static void complete__(struct iwarp_qp *qp, const struct iwarp_wc *wc)
+static void report__(struct iwarp_qp *qp, const struct iwarp_wc *wc)
 {
     if (wc->remote)
         qp->st.remote_completed[wc->op]++;
@@ -475,6 +489,44 @@ static void complete__(struct iwarp_qp *qp, const struct iwarp_wc *wc)
         qp->st.completed[wc->op]++;
     if (qp->cb.completion)
         qp->cb.completion(qp->cb_ctx, qp, wc);
+}
+
+/* Target-side completions as they happen. */
+static void complete_remote__(struct iwarp_qp *qp, const struct iwarp_wc *wc) { report__(qp, wc); }
+
+/* A requester work request is done: its completion is reported in send
+ * queue order (as verbs report them: a WRITE posted after a READ does not
+ * complete before it, though TCP acknowledged it first), at the time it
+ * is reported.  Returns 0, or -1 when the QP closed in a handler. */
+static int complete_sq__(struct iwarp_qp *qp, uint64_t seq, const struct iwarp_wc *wc)
+{
+    if (seq != qp->wr_next) {
+        if (qp->nheld == qp->held_cap) {
+            size_t cap = qp->held_cap ? 2 * qp->held_cap : 16;
+            struct iw_held *h = realloc(qp->held, cap * sizeof *h);
+            if (!h)
+                return 0; /* lost: the QP cannot report in order without memory */
+            qp->held = h;
+            qp->held_cap = cap;
+        }
+        qp->held[qp->nheld++] = (struct iw_held){seq, *wc};
+        return 0;
+    }
+    struct iwarp_wc now = *wc;
+    for (;;) {
+        now.done = sim_now(qp->eng);
+        qp->wr_next++;
+        report__(qp, &now);
+        if (qp->state == QP_CLOSED)
+            return -1;
+        size_t i = 0;
+        while (i < qp->nheld && qp->held[i].seq != qp->wr_next)
+            i++;
+        if (i == qp->nheld)
+            return 0;
+        now = qp->held[i].wc;
+        qp->held[i] = qp->held[--qp->nheld];
+    }
 }
 
 static void tcp_acked__(void *ctx, struct tcp_conn *c, uint64_t bytes)
@@ -489,12 +541,13 @@ static void tcp_acked__(void *ctx, struct tcp_conn *c, uint64_t bytes)
                               .done = now};
         if (m.kind == K_WRITE || m.kind == K_SEND) {
             wc.op = m.kind == K_WRITE ? IWARP_OP_WRITE : IWARP_OP_SEND;
-            complete__(qp, &wc);
+            if (complete_sq__(qp, m.seq, &wc) != 0)
+                return;
         } else if (m.kind == K_READ_RESP) {
             wc.op = IWARP_OP_READ;
             wc.remote = 1;
             wc.wr_id = 0;
-            complete__(qp, &wc);
+            complete_remote__(qp, &wc);
         }
         if (qp->state == QP_CLOSED)
             return;
@@ -508,6 +561,10 @@ static void to_rts__(struct iwarp_qp *qp)
     qp->state = QP_RTS;
     qp->st.t_rts = sim_now(qp->eng);
     frame_pending__(qp);
+    if (qp->close_at_rts) {
+        qp->close_at_rts = 0;
+        tcp_close(qp->tcp);
+    }
     if (qp->cb.established)
         qp->cb.established(qp->cb_ctx, qp);
 }
@@ -602,35 +659,63 @@ static void rx_segment__(void *ctx, struct tcp_conn *c, uint64_t off, uint32_t l
         wc.op = IWARP_OP_READ;
         wc.wr_id = rd.wr_id;
         wc.posted = rd.posted;
-    } else {
-        wc.op = k == K_WRITE ? IWARP_OP_WRITE : IWARP_OP_SEND;
-        wc.remote = 1;
+        complete_sq__(qp, rd.seq, &wc);
+        return;
     }
-    complete__(qp, &wc);
+    wc.op = k == K_WRITE ? IWARP_OP_WRITE : IWARP_OP_SEND;
+    wc.remote = 1;
+    complete_remote__(qp, &wc);
 }
 
 /* ---- connection events ----------------------------------------------------- */
 
+static int held_cmp__(const void *a, const void *b)
+{
+    const struct iw_held *x = a, *y = b;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The connection closed: every work request not yet reported completes
+ * with err, in send queue order (those already done but held behind an
+ * earlier one too: verbs flush everything after the first incomplete). */
 static void flush__(struct iwarp_qp *qp, int err)
 {
     sim_time_t now = sim_now(qp->eng);
-    for (size_t i = qp->tx_head; i < qp->ntx; i++) {
-        const struct iw_msg *m = &qp->tx[i];
-        if (m->kind != K_WRITE && m->kind != K_SEND)
-            continue;
-        struct iwarp_wc wc = {.wr_id = m->wr_id, .bytes = m->bytes, .posted = m->posted,
-                              .done = now, .status = err,
-                              .op = m->kind == K_WRITE ? IWARP_OP_WRITE : IWARP_OP_SEND};
-        complete__(qp, &wc);
+    size_t n = qp->nheld;
+    for (size_t i = qp->tx_head; i < qp->ntx; i++)
+        n += qp->tx[i].kind == K_WRITE || qp->tx[i].kind == K_SEND;
+    n += qp->nrd - qp->rd_head;
+    struct iw_held *all = n ? malloc(n * sizeof *all) : NULL;
+    size_t k = 0;
+    if (all) {
+        for (size_t i = 0; i < qp->nheld; i++)
+            all[k++] = qp->held[i];
+        for (size_t i = qp->tx_head; i < qp->ntx; i++) {
+            const struct iw_msg *m = &qp->tx[i];
+            if (m->kind != K_WRITE && m->kind != K_SEND)
+                continue;
+            all[k++] = (struct iw_held){
+                m->seq, {.wr_id = m->wr_id, .bytes = m->bytes, .posted = m->posted,
+                         .op = m->kind == K_WRITE ? IWARP_OP_WRITE : IWARP_OP_SEND}};
+        }
+        for (size_t i = qp->rd_head; i < qp->nrd; i++) {
+            const struct iw_read *r = &qp->reads[i];
+            all[k++] = (struct iw_held){
+                r->seq, {.wr_id = r->wr_id, .bytes = r->bytes, .posted = r->posted,
+                         .op = IWARP_OP_READ}};
+        }
+        qsort(all, k, sizeof *all, held_cmp__);
     }
     qp->tx_head = qp->ntx = qp->nframed = 0;
-    for (size_t i = qp->rd_head; i < qp->nrd; i++) {
-        struct iwarp_wc wc = {.wr_id = qp->reads[i].wr_id, .bytes = qp->reads[i].bytes,
-                              .posted = qp->reads[i].posted, .done = now, .status = err,
-                              .op = IWARP_OP_READ};
-        complete__(qp, &wc);
-    }
     qp->rd_head = qp->nrd = 0;
+    qp->nheld = 0;
+    qp->wr_next = qp->wr_seq;
+    for (size_t i = 0; i < k; i++) {
+        all[i].wc.status = err;
+        all[i].wc.done = now;
+        report__(qp, &all[i].wc);
+    }
+    free(all);
 }
 
 static void tcp_established__(void *ctx, struct tcp_conn *c)
@@ -639,6 +724,17 @@ static void tcp_established__(void *ctx, struct tcp_conn *c)
     struct iwarp_qp *qp = ctx;
     qp->state = QP_MPA;
     push_mpa__(qp, K_MPA_REQ);
+}
+
+/* The peer closed its side (TCP FIN): the QP closes too, after what it
+ * has queued (an RNIC does: the LLP's graceful close ends the stream). */
+static void tcp_peer_closed__(void *ctx, struct tcp_conn *c)
+{
+    struct iwarp_qp *qp = ctx;
+    if (qp->state == QP_RTS)
+        tcp_close(c);
+    else if (qp->state != QP_CLOSED)
+        qp->close_at_rts = 1;
 }
 
 static void tcp_closed__(void *ctx, struct tcp_conn *c, int err)
@@ -654,6 +750,7 @@ static void tcp_closed__(void *ctx, struct tcp_conn *c, int err)
 static const struct tcp_callbacks qp_tcp_cb = {
     .established = tcp_established__,
     .acked = tcp_acked__,
+    .peer_closed = tcp_peer_closed__,
     .closed = tcp_closed__,
 };
 
@@ -706,6 +803,7 @@ static void qp_free__(struct iwarp_qp *qp)
 {
     free(qp->tx);
     free(qp->reads);
+    free(qp->held);
     free(qp);
 }
 
@@ -817,6 +915,7 @@ int iwarp_post(struct iwarp_qp *qp, enum iwarp_op op, uint64_t bytes, uint64_t w
         return -ENOMEM;
     m->bytes = bytes;
     m->wr_id = wr_id;
+    m->seq = qp->wr_seq;
     m->posted = sim_now(qp->eng);
     switch (op) {
     case IWARP_OP_WRITE:
@@ -847,9 +946,10 @@ int iwarp_post(struct iwarp_qp *qp, enum iwarp_op op, uint64_t bytes, uint64_t w
             qp->reads = r;
             qp->rd_cap = cap;
         }
-        qp->reads[qp->nrd++] = (struct iw_read){wr_id, bytes, m->posted};
+        qp->reads[qp->nrd++] = (struct iw_read){wr_id, bytes, m->posted, qp->wr_seq};
         break;
     }
+    qp->wr_seq++;
     m->hdr = hdr_len__(m->kind);
     qp->st.posted[op]++;
     frame_pending__(qp);
@@ -862,6 +962,10 @@ int iwarp_disconnect(struct iwarp_qp *qp)
         return -EINVAL;
     if (qp->state == QP_CLOSED)
         return -ENOTCONN;
+    if (qp->state != QP_RTS) { /* the work posted so far goes first */
+        qp->close_at_rts = 1;
+        return 0;
+    }
     return tcp_close(qp->tcp);
 }
 
@@ -889,7 +993,7 @@ size_t iwarp_outstanding(const struct iwarp_qp *qp)
 {
     if (!qp)
         return 0;
-    size_t n = qp->nrd - qp->rd_head;
+    size_t n = qp->nrd - qp->rd_head + qp->nheld;
     for (size_t i = qp->tx_head; i < qp->ntx; i++)
         if (qp->tx[i].kind == K_WRITE || qp->tx[i].kind == K_SEND)
             n++;

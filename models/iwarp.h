@@ -38,9 +38,11 @@
  * TCP's retransmissions recover them.
  *
  * Semantics and model choices:
- *  - requester completions: WRITE and SEND complete when TCP has the
- *    whole message acknowledged; READ when the last READ Response FPDU
- *    arrives in order;
+ *  - requester completions: WRITE and SEND are done when TCP has the
+ *    whole message acknowledged, READ when the last READ Response FPDU
+ *    arrives in order; completions are reported in posting order (a
+ *    WRITE acknowledged before an earlier READ's response arrived is
+ *    held until that READ completes), at the time they are reported;
  *  - target side: completions flagged `remote` report a SEND received, a
  *    WRITE placed (real verbs give no completion for it; the simulation
  *    reports it for flow statistics) and a READ served (its response
@@ -49,7 +51,12 @@
  *    limited by IRD/ORD (the values are only negotiated), STags and tagged
  *    offsets are synthetic (one buffer per QP, offsets increasing);
  *  - a connection closed with an error flushes the outstanding work
- *    requests (completions with that status).
+ *    requests (completions with that status, in posting order);
+ *  - graceful close: iwarp_disconnect sends TCP's FIN after the work
+ *    posted so far (after RTS when called before it); a QP whose peer
+ *    closed (FIN received) closes its side too, after what it has
+ *    queued, as an RNIC ends the stream on the LLP's graceful close; READs
+ *    still outstanding then are flushed with -ECONNRESET.
  *
  * QP states (functions that move them):
  *
@@ -60,6 +67,7 @@
  *   -        TCP connection accepted                MPA      accept__
  *   MPA      MPA Request in (responder): Reply out  RTS      rx_mpa__
  *   MPA      MPA Reply in (initiator)               RTS      rx_mpa__
+ *   RTS      TCP FIN received: FIN sent back        RTS      tcp_peer_closed__
  *   any      TCP closed                             CLOSED   tcp_closed__
  *
  * Work requests posted before RTS wait and are framed, in order, when the

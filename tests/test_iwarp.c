@@ -4,7 +4,10 @@
  * on 25 Gb/s against the framing ceiling with every frame flagged RDMA
  * and carrying ND port 445 over TCP 5445, SEND and READ semantics with
  * work posted before RTS, incast into a lossy switch without DCB
- * (DCB-008: TCP retransmits, no PFC anywhere), flush on a dead path, and
+ * (DCB-008: TCP retransmits, no PFC anywhere), flush on a dead path,
+ * random loss both ways under a random mix of WRITE / SEND / READ from
+ * both ends (32 seeds: completions in posting order with their sizes,
+ * exact bytes at the targets, both ends closed after a disconnect), and
  * the capture as tshark dissects it (MPA, DDP/RDMAP, CRC). */
 #include "test_util.h"
 
@@ -16,6 +19,7 @@
 #include "iwarp.h"
 #include "link.h"
 #include "pcapng.h"
+#include "sim_rng.h"
 #include "tcp.h"
 #include "test_ipfabric.h"
 
@@ -503,6 +507,198 @@ static void test_tshark_decode(void)
     free(out);
 }
 
+/* ---- random loss soak ---- */
+
+#define SOAK_INI 60 /* work requests the initiator posts */
+#define SOAK_TGT 30 /* ... and the target, over the same QP */
+
+struct soak_side {
+    struct iwarp_qp *qp;
+    int posted, done, bad;       /* requester completions; bad: out of order, error, size */
+    uint64_t wr_base;
+    enum iwarp_op op[SOAK_INI];
+    uint64_t len[SOAK_INI];
+    uint64_t remote[IWARP_OP_COUNT]; /* target-side completions' bytes */
+    uint64_t remote_want[IWARP_OP_COUNT];
+    int established, closed, closed_err;
+};
+
+static void soak_established(void *ctx, struct iwarp_qp *qp)
+{
+    (void)qp;
+    ((struct soak_side *)ctx)->established++;
+}
+
+static void soak_completion(void *ctx, struct iwarp_qp *qp, const struct iwarp_wc *wc)
+{
+    (void)qp;
+    struct soak_side *s = ctx;
+    if (wc->remote) {
+        s->remote[wc->op] += wc->bytes;
+        s->bad += wc->status != 0;
+        return;
+    }
+    int k = s->done++;
+    if (k >= s->posted || wc->status || wc->wr_id != s->wr_base + (uint64_t)k ||
+        wc->op != s->op[k] || wc->bytes != s->len[k])
+        s->bad++;
+}
+
+static void soak_closed(void *ctx, struct iwarp_qp *qp, int err)
+{
+    (void)qp;
+    struct soak_side *s = ctx;
+    s->closed++;
+    s->closed_err = err;
+}
+
+static const struct iwarp_callbacks soak_cb = {
+    .established = soak_established,
+    .completion = soak_completion,
+    .closed = soak_closed,
+};
+
+static void soak_accept(void *ctx, struct iwarp_listener *l, struct iwarp_qp *qp)
+{
+    (void)l;
+    struct soak_side *s = ctx;
+    s->qp = qp;
+    iwarp_set_callbacks(qp, &soak_cb, s);
+}
+
+struct soak_loss {
+    struct sim_rng rng;
+    uint64_t per;
+};
+
+static int soak_drop(void *ctx, struct ipf_host *h, const struct frame *f,
+                     const struct pkt_info *pi)
+{
+    (void)h;
+    (void)f;
+    struct soak_loss *l = ctx;
+    return (pi->layers & PKT_HAS_TCP) && sim_rng_below(&l->rng, l->per) == 0;
+}
+
+/* Posts n random work requests (WRITE, SEND, READ; 0 bytes, around an
+ * FPDU, or up to 200 KB; 20 READs in a row, more than IRD) from `from`;
+ * the peer's target-side bytes are expected in `to`. */
+static void soak_post(struct soak_side *from, struct soak_side *to, int n, struct sim_rng *r)
+{
+    for (int k = 0; k < n; k++) {
+        enum iwarp_op op = k >= 10 && k < 30 ? IWARP_OP_READ : (enum iwarp_op)sim_rng_below(r, 3);
+        uint64_t len;
+        switch (sim_rng_below(r, 4)) {
+        case 0:
+            len = sim_rng_below(r, 2) ? 0 : 1 + sim_rng_below(r, 64);
+            break;
+        case 1:
+            len = 1430 + sim_rng_below(r, 16);
+            break;
+        default:
+            len = 1 + sim_rng_below(r, 200 * 1024);
+        }
+        from->op[from->posted] = op;
+        from->len[from->posted] = len;
+        CU_ASSERT_EQUAL(iwarp_post(from->qp, op, len, from->wr_base + (uint64_t)from->posted), 0);
+        from->posted++;
+        to->remote_want[op] += len;
+    }
+}
+
+/* One seed: SOAK_INI requests from the initiator, then SOAK_TGT from the
+ * target over the same QP, while 1 in `per` TCP segments is lost each
+ * way; then the initiator disconnects.  Every request completes in order
+ * with its size and no error, each target sees exactly the bytes of the
+ * other's requests, no FPDU fails to parse, and both ends close with 0. */
+static int soak_iwarp_one(uint64_t seed, uint64_t per, uint64_t *dropped, uint64_t *retrans)
+{
+    struct sim_rng r;
+    sim_rng_init(&r, seed, "iwarp-soak");
+    struct iwarp_settings is;
+    iwarp_settings_default(&is);
+    is.markers = (uint8_t)sim_rng_below(&r, 2);
+    is.tcp.mtu = sim_rng_below(&r, 4) ? 1500 : 9000;
+    is.tcp.cc = sim_rng_below(&r, 2) ? TCP_CC_CUBIC : TCP_CC_NEWRENO;
+    is.tcp.sack_ok = (uint8_t)sim_rng_below(&r, 2);
+    is.tcp.timestamps = (uint8_t)sim_rng_below(&r, 2);
+    is.tcp.min_rto = 1 * SIM_MS;
+    is.tcp.max_rto = 1 * SIM_S;
+    is.tcp.max_retries = 15;
+    is.tcp.syn_retries = 8;
+    is.tcp.time_wait = 5 * SIM_S;
+    struct ipf net;
+    ipf_init(&net, NULL);
+    struct ipf_host *th = ipf_host(&net, RATE_25G, CABLE), *ih = ipf_host(&net, RATE_25G, CABLE);
+    struct soak_side ini = {.wr_base = 1000}, tgt = {.wr_base = 5000};
+    struct iwarp_listener *lis = iwarp_listen(net.eng, net.pool, th->stack,
+                                              IWARP_SMBDIRECT_TCP_PORT, &is, soak_accept, &tgt);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(lis);
+    ini.qp = iwarp_connect(net.eng, net.pool, ih->stack, &is, 4, th->ip,
+                           IWARP_SMBDIRECT_TCP_PORT, &soak_cb, &ini);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ini.qp);
+    struct soak_loss la = {.per = per}, lb = {.per = per};
+    sim_rng_init(&la.rng, seed, "iwarp-soak-a");
+    sim_rng_init(&lb.rng, seed, "iwarp-soak-b");
+    ih->drop = soak_drop;
+    ih->drop_ctx = &la;
+    th->drop = soak_drop;
+    th->drop_ctx = &lb;
+    soak_post(&ini, &tgt, SOAK_INI, &r); /* before RTS: they wait */
+    const sim_time_t limit = 600 * SIM_S;
+    while (!tgt.established && sim_now(net.eng) < limit)
+        sim_run_until(net.eng, sim_now(net.eng) + SIM_MS);
+    if (tgt.established)
+        soak_post(&tgt, &ini, SOAK_TGT, &r);
+    while ((ini.done < ini.posted || tgt.done < tgt.posted) && !ini.closed &&
+           sim_now(net.eng) < limit)
+        sim_run_until(net.eng, sim_now(net.eng) + SIM_MS);
+    CU_ASSERT_EQUAL(iwarp_disconnect(ini.qp), 0);
+    while (!(ini.closed && tgt.closed) && sim_now(net.eng) < limit)
+        sim_run_until(net.eng, sim_now(net.eng) + 10 * SIM_MS);
+    const struct iwarp_stats *is_ = iwarp_stats(ini.qp);
+    const struct iwarp_stats *ts_ = tgt.qp ? iwarp_stats(tgt.qp) : NULL;
+    int ok = tgt.qp && ini.done == SOAK_INI && tgt.done == SOAK_TGT && !ini.bad && !tgt.bad &&
+             ini.closed == 1 && tgt.closed == 1 && !ini.closed_err && !tgt.closed_err &&
+             !is_->rx_errors && !ts_->rx_errors;
+    for (int op = 0; op < IWARP_OP_COUNT; op++)
+        ok = ok && ini.remote[op] == ini.remote_want[op] && tgt.remote[op] == tgt.remote_want[op];
+    if (!ok)
+        fprintf(stderr,
+                "\n    seed %llu 1/%llu (markers %d mtu %u): initiator %d/%d done, %d bad, "
+                "closed %d err %d; target %d/%d done, %d bad, closed %d err %d; WRITE/SEND/READ "
+                "bytes at the target %llu/%llu %llu/%llu %llu/%llu",
+                (unsigned long long)seed, (unsigned long long)per, is.markers, is.tcp.mtu,
+                ini.done, SOAK_INI, ini.bad, ini.closed, ini.closed_err, tgt.done, SOAK_TGT,
+                tgt.bad, tgt.closed, tgt.closed_err, (unsigned long long)tgt.remote[0],
+                (unsigned long long)tgt.remote_want[0], (unsigned long long)tgt.remote[1],
+                (unsigned long long)tgt.remote_want[1], (unsigned long long)tgt.remote[2],
+                (unsigned long long)tgt.remote_want[2]);
+    *dropped += ih->hook_drops + th->hook_drops;
+    *retrans += tcp_stats(iwarp_tcp(ini.qp))->retrans_segs;
+    if (tgt.qp)
+        *retrans += tcp_stats(iwarp_tcp(tgt.qp))->retrans_segs;
+    iwarp_qp_destroy(ini.qp);
+    iwarp_listener_destroy(lis);
+    ipf_free(&net);
+    return ok;
+}
+
+/* 24 seeds with 1 in 50 segments lost each way, 4 with 1 in 10, 4 without. */
+static void test_random_loss_soak(void)
+{
+    int clean = 0;
+    uint64_t dropped = 0, retrans = 0;
+    const int n = 32;
+    for (int i = 1; i <= n; i++)
+        clean += soak_iwarp_one((uint64_t)i, i <= 24 ? 50 : i <= 28 ? 10 : UINT64_MAX, &dropped,
+                                &retrans);
+    printf("\n    %d of %d seeds clean; %llu segments dropped, %llu resent\n", clean, n,
+           (unsigned long long)dropped, (unsigned long long)retrans);
+    CU_ASSERT_EQUAL(clean, n);
+    CU_ASSERT(dropped > 0 && retrans > 0);
+}
+
 int suite_iwarp(void)
 {
     CU_pSuite s = test_suite("iwarp");
@@ -519,6 +715,7 @@ int suite_iwarp(void)
         {"incast_no_pfc", test_incast_no_pfc},
         {"flush_on_dead_path", test_flush_on_dead_path},
         {"markers", test_markers},
+        {"random_loss_soak", test_random_loss_soak},
         {"tshark_decode", test_tshark_decode},
     };
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
