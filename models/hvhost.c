@@ -798,6 +798,19 @@ int hvhost_nic_set_kind(struct hvhost *h, const char *nic, int ethernet, int whq
     return 0;
 }
 
+int hvhost_nic_set_roce(struct hvhost *h, const char *nic, int mtu, int go_back_0,
+                        int ack_timeout_exp, int retry_cnt_plus_1)
+{
+    int i = nic_index__(h, nic);
+    if (i < 0)
+        return -ENOENT;
+    h->props[i].roce_mtu = mtu;
+    h->props[i].roce_go_back_0 = go_back_0 != 0;
+    h->props[i].roce_ack_timeout_exp = ack_timeout_exp;
+    h->props[i].roce_retry_cnt = retry_cnt_plus_1;
+    return 0;
+}
+
 struct set_team *hvhost_team(const struct hvhost *h, const char *sw)
 {
     int s = switch_index__(h, sw);

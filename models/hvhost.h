@@ -204,6 +204,11 @@ struct hvhost_nic_props {
     int rss, rsc;      /* RSS / RSC on (default 1; off once switch-bound, CFG-025) */
     int ipsec_offload; /* *IPsecOffloadV2 on (CFG-026; default 0) */
     int tx_csum, rx_csum; /* checksum offloads (CFG-023; default 1) */
+    /* The NIC model's RoCE engine settings; 0: the engine's default. */
+    int roce_mtu;            /* RoCE path MTU the adapter is set to (256..4096) */
+    int roce_go_back_0;      /* 1: go-back-0 retransmission (ConnectX-3 and older) */
+    int roce_ack_timeout_exp; /* local ACK timeout 4.096 us x 2^n */
+    int roce_retry_cnt;      /* 1 + retries (0: default; retries = value - 1) */
 };
 
 enum { HVHOST_RDMA_NONE = 0, HVHOST_RDMA_ROCE, HVHOST_RDMA_IWARP };
@@ -211,6 +216,10 @@ enum { HVHOST_RDMA_NONE = 0, HVHOST_RDMA_ROCE, HVHOST_RDMA_IWARP };
 /* What the scenario's NIC model says of an adapter beyond its identity:
  * Ethernet or not, WHQL-qualified or not (CFG-002), its RDMA transport. */
 int hvhost_nic_set_kind(struct hvhost *h, const char *nic, int ethernet, int whql, int rdma_kind);
+/* The NIC model's RoCE engine settings (see hvhost_nic_props; 0 keeps the
+ * engine's default, retry_cnt is stored + 1 so that 0 retries can be set). */
+int hvhost_nic_set_roce(struct hvhost *h, const char *nic, int mtu, int go_back_0,
+                        int ack_timeout_exp, int retry_cnt_plus_1);
 /* The NIC model's checksum offloads (CFG-023). */
 int hvhost_nic_set_offloads(struct hvhost *h, const char *nic, int tx_csum, int rx_csum);
 /* CFG-023: what a switch's team advertises: Tx checksum offload only if

@@ -85,6 +85,39 @@ static void affinity__(void *ctx, int vport, int old_member, int new_member)
     roce_dev_tx_ready(r->dev); /* a gate closed on the old member's queue */
 }
 
+/* The largest IB MTU (256..4096) at most `set` whose RoCE packets fit an
+ * Ethernet MTU of eth_mtu bytes: room for the GRH-sized IP header (40),
+ * UDP (8), BTH (12), the largest extension header (28), XRC (4) and the
+ * ICRC (4), as Linux's iboe_get_mtu reckons the active MTU. */
+static uint32_t active_mtu__(uint32_t set, uint32_t eth_mtu)
+{
+    uint32_t room = eth_mtu > 96 ? eth_mtu - 96 : 0;
+    uint32_t mtu = 4096;
+    while (mtu > 256 && (mtu > set || mtu > room))
+        mtu /= 2;
+    return mtu;
+}
+
+/* What the member adapter's NIC model says of its RoCE engine (the
+ * scenario's nic_models roce_* keys; members of a SET team are identical,
+ * CFG-003): path MTU, capped by the adapter's Ethernet MTU (*JumboPacket,
+ * which counts the 14-byte header; 1500 when not set), go-back-0, local
+ * ACK timeout and retry count. */
+static void nic_roce__(const struct hvhost *h, const struct nic *n, struct roce_settings *rs)
+{
+    struct hvhost_nic_props p;
+    if (!n || hvhost_nic_props(h, nic_name(n), &p) != 0)
+        return;
+    uint32_t eth_mtu = p.jumbo > 14 ? (uint32_t)p.jumbo - 14 : 1500;
+    rs->mtu = active_mtu__(p.roce_mtu ? (uint32_t)p.roce_mtu : rs->mtu, eth_mtu);
+    if (p.roce_go_back_0)
+        rs->retx = ROCE_GO_BACK_0;
+    if (p.roce_ack_timeout_exp)
+        rs->ack_timeout_exp = (uint8_t)p.roce_ack_timeout_exp;
+    if (p.roce_retry_cnt)
+        rs->retry_cnt = (uint8_t)(p.roce_retry_cnt - 1);
+}
+
 struct hvrdma *hvrdma_create(struct sim_engine *eng, struct trace *trace, struct frame_pool *pool,
                              struct hvhost *h, int vnic, const struct hvrdma_settings *s,
                              char *err, size_t errlen)
@@ -118,10 +151,10 @@ struct hvrdma *hvrdma_create(struct sim_engine *eng, struct trace *trace, struct
     r->probe.flags = FRAME_F_RDMA;
     r->member = set_team_affinity(team, vi.vport);
     struct roce_settings rs = s->roce;
-    if (!rs.rate_bps) {
-        int m = r->member != SET_NO_MEMBER ? r->member : 0;
-        rs.rate_bps = nic_rate(set_team_member(team, m));
-    }
+    struct nic *mnic = set_team_member(team, r->member != SET_NO_MEMBER ? r->member : 0);
+    if (!rs.rate_bps)
+        rs.rate_bps = nic_rate(mnic);
+    nic_roce__(h, mnic, &rs);
     r->dev = roce_dev_create(eng, trace, pool, vi.stack, &rs);
     if (!r->dev) {
         set_err__(err, errlen, errno == EADDRINUSE ? "%s already has an RDMA engine"

@@ -44,6 +44,10 @@ struct nic_model {
     uint64_t rate;
     int64_t vmq;
     int rdma;
+    int roce_mtu;             /* index in schema_roce_mtu_values, -1: not given */
+    int roce_retx;            /* index in schema_roce_retx_values, -1: not given */
+    int64_t roce_ack_exp;     /* 0: not given */
+    int64_t roce_retry;       /* -1: not given */
     int media;                /* schema_media_values: 0 Ethernet */
     bool whql;
     bool tx_csum, rx_csum;    /* CFG-023 */
@@ -217,6 +221,8 @@ static void build_models__(struct scenario *sc, const struct ydoc_node *root)
         nm->id.firmware = nm->id.driver = "";
         nm->vmq = 16;
         nm->whql = nm->tx_csum = nm->rx_csum = true;
+        nm->roce_mtu = nm->roce_retx = -1;
+        nm->roce_retry = -1;
         if (ydoc_get_str(m, "manufacturer", YDOC_REQUIRED, &nm->id.manufacturer, &e) ||
             ydoc_get_str(m, "model", YDOC_REQUIRED, &nm->id.model, &e) ||
             ydoc_get_str(m, "firmware", 0, &nm->id.firmware, &e) ||
@@ -224,11 +230,26 @@ static void build_models__(struct scenario *sc, const struct ydoc_node *root)
             ydoc_get_rate(m, "rate", YDOC_REQUIRED, &nm->rate, &e) ||
             ydoc_get_int(m, "vmq_queues", 0, 0, 1024, &nm->vmq, &e) ||
             ydoc_get_enum(m, "rdma", 0, schema_rdma_values, &nm->rdma, &e) ||
+            ydoc_get_enum(m, "roce_mtu", 0, schema_roce_mtu_values, &nm->roce_mtu, &e) ||
+            ydoc_get_enum(m, "roce_retransmission", 0, schema_roce_retx_values, &nm->roce_retx,
+                          &e) ||
+            ydoc_get_int(m, "roce_ack_timeout_exp", 0, 1, 31, &nm->roce_ack_exp, &e) ||
+            ydoc_get_int(m, "roce_retry_count", 0, 0, 7, &nm->roce_retry, &e) ||
             ydoc_get_enum(m, "media", 0, schema_media_values, &nm->media, &e) ||
             ydoc_get_bool(m, "whql", 0, &nm->whql, &e) ||
             ydoc_get_bool(m, "tx_checksum_offload", 0, &nm->tx_csum, &e) ||
-            ydoc_get_bool(m, "rx_checksum_offload", 0, &nm->rx_csum, &e))
+            ydoc_get_bool(m, "rx_checksum_offload", 0, &nm->rx_csum, &e)) {
             yerr__(sc, &e);
+            continue;
+        }
+        static const char *const roce_keys[] = {"roce_mtu", "roce_retransmission",
+                                                "roce_ack_timeout_exp", "roce_retry_count"};
+        for (size_t k = 0; nm->rdma != 1 && k < sizeof roce_keys / sizeof *roce_keys; k++) {
+            const struct ydoc_node *kn = ydoc_map_get(m, roce_keys[k], NULL);
+            if (kn)
+                err_at__(sc, kn, "%s applies to a NIC model with rdma: roce (this one has rdma: %s)",
+                         roce_keys[k], schema_rdma_values[nm->rdma]);
+        }
     }
 }
 
@@ -603,6 +624,11 @@ static struct hvhost *build_host__(struct scenario *sc, const char *name, const 
                             : m->rdma == 2 ? HVHOST_RDMA_IWARP
                                            : HVHOST_RDMA_NONE);
         hvhost_nic_set_offloads(h, nic_name, m->tx_csum, m->rx_csum);
+        if (m->rdma == 1)
+            hvhost_nic_set_roce(h, nic_name,
+                                m->roce_mtu >= 0 ? atoi(schema_roce_mtu_values[m->roce_mtu]) : 0,
+                                m->roce_retx == 1, (int)m->roce_ack_exp,
+                                m->roce_retry >= 0 ? (int)m->roce_retry + 1 : 0);
     }
     return h;
 }

@@ -10,6 +10,8 @@
 
 const char *const schema_rdma_values[] = {"none", "roce", "iwarp", NULL};
 const char *const schema_media_values[] = {"ethernet", "infiniband", "wifi", NULL};
+const char *const schema_roce_mtu_values[] = {"256", "512", "1024", "2048", "4096", NULL};
+const char *const schema_roce_retx_values[] = {"go-back-n", "go-back-0", NULL};
 const char *const schema_os_values[] = {"ws2016", "ws2012r2", NULL};
 const char *const schema_port_mode_values[] = {"access", "trunk", NULL};
 const char *const schema_xoff_mode_values[] = {"static", "dynamic", NULL};
@@ -62,6 +64,17 @@ static const struct ydoc_key nic_model_keys[] = {
      .doc = "VMQ receive queues the adapter offers (CFG-027)."},
     {.name = "rdma", .type = YDOC_T_ENUM, .values = schema_rdma_values, .def = "none",
      .doc = "RDMA transport the adapter offers."},
+    {.name = "roce_mtu", .type = YDOC_T_ENUM, .values = schema_roce_mtu_values, .def = "1024",
+     .doc = "RoCE path MTU the adapter is set to (rdma: roce); it uses the largest IB MTU up to "
+            "this whose packets fit its Ethernet MTU (*JumboPacket; 1024 at 1500 bytes)."},
+    {.name = "roce_retransmission", .type = YDOC_T_ENUM, .values = schema_roce_retx_values,
+     .def = "go-back-n",
+     .doc = "rdma: roce: after a loss, resend from the lost packet (go-back-n, ConnectX-4 and "
+            "later) or the whole message (go-back-0, ConnectX-3 and older)."},
+    {.name = "roce_ack_timeout_exp", .type = YDOC_T_INT, .min = 1, .max = 31, .def = "12",
+     .doc = "rdma: roce: local ACK timeout 4.096 us x 2^n (12: 16.8 ms)."},
+    {.name = "roce_retry_count", .type = YDOC_T_INT, .min = 0, .max = 7, .def = "7",
+     .doc = "rdma: roce: ACK timeouts in a row a queue pair survives before it goes to error."},
     {.name = "media", .type = YDOC_T_ENUM, .values = schema_media_values, .def = "ethernet",
      .doc = "Physical medium; a SET team takes Ethernet adapters only (CFG-002)."},
     {.name = "whql", .type = YDOC_T_BOOL, .def = "true",

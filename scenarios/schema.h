@@ -22,6 +22,8 @@ extern const struct ydoc_schema schema_scenario_file;
 enum schema_rdma { SCHEMA_RDMA_NONE, SCHEMA_RDMA_ROCE, SCHEMA_RDMA_IWARP };
 extern const char *const schema_media_values[];
 extern const char *const schema_rdma_values[];
+extern const char *const schema_roce_mtu_values[];
+extern const char *const schema_roce_retx_values[];
 /* hosts.<host>.os: the order of enum hvhost_os. */
 enum schema_os { SCHEMA_OS_WS2016, SCHEMA_OS_WS2012R2 };
 extern const char *const schema_os_values[];

@@ -20,6 +20,7 @@
 #include "test_util.h"
 
 #include <math.h>
+#include <pcap/pcap.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@
 #include "hvrdma.h"
 #include "ipstack.h"
 #include "nic.h"
+#include "pkt.h"
 #include "roce.h"
 #include "switch.h"
 #include "test_ipfabric.h"
@@ -867,6 +869,115 @@ static void test_scenario_dcqcn(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(buf, "runs with DCQCN already"));
 }
 
+/* An example with edits[2i] replaced by edits[2i + 1] (the first of each),
+ * written to dir/name.yaml. */
+static void example_variant(const char *example, const char *dir, const char *name,
+                            const char *const *edits, char *out, size_t len)
+{
+    char src[700], rel[300];
+    snprintf(rel, sizeof rel, "scenarios/examples/%s.yaml", example);
+    test_src_path(rel, src, sizeof src);
+    FILE *f = fopen(src, "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    static char text[65536], next[65536];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = 0;
+    for (size_t i = 0; edits[i]; i += 2) {
+        char *at = strstr(text, edits[i]);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+        snprintf(next, sizeof next, "%.*s%s%s", (int)(at - text), text, edits[i + 1],
+                 at + strlen(edits[i]));
+        memcpy(text, next, strlen(next) + 1);
+    }
+    snprintf(out, len, "%s/%s.yaml", dir, name);
+    write_file(out, text);
+}
+
+/* The largest RoCE payload (BTH payload less pad) in a run's capture. */
+static uint32_t max_roce_payload(const char *run)
+{
+    char path[800], errbuf[PCAP_ERRBUF_SIZE];
+    snprintf(path, sizeof path, "%s/capture.pcapng", run);
+    pcap_t *p = pcap_open_offline(path, errbuf);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    struct pcap_pkthdr *hdr;
+    const u_char *data;
+    uint32_t best = 0;
+    while (pcap_next_ex(p, &hdr, &data) == 1) {
+        struct pkt_info pi;
+        if (pkt_parse_bytes(data, hdr->caplen, hdr->len, &pi) == 0 &&
+            (pi.layers & PKT_HAS_ROCE) && pi.l5_len - pi.bth.pad > best)
+            best = pi.l5_len - pi.bth.pad;
+    }
+    pcap_close(p);
+    return best;
+}
+
+/* The nic_models roce_* keys reach the hosts' RDMA engines: a RoCE MTU of
+ * 4096 is used only with jumbo frames on the member (else 1024, the
+ * largest that fits 1500 bytes); go-back-0 resends whole 1 MB messages
+ * under the untagged incast's drops (no flow completes, more resent than
+ * go-back-N); a short ACK timeout with no retries puts the QPs in error. */
+static void test_scenario_nic_roce(void)
+{
+    char dir[512], yaml[700], run[700], buf[4096];
+    CU_ASSERT_EQUAL_FATAL(test_tmpdir(dir, sizeof dir), 0);
+    const char *model = "rate: 25Gbps, rdma: roce }";
+    const char *mtu[] = {model, "rate: 25Gbps, rdma: roce, roce_mtu: 4096 }", NULL};
+    const char *jumbo[] = {model, "rate: 25Gbps, rdma: roce, roce_mtu: 4096 }",
+                           "      Enable-NetAdapterQos -Name \"SLOT 2\"\n",
+                           "      Enable-NetAdapterQos -Name \"SLOT 2\"\n"
+                           "      Set-NetAdapterAdvancedProperty -Name \"SLOT 2\" -RegistryKeyword "
+                           "\"*JumboPacket\" -RegistryValue 9014\n",
+                           NULL};
+    uint32_t payload[2];
+    for (int j = 0; j < 2; j++) {
+        example_variant("pfc-incast-lossless", dir, j ? "mtu-jumbo" : "mtu", j ? jumbo : mtu, yaml,
+                        sizeof yaml);
+        snprintf(run, sizeof run, "%s/run-mtu%d", dir, j);
+        CU_ASSERT_EQUAL_FATAL(run_file(yaml, run, NULL, buf, sizeof buf), 0);
+        payload[j] = max_roce_payload(run);
+        struct outcome o;
+        outcome(run, &o);
+        CU_ASSERT_EQUAL(o.complete, 8);
+        CU_ASSERT_EQUAL(o.delivered, 8 * 1000000);
+    }
+    CU_ASSERT_EQUAL(payload[0], 1024);
+    CU_ASSERT_EQUAL(payload[1], 4096);
+    const char *gb0[] = {model, "rate: 25Gbps, rdma: roce, roce_retransmission: go-back-0 }", NULL};
+    const char *retry[] = {model, "rate: 25Gbps, rdma: roce, roce_ack_timeout_exp: 6, "
+                                  "roce_retry_count: 0 }",
+                           NULL};
+    const char *none[] = {NULL};
+    const char *const *variants[] = {none, gb0, retry};
+    struct outcome o[3];
+    long qp_errors[3];
+    for (int v = 0; v < 3; v++) {
+        char name[32];
+        snprintf(name, sizeof name, "untagged%d", v);
+        example_variant("untagged-rdma-loses-priority", dir, name, variants[v], yaml,
+                        sizeof yaml);
+        snprintf(run, sizeof run, "%s/run-%s", dir, name);
+        CU_ASSERT_EQUAL_FATAL(run_file(yaml, run, NULL, buf, sizeof buf), 0);
+        outcome(run, &o[v]);
+        query(run, "SELECT count(*) FROM events_v WHERE kind = 'qp_error' AND reason = "
+                   "'retry_exceeded'", buf, sizeof buf);
+        qp_errors[v] = atol(buf);
+    }
+    printf("\n    RoCE MTU 4096: payload %u B at 1500 bytes, %u B with *JumboPacket 9014; "
+           "untagged incast: go-back-N %ld/8 complete, %ld resent; go-back-0 %ld/8, %ld resent; "
+           "ACK timeout 262 us without retries: %ld QPs in error\n",
+           payload[0], payload[1], o[0].complete, o[0].retx, o[1].complete, o[1].retx,
+           qp_errors[2]);
+    CU_ASSERT(o[0].complete > 0);
+    CU_ASSERT_EQUAL(qp_errors[0], 0);
+    CU_ASSERT_EQUAL(o[1].complete, 0);
+    CU_ASSERT(o[1].retx > o[0].retx);
+    CU_ASSERT_EQUAL(qp_errors[1], 0);
+    CU_ASSERT_EQUAL(qp_errors[2], 8);
+}
+
 /* Bad traffic entries: file:line:col, exit 2, no run directory. */
 static void test_scenario_bad(void)
 {
@@ -929,6 +1040,7 @@ int suite_traffic(void)
         {"scenario: FO-009 smb failover", test_scenario_failover},
         {"scenario: priority of unclassified traffic", test_scenario_priority},
         {"scenario: dcqcn", test_scenario_dcqcn},
+        {"scenario: NIC model RoCE MTU, go-back-0, ACK timeout, retries", test_scenario_nic_roce},
         {"scenario: bad traffic entries", test_scenario_bad},
     };
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
