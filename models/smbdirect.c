@@ -67,6 +67,8 @@ struct conn {
     uint64_t bytes;
     uint32_t generation;
     sim_event_id reconnect_ev;
+    sim_event_id idle_ev;     /* the Idle Connection Timer, while up */
+    sim_time_t last_rx;       /* the last message from the server */
 };
 
 struct sconn {
@@ -130,6 +132,7 @@ void smbd_settings_default(struct smbd_settings *s, const char *name)
     s->max_io = SMBD_DEFAULT_MAX_IO;
     s->credits = SMBD_DEFAULT_CREDITS;
     s->reconnect_delay = SMBD_DEFAULT_RECONNECT_DELAY;
+    s->idle_timeout = SMBD_DEFAULT_IDLE_TIMEOUT;
 }
 
 static int settings_ok__(const struct smbd_settings *s)
@@ -179,14 +182,19 @@ static void sconn_reap__(struct sim_engine *eng, void *ctx, void *arg)
 
 static void s_error__(void *ctx, struct roce_qp *qp, enum roce_qp_err why)
 {
-    (void)qp;
-    (void)why;
     struct sconn *s = ctx;
     if (s->dead)
         return;
     s->dead = 1;
     s->srv->st.dropped++;
     sconn_unlink__(s);
+    /* A connection lost here (FO-009: the vNIC's member changed, or the
+     * retries ran out) is disconnected, as the client does: the DREQ tells
+     * the client, whose requests on it would otherwise wait for responses
+     * that never come (their SENDs were acknowledged, so its QP has
+     * nothing to time out). */
+    if (why != ROCE_ERR_REMOTE_DISCONNECT && why != ROCE_ERR_LOCAL_DISCONNECT)
+        roce_disconnect(qp);
     /* The QP is destroyed from its own event, never inside its callback. */
     sim_schedule_in(s->srv->eng, 0, sconn_reap__, s, NULL);
 }
@@ -539,12 +547,40 @@ static void reconnect__(struct sim_engine *eng, void *ctx, void *arg)
     conn_connect__(cn);
 }
 
+/* The probe's work request id (the client posts no other WRITE). */
+#define KEEPALIVE_WR_ID UINT64_MAX
+
+/* The Idle Connection Timer: re-armed lazily from last_rx (c_recv__ only
+ * stores the time). */
+static void idle__(struct sim_engine *eng, void *ctx, void *arg)
+{
+    (void)arg;
+    struct conn *cn = ctx;
+    struct smbd_client *c = cn->c;
+    cn->idle_ev = 0;
+    if (cn->state != SMBD_CONN_UP || !cn->qp)
+        return;
+    sim_time_t now = sim_now(eng), due = cn->last_rx + c->cfg.idle_timeout;
+    if (now < due) {
+        cn->idle_ev = sim_schedule_at(eng, due, idle__, cn, NULL);
+        return;
+    }
+    if (cn->outstanding && roce_post_write(cn->qp, KEEPALIVE_WR_ID, 0, 0, 0) == 0)
+        c->st.keepalives++;
+    cn->last_rx = now;
+    cn->idle_ev = sim_schedule_at(eng, now + c->cfg.idle_timeout, idle__, cn, NULL);
+}
+
 static void c_established__(void *ctx, struct roce_qp *qp)
 {
     (void)qp;
     struct conn *cn = ctx;
+    struct smbd_client *c = cn->c;
     cn->state = SMBD_CONN_UP;
-    dispatch__(cn->c);
+    cn->last_rx = sim_now(c->eng);
+    if (c->cfg.idle_timeout && !cn->idle_ev)
+        cn->idle_ev = sim_schedule_in(c->eng, c->cfg.idle_timeout, idle__, cn, NULL);
+    dispatch__(c);
 }
 
 static void c_error__(void *ctx, struct roce_qp *qp, enum roce_qp_err why)
@@ -554,6 +590,10 @@ static void c_error__(void *ctx, struct roce_qp *qp, enum roce_qp_err why)
     struct smbd_client *c = cn->c;
     c->st.qp_errors++;
     cn->state = SMBD_CONN_DOWN;
+    if (cn->idle_ev) {
+        sim_cancel(c->eng, cn->idle_ev);
+        cn->idle_ev = 0;
+    }
     if (cn->peer) {
         cn->peer->peer = NULL;
         cn->peer = NULL;
@@ -584,6 +624,7 @@ static void c_recv__(void *ctx, struct roce_qp *qp, uint32_t bytes)
     (void)qp;
     (void)bytes;
     struct conn *cn = ctx;
+    cn->last_rx = sim_now(cn->c->eng);
     if (!cn->resp_count)
         return;
     uint64_t seq = cn->resp[cn->resp_head];

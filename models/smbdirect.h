@@ -28,7 +28,16 @@
  * at once) and, after reconnect_delay, connects a new QP over the same
  * vNIC: its first frames on the new member are CM MADs, and no frame of
  * the old QP is sent there.  The server drops a connection on DREQ or
- * error and forgets its requests.
+ * error and forgets its requests; on an error of its own (its vNIC's
+ * member changed) it sends the DREQ, so the client learns it.
+ *
+ * Idle Connection Timer (MS-SMBD 3.1.2.2): when a connection with requests
+ * outstanding has received no message for idle_timeout (the server's DREQ
+ * was lost, say), the client probes it.  Model choice: the probe is a
+ * zero-length RDMA WRITE, not an SMB_DIRECT message with
+ * SMB_DIRECT_RESPONSE_REQUESTED: a live server's QP acknowledges it; a dead
+ * one does not, the QP's ACK timeout and retries send it to error, and the
+ * connection reconnects as after a failover (its requests retried).
  *
  * Connection states (client):
  *
@@ -71,6 +80,11 @@ struct smbd_server;
  * time SMB's channel recovery takes is not documented; it only orders
  * the new CM exchange after the DREQ). */
 #define SMBD_DEFAULT_RECONNECT_DELAY (100 * SIM_US)
+/* MS-SMBD 3.1.2.2 Idle Connection Timer: after this long without a message
+ * from the server, a connection with requests outstanding is probed; MS-SMBD
+ * leaves the value to the implementation, 120 s is the keep-alive interval
+ * of Linux's SMB Direct client (smbd_keep_alive_interval). */
+#define SMBD_DEFAULT_IDLE_TIMEOUT (120 * SIM_S)
 
 struct smbd_settings {
     const char *name;            /* trace object (kind "smbdirect"); copied */
@@ -78,6 +92,7 @@ struct smbd_settings {
     uint32_t max_io;             /* >= 1 */
     uint32_t credits;            /* >= 1 */
     sim_time_t reconnect_delay;
+    sim_time_t idle_timeout;     /* Idle Connection Timer; 0: none */
 };
 
 void smbd_settings_default(struct smbd_settings *s, const char *name);
@@ -107,6 +122,7 @@ struct smbd_client_stats {
     uint64_t retried;                   /* requests put back after a connection failed */
     uint64_t qp_errors;                 /* connections lost */
     uint64_t reconnects;                /* new connections after a loss */
+    uint64_t keepalives;                /* idle connections probed */
 };
 
 struct smbd_conn_info {
