@@ -1289,18 +1289,19 @@ static int ooo_insert__(struct tcp_conn *c, uint64_t start, uint64_t end, const 
     return 0;
 }
 
-/* In-order bytes [off, off + len) with off <= rcv_nxt < off + len. */
-static uint64_t take__(struct tcp_conn *c, uint64_t off, uint64_t len, const uint8_t *head,
-                       uint32_t hl, const uint8_t *tail, uint32_t tl)
+/* Hands the upper layer in-order bytes [from, off + len) of the segment
+ * [off, off + len) (off <= from): rcv_nxt and the ACK bookkeeping are
+ * already past them, so whatever it sends from the callback (an iWARP
+ * READ Response, an RR answer) carries the ACK of this segment. */
+static uint64_t take__(struct tcp_conn *c, uint64_t from, uint64_t off, uint64_t len,
+                       const uint8_t *head, uint32_t hl, const uint8_t *tail, uint32_t tl)
 {
     uint64_t end = off + len;
-    uint64_t from = c->rcv_nxt;
     if (c->ulp.rx_segment) {
         if (off < from)
             hl = tl = 0; /* trimmed: its upper-layer bytes were seen */
         c->ulp.rx_segment(c->ulp_ctx, c, from, (uint32_t)(end - from), head, hl, tail, tl);
     }
-    c->rcv_nxt = end;
     return end - from;
 }
 
@@ -1346,23 +1347,33 @@ static void input_data__(struct tcp_conn *c, struct frame *f, const struct pkt_i
                 c->st.dropped++;
             c->ack_now = 1; /* RFC 5681 4.2: out of order, ACK at once */
         } else {
-            uint64_t got = take__(c, (uint64_t)off, (uint64_t)len, head, hl, tail, tl);
+            /* First where the stream now ends (this segment and the held
+             * ones it joins) and what to ACK, then the upper layer's look. */
+            uint64_t from = c->rcv_nxt, nxt = (uint64_t)end;
             size_t n = 0;
-            while (n < c->nooo && c->ooo[n].start <= c->rcv_nxt) {
-                struct tcp_ooo *e = &c->ooo[n];
-                if (e->end > c->rcv_nxt)
-                    got += take__(c, e->start, e->end - e->start, e->head, e->head_len, e->tail,
-                                  e->tail_len);
+            while (n < c->nooo && c->ooo[n].start <= nxt) {
+                if (c->ooo[n].end > nxt)
+                    nxt = c->ooo[n].end;
                 n++;
             }
-            if (n) {
-                ooo_remove_front__(c, n);
+            c->rcv_nxt = nxt;
+            if (n)
                 c->ack_now = 1; /* filled (part of) a hole */
-            } else {
+            else
                 c->unacked_segs++;
-            }
-            if (c->nooo)
+            if (c->nooo > n)
                 c->ack_now = 1;
+            uint64_t got = take__(c, from, (uint64_t)off, (uint64_t)len, head, hl, tail, tl);
+            from = (uint64_t)end;
+            for (size_t i = 0; i < n && c->state != TCP_CLOSED; i++) {
+                struct tcp_ooo *e = &c->ooo[i];
+                if (e->end > from) {
+                    got += take__(c, from, e->start, e->end - e->start, e->head, e->head_len,
+                                  e->tail, e->tail_len);
+                    from = e->end;
+                }
+            }
+            ooo_remove_front__(c, n);
             c->st.bytes_delivered += got;
             c->st.t_last_delivery = sim_now(c->eng);
             if (c->cb.delivered && got)

@@ -717,7 +717,11 @@ static void test_scenario_every_kind(void)
                   "  - { name: smb-read, from: hv1, to: hv2, kind: smb, operation: read, size: 4MB, "
                   "start: 1ms }\n"
                   "  - { name: incast, senders: [vm2, vm4], to: vm3, kind: tcp, pattern: incast, "
-                  "size: 1MB, start: 2ms }\n",
+                  "size: 1MB, start: 2ms }\n"
+                  "  - { name: roce-rr, from: \"hv1/vEthernet (SMB_1)\", to: \"hv2/vEthernet (SMB_1)\", "
+                  "kind: roce, pattern: rr, size: 2KB, response: 16KB, port: 447, stop: 8ms }\n"
+                  "  - { name: iw-rr, from: \"hv1/vEthernet (SMB_2)\", to: \"hv2/vEthernet (SMB_2)\", "
+                  "kind: iwarp, pattern: rr, size: 300B, response: 8KB, stop: 8ms }\n",
                   yaml, sizeof yaml);
     snprintf(run, sizeof run, "%s/run", dir);
     CU_ASSERT_EQUAL_FATAL(run_file(yaml, run, NULL, buf, sizeof buf), 0);
@@ -737,9 +741,9 @@ static void test_scenario_every_kind(void)
         CU_ASSERT_PTR_NOT_NULL(strstr(buf, want[i]));
     /* the loops and Poisson arrivals: many flows, all complete but the
      * last one or two in flight at their stop */
-    long n[3], c[3];
-    const char *loops[] = {"tcp-cdf", "udp-rr", "smb-rr"};
-    for (int i = 0; i < 3; i++) {
+    long n[5], c[5];
+    const char *loops[] = {"tcp-cdf", "udp-rr", "smb-rr", "roce-rr", "iw-rr"};
+    for (int i = 0; i < 5; i++) {
         char sql[300];
         snprintf(sql, sizeof sql, "SELECT count(*), sum(complete) FROM flows WHERE generator = "
                                   "'%s'", loops[i]);
@@ -752,7 +756,7 @@ static void test_scenario_every_kind(void)
     char cmd[900];
     snprintf(cmd, sizeof cmd, "grep -c ' flows [0-9]*/[0-9]*  sent ' '%s/summary.txt'", run);
     test_run(cmd, buf, sizeof buf);
-    CU_ASSERT_STRING_EQUAL(buf, "8\n");
+    CU_ASSERT_STRING_EQUAL(buf, "10\n");
 }
 
 /* FO-009 with SMB Direct: a member's cable is cut under a write; the
