@@ -27,6 +27,8 @@ struct vport_rt {
     int vport;                 /* SET vPort id, -1 before a team is attached */
     struct frame *vmq_head, *vmq_tail; /* owned */
     int vmq_busy;
+    struct frame *lc_head, *lc_tail;   /* owned: local frames being copied to it */
+    int lc_busy;
     struct vmswitch_port_counters ctr;
     struct vmswitch *vs;
     int has_ipv4;
@@ -53,6 +55,7 @@ struct vmswitch {
     } kcache[KEY_CACHE];
     trace_obj_t obj;
     int ngone;              /* ports removed by vmswitch_port_migrated */
+    uint64_t local_bps;     /* cfg.local_bps or the default */
 };
 
 static void team_rx__(void *ctx, struct frame *f, int member);
@@ -106,6 +109,7 @@ struct vmswitch *vmswitch_create(struct sim_engine *eng, struct trace *trace,
     vs->eng = eng;
     vs->trace = trace;
     vs->cfg = *s;
+    vs->local_bps = s->local_bps ? s->local_bps : VMSWITCH_DEFAULT_LOCAL_BPS;
     vs->name = strdup(s->name ? s->name : "vSwitch");
     if (!vs->name) {
         free(vs);
@@ -137,6 +141,7 @@ void vmswitch_destroy(struct vmswitch *vs)
         return;
     for (int i = 0; i < vs->nports; i++) {
         free_frames__(vs->ports[i].vmq_head);
+        free_frames__(vs->ports[i].lc_head);
         free(vs->ports[i].name);
         free(vs->ports[i].vm);
     }
@@ -229,6 +234,8 @@ void vmswitch_port_remove(struct vmswitch *vs, int port)
         set_team_vport_remove(vs->team, p->vport);
     free_frames__(p->vmq_head);
     p->vmq_head = p->vmq_tail = NULL;
+    free_frames__(p->lc_head);
+    p->lc_head = p->lc_tail = NULL;
     p->used = 0;
     vs->keys[port] = 0;
     vs->gen++;
@@ -249,13 +256,15 @@ void vmswitch_port_migrated(struct vmswitch *vs, int port)
         return;
     struct vport_rt *p = &vs->ports[port];
     uint64_t key = vs->keys[port];
-    while (p->vmq_head) {
-        struct frame *f = p->vmq_head;
-        p->vmq_head = f->next;
-        f->next = NULL;
-        drop_migrated__(vs, p, f);
-    }
-    p->vmq_tail = NULL;
+    struct frame **queues[] = {&p->lc_head, &p->vmq_head};
+    for (int q = 0; q < 2; q++)
+        while (*queues[q]) {
+            struct frame *f = *queues[q];
+            *queues[q] = f->next;
+            f->next = NULL;
+            drop_migrated__(vs, p, f);
+        }
+    p->vmq_tail = p->lc_tail = NULL;
     vmswitch_port_remove(vs, port);
     p->gone_key = key;
     vs->ngone++;
@@ -370,30 +379,11 @@ static int64_t frame_key__(const struct frame *f)
     return (int64_t)h;
 }
 
-/* Delivers one reference of f (untagged) to port p, through its VMQ.
- * flooded: a broadcast or multicast copy, traced as rx_deliver with the
- * frame's key and `member`, the team member it arrived on (-1: sent by a
- * local port).  defer: always through the queue's event, even without a
- * VMQ cost (a frame switched between two local vPorts: handing it up at
- * once would let two VMs of one host answer each other recursively, e.g. a
- * TCP connection's data and ACKs, until the stack overflows). */
-static void deliver__(struct vmswitch *vs, struct vport_rt *p, struct frame *f, int flooded,
-                      int member, int defer)
+/* Hands f (untagged) to port p through its VMQ: at once without a VMQ
+ * cost, else after the frames queued before it. */
+static void vmq_enqueue__(struct vport_rt *p, struct frame *f)
 {
-    if (pkt_eth_tagged(f)) {
-        if (frame_make_writable(&f) != 0 || pkt_vlan_strip(f) != 0) {
-            frame_unref(f);
-            return;
-        }
-    }
-    if (flooded && vs->trace) {
-        struct nic *via = member >= 0 && vs->team ? set_team_member(vs->team, member) : NULL;
-        struct trace_rec r = {.obj = p->obj, .obj2 = via ? nic_obj(via) : TRACE_NO_OBJ,
-                              .flow = f->flow_id, .has = TRACE_HAS_VALUE | TRACE_HAS_AUX,
-                              .value = frame_wire_len(f), .aux = frame_key__(f)};
-        trace_event(vs->trace, sim_now(vs->eng), TRACE_RX_DELIVER, &r);
-    }
-    if (p->cfg.vmq_cost == 0 && !defer) {
+    if (p->cfg.vmq_cost == 0) {
         hand_up__(p, f);
         return;
     }
@@ -408,6 +398,75 @@ static void deliver__(struct vmswitch *vs, struct vport_rt *p, struct frame *f, 
         p->vmq_head = f;
     p->vmq_tail = f;
     vmq_start__(p);
+}
+
+static void lc_serve__(struct sim_engine *eng, void *ctx, void *arg);
+
+static void lc_start__(struct vport_rt *p)
+{
+    if (p->lc_busy || !p->lc_head)
+        return;
+    p->lc_busy = 1;
+    sim_time_t t = sim_tx_time(frame_wire_len(p->lc_head), p->vs->local_bps);
+    sim_schedule_in(p->vs->eng, t ? t : 1, lc_serve__, p->vs, (void *)(intptr_t)(p - p->vs->ports));
+}
+
+/* The copy of the port's first local frame is done: on to its VMQ. */
+static void lc_serve__(struct sim_engine *eng, void *ctx, void *arg)
+{
+    (void)eng;
+    struct vmswitch *vs = ctx;
+    struct vport_rt *p = &vs->ports[(intptr_t)arg];
+    p->lc_busy = 0;
+    struct frame *f = p->lc_head;
+    if (!f)
+        return;
+    p->lc_head = f->next;
+    if (!p->lc_head)
+        p->lc_tail = NULL;
+    f->next = NULL;
+    lc_start__(p);
+    vmq_enqueue__(p, f);
+}
+
+/* Delivers one reference of f (untagged) to port p, through its VMQ.
+ * flooded: a broadcast or multicast copy, traced as rx_deliver with the
+ * frame's key and `member`, the team member it arrived on (-1: sent by a
+ * local port).  local: a unicast switched between two local vPorts, which
+ * the switch copies first (lc_*: at local_bps, one frame after the other;
+ * never handed up at once, which would let two VMs of one host answer
+ * each other recursively). */
+static void deliver__(struct vmswitch *vs, struct vport_rt *p, struct frame *f, int flooded,
+                      int member, int local)
+{
+    if (pkt_eth_tagged(f)) {
+        if (frame_make_writable(&f) != 0 || pkt_vlan_strip(f) != 0) {
+            frame_unref(f);
+            return;
+        }
+    }
+    if (flooded && vs->trace) {
+        struct nic *via = member >= 0 && vs->team ? set_team_member(vs->team, member) : NULL;
+        struct trace_rec r = {.obj = p->obj, .obj2 = via ? nic_obj(via) : TRACE_NO_OBJ,
+                              .flow = f->flow_id, .has = TRACE_HAS_VALUE | TRACE_HAS_AUX,
+                              .value = frame_wire_len(f), .aux = frame_key__(f)};
+        trace_event(vs->trace, sim_now(vs->eng), TRACE_RX_DELIVER, &r);
+    }
+    if (!local) {
+        vmq_enqueue__(p, f);
+        return;
+    }
+    if (frame_make_writable(&f) != 0) { /* queued through f->next: private */
+        frame_unref(f);
+        return;
+    }
+    f->next = NULL;
+    if (p->lc_tail)
+        p->lc_tail->next = f;
+    else
+        p->lc_head = f;
+    p->lc_tail = f;
+    lc_start__(p);
 }
 
 static int accepts__(const struct vmswitch *vs, const struct vport_rt *p, int member)

@@ -10,9 +10,13 @@
  *    added as an 802.1Q tag carrying that priority.  A port without a VLAN
  *    sends untagged: the priority is lost on the wire (DCB-004);
  *  - a unicast to another local vPort of the same VLAN is delivered
- *    directly without touching the team; broadcast and multicast go to the
- *    other local vPorts of the VLAN and out through the team; everything
- *    else goes out through the team.
+ *    directly without touching the team, after the switch copied it: the
+ *    frames for a port are copied one after the other at local_bps (model
+ *    choice: 10 Gb/s, the link speed a Hyper-V vNIC reports), so two VMs
+ *    of one host exchange frames in time that passes (a request/response
+ *    loop between them would otherwise never let the clock move);
+ *    broadcast and multicast go to the other local vPorts of the VLAN and
+ *    out through the team; everything else goes out through the team.
  * Receive from the team (frames with the member they arrived on):
  *  - VLAN isolation: tagged frames reach only ports of that VLAN, untagged
  *    only ports without one; the tag is removed before delivery;
@@ -49,8 +53,11 @@ enum vmswitch_dedup {
     VMSWITCH_DEDUP_NONE,            /* deliver every copy (for what-if studies) */
 };
 
+#define VMSWITCH_DEFAULT_LOCAL_BPS 10000000000ull
+
 struct vmswitch_settings {
     const char *name;         /* the switch name, e.g. "SETswitch"; copied */
+    uint64_t local_bps;       /* vPort-to-vPort copy rate; 0: VMSWITCH_DEFAULT_LOCAL_BPS */
     int embedded_teaming;     /* a SET switch (CFG-024 applies) */
     enum vmswitch_dedup dedup;
     trace_obj_t trace_obj;    /* its object in the trace, already interned: a

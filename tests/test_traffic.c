@@ -759,6 +759,40 @@ static void test_scenario_every_kind(void)
     CU_ASSERT_STRING_EQUAL(buf, "10\n");
 }
 
+/* Two VMs of one host (vm1, vm2 on hv1): the vmswitch copies the frames
+ * between them at 10 Gb/s, so request/response loops over UDP and TCP move
+ * the clock (with no copy time a UDP loop ran forever at one instant,
+ * writing flow rows until the disk was full) and a TCP transfer runs near
+ * that rate. */
+static void test_scenario_local_vms(void)
+{
+    char dir[512], yaml[700], run[700], buf[4096];
+    CU_ASSERT_EQUAL_FATAL(test_tmpdir(dir, sizeof dir), 0);
+    scenario_file(dir, "local",
+                  "traffic:\n"
+                  "  - { name: udp-rr, from: vm2, to: vm1, kind: udp, pattern: rr, size: 1KB, "
+                  "response: 100KB, stop: 2ms }\n"
+                  "  - { name: tcp-rr, from: vm1, to: vm2, kind: tcp, pattern: rr, size: 200B, "
+                  "response: 1B, start: 2ms, stop: 4ms }\n"
+                  "  - { name: bulk, from: vm1, to: vm2, kind: tcp, size: 4MB, start: 5ms }\n",
+                  yaml, sizeof yaml);
+    snprintf(run, sizeof run, "%s/run", dir);
+    CU_ASSERT_EQUAL_FATAL(run_file(yaml, run, NULL, buf, sizeof buf), 0);
+    query(run,
+          "SELECT generator, count(*), sum(complete), "
+          "CAST(sum(delivered_bytes) * 8.0 / ((max(end_ps) - min(start_ps)) * 1e-12) / 1e6 AS "
+          "INTEGER) FROM flows GROUP BY generator ORDER BY generator",
+          buf, sizeof buf);
+    printf("\n    two VMs of one host (generator|flows|complete|Mb/s):\n%s", buf);
+    long n[3] = {0}, c[3] = {0}, mbps[3] = {0};
+    CU_ASSERT_EQUAL(sscanf(buf, "bulk|%ld|%ld|%ld\ntcp-rr|%ld|%ld|%ld\nudp-rr|%ld|%ld|%ld", &n[0],
+                           &c[0], &mbps[0], &n[1], &c[1], &mbps[1], &n[2], &c[2], &mbps[2]),
+                    9);
+    CU_ASSERT(n[0] == 1 && c[0] == 1 && mbps[0] > 5000 && mbps[0] <= 10000);
+    CU_ASSERT(n[1] > 100 && n[1] - c[1] <= 1);
+    CU_ASSERT(n[2] > 20 && n[2] - c[2] <= 1 && mbps[2] > 5000 && mbps[2] <= 10000);
+}
+
 /* FO-009 with SMB Direct: a member's cable is cut under a write; the
  * QPs on it go to error ("failover"), SMB reconnects over the surviving
  * member and the write completes with every byte. */
@@ -1041,6 +1075,7 @@ int suite_traffic(void)
         {"example untagged-rdma-loses-priority", test_example_untagged},
         {"example iwarp-without-dcb", test_example_iwarp},
         {"scenario: every kind and pattern", test_scenario_every_kind},
+        {"scenario: two VMs of one host", test_scenario_local_vms},
         {"scenario: FO-009 smb failover", test_scenario_failover},
         {"scenario: priority of unclassified traffic", test_scenario_priority},
         {"scenario: dcqcn", test_scenario_dcqcn},
