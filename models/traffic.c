@@ -1300,6 +1300,18 @@ int traffic_add(struct traffic *t, const struct traffic_settings *s, char *err, 
                  TRAFFIC_MAX_SENDERS);
         return -EINVAL;
     }
+    for (size_t i = 0; i < s->nsrc; i++) {
+        const struct traffic_ep *a = &s->src[i];
+        int same = a->stack ? a->stack == s->dst->stack
+                            : a->ndevs && s->dst->ndevs && a->devs[0] == s->dst->devs[0];
+        if (same) {
+            sim_errf(err, errlen,
+                     "'%s' sends to itself: traffic that does not leave an endpoint's IP stack "
+                     "is not modelled (give another receiver)",
+                     a->name ? a->name : "the sender");
+            return -EINVAL;
+        }
+    }
     if ((s->pattern == TRAFFIC_BULK || s->pattern == TRAFFIC_INCAST ||
          s->pattern == TRAFFIC_RR) && !s->size) {
         sim_errf(err, errlen, "size must be at least 1 byte");

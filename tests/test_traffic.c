@@ -1033,6 +1033,10 @@ static void test_scenario_bad(void)
          "port 445 of 'hv2/vEthernet (SMB_1)' is already in use"},
         {"  - { from: vm1, to: vm3, stop: 1ms, start: 2ms }\n", "stop must be later than start"},
         {"  - { from: vm1, to: nobody }\n", "'nobody' is not a VM or a host adapter"},
+        {"  - { from: vm1, to: vm1, pattern: rr, size: 1KB }\n", "'vm1' sends to itself"},
+        {"  - { senders: [vm2, vm3], to: vm3, pattern: incast, size: 1KB }\n",
+         "'vm3' sends to itself"},
+        {"  - { from: hv1, to: hv1, kind: smb, size: 1MB }\n", "'hv1' sends to itself"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char tail[1000], name[32];
