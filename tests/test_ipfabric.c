@@ -112,3 +112,30 @@ uint64_t ipf_pfc_frames(const struct ipf *n)
     }
     return total;
 }
+
+static int lose_tcp__(void *ctx, struct ipf_host *h, const struct frame *f,
+                      const struct pkt_info *pi)
+{
+    (void)h;
+    (void)f;
+    struct ipf_loss *l = ctx;
+    return (pi->layers & PKT_HAS_TCP) && sim_rng_below(&l->rng, l->per) == 0;
+}
+
+void ipf_lose_tcp(struct ipf_host *h, struct ipf_loss *l, uint64_t seed, const char *name,
+                  uint64_t per)
+{
+    l->per = per;
+    sim_rng_init(&l->rng, seed, name);
+    h->drop = lose_tcp__;
+    h->drop_ctx = l;
+}
+
+void ipf_lossy_tcp(struct tcp_settings *s)
+{
+    s->min_rto = 1 * SIM_MS;
+    s->max_rto = 1 * SIM_S;
+    s->max_retries = 15;
+    s->syn_retries = 8;
+    s->time_wait = 5 * SIM_S;
+}

@@ -21,7 +21,9 @@
 #include "nic.h"
 #include "pkt.h"
 #include "sim_engine.h"
+#include "sim_rng.h"
 #include "switch.h"
+#include "tcp.h"
 
 #define IPF_MAX 16
 
@@ -67,5 +69,20 @@ void ipf_free(struct ipf *n);
 /* Frames sent with the PFC bit of any priority, by every NIC and switch
  * port of the fabric (both directions counted at the sender). */
 uint64_t ipf_pfc_frames(const struct ipf *n);
+
+/* Random loss on h's cable: each TCP segment h sends is dropped with
+ * probability 1/per, from a stream seeded by (seed, name); l must outlive
+ * the run. */
+struct ipf_loss {
+    struct sim_rng rng;
+    uint64_t per;
+};
+void ipf_lose_tcp(struct ipf_host *h, struct ipf_loss *l, uint64_t seed, const char *name,
+                  uint64_t per);
+
+/* TCP settings that ride out heavy loss: RTO from 1 ms up to 1 s, 15
+ * timeouts and 8 SYN retries before giving up, TIME_WAIT 5 s (longer than
+ * any backed-off RTO, so a lost last ACK is answered). */
+void ipf_lossy_tcp(struct tcp_settings *s);
 
 #endif

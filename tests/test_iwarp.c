@@ -19,7 +19,6 @@
 #include "iwarp.h"
 #include "link.h"
 #include "pcapng.h"
-#include "sim_rng.h"
 #include "tcp.h"
 #include "test_ipfabric.h"
 
@@ -643,20 +642,6 @@ static void soak_accept(void *ctx, struct iwarp_listener *l, struct iwarp_qp *qp
     iwarp_set_callbacks(qp, &soak_cb, s);
 }
 
-struct soak_loss {
-    struct sim_rng rng;
-    uint64_t per;
-};
-
-static int soak_drop(void *ctx, struct ipf_host *h, const struct frame *f,
-                     const struct pkt_info *pi)
-{
-    (void)h;
-    (void)f;
-    struct soak_loss *l = ctx;
-    return (pi->layers & PKT_HAS_TCP) && sim_rng_below(&l->rng, l->per) == 0;
-}
-
 /* Posts n random work requests (WRITE, SEND, READ; 0 bytes, around an
  * FPDU, or up to 200 KB; 20 READs in a row, more than IRD) from `from`;
  * the peer's target-side bytes are expected in `to`. */
@@ -699,11 +684,7 @@ static int soak_iwarp_one(uint64_t seed, uint64_t per, uint64_t *dropped, uint64
     is.tcp.cc = sim_rng_below(&r, 2) ? TCP_CC_CUBIC : TCP_CC_NEWRENO;
     is.tcp.sack_ok = (uint8_t)sim_rng_below(&r, 2);
     is.tcp.timestamps = (uint8_t)sim_rng_below(&r, 2);
-    is.tcp.min_rto = 1 * SIM_MS;
-    is.tcp.max_rto = 1 * SIM_S;
-    is.tcp.max_retries = 15;
-    is.tcp.syn_retries = 8;
-    is.tcp.time_wait = 5 * SIM_S;
+    ipf_lossy_tcp(&is.tcp);
     struct ipf net;
     ipf_init(&net, NULL);
     struct ipf_host *th = ipf_host(&net, RATE_25G, CABLE), *ih = ipf_host(&net, RATE_25G, CABLE);
@@ -714,13 +695,9 @@ static int soak_iwarp_one(uint64_t seed, uint64_t per, uint64_t *dropped, uint64
     ini.qp = iwarp_connect(net.eng, net.pool, ih->stack, &is, 4, th->ip,
                            IWARP_SMBDIRECT_TCP_PORT, &soak_cb, &ini);
     CU_ASSERT_PTR_NOT_NULL_FATAL(ini.qp);
-    struct soak_loss la = {.per = per}, lb = {.per = per};
-    sim_rng_init(&la.rng, seed, "iwarp-soak-a");
-    sim_rng_init(&lb.rng, seed, "iwarp-soak-b");
-    ih->drop = soak_drop;
-    ih->drop_ctx = &la;
-    th->drop = soak_drop;
-    th->drop_ctx = &lb;
+    struct ipf_loss la, lb;
+    ipf_lose_tcp(ih, &la, seed, "iwarp-soak-a", per);
+    ipf_lose_tcp(th, &lb, seed, "iwarp-soak-b", per);
     soak_post(&ini, &tgt, SOAK_INI, &r); /* before RTS: they wait */
     const sim_time_t limit = 600 * SIM_S;
     while (!tgt.established && sim_now(net.eng) < limit)

@@ -20,7 +20,6 @@
 
 #include "link.h"
 #include "pcapng.h"
-#include "sim_rng.h"
 #include "tcp.h"
 #include "test_ipfabric.h"
 
@@ -991,22 +990,6 @@ static void test_fin_close(void)
 
 /* ---- random loss soak ---- */
 
-/* Drops each TCP segment (SYN, data, ACK, FIN) a host sends with
- * probability 1/per, from a seeded stream. */
-struct soak_loss {
-    struct sim_rng rng;
-    uint64_t per;
-};
-
-static int soak_drop(void *ctx, struct ipf_host *h, const struct frame *f,
-                     const struct pkt_info *pi)
-{
-    (void)h;
-    (void)f;
-    struct soak_loss *l = ctx;
-    return (pi->layers & PKT_HAS_TCP) && sim_rng_below(&l->rng, l->per) == 0;
-}
-
 struct soak_sum {
     uint64_t dropped, timeouts, fast_retrans, recoveries, retrans, ooo;
     int clean;
@@ -1035,23 +1018,15 @@ static void soak_tcp_one(uint64_t seed, uint64_t per, struct soak_sum *sum)
     s.delack_segments = sim_rng_below(&r, 2) ? 1 : 0;
     s.rcv_buf = sim_rng_below(&r, 2) ? 64 * 1024 : 0;
     s.mtu = sim_rng_below(&r, 4) ? 1500 : 9000;
-    s.min_rto = 1 * SIM_MS;
-    s.max_rto = 1 * SIM_S;
-    s.max_retries = 15;
-    s.syn_retries = 8;
-    s.time_wait = 5 * SIM_S; /* longer than any backed-off RTO: a lost last ACK is answered */
+    ipf_lossy_tcp(&s);
     uint64_t up = sim_rng_below(&r, 3u << 20), down = sim_rng_below(&r, 3u << 20);
     p.ca.send_on_connect = up;
     p.ca.close_after_send = 1;
     p.sa.send_on_accept = down;
     p.sa.close_on_peer_close = 1;
-    struct soak_loss la = {.per = per}, lb = {.per = per};
-    sim_rng_init(&la.rng, seed, "tcp-soak-a");
-    sim_rng_init(&lb.rng, seed, "tcp-soak-b");
-    p.a->drop = soak_drop;
-    p.a->drop_ctx = &la;
-    p.b->drop = soak_drop;
-    p.b->drop_ctx = &lb;
+    struct ipf_loss la, lb;
+    ipf_lose_tcp(p.a, &la, seed, "tcp-soak-a", per);
+    ipf_lose_tcp(p.b, &lb, seed, "tcp-soak-b", per);
     pair_connect(&p, &s, &s);
     while (!(p.ca.closed && p.sa.closed) && sim_now(p.net.eng) < 600 * SIM_S)
         sim_run_until(p.net.eng, sim_now(p.net.eng) + 10 * SIM_MS);
