@@ -501,14 +501,7 @@ static void complete_remote__(struct iwarp_qp *qp, const struct iwarp_wc *wc) { 
 static int complete_sq__(struct iwarp_qp *qp, uint64_t seq, const struct iwarp_wc *wc)
 {
     if (seq != qp->wr_next) {
-        if (qp->nheld == qp->held_cap) {
-            size_t cap = qp->held_cap ? 2 * qp->held_cap : 16;
-            struct iw_held *h = realloc(qp->held, cap * sizeof *h);
-            if (!h)
-                return 0; /* lost: the QP cannot report in order without memory */
-            qp->held = h;
-            qp->held_cap = cap;
-        }
+        /* room for every outstanding request was made when it was posted */
         qp->held[qp->nheld++] = (struct iw_held){seq, *wc};
         return 0;
     }
@@ -910,6 +903,16 @@ int iwarp_post(struct iwarp_qp *qp, enum iwarp_op op, uint64_t bytes, uint64_t w
         return -EINVAL;
     if (qp->state == QP_CLOSED)
         return -ENOTCONN;
+    /* Completions wait in `held` for earlier ones: room for all of them. */
+    size_t outstanding = (size_t)(qp->wr_seq - qp->wr_next) + 1;
+    if (outstanding > qp->held_cap) {
+        size_t cap = qp->held_cap ? 2 * qp->held_cap : 16;
+        struct iw_held *h = realloc(qp->held, cap * sizeof *h);
+        if (!h)
+            return -ENOMEM;
+        qp->held = h;
+        qp->held_cap = cap;
+    }
     struct iw_msg *m = tx_push__(qp);
     if (!m)
         return -ENOMEM;
