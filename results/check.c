@@ -490,6 +490,15 @@ static void migrated__(struct check_eng *e, struct ev_cursor *c, struct check_ev
     vs->prev_aff = vs->aff;
     vs->aff = -1;
     vs->aff_changed = ev->time;
+    /* FO-004: a failure of the old team no longer moves it. */
+    vs->fo4_watch = 0;
+    vs->fo4_moves = 0;
+    /* Its affinity on the new host, traced just before this note. */
+    for (int i = e->nearly_aff - 1; c->obj && i >= 0; i--)
+        if (strcmp(e->early_aff[i].name, c->obj) == 0) {
+            vs->aff = e->early_aff[i].member;
+            break;
+        }
 }
 
 /* Resolves and applies the read-ahead row (one per matching member). */
@@ -534,8 +543,20 @@ static void run_event__(struct check_eng *e, struct ev_cursor *c)
     case CHECK_EV_AFFINITY:
     case CHECK_EV_MAPPING:
         ev.vport = c->obj ? vport_by_name__(e, c->obj) : -1;
-        if (ev.vport < 0)
+        if (ev.vport < 0) {
+            if (ev.kind == CHECK_EV_AFFINITY && c->obj &&
+                match_member__(e->in, c->obj2, NULL, -1, -1, ms, 1) == 1) {
+                if (e->nearly_aff == 8) { /* keep the last 8 */
+                    memmove(&e->early_aff[0], &e->early_aff[1], 7 * sizeof e->early_aff[0]);
+                    e->nearly_aff = 7;
+                }
+                int i = e->nearly_aff++;
+                snprintf(e->early_aff[i].name, CHECK_NAME_MAX, "%s", c->obj);
+                e->early_aff[i].member = ms[0];
+                e->early_aff[i].time = ev.time;
+            }
             return;
+        }
         ev.team = e->vs[ev.vport].team;
         nm = match_member__(e->in, c->obj2, NULL, ev.vport, ev.team, ms, 1);
         if (nm == 0) {

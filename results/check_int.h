@@ -156,6 +156,11 @@ struct check_eng {
     /* vPort names a run gave after a migration -> vPort index */
     struct { char name[CHECK_NAME_MAX]; int v; } alias[64];
     int nalias;
+    /* The last affinity rows of vPorts not known yet (a migrated VM's vNIC
+     * gets its affinity on the new host just before the vm_migrated note
+     * names it): applied by that note. */
+    struct { char name[CHECK_NAME_MAX]; int member; sim_time_t time; } early_aff[8];
+    int nearly_aff;
     uint8_t *worst;            /* per rule: 0 none, 1 warn, 2 error first offence kept */
     /* Flooded copies (no direction recorded): a multicast frame of a team
      * vPort seen on a second member soon after the first is the switch's
