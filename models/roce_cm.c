@@ -8,7 +8,8 @@
  *   any   --DREQ-> error               DREQ: error, DREP
  *
  * A REQ (or REP) without its answer is resent every cm_timeout, at most
- * cm_retries times; then the QP goes to error ("cm_timeout").  A duplicate
+ * cm_retries times; then the QP goes to error ("cm_timeout").  A DREQ
+ * without its DREP is resent the same way, then forgotten.  A duplicate
  * REQ is answered with the REP again, a duplicate REP with the RTU again.
  *
  * Wire format.  A MAD is 256 bytes: the 24-byte common header (base
@@ -268,18 +269,49 @@ int roce_connect(struct roce_qp *qp, uint8_t version, const uint8_t *dst, uint16
     return 0;
 }
 
+/* Sends the DREQs that are due; one without its DREP is sent again every
+ * cm_timeout, cm_retries times at most (IBA 12.9.6), then forgotten (the
+ * QP went to error when it was first sent). */
 static void dreq_flush__(struct sim_engine *eng, void *ctx, void *arg)
 {
-    (void)eng;
     (void)arg;
     struct roce_dev *d = ctx;
     d->dreq_ev = 0;
+    sim_time_t now = sim_now(eng), next = SIM_TIME_MAX;
+    size_t keep = 0;
     for (size_t i = 0; i < d->ndreq; i++) {
-        const struct roce_cm_dreq *q = &d->dreq[i];
-        send_short__(d, q->version, q->ip, q->nd_port, CM_ATTR_DREQ, tid__(d), q->local_comm,
-                     q->remote_comm, q->remote_qpn);
+        struct roce_cm_dreq *q = &d->dreq[i];
+        if (q->due <= now) {
+            if (q->sent > d->cfg.cm_retries)
+                continue;
+            if (q->sent)
+                d->ctr.cm_retx++;
+            send_short__(d, q->version, q->ip, q->nd_port, CM_ATTR_DREQ, tid__(d),
+                         q->local_comm, q->remote_comm, q->remote_qpn);
+            q->sent++;
+            q->due = now + d->cfg.cm_timeout;
+        }
+        if (q->due < next)
+            next = q->due;
+        d->dreq[keep++] = *q;
     }
-    d->ndreq = 0;
+    d->ndreq = keep;
+    if (keep) {
+        d->dreq_at = next;
+        d->dreq_ev = sim_schedule_at(eng, next, dreq_flush__, d, NULL);
+    }
+}
+
+/* A DREP: its DREQ is answered (fields: the peer's ID, then ours). */
+static void drep_rx__(struct roce_dev *d, const uint8_t *m)
+{
+    const uint8_t *a = m + MAD_HDR;
+    uint32_t remote = rd32__(a), local = rd32__(a + 4);
+    size_t keep = 0;
+    for (size_t i = 0; i < d->ndreq; i++)
+        if (d->dreq[i].local_comm != local || d->dreq[i].remote_comm != remote)
+            d->dreq[keep++] = d->dreq[i];
+    d->ndreq = keep;
 }
 
 void roce_cm_send_dreq__(struct roce_qp *qp)
@@ -300,8 +332,15 @@ void roce_cm_send_dreq__(struct roce_qp *qp)
     q->local_comm = qp->comm_id;
     q->remote_comm = qp->peer_comm_id;
     q->remote_qpn = qp->peer_qpn;
-    if (!d->dreq_ev)
-        d->dreq_ev = sim_schedule_in(d->eng, 0, dreq_flush__, d, NULL);
+    q->sent = 0;
+    q->due = sim_now(d->eng);
+    /* Sent from the next event (a later resend time moves up). */
+    if (d->dreq_ev && d->dreq_at <= q->due)
+        return;
+    if (d->dreq_ev)
+        sim_cancel(d->eng, d->dreq_ev);
+    d->dreq_at = q->due;
+    d->dreq_ev = sim_schedule_at(d->eng, q->due, dreq_flush__, d, NULL);
 }
 
 int roce_disconnect(struct roce_qp *qp)
@@ -461,7 +500,10 @@ void roce_cm_rx__(struct roce_dev *d, struct frame *f, const struct pkt_info *pi
     case CM_ATTR_DREQ:
         dreq_rx__(d, m, pi);
         break;
+    case CM_ATTR_DREP:
+        drep_rx__(d, m);
+        break;
     default:
-        break; /* DREP and anything else: nothing to do */
+        break;
     }
 }

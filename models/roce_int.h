@@ -123,6 +123,8 @@ struct roce_cm_dreq {
     uint8_t ip[16];
     uint16_t nd_port;
     uint32_t local_comm, remote_comm, remote_qpn;
+    uint32_t sent;           /* times sent */
+    sim_time_t due;          /* next (re)send */
 };
 
 struct roce_listener {
@@ -156,9 +158,10 @@ struct roce_dev {
     uint32_t next_comm_id;
     uint32_t gsi_psn;            /* PSN of QP1's next MAD */
     uint64_t next_tid;           /* CM transaction IDs */
-    struct roce_cm_dreq *dreq;   /* DREQs to send */
+    struct roce_cm_dreq *dreq;   /* DREQs to send or waiting for their DREP */
     size_t ndreq, dreq_cap;
     sim_event_id dreq_ev;
+    sim_time_t dreq_at;          /* when dreq_ev runs */
     struct roce_dev_counters ctr;
 };
 

@@ -680,6 +680,72 @@ static void test_random_loss_soak(void)
     CU_ASSERT(t.naks > 0 && t.timeouts > 0 && t.gbn > 0 && t.dup_rx > 0 && t.ooo_rx > 0);
 }
 
+/* ---- DREQ retransmission ---- */
+
+/* Counts the CM DREQ / DREP MADs leaving an endpoint (attribute ID at
+ * MAD offset 16 of the UD payload after the DETH) and drops the first
+ * `drop_drep` DREPs, or every frame once `cut`. */
+struct cm_watch {
+    int dreqs, dreps, drop_drep, cut;
+};
+
+static int cm_hook(void *ctx, struct rf_ep *e, const struct frame *f)
+{
+    (void)e;
+    struct cm_watch *w = ctx;
+    if (w->cut)
+        return 1;
+    struct pkt_info pi;
+    if (pkt_parse(f, &pi) != 0 || !(pi.layers & PKT_HAS_ROCE) || pi.bth.dest_qp != 1)
+        return 0;
+    const uint8_t *m = frame_cdata(f) + pi.l5_off;
+    if (f->len < pi.l5_off + 18)
+        return 0;
+    uint16_t attr = (uint16_t)(m[16] << 8 | m[17]);
+    if (attr == 0x0015)
+        w->dreqs++;
+    if (attr == 0x0016 && w->dreps++ < w->drop_drep)
+        return 1;
+    return 0;
+}
+
+/* IBA 12.9.6: a DREQ whose DREP is lost is sent again after cm_timeout
+ * and stops once the DREP comes; one whose peer is gone is sent 1 +
+ * cm_retries times, then given up. */
+static void test_dreq_resent(void)
+{
+    for (int gone = 0; gone < 2; gone++) {
+        struct rf rf;
+        pair_fabric(&rf, NULL, 0);
+        struct app ca = {0}, sb = {0};
+        connect_pair(&rf, &rf.ep[0], &rf.ep[1], &ca, &sb);
+        struct cm_watch w0 = {0}, w1 = {.drop_drep = 1};
+        rf.ep[0].drop = cm_hook;
+        rf.ep[0].drop_ctx = &w0;
+        rf.ep[1].drop = cm_hook;
+        rf.ep[1].drop_ctx = &w1;
+        w1.cut = gone; /* the peer sends nothing back */
+        CU_ASSERT_EQUAL(roce_disconnect(ca.qp), 0);
+        sim_run_until(rf.eng, sim_now(rf.eng) + 40 * SIM_MS);
+        const struct roce_dev_counters *c0 = roce_dev_counters(rf.ep[0].dev);
+        printf("\n    %s: %d DREQs sent, %d DREPs from the peer, %llu resent",
+               gone ? "peer silent" : "first DREP lost", w0.dreqs, w1.dreps,
+               (unsigned long long)c0->cm_retx);
+        CU_ASSERT_EQUAL(ca.errors, 1);
+        if (!gone) {
+            CU_ASSERT_EQUAL(sb.errors, 1); /* remote_disconnect at the first DREQ */
+            CU_ASSERT_EQUAL(w0.dreqs, 2);
+            CU_ASSERT_EQUAL(w1.dreps, 2); /* the duplicate DREQ is answered too */
+            CU_ASSERT_EQUAL(c0->cm_retx, 1);
+        } else {
+            CU_ASSERT_EQUAL(w0.dreqs, 1 + ROCE_DEFAULT_CM_RETRIES);
+            CU_ASSERT_EQUAL(c0->cm_retx, ROCE_DEFAULT_CM_RETRIES);
+        }
+        rf_free(&rf);
+    }
+    printf("\n");
+}
+
 /* tshark decodes every frame (CM MADs, RC data, ACKs, READs) as RoCEv2 /
  * InfiniBand with no malformed frame and no expert warning; the ICRC of
  * each one is checked by pkt_roce_icrc_check_bytes (scan_capture). */
@@ -939,6 +1005,7 @@ int suite_roce(void)
         !CU_add_test(s, "READ response loss: re-request from the missing PSN",
                      test_read_response_loss) ||
         !CU_add_test(s, "retry_cnt exhausted: QP to error, TRACE_QP_ERROR", test_retry_exceeded) ||
+        !CU_add_test(s, "DREQ resent until its DREP, then given up", test_dreq_resent) ||
         !CU_add_test(s, "40 READs at once: held at max_rd_atomic, then all complete",
                      test_reads_beyond_max_rd_atomic) ||
         !CU_add_test(s, "random loss both ways: every WRITE/SEND/READ completes, bytes exact",
