@@ -69,6 +69,7 @@ struct conn {
     sim_event_id reconnect_ev;
     sim_event_id idle_ev;     /* the Idle Connection Timer, while up */
     sim_time_t last_rx;       /* the last message from the server */
+    uint64_t done_qps[4];     /* counters of its QPs gone, both ends (smbd_client_rdma_counters) */
 };
 
 struct sconn {
@@ -156,6 +157,16 @@ static int grow__(void **arr, size_t *cap, size_t elem, size_t head, size_t coun
 
 /* ---- server ------------------------------------------------------------- */
 
+/* Adds a QP's retransmitted packets, NAKs and CNPs received and timeouts. */
+static void qp_counters_add__(uint64_t out[4], const struct roce_qp *qp)
+{
+    const struct roce_qp_stats *q = roce_qp_stats(qp);
+    out[0] += q->retrans_pkts;
+    out[1] += q->naks_rx;
+    out[2] += q->cnps_rx;
+    out[3] += q->timeouts;
+}
+
 static void sconn_unlink__(struct sconn *s)
 {
     if (s->peer && s->peer->peer == s)
@@ -187,6 +198,8 @@ static void s_error__(void *ctx, struct roce_qp *qp, enum roce_qp_err why)
         return;
     s->dead = 1;
     s->srv->st.dropped++;
+    if (s->peer)
+        qp_counters_add__(s->peer->done_qps, qp);
     sconn_unlink__(s);
     /* A connection lost here (FO-009: the vNIC's member changed, or the
      * retries ran out) is disconnected, as the client does: the DREQ tells
@@ -536,6 +549,7 @@ static void reconnect__(struct sim_engine *eng, void *ctx, void *arg)
     struct conn *cn = ctx;
     struct smbd_client *c = cn->c;
     cn->reconnect_ev = 0;
+    qp_counters_add__(cn->done_qps, cn->qp);
     roce_qp_destroy(cn->qp);
     cn->qp = NULL;
     c->st.reconnects++;
@@ -595,6 +609,7 @@ static void c_error__(void *ctx, struct roce_qp *qp, enum roce_qp_err why)
         cn->idle_ev = 0;
     }
     if (cn->peer) {
+        qp_counters_add__(cn->done_qps, cn->peer->qp);
         cn->peer->peer = NULL;
         cn->peer = NULL;
     }
@@ -832,4 +847,18 @@ int smbd_client_check(const struct smbd_client *c)
             return -EINVAL;
     }
     return 0;
+}
+
+void smbd_client_rdma_counters(const struct smbd_client *c, uint64_t out[4])
+{
+    memset(out, 0, 4 * sizeof *out);
+    for (size_t i = 0; c && i < c->nconns; i++) {
+        const struct conn *cn = &c->conns[i];
+        for (int k = 0; k < 4; k++)
+            out[k] += cn->done_qps[k];
+        if (cn->qp)
+            qp_counters_add__(out, cn->qp);
+        if (cn->peer && cn->peer->qp)
+            qp_counters_add__(out, cn->peer->qp);
+    }
 }

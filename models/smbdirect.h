@@ -176,6 +176,10 @@ size_t smbd_client_pending(const struct smbd_client *c);
 const struct smbd_client_stats *smbd_client_stats(const struct smbd_client *c);
 size_t smbd_client_conn_count(const struct smbd_client *c);
 int smbd_client_conn_info(const struct smbd_client *c, size_t i, struct smbd_conn_info *out);
+/* RDMA counters of every QP the client's connections had, at both ends
+ * (the server's too, and those replaced after a failover): packets
+ * retransmitted, NAKs received, CNPs received, ACK timeouts. */
+void smbd_client_rdma_counters(const struct smbd_client *c, uint64_t out[4]);
 /* Verifies the bookkeeping (every outstanding request is on exactly one
  * up connection's list, credits respected); 0 or -EINVAL (test hook). */
 int smbd_client_check(const struct smbd_client *c);

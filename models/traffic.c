@@ -410,18 +410,8 @@ static void conn_counters__(const struct tconn *c, uint64_t out[4])
         out[2] = q->cnps_rx;
         out[3] = q->timeouts;
     }
-    if (c->smb) {
-        for (size_t i = 0; i < smbd_client_conn_count(c->smb); i++) {
-            struct smbd_conn_info ci;
-            if (smbd_client_conn_info(c->smb, i, &ci) == 0 && ci.qp) {
-                const struct roce_qp_stats *q = roce_qp_stats(ci.qp);
-                out[0] += q->retrans_pkts;
-                out[1] += q->naks_rx;
-                out[2] += q->cnps_rx;
-                out[3] += q->timeouts;
-            }
-        }
-    }
+    if (c->smb)
+        smbd_client_rdma_counters(c->smb, out); /* both ends, replaced QPs too */
 }
 
 static struct tflow *flow_new__(struct gen *g, struct tconn *c, int sender, uint64_t size)

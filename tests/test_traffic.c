@@ -1016,6 +1016,38 @@ static void test_scenario_nic_roce(void)
     CU_ASSERT_EQUAL(qp_errors[2], 8);
 }
 
+/* An SMB write into the untagged incast's drops (DCB-004): the server
+ * RDMA READs the data from the client, so the packets it resends are the
+ * server's; the flow row counts the RDMA counters of both ends of every
+ * connection (it counted the client's QPs only: retx 0). */
+static void test_scenario_smb_counters(void)
+{
+    char dir[512], yaml[700], run[700], buf[4096], src[700];
+    CU_ASSERT_EQUAL_FATAL(test_tmpdir(dir, sizeof dir), 0);
+    test_src_path("scenarios/examples/untagged-rdma-loses-priority.yaml", src, sizeof src);
+    FILE *f = fopen(src, "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    static char text[65536];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = 0;
+    char *cut = strstr(text, "\ntraffic:");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(cut);
+    snprintf(cut + 1, sizeof text - (size_t)(cut + 1 - text),
+             "traffic:\n"
+             "  - { name: wr, kind: smb, from: hv2, to: hv9, size: 8MB, start: 1ms }\n"
+             "  - { name: in, kind: roce, senders: [\"hv3/vEthernet (SMB_1)\", "
+             "\"hv4/vEthernet (SMB_1)\", \"hv5/vEthernet (SMB_1)\"], to: \"hv9/vEthernet "
+             "(SMB_1)\", pattern: incast, size: 4MB, port: 446, start: 1ms }\n");
+    snprintf(yaml, sizeof yaml, "%s/smb-loss.yaml", dir);
+    write_file(yaml, text);
+    snprintf(run, sizeof run, "%s/run", dir);
+    CU_ASSERT_EQUAL_FATAL(run_file(yaml, run, NULL, buf, sizeof buf), 0);
+    query(run, "SELECT retransmissions FROM flows WHERE generator = 'wr'", buf, sizeof buf);
+    printf("\n    SMB write into the untagged incast: %ld packets resent", atol(buf));
+    CU_ASSERT(atol(buf) > 0);
+}
+
 /* Bad traffic entries: file:line:col, exit 2, no run directory. */
 static void test_scenario_bad(void)
 {
@@ -1080,6 +1112,7 @@ int suite_traffic(void)
         {"example iwarp-without-dcb", test_example_iwarp},
         {"scenario: every kind and pattern", test_scenario_every_kind},
         {"scenario: two VMs of one host", test_scenario_local_vms},
+        {"scenario: smb flow counters, both ends", test_scenario_smb_counters},
         {"scenario: FO-009 smb failover", test_scenario_failover},
         {"scenario: priority of unclassified traffic", test_scenario_priority},
         {"scenario: dcqcn", test_scenario_dcqcn},
