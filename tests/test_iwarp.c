@@ -506,6 +506,33 @@ static void test_tshark_decode(void)
     free(out);
 }
 
+/* iwarp_disconnect right after iwarp_connect, before RTS: the work posted
+ * first still goes (SEND, WRITE), then both ends close without error (the
+ * FIN once went ahead of the work, which then could not be sent; nor did
+ * the target close its side). */
+static void test_disconnect_before_rts(void)
+{
+    struct fabric f;
+    fabric_init(&f, 1, NULL, NULL);
+    CU_ASSERT_EQUAL(iwarp_post(f.qp[0], IWARP_OP_SEND, 3000, 1), 0);
+    CU_ASSERT_EQUAL(iwarp_post(f.qp[0], IWARP_OP_WRITE, 50000, 2), 0);
+    CU_ASSERT_FALSE(iwarp_is_rts(f.qp[0]));
+    CU_ASSERT_EQUAL(iwarp_disconnect(f.qp[0]), 0);
+    sim_run_until(f.net.eng, 5 * SIM_MS);
+    CU_ASSERT_EQUAL_FATAL(f.tgt.n, 1);
+    CU_ASSERT_EQUAL(f.app[0].nwc, 2);
+    CU_ASSERT_EQUAL(f.app[0].failed, 0);
+    CU_ASSERT_EQUAL(f.app[0].done_bytes[IWARP_OP_SEND], 3000);
+    CU_ASSERT_EQUAL(f.app[0].done_bytes[IWARP_OP_WRITE], 50000);
+    CU_ASSERT_EQUAL(f.tgt.app[0].remote_bytes[IWARP_OP_SEND], 3000);
+    CU_ASSERT_EQUAL(f.tgt.app[0].remote_bytes[IWARP_OP_WRITE], 50000);
+    /* the initiator's FIN was answered: it waits in TIME_WAIT (120 s) */
+    CU_ASSERT_EQUAL(tcp_state(iwarp_tcp(f.qp[0])), TCP_TIME_WAIT);
+    CU_ASSERT_EQUAL(f.tgt.app[0].closed, 1); /* the target closed its side too */
+    CU_ASSERT_EQUAL(f.tgt.app[0].closed_err, 0);
+    fabric_free(&f);
+}
+
 /* ---- request/response from the completion handler ---- */
 
 struct rr_app {
@@ -769,6 +796,7 @@ int suite_iwarp(void)
         {"incast_no_pfc", test_incast_no_pfc},
         {"flush_on_dead_path", test_flush_on_dead_path},
         {"markers", test_markers},
+        {"disconnect_before_rts", test_disconnect_before_rts},
         {"rr_from_handler", test_rr_from_handler},
         {"random_loss_soak", test_random_loss_soak},
         {"tshark_decode", test_tshark_decode},
