@@ -1374,6 +1374,12 @@ int hvhost_vm_migrate(struct hvhost *src, struct hvhost *dst, const char *vm, si
         snprintf(v->dst_sw, sizeof v->dst_sw, "%s", src->sws[v->sw].name);
         vmswitch_port_migrated(src->sws[v->sw].vs, v->port);
         m->old_obj[k] = v->obj;
+        if (src->trace) { /* it has no vPort (nor a member) until it arrives */
+            char detail[2 * HVHOST_MAX_NAME + 32];
+            snprintf(detail, sizeof detail, "vm_departed %s from %s", vm, src->name);
+            struct trace_rec r = {.obj = v->obj, .detail = detail};
+            trace_event(src->trace, sim_now(src->eng), TRACE_NOTE, &r);
+        }
         for (size_t i = 0; i < src->nvnics; i++)
             if (src->vnics[i] == v)
                 src->vnics[i] = NULL; /* dst owns it from now on */

@@ -451,6 +451,7 @@ static int cursor_open__(struct ev_cursor *c, sqlite3 *db, char *err, size_t err
         "OR k.name IN ('adapter_restart','qp_error') "
         "OR (k.name = 'note' AND e.detail = 'switch_removed') "
         "OR (k.name = 'note' AND e.detail LIKE 'vm_migrated %') "
+        "OR (k.name = 'note' AND e.detail LIKE 'vm_departed %') "
         "ORDER BY e.seq";
     if (sqlite3_prepare_v2(db, sql, -1, &c->st, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "run.sqlite: cannot read the events: %s", sqlite3_errmsg(db));
@@ -499,6 +500,27 @@ static void migrated__(struct check_eng *e, struct ev_cursor *c, struct check_ev
             vs->aff = e->early_aff[i].member;
             break;
         }
+}
+
+/* A VM's vNIC left its host's switch for a live migration (note
+ * "vm_departed VM from H", obj its vPort): until the vm_migrated note it
+ * is in no team and on no member, so no failure moves it (FO-002, FO-004)
+ * and no placement rule judges it. */
+static void departed__(struct check_eng *e, struct ev_cursor *c, struct check_event *ev)
+{
+    int v = c->obj ? vport_by_name__(e, c->obj) : -1;
+    if (v < 0)
+        return;
+    struct check_vstate *vs = &e->vs[v];
+    if (vs->team >= 0)
+        e->ts[vs->team].last_change = ev->time;
+    vs->team = -1;
+    vs->prev_aff = vs->aff;
+    vs->aff = -1;
+    vs->aff_changed = ev->time;
+    vs->fo_pending = 0;
+    vs->fo4_watch = 0;
+    vs->fo4_moves = 0;
 }
 
 /* Resolves and applies the read-ahead row (one per matching member). */
@@ -579,7 +601,10 @@ static void run_event__(struct check_eng *e, struct ev_cursor *c)
         dispatch_event__(e, &ev);
         return;
     case CHECK_EV_MIGRATED:
-        migrated__(e, c, &ev);
+        if (strncmp(c->detail, "vm_departed ", 12) == 0)
+            departed__(e, c, &ev);
+        else
+            migrated__(e, c, &ev);
         return;
     case CHECK_EV_FLOW_PLACE:
         /* DYN-002/DYN-011 [S]: obj the member. */

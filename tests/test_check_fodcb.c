@@ -107,6 +107,7 @@ static const char *run_scn(const char *rel)
 #define SWITCH_REMOVE "tests/check/switch-remove.yaml"
 #define DCB_ETS "tests/check/dcb-ets.yaml"
 #define FO_MIGRATE "tests/check/fo-migrate.yaml"
+#define FO_MIGRATE_CUT "tests/check/fo-migrate-cut.yaml"
 #define IWARP "scenarios/examples/iwarp-without-dcb.yaml"
 #define SEED_SET_RDMA "scenarios/examples/seed-set-rdma.yaml"
 
@@ -196,11 +197,14 @@ static void test_fodcb_clean(void)
     /* a failover, a live migration, a failover on the new host: FO-004
      * counts each failure's moves (it once added both) */
     static const char *const mig[] = {"FO-004", NULL};
+    /* a member cut in the instant its VM starts migrating away: the VM
+     * left the team (vm_departed), so no failover of it is owed */
+    static const char *const mcut[] = {"FO-002", "DYN-001", NULL};
     struct {
         const char *rel;
         const char *const *pass;
     } cases[] = {{FO_FAILBACK, fb}, {FO_ALLDOWN, ad}, {RDMA_FO, rf}, {SWITCH_REMOVE, sr},
-                 {DCB_ETS, ets}, {FO_MIGRATE, mig}};
+                 {DCB_ETS, ets}, {FO_MIGRATE, mig}, {FO_MIGRATE_CUT, mcut}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *dir = run_scn(cases[i].rel);
         CU_ASSERT_PTR_NOT_NULL_FATAL(dir);

@@ -532,7 +532,8 @@ static void test_vm_live_migration(void)
              "SELECT time_ps, obj, obj2, detail FROM events_v WHERE kind='note' AND detail "
              "NOT LIKE 'check.%'",
              buf, sizeof buf);
-    CU_ASSERT_STRING_EQUAL(buf, "5300000000|hv2/vm1/Network Adapter|hv1/vm1/Network Adapter|"
+    CU_ASSERT_STRING_EQUAL(buf, "5000000000|hv1/vm1/Network Adapter||vm_departed vm1 from hv1\n"
+                                "5300000000|hv2/vm1/Network Adapter|hv1/vm1/Network Adapter|"
                                 "vm_migrated vm1 from hv1 to hv2/SETswitch\n");
     sql_text(dir, "SELECT time_ps, obj2 FROM events_v WHERE kind='affinity_set' AND "
                   "obj='hv2/vm1/Network Adapter'",
