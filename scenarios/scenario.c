@@ -28,6 +28,7 @@
 #include "nic.h"
 #include "ps_effects.h"
 #include "ps_script.h"
+#include "roce.h"
 #include "sampler.h"
 #include "schema.h"
 #include "scn_lint.h"
@@ -241,6 +242,22 @@ static void build_models__(struct scenario *sc, const struct ydoc_node *root)
             ydoc_get_bool(m, "rx_checksum_offload", 0, &nm->rx_csum, &e)) {
             yerr__(sc, &e);
             continue;
+        }
+        /* Go-back-0 acknowledges whole messages only: a message that takes
+         * longer on the wire than the local ACK timeout times out every
+         * time it is sent (SMB Direct moves 1 MiB per request). */
+        if (nm->rdma == 1 && nm->roce_retx == 1 && nm->rate) {
+            int64_t exp = nm->roce_ack_exp ? nm->roce_ack_exp : ROCE_DEFAULT_ACK_TIMEOUT_EXP;
+            sim_time_t timeout = (sim_time_t)(4096 * SIM_NS) << exp;
+            sim_time_t wire = sim_tx_time(1u << 20, nm->rate);
+            if (timeout <= wire) {
+                const struct ydoc_node *kn = ydoc_map_get(m, "roce_ack_timeout_exp", NULL);
+                warn_at__(sc, kn ? kn : ydoc_map_get(m, "roce_retransmission", NULL),
+                          "with go-back-0 the local ACK timeout (4.096 us x 2^%lld = %.1f us) is "
+                          "not longer than a 1 MiB message on the wire at this rate (%.1f us): "
+                          "such messages (SMB Direct's) time out every time they are sent",
+                          (long long)exp, (double)timeout / SIM_US, (double)wire / SIM_US);
+            }
         }
         static const char *const roce_keys[] = {"roce_mtu", "roce_retransmission",
                                                 "roce_ack_timeout_exp", "roce_retry_count"};
