@@ -1016,10 +1016,11 @@ static void test_scenario_nic_roce(void)
     CU_ASSERT_EQUAL(qp_errors[2], 8);
 }
 
-/* An SMB write into the untagged incast's drops (DCB-004): the server
- * RDMA READs the data from the client, so the packets it resends are the
- * server's; the flow row counts the RDMA counters of both ends of every
- * connection (it counted the client's QPs only: retx 0). */
+/* An SMB write and RoCE rr answers into the untagged incast's drops
+ * (DCB-004): the server RDMA READs the SMB data from the client, and a
+ * RoCE rr answer is the server QP's SEND, so the packets resent are the
+ * server's; the flow rows count the RDMA counters of both ends (they
+ * counted the client's QPs only: 0). */
 static void test_scenario_smb_counters(void)
 {
     char dir[512], yaml[700], run[700], buf[4096], src[700];
@@ -1031,6 +1032,12 @@ static void test_scenario_smb_counters(void)
     size_t n = fread(text, 1, sizeof text - 1, f);
     fclose(f);
     text[n] = 0;
+    static char longer[65536]; /* 40 ms: past a 16.8 ms ACK timeout */
+    char *dur = strstr(text, "duration: 8ms");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dur);
+    snprintf(longer, sizeof longer, "%.*sduration: 40ms%s", (int)(dur - text), text,
+             dur + strlen("duration: 8ms"));
+    memcpy(text, longer, strlen(longer) + 1);
     char *cut = strstr(text, "\ntraffic:");
     CU_ASSERT_PTR_NOT_NULL_FATAL(cut);
     snprintf(cut + 1, sizeof text - (size_t)(cut + 1 - text),
@@ -1038,14 +1045,22 @@ static void test_scenario_smb_counters(void)
              "  - { name: wr, kind: smb, from: hv2, to: hv9, size: 8MB, start: 1ms }\n"
              "  - { name: in, kind: roce, senders: [\"hv3/vEthernet (SMB_1)\", "
              "\"hv4/vEthernet (SMB_1)\", \"hv5/vEthernet (SMB_1)\"], to: \"hv9/vEthernet "
-             "(SMB_1)\", pattern: incast, size: 4MB, port: 446, start: 1ms }\n");
+             "(SMB_1)\", pattern: incast, size: 4MB, port: 446, start: 1ms }\n"
+             "  - { name: rr, kind: roce, from: \"hv9/vEthernet (SMB_1)\", to: \"hv6/vEthernet "
+             "(SMB_1)\", pattern: rr, size: 1KB, response: 256KB, port: 447, start: 1ms, "
+             "stop: 6ms }\n");
     snprintf(yaml, sizeof yaml, "%s/smb-loss.yaml", dir);
     write_file(yaml, text);
     snprintf(run, sizeof run, "%s/run", dir);
     CU_ASSERT_EQUAL_FATAL(run_file(yaml, run, NULL, buf, sizeof buf), 0);
     query(run, "SELECT retransmissions FROM flows WHERE generator = 'wr'", buf, sizeof buf);
-    printf("\n    SMB write into the untagged incast: %ld packets resent", atol(buf));
-    CU_ASSERT(atol(buf) > 0);
+    long wr = atol(buf);
+    query(run, "SELECT sum(retransmissions) FROM flows WHERE generator = 'rr'", buf, sizeof buf);
+    long rr = atol(buf);
+    printf("\n    into the untagged incast: SMB write %ld packets resent, RoCE rr answers %ld", wr,
+           rr);
+    CU_ASSERT(wr > 0);
+    CU_ASSERT(rr > 0);
 }
 
 /* Bad traffic entries: file:line:col, exit 2, no run directory. */
@@ -1112,7 +1127,7 @@ int suite_traffic(void)
         {"example iwarp-without-dcb", test_example_iwarp},
         {"scenario: every kind and pattern", test_scenario_every_kind},
         {"scenario: two VMs of one host", test_scenario_local_vms},
-        {"scenario: smb flow counters, both ends", test_scenario_smb_counters},
+        {"scenario: smb and roce rr flow counters, both ends", test_scenario_smb_counters},
         {"scenario: FO-009 smb failover", test_scenario_failover},
         {"scenario: priority of unclassified traffic", test_scenario_priority},
         {"scenario: dcqcn", test_scenario_dcqcn},
