@@ -1247,6 +1247,14 @@ uint64_t roce_qp_rate(const struct roce_qp *qp) { return qp_rate__(qp); }
 const struct dcqcn_rp *roce_qp_rp(const struct roce_qp *qp) { return qp->rp; }
 const struct roce_qp_stats *roce_qp_stats(const struct roce_qp *qp) { return &qp->st; }
 
+void roce_qp_add_loss_counters(const struct roce_qp *qp, uint64_t out[4])
+{
+    out[0] += qp->st.retrans_pkts;
+    out[1] += qp->st.naks_rx;
+    out[2] += qp->st.cnps_rx;
+    out[3] += qp->st.timeouts;
+}
+
 int roce_qp_check(const struct roce_qp *qp)
 {
     if (!(qp->una <= qp->nxt && qp->nxt <= qp->max && qp->max <= qp->post_end))

@@ -320,6 +320,9 @@ uint64_t roce_qp_rate(const struct roce_qp *qp);
 /* The QP's DCQCN reaction point, NULL without DCQCN. */
 const struct dcqcn_rp *roce_qp_rp(const struct roce_qp *qp);
 const struct roce_qp_stats *roce_qp_stats(const struct roce_qp *qp);
+/* Adds qp's packets retransmitted, NAKs received, CNPs received and ACK
+ * timeouts to out[0..3] (a flow's loss counters). */
+void roce_qp_add_loss_counters(const struct roce_qp *qp, uint64_t out[4]);
 /* Verifies the invariants listed above; 0 or -EINVAL (test hook). */
 int roce_qp_check(const struct roce_qp *qp);
 

@@ -157,16 +157,6 @@ static int grow__(void **arr, size_t *cap, size_t elem, size_t head, size_t coun
 
 /* ---- server ------------------------------------------------------------- */
 
-/* Adds a QP's retransmitted packets, NAKs and CNPs received and timeouts. */
-static void qp_counters_add__(uint64_t out[4], const struct roce_qp *qp)
-{
-    const struct roce_qp_stats *q = roce_qp_stats(qp);
-    out[0] += q->retrans_pkts;
-    out[1] += q->naks_rx;
-    out[2] += q->cnps_rx;
-    out[3] += q->timeouts;
-}
-
 static void sconn_unlink__(struct sconn *s)
 {
     if (s->peer && s->peer->peer == s)
@@ -199,7 +189,7 @@ static void s_error__(void *ctx, struct roce_qp *qp, enum roce_qp_err why)
     s->dead = 1;
     s->srv->st.dropped++;
     if (s->peer)
-        qp_counters_add__(s->peer->done_qps, qp);
+        roce_qp_add_loss_counters(qp, s->peer->done_qps);
     sconn_unlink__(s);
     /* A connection lost here (FO-009: the vNIC's member changed, or the
      * retries ran out) is disconnected, as the client does: the DREQ tells
@@ -549,7 +539,7 @@ static void reconnect__(struct sim_engine *eng, void *ctx, void *arg)
     struct conn *cn = ctx;
     struct smbd_client *c = cn->c;
     cn->reconnect_ev = 0;
-    qp_counters_add__(cn->done_qps, cn->qp);
+    roce_qp_add_loss_counters(cn->qp, cn->done_qps);
     roce_qp_destroy(cn->qp);
     cn->qp = NULL;
     c->st.reconnects++;
@@ -609,7 +599,7 @@ static void c_error__(void *ctx, struct roce_qp *qp, enum roce_qp_err why)
         cn->idle_ev = 0;
     }
     if (cn->peer) {
-        qp_counters_add__(cn->done_qps, cn->peer->qp);
+        roce_qp_add_loss_counters(cn->peer->qp, cn->done_qps);
         cn->peer->peer = NULL;
         cn->peer = NULL;
     }
@@ -857,8 +847,8 @@ void smbd_client_rdma_counters(const struct smbd_client *c, uint64_t out[4])
         for (int k = 0; k < 4; k++)
             out[k] += cn->done_qps[k];
         if (cn->qp)
-            qp_counters_add__(out, cn->qp);
+            roce_qp_add_loss_counters(cn->qp, out);
         if (cn->peer && cn->peer->qp)
-            qp_counters_add__(out, cn->peer->qp);
+            roce_qp_add_loss_counters(cn->peer->qp, out);
     }
 }

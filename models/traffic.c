@@ -404,16 +404,10 @@ static void conn_counters__(const struct tconn *c, uint64_t out[4])
         out[3] = ts->timeouts;
     }
     /* roce: both ends (an rr answer is the server QP's SEND) */
-    const struct roce_qp *ends[2] = {c->qp, c->qp ? c->peer : NULL};
-    for (int k = 0; k < 2; k++) {
-        if (!ends[k])
-            continue;
-        const struct roce_qp_stats *q = roce_qp_stats(ends[k]);
-        out[0] += q->retrans_pkts;
-        out[1] += q->naks_rx;
-        out[2] += q->cnps_rx;
-        out[3] += q->timeouts;
-    }
+    if (c->qp)
+        roce_qp_add_loss_counters(c->qp, out);
+    if (c->qp && c->peer)
+        roce_qp_add_loss_counters(c->peer, out);
     if (c->smb)
         smbd_client_rdma_counters(c->smb, out); /* both ends, replaced QPs too */
 }

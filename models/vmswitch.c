@@ -19,16 +19,21 @@
 #define ETH_P_EAPOL 0x888E /* 802.1X (CFG-024) */
 #define KEY_CACHE 32       /* entries of the port lookup cache (a power of 2) */
 
+/* A port's queue of frames (owned, linked through f->next) served one at a
+ * time by an engine event. */
+struct fifo {
+    struct frame *head, *tail;
+    int busy;                  /* its event is scheduled */
+};
+
 struct vport_rt {
     int used;
     char *name, *vm;
     struct vmswitch_port_settings cfg; /* strings point at name/vm */
     trace_obj_t obj;
     int vport;                 /* SET vPort id, -1 before a team is attached */
-    struct frame *vmq_head, *vmq_tail; /* owned */
-    int vmq_busy;
-    struct frame *lc_head, *lc_tail;   /* owned: local frames being copied to it */
-    int lc_busy;
+    struct fifo vmq;           /* received frames waiting for the VMQ's CPU */
+    struct fifo lc;            /* local frames being copied to it */
     struct vmswitch_port_counters ctr;
     struct vmswitch *vs;
     int has_ipv4;
@@ -135,13 +140,42 @@ static void free_frames__(struct frame *f)
     }
 }
 
+/* Appends f (made private: it is linked through f->next); 0, or -1 with
+ * f released. */
+static int fifo_push__(struct fifo *q, struct frame *f)
+{
+    if (frame_make_writable(&f) != 0) {
+        frame_unref(f);
+        return -1;
+    }
+    f->next = NULL;
+    if (q->tail)
+        q->tail->next = f;
+    else
+        q->head = f;
+    q->tail = f;
+    return 0;
+}
+
+static struct frame *fifo_pop__(struct fifo *q)
+{
+    struct frame *f = q->head;
+    if (!f)
+        return NULL;
+    q->head = f->next;
+    if (!q->head)
+        q->tail = NULL;
+    f->next = NULL;
+    return f;
+}
+
 void vmswitch_destroy(struct vmswitch *vs)
 {
     if (!vs)
         return;
     for (int i = 0; i < vs->nports; i++) {
-        free_frames__(vs->ports[i].vmq_head);
-        free_frames__(vs->ports[i].lc_head);
+        free_frames__(vs->ports[i].vmq.head);
+        free_frames__(vs->ports[i].lc.head);
         free(vs->ports[i].name);
         free(vs->ports[i].vm);
     }
@@ -232,10 +266,9 @@ void vmswitch_port_remove(struct vmswitch *vs, int port)
     struct vport_rt *p = &vs->ports[port];
     if (vs->team && p->vport >= 0)
         set_team_vport_remove(vs->team, p->vport);
-    free_frames__(p->vmq_head);
-    p->vmq_head = p->vmq_tail = NULL;
-    free_frames__(p->lc_head);
-    p->lc_head = p->lc_tail = NULL;
+    free_frames__(p->vmq.head);
+    free_frames__(p->lc.head);
+    p->vmq.head = p->vmq.tail = p->lc.head = p->lc.tail = NULL;
     p->used = 0;
     vs->keys[port] = 0;
     vs->gen++;
@@ -256,15 +289,10 @@ void vmswitch_port_migrated(struct vmswitch *vs, int port)
         return;
     struct vport_rt *p = &vs->ports[port];
     uint64_t key = vs->keys[port];
-    struct frame **queues[] = {&p->lc_head, &p->vmq_head};
+    struct fifo *queues[] = {&p->lc, &p->vmq};
     for (int q = 0; q < 2; q++)
-        while (*queues[q]) {
-            struct frame *f = *queues[q];
-            *queues[q] = f->next;
-            f->next = NULL;
+        for (struct frame *f; (f = fifo_pop__(queues[q])) != NULL;)
             drop_migrated__(vs, p, f);
-        }
-    p->vmq_tail = p->lc_tail = NULL;
     vmswitch_port_remove(vs, port);
     p->gone_key = key;
     vs->ngone++;
@@ -334,9 +362,9 @@ static void hand_up__(struct vport_rt *p, struct frame *f)
 
 static void vmq_start__(struct vport_rt *p)
 {
-    if (p->vmq_busy || !p->vmq_head)
+    if (p->vmq.busy || !p->vmq.head)
         return;
-    p->vmq_busy = 1;
+    p->vmq.busy = 1;
     /* The event names the port by index: the port array moves when a port
      * is added while the simulation runs (a VM live-migrating in). */
     sim_schedule_in(p->vs->eng, p->cfg.vmq_cost, vmq_serve__, p->vs,
@@ -348,14 +376,10 @@ static void vmq_serve__(struct sim_engine *eng, void *ctx, void *arg)
     (void)eng;
     struct vmswitch *vs = ctx;
     struct vport_rt *p = &vs->ports[(intptr_t)arg];
-    p->vmq_busy = 0;
-    struct frame *f = p->vmq_head;
+    p->vmq.busy = 0;
+    struct frame *f = fifo_pop__(&p->vmq);
     if (!f)
         return;
-    p->vmq_head = f->next;
-    if (!p->vmq_head)
-        p->vmq_tail = NULL;
-    f->next = NULL;
     vmq_start__(p);
     hand_up__(p, f);
 }
@@ -387,27 +411,18 @@ static void vmq_enqueue__(struct vport_rt *p, struct frame *f)
         hand_up__(p, f);
         return;
     }
-    if (frame_make_writable(&f) != 0) { /* queued through f->next: private */
-        frame_unref(f);
-        return;
-    }
-    f->next = NULL;
-    if (p->vmq_tail)
-        p->vmq_tail->next = f;
-    else
-        p->vmq_head = f;
-    p->vmq_tail = f;
-    vmq_start__(p);
+    if (fifo_push__(&p->vmq, f) == 0)
+        vmq_start__(p);
 }
 
 static void lc_serve__(struct sim_engine *eng, void *ctx, void *arg);
 
 static void lc_start__(struct vport_rt *p)
 {
-    if (p->lc_busy || !p->lc_head)
+    if (p->lc.busy || !p->lc.head)
         return;
-    p->lc_busy = 1;
-    sim_time_t t = sim_tx_time(frame_wire_len(p->lc_head), p->vs->local_bps);
+    p->lc.busy = 1;
+    sim_time_t t = sim_tx_time(frame_wire_len(p->lc.head), p->vs->local_bps);
     sim_schedule_in(p->vs->eng, t ? t : 1, lc_serve__, p->vs, (void *)(intptr_t)(p - p->vs->ports));
 }
 
@@ -417,14 +432,10 @@ static void lc_serve__(struct sim_engine *eng, void *ctx, void *arg)
     (void)eng;
     struct vmswitch *vs = ctx;
     struct vport_rt *p = &vs->ports[(intptr_t)arg];
-    p->lc_busy = 0;
-    struct frame *f = p->lc_head;
+    p->lc.busy = 0;
+    struct frame *f = fifo_pop__(&p->lc);
     if (!f)
         return;
-    p->lc_head = f->next;
-    if (!p->lc_head)
-        p->lc_tail = NULL;
-    f->next = NULL;
     lc_start__(p);
     vmq_enqueue__(p, f);
 }
@@ -456,17 +467,8 @@ static void deliver__(struct vmswitch *vs, struct vport_rt *p, struct frame *f, 
         vmq_enqueue__(p, f);
         return;
     }
-    if (frame_make_writable(&f) != 0) { /* queued through f->next: private */
-        frame_unref(f);
-        return;
-    }
-    f->next = NULL;
-    if (p->lc_tail)
-        p->lc_tail->next = f;
-    else
-        p->lc_head = f;
-    p->lc_tail = f;
-    lc_start__(p);
+    if (fifo_push__(&p->lc, f) == 0)
+        lc_start__(p);
 }
 
 static int accepts__(const struct vmswitch *vs, const struct vport_rt *p, int member)
