@@ -665,39 +665,51 @@ int set_team_set_members(struct set_team *t, struct nic *const *members, size_t 
     if (rc != 0)
         return rc;
     sim_time_t now = sim_now(t->eng);
-    /* The new list, in the given order: existing members keep their state,
-     * new ones join first (FO-007: they are eligible when the removed
-     * members' vPorts are placed again, FO-006 (c)); the removed ones are
+    /* The new list: the members that stay, in their order, then the new
+     * ones in the given order.  The list order is the order of the team's
+     * member_added rows, so a trace tells it (the Dynamic hash picks among
+     * the up members in list order, DYN-002; ties of the least-loaded
+     * placement go to the earlier member, HVP-002).  Members that stay keep
+     * their state; new ones join before the removed ones' vPorts are placed
+     * again (FO-007: they are eligible, FO-006 (c)); the removed ones are
      * then handled like failures. */
     struct member *next[SET_MAX_MEMBERS] = {0};
     struct member *gone[SET_MAX_MEMBERS] = {0};
-    size_t ngone = 0;
+    size_t ngone = 0, nnext = 0;
     int map[SET_MAX_MEMBERS];
     for (int i = 0; i < SET_MAX_MEMBERS; i++)
         map[i] = -1;
     for (size_t i = 0; i < t->nmembers; i++) {
         struct member *m = t->members[i];
-        int keep = -1;
+        int keep = 0;
         for (size_t j = 0; j < n; j++)
             if (members[j] == m->nic)
-                keep = (int)j;
-        if (keep >= 0) {
-            next[keep] = m;
-            map[i] = keep;
+                keep = 1;
+        if (keep) {
+            map[i] = (int)nnext;
+            next[nnext++] = m;
         } else {
             gone[ngone++] = m;
         }
     }
+    size_t nkept = nnext;
     for (size_t j = 0; j < n; j++) {
-        if (next[j])
+        int present = 0;
+        for (size_t k = 0; k < nnext && !present; k++)
+            present = next[k]->nic == members[j];
+        if (present)
             continue;
-        next[j] = member_new__(t, members[j], (int)j);
-        if (!next[j])
+        struct member *m = member_new__(t, members[j], (int)nnext);
+        if (!m) {
+            for (size_t k = nkept; k < nnext; k++) /* nothing changed yet */
+                member_free__(next[k]);
             return -ENOMEM;
-        if (t->trace) {
-            struct trace_rec r = {.obj = nic_obj(members[j]), .obj2 = t->obj};
-            trace_event(t->trace, now, TRACE_MEMBER_ADDED, &r);
         }
+        next[nnext++] = m;
+    }
+    for (size_t k = nkept; k < nnext && t->trace; k++) {
+        struct trace_rec r = {.obj = nic_obj(next[k]->nic), .obj2 = t->obj};
+        trace_event(t->trace, now, TRACE_MEMBER_ADDED, &r);
     }
     /* Install the new array with the leaving members appended, so indices
      * stay valid while they are evacuated. */

@@ -564,7 +564,11 @@ static void fo003_frame(struct check_eng *e, const struct check_frame *f)
 /* FO-004 TRACE/error [S]: each failure moves MAC(p) of an affected vPort at
  * most once (the host side of the station move: its affinity_set rows).
  * Counting starts at the member_down of A(p) and stops when a member of its
- * team comes up (failback is FO-006) or is added. */
+ * team comes up (failback is FO-006) or is added, or when an administrative
+ * move takes the vPort (affinity_set "admin" or "mapping": a member removed
+ * with Set-VMSwitchTeam, whose row comes before its member_removed row, or
+ * a new team mapping; CFG-015 and FO-007 judge those, and they are not the
+ * failure's move). */
 static void fo004_event(struct check_eng *e, const struct check_event *ev)
 {
     const struct check_input *in = e->in;
@@ -588,6 +592,10 @@ static void fo004_event(struct check_eng *e, const struct check_event *ev)
     struct check_vstate *vs = &e->vs[ev->vport];
     if (!vs->fo4_watch || ev->member == vs->aff)
         return;
+    if (!strcmp(ev->reason, "admin") || !strcmp(ev->reason, "mapping")) {
+        vs->fo4_watch = 0;
+        return;
+    }
     check_seen(e, R_FO004);
     if (++vs->fo4_moves > 1)
         check_offend(e, R_FO004, 1, NULL, ev, "vPort %s moved %d times (%s -> %s) after one "

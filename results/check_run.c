@@ -160,6 +160,28 @@ static void add_capture__(struct check_input *in, const char *path, const char *
     c->side = side;
 }
 
+/* A NIC outside every team at the end of the setup (check.nic team "-")
+ * that a team takes later (Set-VMSwitchTeam -NetAdapterName, CFG-015)
+ * belongs to the team of its first member_added row: the rules count a
+ * team's members by their team, and its state (in_team, up) follows the
+ * rows as for every member. */
+static int later_members__(struct check_input *in, sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    const char *sql = "SELECT o1.name, o2.name FROM events e JOIN event_kinds k ON k.id = e.kind "
+                      "JOIN objects o1 ON o1.id = e.obj JOIN objects o2 ON o2.id = e.obj2 "
+                      "WHERE k.name = 'member_added' ORDER BY e.seq";
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return -EINVAL;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        int m = check_input_member(in, (const char *)sqlite3_column_text(st, 0));
+        if (m >= 0 && in->members[m].team < 0)
+            in->members[m].team = check_input_team(in, (const char *)sqlite3_column_text(st, 1));
+    }
+    sqlite3_finalize(st);
+    return 0;
+}
+
 int check_input_from_run(struct check_input *in, const char *dir, struct sqlite3 *db,
                          char *err, size_t errlen)
 {
@@ -208,6 +230,11 @@ int check_input_from_run(struct check_input *in, const char *dir, struct sqlite3
     if (rc == 0 && rows == 0) {
         snprintf(err, errlen, "%s/run.sqlite: no scenario facts (check.* notes): the run was "
                  "made by an older setsim", dir);
+        rc = -EINVAL;
+    }
+    if (rc == 0 && later_members__(in, db) != 0) {
+        snprintf(err, errlen, "%s/run.sqlite: not a setsim run trace (%s)", dir,
+                 sqlite3_errmsg(db));
         rc = -EINVAL;
     }
     if (rc == 0)

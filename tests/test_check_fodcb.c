@@ -108,6 +108,7 @@ static const char *run_scn(const char *rel)
 #define DCB_ETS "tests/check/dcb-ets.yaml"
 #define FO_MIGRATE "tests/check/fo-migrate.yaml"
 #define FO_MIGRATE_CUT "tests/check/fo-migrate-cut.yaml"
+#define FO_ADMIN "tests/check/fo-admin.yaml"
 #define IWARP "scenarios/examples/iwarp-without-dcb.yaml"
 #define SEED_SET_RDMA "scenarios/examples/seed-set-rdma.yaml"
 
@@ -200,11 +201,17 @@ static void test_fodcb_clean(void)
     /* a member cut in the instant its VM starts migrating away: the VM
      * left the team (vm_departed), so no failover of it is owed */
     static const char *const mcut[] = {"FO-002", "DYN-001", NULL};
+    /* a failover, then the member it failed over to removed with
+     * Set-VMSwitchTeam (an admin move, not the failure's: FO-004), then
+     * the list given again in another order with a NIC new to the team
+     * (DYN-002 picks among the members in the order they joined) */
+    static const char *const adm[] = {"FO-004", "DYN-002", NULL};
     struct {
         const char *rel;
         const char *const *pass;
     } cases[] = {{FO_FAILBACK, fb}, {FO_ALLDOWN, ad}, {RDMA_FO, rf}, {SWITCH_REMOVE, sr},
-                 {DCB_ETS, ets}, {FO_MIGRATE, mig}, {FO_MIGRATE_CUT, mcut}};
+                 {DCB_ETS, ets}, {FO_MIGRATE, mig}, {FO_MIGRATE_CUT, mcut},
+                 {FO_ADMIN, adm}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *dir = run_scn(cases[i].rel);
         CU_ASSERT_PTR_NOT_NULL_FATAL(dir);

@@ -842,6 +842,18 @@ static void test_member_replace_and_mode(void)
     CU_ASSERT_EQUAL(set_team_mapped(h.team, vpb), SET_NO_MEMBER); /* dangling, cleared */
     CU_ASSERT_EQUAL(set_team_affinity(h.team, vpb), 1);           /* now nic[2] */
     CU_ASSERT_PTR_EQUAL(set_team_member(h.team, 1), h.nic[2]);
+    /* The list given in another order, nic[1] first: the members that stay
+     * keep their order, the new one is appended (the order of the
+     * member_added rows, which the checker counts by, DYN-002). */
+    struct nic *relist[3] = {h.nic[1], h.nic[2], h.nic[0]};
+    CU_ASSERT_EQUAL(set_team_set_members(h.team, relist, 3, err, sizeof err), 0);
+    CU_ASSERT_PTR_EQUAL(set_team_member(h.team, 0), h.nic[0]);
+    CU_ASSERT_PTR_EQUAL(set_team_member(h.team, 1), h.nic[2]);
+    CU_ASSERT_PTR_EQUAL(set_team_member(h.team, 2), h.nic[1]);
+    CU_ASSERT_EQUAL(set_team_affinity(h.team, vpa), 0); /* still nic[0] */
+    CU_ASSERT_EQUAL(set_team_affinity(h.team, vpb), 1); /* still nic[2] */
+    CU_ASSERT_EQUAL(set_team_set_members(h.team, list, 2, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(set_team_affinity(h.team, vpb), 1);
     for (int k = 0; k < 10; k++)
         vm_send_tcp(b, (uint16_t)(7000 + k), 100);
     sim_run_until(h.eng, 1 * SIM_MS);
