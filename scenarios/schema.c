@@ -331,7 +331,8 @@ static const struct ydoc_key flow_keys[] = {
     {.name = "to", .type = YDOC_T_STR, .flags = YDOC_K_REQUIRED,
      .doc = "Receiver, named like `from` (a VM may be qualified by its host: `hv2/vm3`)."},
     {.name = "kind", .type = YDOC_T_ENUM, .values = schema_traffic_kind_values, .def = "tcp",
-     .doc = "Transport; smb is SMB Direct over the hosts' RDMA vNICs (multichannel)."},
+     .doc = "Transport; smb is SMB Direct over the hosts' RDMA vNICs (multichannel). roce and smb "
+            "need RoCE adapters (`rdma: roce`); SMB Direct over iWARP adapters is not modelled."},
     {.name = "pattern", .type = YDOC_T_ENUM, .values = schema_pattern_values, .def = "bulk",
      .doc = "bulk: `size` bytes; constant: `rate` from start to stop; onoff: `rate` in `on`/"
             "`off` periods; cdf: sizes from `cdf` with Poisson arrivals at `load`; rr: "

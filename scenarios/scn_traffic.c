@@ -121,6 +121,43 @@ static uint64_t vnic_rate__(struct hvhost *h, int vnic)
     return hvhost_nic_count(h) ? nic_rate(hvhost_nic_at(h, 0)) : 0;
 }
 
+/* The RDMA transport of host vNIC vnic's adapters (its team's members, or
+ * the host's first adapter without a team): HVHOST_RDMA_*.  RoCE flows and
+ * SMB Direct run on the vNIC's RoCE engine, which only RoCE adapters have. */
+static int vnic_rdma_kind__(struct hvhost *h, int vnic, const char **model_nic)
+{
+    struct set_team *t = vnic_team__(h, vnic);
+    struct nic *n = t && set_team_member_count(t) ? set_team_member(t, 0)
+                    : hvhost_nic_count(h)          ? hvhost_nic_at(h, 0)
+                                                   : NULL;
+    struct hvhost_nic_props p;
+    *model_nic = n ? nic_name(n) : "";
+    if (!n || hvhost_nic_props(h, nic_name(n), &p) != 0)
+        return HVHOST_RDMA_NONE;
+    return p.rdma_kind;
+}
+
+/* 0, or -1 with the reason in err: host vNIC vnic's adapters do not speak
+ * RoCE (an iWARP adapter's SMB Direct runs over iWARP, which the smb
+ * generator does not model; kind: iwarp is iWARP between two vNICs). */
+static int need_roce__(struct hvhost *h, int vnic, const char *display, enum traffic_kind kind,
+                       char *err, size_t errlen)
+{
+    const char *nic;
+    int k = vnic_rdma_kind__(h, vnic, &nic);
+    if (k == HVHOST_RDMA_ROCE)
+        return 0;
+    snprintf(err, errlen, "%s/%s is on %s/%s, whose NIC model has rdma: %s: %s traffic runs on "
+                          "RoCE adapters (rdma: roce)%s", hvhost_name(h), display,
+             hvhost_name(h), nic, k == HVHOST_RDMA_IWARP ? "iwarp" : "none",
+             traffic_kind_name(kind),
+             k != HVHOST_RDMA_IWARP    ? ""
+             : kind == TRAFFIC_SMB     ? "; SMB Direct over iWARP is not modelled (kind: iwarp "
+                                         "runs iWARP between two host vNICs)"
+                                       : "; kind: iwarp runs iWARP between two host vNICs");
+    return -1;
+}
+
 static sim_time_t paused__(void *ctx, int prio)
 {
     struct ep_ctx *e = ctx;
@@ -247,6 +284,10 @@ static int endpoint__(struct scn_traffic *sc, const struct ydoc_node *n, const c
             if (hvhost_vnic_info(h, (int)i, &vi) != 0 || vi.vm || !vi.rdma || !vi.stack ||
                 ipstack_src_addr(vi.stack, 4, any4, ip) != 0)
                 continue;
+            if (need_roce__(h, (int)i, vi.display, kind, err, sizeof err) != 0) {
+                err_at__(sc, n, "%s", err);
+                return -1;
+            }
             struct hvrdma *r = rdma__(sc, h, (int)i, dcqcn, err, sizeof err);
             if (!r) {
                 err_at__(sc, n, "%s", err);
@@ -283,6 +324,10 @@ static int endpoint__(struct scn_traffic *sc, const struct ydoc_node *n, const c
         if (vi.vm) {
             err_at__(sc, n, "'%s' is a VM's adapter: %s traffic runs between host vNICs "
                             "('hv1/vEthernet (SMB_1)')", spec, traffic_kind_name(kind));
+            return -1;
+        }
+        if (need_roce__(h, vnic, vi.display, kind, err, sizeof err) != 0) {
+            err_at__(sc, n, "%s", err);
             return -1;
         }
         r = rdma__(sc, h, vnic, dcqcn, err, sizeof err);
