@@ -235,6 +235,14 @@ static void drop__(struct nic *n, struct frame *f, enum trace_drop_reason why)
 }
 
 static void drop_down__(void *ctx, struct frame *f) { drop__(ctx, f, TRACE_DROP_LINK_DOWN); }
+static void drop_unbound__(void *ctx, struct frame *f) { drop__(ctx, f, TRACE_DROP_MEMBER_REMOVED); }
+
+void nic_unbind(struct nic *n)
+{
+    txport_flush_each(&n->tx, drop_unbound__, n);
+    if (n->watch_prios)
+        fire_watches__(n, 8); /* the queues are empty now */
+}
 
 int nic_send(struct nic *n, struct frame *f)
 {

@@ -83,6 +83,11 @@ int nic_send(struct nic *n, struct frame *f);
 int nic_set_dcb(struct nic *n, const struct egress_settings *eg, uint8_t pfc_enabled);
 /* Administrative state (Disable-/Enable-NetAdapter). */
 void nic_set_admin(struct nic *n, int up);
+/* The NIC left its team (Set-VMSwitchTeam, CFG-015): the frames it has
+ * queued and not begun to send are dropped (reason member_removed), since
+ * the team transmits nothing on it after the removal; the frame on the
+ * line finishes. */
+void nic_unbind(struct nic *n);
 /* A pause storm: keeps sending XOFF for mask until stopped. */
 void nic_pause_storm(struct nic *n, uint8_t mask, int on);
 

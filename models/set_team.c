@@ -601,6 +601,7 @@ void set_team_detach(struct set_team *t)
         struct member *m = t->members[i];
         nic_set_rx_handler(m->nic, NULL, NULL);
         nic_set_carrier_handler(m->nic, NULL, NULL);
+        nic_unbind(m->nic); /* CFG-016: nothing of the switch's leaves after it */
         m->up = 0;
         m->carrier = 0;
     }
@@ -742,6 +743,7 @@ int set_team_set_members(struct set_team *t, struct nic *const *members, size_t 
             struct trace_rec r = {.obj = nic_obj(m->nic), .obj2 = t->obj};
             trace_event(t->trace, now, TRACE_MEMBER_REMOVED, &r);
         }
+        nic_unbind(m->nic); /* CFG-015: the team sends nothing more on it */
     }
     t->nmembers = n;
     for (size_t k = 0; k < ngone; k++)

@@ -131,6 +131,7 @@ static const struct reason_info drop_reasons[TRACE_DROP_REASON_COUNT] = {
     [TRACE_DROP_TEAM_DOWN] = {"team_down", 0},
     [TRACE_DROP_EAPOL_SET] = {"eapol_set", 0},
     [TRACE_DROP_MTU] = {"mtu_exceeded", 0},
+    [TRACE_DROP_MEMBER_REMOVED] = {"member_removed", 0},
     [TRACE_DROP_VPORT_MIGRATED] = {"vport_migrated", 0},
 };
 

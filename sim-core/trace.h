@@ -145,6 +145,8 @@ enum trace_drop_reason {
     TRACE_DROP_TEAM_DOWN,          /* "team_down": no team member up */
     TRACE_DROP_EAPOL_SET,          /* "eapol_set": CFG-024 EAPOL on a SET switch */
     TRACE_DROP_MTU,                /* "mtu_exceeded": frame above the MTU */
+    TRACE_DROP_MEMBER_REMOVED,     /* "member_removed": queued on a NIC when
+                                    * Set-VMSwitchTeam took it out of its team */
     TRACE_DROP_VPORT_MIGRATED,     /* "vport_migrated": to a vNIC whose VM
                                     * live-migrated off this host */
     TRACE_DROP_REASON_COUNT

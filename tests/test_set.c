@@ -873,6 +873,46 @@ static void test_member_replace_and_mode(void)
     hv_free(&h);
 }
 
+/* CFG-015: frames queued on a member when Set-VMSwitchTeam removes it do
+ * not leave afterwards (they are member_removed drops); the frame on the
+ * line finishes.  CFG-016: the same when the switch goes. */
+static void test_member_removed_queue(void)
+{
+    struct hv h;
+    hv_init(&h, 2, SET_LB_HYPERV_PORT, 1);
+    struct vm *a = hv_vm(&h);
+    int vpa = vmswitch_port_vport(h.vs, a->port);
+    CU_ASSERT_EQUAL(set_team_map(h.team, vpa, h.nic[1]), 0);
+    CU_ASSERT_EQUAL(set_team_affinity(h.team, vpa), 1);
+    for (int k = 0; k < 40; k++) /* 40 frames at once: 46 us at 10 Gb/s */
+        vm_send_tcp(a, (uint16_t)(7000 + k), 1400);
+    const sim_time_t removed_at = 2 * SIM_US;
+    sim_run_until(h.eng, removed_at);
+    struct nic *list[1] = {h.nic[0]};
+    char err[256];
+    CU_ASSERT_EQUAL(set_team_set_members(h.team, list, 1, err, sizeof err), 0);
+    sim_run_until(h.eng, 1 * SIM_MS);
+    hv_close_captures(&h);
+    struct wire w[2];
+    for (int m = 0; m < 2; m++)
+        read_wire(&h, m, &w[m]);
+    uint64_t drops = 0;
+    for (uint8_t p = 0; p < 8; p++)
+        drops += nic_counters(h.nic[1], p)->drops;
+    /* A few frames left before the removal, one was on the line (its
+     * capture stamp is its start), the rest dropped. */
+    CU_ASSERT(w[1].src_counts[0] >= 1 && w[1].src_counts[0] <= 3);
+    CU_ASSERT(w[1].vm_last[0] < removed_at);
+    CU_ASSERT_EQUAL(w[1].src_counts[0] + drops, 40);
+    CU_ASSERT_EQUAL(w[0].src_counts[0], 0); /* queued frames are not sent again */
+    char dir[sizeof h.dir];
+    snprintf(dir, sizeof dir, "%s", h.dir);
+    hv_free(&h);
+    CU_ASSERT_EQUAL(trace_count(dir, "SELECT count(*) FROM events_v WHERE kind = 'drop' AND "
+                                     "reason = 'member_removed' AND obj = 'SLOT 3'"),
+                    (long long)drops);
+}
+
 /* CFG-024: EAPOL never leaves a SET switch. */
 static void test_eapol_dropped(void)
 {
@@ -1562,6 +1602,7 @@ int suite_set(void)
         !CU_add_test(s, "HVP-008 flood delivered once", test_flood_delivered_once) ||
         !CU_add_test(s, "CFG-001/003 team validation", test_team_validation) ||
         !CU_add_test(s, "CFG-015/FO-007/CFG-011 members and mode", test_member_replace_and_mode) ||
+        !CU_add_test(s, "CFG-015 frames queued on a removed member", test_member_removed_queue) ||
         !CU_add_test(s, "CFG-024 EAPOL dropped", test_eapol_dropped) ||
         !CU_add_test(s, "DYN-003 moves only after a flowlet gap", test_dynamic_flowlet_gap) ||
         !CU_add_test(s, "DYN-003 periodic rebalancing", test_dynamic_periodic_rebalance) ||
