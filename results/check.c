@@ -984,6 +984,9 @@ static void eng_free__(struct ctx *x)
     free(x->e.vs);
     free(x->e.worst);
     free(x->e.flows);
+    free(x->e.ucast);
+    free(x->e.h7);
+    free(x->e.h7_by_key);
     free(x->e.frame_hooks);
     free(x->e.hooks_built);
     check_hvpdyn_free(&x->e);

@@ -166,6 +166,22 @@ struct check_eng {
      * vPort seen on a second member soon after the first is the switch's
      * flood, received there (direct-mapped by a hash of its bytes). */
     struct check_echo { uint64_t key; sim_time_t ts; int member; } echo[256];
+    /* HVP-007: received unicast to vPorts, direct-mapped by a hash of its
+     * bytes (VLAN tag left out) and member, so that a copy on A(p) tells a
+     * flood; an offence waits (FIFO) until such a copy could still come. */
+    struct check_ucast { uint64_t key; sim_time_t ts; } *ucast;
+    struct check_h7 {
+        uint64_t key;          /* frame hash (without member) */
+        sim_time_t ts;
+        uint64_t frame;
+        const char *file;
+        char ifname[CHECK_NAME_MAX];
+        int vport, member, aff, inf, learned;
+        int flood;             /* a copy reached A(p) after it */
+        uint32_t prev;         /* the waiting offence before it of the same frame, slot + 1 */
+    } *h7;
+    uint32_t *h7_by_key;       /* direct-mapped frame hash -> waiting slot + 1 */
+    size_t h7_head, h7_n;
     /* Flow table (DYN-003): direct-mapped, fixed size. */
     struct check_flow { uint64_t key; sim_time_t last; int member; } *flows;
     size_t flow_mask;

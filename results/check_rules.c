@@ -6,6 +6,7 @@
  * (from affinity_set events, or inferred from frames: check_affinity).
  * Frames that drain from a member's queue just after an affinity change are
  * allowed on the previous member for move_window (HVP-009's window). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "capread.h"
@@ -215,9 +216,72 @@ static void hvp006_frame(struct check_eng *e, const struct check_frame *f)
                      vname__(e, f->src_vport), mname__(e, m), mname__(e, f->member));
 }
 
+/* HVP-007: a switch's flood of one frame reaches the team's members within
+ * this window (store and forward, a second switch, queueing). */
+#define H7_FLOOD_WINDOW (1 * SIM_MS)
+#define H7_UCAST 16384u /* direct-mapped (frame, member) slots */
+#define H7_PEND 1024u   /* offences waiting for a copy on A(p) */
+#define H7_KEYS 4096u   /* frame hash -> waiting offence */
+
+/* Hash of a frame's first 64 bytes without its 802.1Q tag (a flood leaves
+ * access and trunk ports alike) and of its length. */
+static uint64_t h7_key__(const struct capread_pkt *p)
+{
+    uint64_t k = 1469598103934665603ull ^ p->wire_len;
+    size_t n = p->caplen < 64 ? p->caplen : 64;
+    int tag = n >= 16 && p->data[12] == 0x81 && p->data[13] == 0x00;
+    for (size_t i = 0; i < n; i++)
+        if (!tag || i < 12 || i >= 16)
+            k = (k ^ p->data[i]) * 1099511628211ull;
+    return k | 1;
+}
+
+static struct check_ucast *h7_slot__(struct check_eng *e, uint64_t key, int member)
+{
+    uint64_t k = (key ^ ((uint64_t)(member + 1) * 0x9e3779b97f4a7c15ull)) | 1;
+    struct check_ucast *u = &e->ucast[(k >> 17) & (H7_UCAST - 1)];
+    return u->key == k ? u : NULL;
+}
+
+static void h7_note__(struct check_eng *e, uint64_t key, int member, sim_time_t ts)
+{
+    uint64_t k = (key ^ ((uint64_t)(member + 1) * 0x9e3779b97f4a7c15ull)) | 1;
+    struct check_ucast *u = &e->ucast[(k >> 17) & (H7_UCAST - 1)];
+    u->key = k;
+    u->ts = ts;
+}
+
+/* A copy of the frame with hash key reached member a within the window. */
+static int h7_copy_on__(struct check_eng *e, uint64_t key, int a, sim_time_t ts)
+{
+    const struct check_ucast *u = h7_slot__(e, key, a);
+    return u && (u->ts >= ts ? u->ts - ts : ts - u->ts) <= H7_FLOOD_WINDOW;
+}
+
+/* Judges the oldest waiting offence: a flood (a copy on A(p)) or a switch
+ * that has not learned MAC(p) yet warns; anything else fails. */
+static void h7_resolve__(struct check_eng *e)
+{
+    struct check_h7 *o = &e->h7[e->h7_head];
+    e->h7_head = (e->h7_head + 1) % H7_PEND;
+    e->h7_n--;
+    int flood = o->flood || h7_copy_on__(e, o->key, o->aff, o->ts);
+    struct capread_pkt p = {.frame = o->frame, .ts = o->ts};
+    struct check_frame f = {.p = &p, .file = o->file, .ifname = o->ifname, .member = o->member};
+    check_offend(e, R_HVP007, o->learned && !flood, &f, NULL, "unicast to %s received on %s, its "
+                 "affinitized member is %s%s%s", vname__(e, o->vport), mname__(e, o->member),
+                 mname__(e, o->aff), inf__(o->inf),
+                 flood         ? " (flooded: a copy reached it too)"
+                 : o->learned ? ""
+                              : " (not learned yet: flooded)");
+}
+
 /* HVP-007 TRACE/error [P~]: known unicast to MAC(p) arrives on A(p) once
- * learn_grace has passed since the last affinity change; a warning when the
- * switch cannot have learned MAC(p) yet (it floods). */
+ * learn_grace has passed since the last affinity change.  A warning when
+ * the switch floods it: the same frame reaches A(p) too (within 1 ms; with
+ * two switches MAC(p) may be known to one only), or MAC(p) has not been
+ * seen as a source yet.  An offence is judged once a copy could no longer
+ * come (1 ms later, or at the end). */
 static void hvp007_frame(struct check_eng *e, const struct check_frame *f)
 {
     if (f->tx || f->member < 0 || f->dst_vport < 0)
@@ -225,17 +289,58 @@ static void hvp007_frame(struct check_eng *e, const struct check_frame *f)
     int v = f->dst_vport;
     if (e->vs[v].team != f->team)
         return;
+    if (!e->ucast) {
+        e->ucast = calloc(H7_UCAST, sizeof *e->ucast);
+        e->h7 = calloc(H7_PEND, sizeof *e->h7);
+        e->h7_by_key = calloc(H7_KEYS, sizeof *e->h7_by_key);
+        if (!e->ucast || !e->h7 || !e->h7_by_key) {
+            free(e->ucast);
+            free(e->h7);
+            free(e->h7_by_key);
+            e->ucast = NULL;
+            e->h7 = NULL;
+            e->h7_by_key = NULL;
+            return;
+        }
+    }
+    sim_time_t now = f->p->ts;
+    while (e->h7_n && (e->h7[e->h7_head].ts + H7_FLOOD_WINDOW < now || e->h7_n == H7_PEND))
+        h7_resolve__(e);
+    uint64_t key = h7_key__(f->p);
+    h7_note__(e, key, f->member, now);
+    /* A copy of a waiting offence's frame on its A(p): the switch floods. */
+    uint32_t *bk = &e->h7_by_key[(key >> 13) & (H7_KEYS - 1)];
+    for (uint32_t s = *bk, n = 0; s && n < H7_PEND; n++) {
+        struct check_h7 *w = &e->h7[s - 1];
+        if ((s - 1 + H7_PEND - e->h7_head) % H7_PEND >= e->h7_n || w->key != key)
+            break; /* resolved already, or another frame's */
+        if (w->aff == f->member)
+            w->flood = 1;
+        s = w->prev;
+    }
     int inf, a = check_affinity(e, v, &inf);
     if (a < 0)
         return;
     check_seen(e, R_HVP007);
-    if (a == f->member ||
-        check_in_change_window(e, f->team, v, f->p->ts, e->in->opt.learn_grace))
+    if (a == f->member || check_in_change_window(e, f->team, v, now, e->in->opt.learn_grace))
         return;
-    int learned = e->vs[v].seen_as_src;
-    check_offend(e, R_HVP007, learned, f, NULL, "unicast to %s received on %s, its "
-                 "affinitized member is %s%s%s", vname__(e, v), mname__(e, f->member),
-                 mname__(e, a), inf__(inf), learned ? "" : " (not learned yet: flooded)");
+    uint32_t prev = 0;
+    if (*bk && (*bk - 1 + H7_PEND - e->h7_head) % H7_PEND < e->h7_n && e->h7[*bk - 1].key == key)
+        prev = *bk;
+    size_t slot = (e->h7_head + e->h7_n++) % H7_PEND;
+    *bk = (uint32_t)slot + 1;
+    struct check_h7 *o = &e->h7[slot];
+    *o = (struct check_h7){.key = key, .ts = now, .frame = f->p->frame, .file = f->file,
+                           .vport = v, .member = f->member, .aff = a, .inf = inf,
+                           .learned = e->vs[v].seen_as_src, .prev = prev};
+    snprintf(o->ifname, sizeof o->ifname, "%s", f->ifname ? f->ifname : "");
+}
+
+static void hvp007_end(struct check_eng *e, sim_time_t end)
+{
+    (void)end;
+    while (e->h7_n)
+        h7_resolve__(e);
 }
 
 /* HVP-009 TRACE/error [P]: outside the window after an affinity-changing
@@ -867,7 +972,7 @@ const struct check_rule_impl check_rules[] = {
                   .frame_needs = CHECK_FK_TX | CHECK_FK_SRCV},
     [R_HVP007] = {{"HVP-007", "Ingress follows the learned MAC", "error", I,
                    "unicast to MAC(p) arrives on A(p) after learn_grace (flooding: warn)"},
-                  "no received unicast to a vPort", hvp007_frame, NULL, NULL,
+                  "no received unicast to a vPort", hvp007_frame, NULL, NULL, hvp007_end,
                   .frame_needs = CHECK_FK_RX | CHECK_FK_MEMBER},
     [R_HVP009] = {{"HVP-009", "No MAC flapping (both modes)", "error", W,
                    "each vPort MAC is sourced on one member outside move_window"},

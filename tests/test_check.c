@@ -118,6 +118,11 @@ uint64_t mutate(const char *src, const char *dst, mut_fn fn, void *ctx, const ch
         CU_ASSERT_EQUAL(pcapng_write_raw(w, (int)m.ifid, m.ts, m.data, m.caplen, m.wire_len,
                                          m.dir), 0);
         out++;
+        if (m.dup) { /* the copy is the hit */
+            CU_ASSERT_EQUAL(pcapng_write_raw(w, (int)m.dup_ifid, m.ts, m.data, m.caplen,
+                                             m.wire_len, m.dir), 0);
+            out++;
+        }
         if (v == MUT_HIT && !hit)
             hit = out;
     }
@@ -205,6 +210,7 @@ struct sel {
     sim_time_t after;          /* only frames after this time */
     /* the edit */
     const char *move_to;       /* interface to move it to */
+    const char *copy_to;       /* interface to copy it to (the copy follows it) */
     const uint8_t *set_src;
     const uint8_t *set_dst;
     int set_ethertype;         /* untagged frames: EtherType + first payload byte */
@@ -261,6 +267,12 @@ static int sel_apply(void *ctx, struct mpkt *m, struct capread *r)
         int i = iface(r, s->move_to);
         CU_ASSERT_FATAL(i >= 0);
         m->ifid = (uint32_t)i;
+    }
+    if (s->copy_to) {
+        int i = iface(r, s->copy_to);
+        CU_ASSERT_FATAL(i >= 0);
+        m->dup = 1;
+        m->dup_ifid = (uint32_t)i;
     }
     if (s->set_src)
         memcpy(m->data + 6, s->set_src, 6);
@@ -653,6 +665,28 @@ static void test_hvp007_ingress_elsewhere(void)
     struct sel s = {.n = 1, .ifname = "hv1/SLOT 2", .dir = PCAPNG_DIR_IN, .dst = FO_VM1_MAC,
                     .move_to = "hv1/SLOT 3"};
     run_sel("failover-mac-takeover", "hvp007", &s, "HVP-007", CHECK_FAIL);
+}
+
+/* HVP-007: the same frame also received on the other member is the
+ * switch's flood (with two switches MAC(p) may be known to one of them
+ * only): a warning, whichever copy comes first. */
+static void test_hvp007_flood_copy(void)
+{
+    struct sel s = {.n = 1, .ifname = "hv1/SLOT 2", .dir = PCAPNG_DIR_IN, .dst = FO_VM1_MAC,
+                    .copy_to = "hv1/SLOT 3"};
+    run_sel("failover-mac-takeover", "hvp007flood", &s, "HVP-007", CHECK_WARN);
+    /* the copy on the other member first: it waits for the one on A(p),
+     * which is the hit, the frame after it */
+    struct sel s2 = {.n = 1, .ifname = "hv1/SLOT 2", .dir = PCAPNG_DIR_IN, .dst = FO_VM1_MAC,
+                     .move_to = "hv1/SLOT 3", .copy_to = "hv1/SLOT 2"};
+    const char *dir = run_example("failover-mac-takeover");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+    char out[700];
+    uint64_t hit = mutate(dir, crafted("hvp007flood2", out, sizeof out), sel_apply, &s2, NULL);
+    CU_ASSERT_FATAL(hit > 1);
+    struct check_report *r = check_dir(out);
+    expect(r, "HVP-007", CHECK_WARN, hit - 1, 0);
+    check_report_free(r);
 }
 
 /* FO-001: after SLOT 2 is cut at 5 ms, a frame of SLOT 3 moved to it. */
@@ -1129,6 +1163,7 @@ int suite_check(void)
         {"hvp003_hvp006_wrong_member", test_hvp003_hvp006_wrong_member},
         {"hvp004_replaced_source", test_hvp004_replaced_source},
         {"hvp007_ingress_elsewhere", test_hvp007_ingress_elsewhere},
+        {"hvp007_flood_copy", test_hvp007_flood_copy},
         {"fo001_sent_while_down", test_fo001_sent_while_down},
         {"fo003_rmac_elsewhere", test_fo003_rmac_elsewhere},
         {"fo004_two_moves", test_fo004_two_moves},

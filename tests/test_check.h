@@ -24,6 +24,8 @@ struct mpkt {
     uint32_t caplen, wire_len;
     struct pkt_info pi;
     int parsed;
+    int dup;                  /* 1: also written again, after it, on dup_ifid */
+    uint32_t dup_ifid;
 };
 
 /* Returns MUT_KEEP, MUT_DROP, or MUT_HIT (mutated: its output frame number
