@@ -47,6 +47,7 @@ struct hd_flow {
     uint64_t key;              /* 0: empty */
     int member;                /* member of its last frame */
     int prev;                  /* the member it left within this flowlet, -1 */
+    sim_time_t prev_last;      /* its last frame on prev */
     sim_time_t last;           /* its last frame */
     double level;              /* DYN-009 leaky bucket, bits */
     sim_time_t level_t;
@@ -400,8 +401,11 @@ static void dyn009_vport__(struct check_eng *e, int v, int m, sim_time_t now)
 /* DYN-002 TRACE/error [P]: a flow never appears on two members within one
  * flowlet.  A flow that changes member without a gap of at least the
  * flowlet gap has moved (DYN-003 warns: "uncommon" but allowed); one that
- * comes back, within the same flowlet, to the member it left is on two
- * members at once: split, not moved.  DYN-011 [P]: the same for HNV
+ * comes back, within the same flowlet, to the member it left less than a
+ * flowlet gap before is on two members at once: split, not moved.  (Coming
+ * back later, with no gap on the wire in between, is a second move: SET
+ * measures the gap where it sends, and a deep transmit queue can fill the
+ * gap on the wire, as between the requests of a request/response flow.)  DYN-011 [P]: the same for HNV
  * frames, whose flow is their outer key.  DYN-009 TRACE/error [P]: one
  * flow's bits in any 10 ms window <= the member's rate * 10 ms * 1.01 (a
  * leaky bucket, as HVP-005); its information: vPorts on several members
@@ -433,7 +437,8 @@ void check_dynflow_frame(struct check_eng *e, const struct check_frame *f)
         if (!in_flowlet)
             fl->prev = -1;
         if (f->member != fl->member) {
-            if (in_flowlet && fl->prev == f->member)
+            if (in_flowlet && fl->prev == f->member &&
+                now - fl->prev_last < e->in->opt.flowlet_gap)
                 check_offend(e, rule, 1, f, NULL, "%s flow %s on %s again %lld ns after its "
                              "last frame on %s: on two members within one flowlet%s",
                              hnv ? "HNV" : "TCP/UDP", f->owner >= 0 ?
@@ -441,6 +446,7 @@ void check_dynflow_frame(struct check_eng *e, const struct check_frame *f)
                              mname__(e, f->member), (long long)((now - fl->last) / SIM_NS),
                              mname__(e, fl->member), hnv ? " (outer key)" : "");
             fl->prev = in_flowlet ? fl->member : -1;
+            fl->prev_last = fl->last;
             fl->member = f->member;
         }
     }
