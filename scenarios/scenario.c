@@ -1180,7 +1180,9 @@ static int build__(struct scenario *sc, const char *path)
     uint64_t seed = 1;
     bool seed_compat = false;
     sim_time_t sample = SAMPLER_DEFAULT_INTERVAL;
+    int64_t snaplen = 0;
     if (ydoc_get_str(sn, "name", YDOC_REQUIRED, &name, &e) ||
+        ydoc_get_int(sn, "capture_snaplen", 0, 64, 262144, &snaplen, &e) ||
         ydoc_get_time(sn, "duration", YDOC_REQUIRED, &sc->duration, &e) ||
         ydoc_get_u64(sn, "seed", 0, 0, UINT64_MAX, &seed, &e) ||
         ydoc_get_bool(sn, "seed_compat", 0, &seed_compat, &e) ||
@@ -1206,6 +1208,7 @@ static int build__(struct scenario *sc, const char *path)
                                .scenario_hash = hash, .scenario_file = path, .seed = sc->seed,
                                .engine = sc->opt.engine, .make_engine = sc->opt.make_engine,
                                .duration = sc->duration, .sample_interval = sample,
+                               .snaplen = (uint32_t)snaplen,
                                .overwrite = sc->opt.overwrite ||
                                                                       sc->opt.lint};
     sc->world = world_create(&wo, werr, sizeof werr);

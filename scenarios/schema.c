@@ -39,6 +39,13 @@ static const struct ydoc_key scenario_keys[] = {
     {.name = "sample_interval", .type = YDOC_T_TIME, .def = "100us",
      .doc = "Interval of the periodic samples in run.sqlite (throughput, queues, pause, "
             "affinity; docs/results.md); `0s`: no samples."},
+    {.name = "capture_snaplen", .type = YDOC_T_INT, .min = 64, .max = 262144, .unit = "bytes",
+     .def = "256",
+     .doc = "Bytes of each frame capture.pcapng keeps (the headers; the simulated payload is "
+            "zeros). 262144 keeps whole frames: then Wireshark checks each RoCE frame's ICRC, and "
+            "its InfiniBand dissector no longer writes \"Invalid Packet Length from LRH! "
+            "[Malformed Packet]\" in the Info column of RoCE frames cut short (their payload "
+            "was not captured; nothing is malformed)."},
     {0},
 };
 

@@ -172,6 +172,58 @@ static void test_quickstart(void)
     CU_ASSERT_STRING_EQUAL(buf, "1\n");
 }
 
+static void events_dump(const char *dir, char *buf, size_t len);
+
+/* scenario.capture_snaplen: the default keeps 256 bytes of a frame, and
+ * tshark's InfiniBand dissector then writes "Invalid Packet Length from
+ * LRH! [Malformed Packet]" in the Info column of RoCE frames cut short
+ * (nothing is malformed: _ws.malformed matches nothing); whole frames
+ * decode with their payload and ICRC and no such text, and the events are
+ * the same. */
+static void test_capture_snaplen(void)
+{
+    char tmp[512], a[700], b[700], cmd[1600], buf[4096], buf2[4096];
+    CU_ASSERT_EQUAL_FATAL(test_tmpdir(tmp, sizeof tmp), 0);
+    snprintf(a, sizeof a, "%s/cut", tmp);
+    snprintf(b, sizeof b, "%s/whole", tmp);
+    int rc;
+    run_quickstart(a, "--set scenario.sample_interval=0s", &rc);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    run_quickstart(b, "--set scenario.sample_interval=0s --set scenario.capture_snaplen=262144",
+                   &rc);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    /* RoCE data frames (1086 bytes): captured length. */
+    const char *q = "tshark -r '%s/capture.pcapng' -Y 'infiniband.bth.opcode == 14' -T fields "
+                    "-e frame.cap_len 2>/dev/null | sort -u";
+    snprintf(cmd, sizeof cmd, q, a);
+    CU_ASSERT_EQUAL(test_run(cmd, buf, sizeof buf), 0);
+    CU_ASSERT_STRING_EQUAL(buf, "256\n");
+    snprintf(cmd, sizeof cmd, q, b);
+    CU_ASSERT_EQUAL(test_run(cmd, buf, sizeof buf), 0);
+    CU_ASSERT_STRING_EQUAL(buf, "1086\n");
+    /* The Info column: no "Malformed" with whole frames, an ICRC each. */
+    snprintf(cmd, sizeof cmd, "tshark -r '%s/capture.pcapng' 2>/dev/null | grep -c Malformed", b);
+    test_run(cmd, buf, sizeof buf);
+    CU_ASSERT_STRING_EQUAL(buf, "0\n");
+    snprintf(cmd, sizeof cmd, "tshark -r '%s/capture.pcapng' -Y 'infiniband.bth.opcode == 14 && "
+             "!infiniband.invariant.crc' 2>/dev/null | wc -l", b);
+    CU_ASSERT_EQUAL(test_run(cmd, buf, sizeof buf), 0);
+    CU_ASSERT_STRING_EQUAL(buf, "0\n");
+    /* Same events either way. */
+    events_dump(a, buf, sizeof buf);
+    events_dump(b, buf2, sizeof buf2);
+    CU_ASSERT_STRING_EQUAL(buf, buf2);
+    /* Out of range: file position, exit 2. */
+    char c[700];
+    snprintf(c, sizeof c, "%s/bad", tmp);
+    run_quickstart(c, "--set scenario.capture_snaplen=10", &rc);
+    CU_ASSERT_EQUAL(rc, 2);
+    snprintf(cmd, sizeof cmd, "cat '%s.out'", c);
+    test_run(cmd, buf, sizeof buf);
+    CU_ASSERT_PTR_NOT_NULL(strstr(buf, "'capture_snaplen: 10': out of range (64..262144)"));
+    CU_ASSERT(!exists(c));
+}
+
 static void events_dump(const char *dir, char *buf, size_t len)
 {
     char cmd[900];
@@ -462,6 +514,7 @@ int suite_scenario(void)
     if (!s || !CU_add_test(s, "bad inputs: exact message, exit 2, no run directory", test_bad_corpus) ||
         !CU_add_test(s, "quickstart runs and meets its stated outcome", test_quickstart) ||
         !CU_add_test(s, "same seed, same bytes; other seed, other bytes", test_determinism) ||
+        !CU_add_test(s, "capture_snaplen: cut or whole frames", test_capture_snaplen) ||
         !CU_add_test(s, "command-line errors", test_cli_errors) ||
         !CU_add_test(s, "knobs: fo hold-down, dyn flowlet gap, --set errors", test_knobs) ||
         !CU_add_test(s, "whole-configuration warnings: exact lines, exit 0 / 1 with --strict",
