@@ -17,7 +17,8 @@ struct hvrdma {
     int vport;
     struct set_team *team;    /* not owned (the vNIC's switch's team) */
     int watch_id;
-    int member;               /* where the QPs live */
+    struct nic *member_nic; /* the member its QPs live on (NULL: none yet); a NIC,
+                             * not an index: Set-VMSwitchTeam renumbers members */
     uint32_t queue_limit;
     struct roce_dev *dev;     /* owned */
     struct frame probe;       /* an RDMA frame to ask the host's classifier with */
@@ -75,11 +76,14 @@ static void affinity__(void *ctx, int vport, int old_member, int new_member)
 {
     (void)old_member;
     struct hvrdma *r = ctx;
-    if (vport != r->vport || new_member == SET_NO_MEMBER || new_member == r->member)
+    if (vport != r->vport || new_member == SET_NO_MEMBER)
         return;
-    int had = r->member != SET_NO_MEMBER;
-    r->member = new_member;
-    roce_dev_set_rate(r->dev, nic_rate(set_team_member(r->team, new_member)));
+    struct nic *n = set_team_member(r->team, new_member);
+    if (n == r->member_nic)
+        return;
+    int had = r->member_nic != NULL;
+    r->member_nic = n;
+    roce_dev_set_rate(r->dev, nic_rate(n));
     if (had)
         roce_dev_port_change(r->dev); /* FO-009 */
     roce_dev_tx_ready(r->dev); /* a gate closed on the old member's queue */
@@ -149,9 +153,10 @@ struct hvrdma *hvrdma_create(struct sim_engine *eng, struct trace *trace, struct
     r->team = team;
     r->queue_limit = s->tx_queue_limit;
     r->probe.flags = FRAME_F_RDMA;
-    r->member = set_team_affinity(team, vi.vport);
+    int m = set_team_affinity(team, vi.vport);
+    r->member_nic = m != SET_NO_MEMBER ? set_team_member(team, m) : NULL;
     struct roce_settings rs = s->roce;
-    struct nic *mnic = set_team_member(team, r->member != SET_NO_MEMBER ? r->member : 0);
+    struct nic *mnic = set_team_member(team, m != SET_NO_MEMBER ? m : 0);
     if (!rs.rate_bps)
         rs.rate_bps = nic_rate(mnic);
     nic_roce__(h, mnic, &rs);
@@ -187,10 +192,13 @@ void hvrdma_destroy(struct hvrdma *r)
 }
 
 struct roce_dev *hvrdma_dev(const struct hvrdma *r) { return r->dev; }
-int hvrdma_member(const struct hvrdma *r) { return r->member; }
+int hvrdma_member(const struct hvrdma *r)
+{
+    return r->member_nic ? set_team_member_index(r->team, r->member_nic) : SET_NO_MEMBER;
+}
 int hvrdma_vnic(const struct hvrdma *r) { return r->vnic; }
 
 struct nic *hvrdma_member_nic(const struct hvrdma *r)
 {
-    return r->member == SET_NO_MEMBER ? NULL : set_team_member(r->team, r->member);
+    return r->member_nic;
 }

@@ -281,6 +281,36 @@ static void scan_failover(const char *path, const uint8_t *smb1, double cut_s,
     pcap_close(p);
 }
 
+/* FO-009/CFG-015: Set-VMSwitchTeam drops SLOT 2 under load; SMB_1 moves
+ * to SLOT 3, which is then member 0, the index SLOT 2 had: the engine
+ * follows the NIC, not the index, so its QPs go to error and reconnect. */
+static void test_member_removed_reconnect(void)
+{
+    struct smb_rig s;
+    smb_rig_init(&s, 1);
+    sim_time_t t0 = sim_now(s.r.eng);
+    CU_ASSERT_EQUAL(smbd_client_write(s.cli, 8u << 20, 1), 0);
+    sim_run_until(s.r.eng, t0 + 500 * SIM_US);
+    CU_ASSERT_EQUAL(s.log.ops, 0); /* under load */
+    struct roce_dev *d1 = hvrdma_dev(s.r.rdma[0][0]);
+    CU_ASSERT_EQUAL(hvrdma_member(s.r.rdma[0][0]), 0);
+    const char *keep[1] = {"SLOT 3"};
+    char err[256];
+    CU_ASSERT_EQUAL_FATAL(hvhost_team_set_members(s.r.hv[0], "SETswitch", keep, 1, err,
+                                                  sizeof err), 0);
+    CU_ASSERT_PTR_EQUAL(hvrdma_member_nic(s.r.rdma[0][0]), hvhost_nic(s.r.hv[0], "SLOT 3"));
+    CU_ASSERT_EQUAL(hvrdma_member(s.r.rdma[0][0]), 0);
+    sim_run_until(s.r.eng, t0 + 40 * SIM_MS);
+    const struct smbd_client_stats *cs = smbd_client_stats(s.cli);
+    CU_ASSERT_EQUAL(roce_dev_counters(d1)->port_changes, 1);
+    CU_ASSERT_EQUAL(cs->qp_errors, 2);
+    CU_ASSERT_EQUAL(cs->reconnects, 2);
+    CU_ASSERT_EQUAL(s.log.ops, 1);
+    CU_ASSERT_EQUAL(s.log.bytes, 8u << 20);
+    CU_ASSERT_EQUAL(s.log.check_failures, 0);
+    smb_rig_free(&s);
+}
+
 static void test_failover_reconnect(void)
 {
     struct smb_rig s;
@@ -496,6 +526,8 @@ int suite_smbdirect(void)
     if (!s ||
         !CU_add_test(s, "DCB-012/DYN-010 multichannel over SET: both members, VID 42 PCP 3",
                      test_multichannel_over_set) ||
+        !CU_add_test(s, "FO-009 member removed by Set-VMSwitchTeam: QPs follow the NIC",
+                     test_member_removed_reconnect) ||
         !CU_add_test(s, "FO-009 member cut: QPs to error, reconnect on the survivor",
                      test_failover_reconnect) ||
         !CU_add_test(s, "member links cut and restored at random under load: every operation "
