@@ -974,6 +974,8 @@ static int eng_init__(struct ctx *x, const struct check_input *in, struct check_
     }
     for (size_t t = 0; t < in->nteams; t++)
         e->ts[t].mode = in->teams[t].mode;
+    for (int p = 0; p < 8; p++)
+        e->fail_drop_at[p] = SIM_TIME_MAX;
     return check_fodcb_init(e);
 }
 

@@ -181,6 +181,9 @@ struct check_eng {
         uint32_t prev;         /* the waiting offence before it of the same frame, slot + 1 */
     } *h7;
     uint32_t *h7_by_key;       /* direct-mapped frame hash -> waiting slot + 1 */
+    /* DCB-005: per priority, when a frame of it was last dropped for a
+     * failure (link_down, team_down, member_removed, ...); SIM_TIME_MAX: never. */
+    sim_time_t fail_drop_at[8];
     size_t h7_head, h7_n;
     /* Flow table (DYN-003): direct-mapped, fixed size. */
     struct check_flow { uint64_t key; sim_time_t last; int member; } *flows;

@@ -820,11 +820,19 @@ static void dcb004_frame(struct check_eng *e, const struct check_frame *f)
                      f->is_roce ? "RoCE" : "iWARP");
 }
 
+/* How long after a failure drop of its priority a NAK is that loss's: the
+ * receiver NAKs at the next packet, which may come after the sender's
+ * local ACK timeout (16.8 ms by default) and a failover. */
+#define DCB005_FAIL_WINDOW (100 * SIM_MS)
+
 /* DCB-005 TRACE/error [S]: no congestion drop on a PFC-enabled priority;
- * [P]: a NAK (PSN sequence error) on a lossless priority is a loss. */
+ * [P]: a NAK (PSN sequence error) on a lossless priority is a loss.  With
+ * the run's events, a NAK within 100 ms of a drop of its priority for a
+ * failure (link down, team down, a member removed: not congestion, so not
+ * DCB-005's) is that loss's recovery. */
 static void dcb005_event(struct check_eng *e, const struct check_event *ev)
 {
-    if (ev->kind != CHECK_EV_DROP || !e->pfc_known || ev->prio < 0)
+    if (ev->kind != CHECK_EV_DROP || !e->pfc_known || ev->prio < 0 || ev->prio > 7)
         return;
     if (!(e->pfc_union & (1u << ev->prio)))
         return;
@@ -833,6 +841,8 @@ static void dcb005_event(struct check_eng *e, const struct check_event *ev)
         strcmp(ev->reason, "headroom_overflow") == 0 || strcmp(ev->reason, "buffer_full") == 0)
         check_offend(e, R_DCB005, 1, NULL, ev, "drop (%s) on PFC-enabled priority %d",
                      ev->reason, ev->prio);
+    else
+        e->fail_drop_at[ev->prio] = ev->time;
 }
 
 static void dcb005_frame(struct check_eng *e, const struct check_frame *f)
@@ -843,9 +853,13 @@ static void dcb005_frame(struct check_eng *e, const struct check_frame *f)
     check_seen(e, R_DCB005);
     if ((f->pi.layers & PKT_HAS_AETH) &&
         pkt_roce_aeth_kind(f->pi.aeth.syndrome) == PKT_AETH_NAK &&
-        (f->pi.aeth.syndrome & PKT_AETH_VALUE_MASK) == PKT_AETH_NAK_PSN_SEQ_ERR)
+        (f->pi.aeth.syndrome & PKT_AETH_VALUE_MASK) == PKT_AETH_NAK_PSN_SEQ_ERR) {
+        sim_time_t fd = e->fail_drop_at[f->pi.pcp & 7];
+        if (fd != SIM_TIME_MAX && f->p->ts >= fd && f->p->ts - fd <= DCB005_FAIL_WINDOW)
+            return; /* the recovery of a failure's loss */
         check_offend(e, R_DCB005, 1, f, NULL, "RoCE NAK (PSN sequence error) on lossless "
                      "priority %u: a frame was lost", f->pi.pcp);
+    }
 }
 
 /* DCB-007 TRACE/warn [P]: the host receives PFC with class-enable bits for

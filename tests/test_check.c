@@ -827,6 +827,22 @@ static void test_roce_rules(void)
     run_sel("pfc-incast-lossless", "dcb010", &d, "DCB-010", CHECK_FAIL);
     struct sel e = {.n = 5, .need_roce = 1, .need_ack = 1, .nak = 1};
     run_sel("pfc-incast-lossless", "dcb005", &e, "DCB-005", CHECK_FAIL);
+    /* The same NAK after a priority-3 frame was dropped for a link failure
+     * (the run's first mac_learn row made a link_down drop): that loss's
+     * recovery, not DCB-005's. */
+    struct sel e2 = {.n = 5, .need_roce = 1, .need_ack = 1, .nak = 1};
+    const char *dir = run_example("pfc-incast-lossless");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+    char out[700];
+    uint64_t hit = mutate(dir, crafted("dcb005fail", out, sizeof out), sel_apply, &e2,
+                          "UPDATE events SET kind = (SELECT id FROM event_kinds WHERE name = "
+                          "'drop'), reason = 'link_down', prio = 3, value = NULL, aux = NULL "
+                          "WHERE seq = (SELECT MIN(e.seq) FROM events e JOIN event_kinds k ON "
+                          "k.id = e.kind WHERE k.name = 'mac_learn')");
+    CU_ASSERT_FATAL(hit > 0);
+    struct check_report *r = check_dir(out);
+    CU_ASSERT_EQUAL(check_report_find(r, "DCB-005")->status, CHECK_PASS);
+    check_report_free(r);
 }
 
 /* DCB-002: a sender of the incast (hv1) captured too: it receives PFC from
