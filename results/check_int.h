@@ -166,10 +166,10 @@ struct check_eng {
      * vPort seen on a second member soon after the first is the switch's
      * flood, received there (direct-mapped by a hash of its bytes). */
     struct check_echo { uint64_t key; sim_time_t ts; int member; } echo[256];
-    /* HVP-007: received unicast to vPorts, direct-mapped by a hash of its
-     * bytes (VLAN tag left out) and member, so that a copy on A(p) tells a
+    /* HVP-007: received unicast to vPorts, by a hash of its bytes (VLAN tag
+     * left out) and member (4-way sets), so that a copy on A(p) tells a
      * flood; an offence waits (FIFO) until such a copy could still come. */
-    struct check_ucast { uint64_t key; sim_time_t ts; } *ucast;
+    struct check_ucast { uint64_t key; sim_time_t ts; int member, multi; } *ucast;
     struct check_h7 {
         uint64_t key;          /* frame hash (without member) */
         sim_time_t ts;
@@ -177,8 +177,6 @@ struct check_eng {
         const char *file;
         char ifname[CHECK_NAME_MAX];
         int vport, member, aff, inf, learned;
-        int flood;             /* a copy reached A(p) after it */
-        uint32_t prev;         /* the waiting offence before it of the same frame, slot + 1 */
     } *h7;
     uint32_t *h7_by_key;       /* direct-mapped frame hash -> waiting slot + 1 */
     /* DCB-005: per priority, when a frame of it was last dropped for a

@@ -6,6 +6,7 @@
  * (from affinity_set events, or inferred from frames: check_affinity).
  * Frames that drain from a member's queue just after an affinity change are
  * allowed on the previous member for move_window (HVP-009's window). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -219,9 +220,10 @@ static void hvp006_frame(struct check_eng *e, const struct check_frame *f)
 /* HVP-007: a switch's flood of one frame reaches the team's members within
  * this window (store and forward, a second switch, queueing). */
 #define H7_FLOOD_WINDOW (1 * SIM_MS)
-#define H7_UCAST 16384u /* direct-mapped (frame, member) slots */
-#define H7_PEND 1024u   /* offences waiting for a copy on A(p) */
-#define H7_KEYS 4096u   /* frame hash -> waiting offence */
+#define H7_SETS 16384u /* (frame, member) sightings: 4-way sets */
+#define H7_WAYS 4u
+#define H7_PEND 4096u  /* offences waiting for a copy on A(p) */
+#define H7_KEYS 8192u  /* frame hash -> its waiting offence */
 
 /* Hash of a frame's first 64 bytes without its 802.1Q tag (a flood leaves
  * access and trunk ports alike) and of its length. */
@@ -236,26 +238,85 @@ static uint64_t h7_key__(const struct capread_pkt *p)
     return k | 1;
 }
 
-static struct check_ucast *h7_slot__(struct check_eng *e, uint64_t key, int member)
+/* The (frame, member) key, mixed (MurmurHash3's finalizer): the FNV hash
+ * of frames that differ in a few bytes (a sequence number, an IP ID)
+ * barely differs in its middle bits, which index the tables. */
+static uint64_t h7_mkey__(uint64_t key, int member)
 {
-    uint64_t k = (key ^ ((uint64_t)(member + 1) * 0x9e3779b97f4a7c15ull)) | 1;
-    struct check_ucast *u = &e->ucast[(k >> 17) & (H7_UCAST - 1)];
-    return u->key == k ? u : NULL;
+    uint64_t k = key ^ ((uint64_t)(member + 1) * 0x9e3779b97f4a7c15ull);
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdull;
+    k ^= k >> 33;
+    k *= 0xc4ceb9fe1a85ec53ull;
+    k ^= k >> 33;
+    return k | 1;
 }
 
+/* The entry of (frame, member) k, or the oldest of its set. */
+static struct check_ucast *h7_entry__(struct check_eng *e, uint64_t k, int *found)
+{
+    struct check_ucast *set = &e->ucast[((k >> 17) & (H7_SETS - 1)) * H7_WAYS];
+    struct check_ucast *victim = &set[0];
+    for (unsigned w = 0; w < H7_WAYS; w++) {
+        if (set[w].key == k) {
+            *found = 1;
+            return &set[w];
+        }
+        if (set[w].ts < victim->ts)
+            victim = &set[w];
+    }
+    *found = 0;
+    return victim;
+}
+
+/* Frame `key` seen on `member` at ts: kept in its set over the oldest; and
+ * under member -1 the first member that saw it, and whether another one
+ * did (within the window): a unicast frame on two ports is a flood. */
 static void h7_note__(struct check_eng *e, uint64_t key, int member, sim_time_t ts)
 {
-    uint64_t k = (key ^ ((uint64_t)(member + 1) * 0x9e3779b97f4a7c15ull)) | 1;
-    struct check_ucast *u = &e->ucast[(k >> 17) & (H7_UCAST - 1)];
-    u->key = k;
+    int found;
+    struct check_ucast *u = h7_entry__(e, h7_mkey__(key, member), &found);
+    u->key = h7_mkey__(key, member);
     u->ts = ts;
+    struct check_ucast *any = h7_entry__(e, h7_mkey__(key, -1), &found);
+    if (found && ts - any->ts <= H7_FLOOD_WINDOW) {
+        any->multi |= any->member != member;
+        return;
+    }
+    *any = (struct check_ucast){.key = h7_mkey__(key, -1), .ts = ts, .member = member};
 }
 
-/* A copy of the frame with hash key reached member a within the window. */
-static int h7_copy_on__(struct check_eng *e, uint64_t key, int a, sim_time_t ts)
+/* A copy of frame `key` reached member a within the window of ts. */
+static int h7_copy_on__(const struct check_eng *e, uint64_t key, int a, sim_time_t ts)
 {
-    const struct check_ucast *u = h7_slot__(e, key, a);
-    return u && (u->ts >= ts ? u->ts - ts : ts - u->ts) <= H7_FLOOD_WINDOW;
+    uint64_t k = h7_mkey__(key, a);
+    const struct check_ucast *set = &e->ucast[((k >> 17) & (H7_SETS - 1)) * H7_WAYS];
+    for (unsigned w = 0; w < H7_WAYS; w++)
+        if (set[w].key == k)
+            return (set[w].ts >= ts ? set[w].ts - ts : ts - set[w].ts) <= H7_FLOOD_WINDOW;
+    return 0;
+}
+
+/* The switch flooded frame `key` (seen at ts): a copy reached A(p) = a, or
+ * it was received on two ports (of any host). */
+static int h7_flooded__(struct check_eng *e, uint64_t key, int a, sim_time_t ts)
+{
+    if (h7_copy_on__(e, key, a, ts))
+        return 1;
+    int found;
+    const struct check_ucast *any = h7_entry__(e, h7_mkey__(key, -1), &found);
+    return found && any->multi && (any->ts >= ts ? any->ts - ts : ts - any->ts) <= H7_FLOOD_WINDOW;
+}
+
+static void h7_offend__(struct check_eng *e, const struct check_frame *f, int v, int a, int inf,
+                        int learned, int flood)
+{
+    check_offend(e, R_HVP007, learned && !flood, f, NULL, "unicast to %s received on %s, its "
+                 "affinitized member is %s%s%s", vname__(e, v), mname__(e, f->member),
+                 mname__(e, a), inf__(inf),
+                 flood     ? " (flooded: the same frame reached A(p) or another port)"
+                 : learned ? ""
+                           : " (not learned yet: flooded)");
 }
 
 /* Judges the oldest waiting offence: a flood (a copy on A(p)) or a switch
@@ -265,32 +326,35 @@ static void h7_resolve__(struct check_eng *e)
     struct check_h7 *o = &e->h7[e->h7_head];
     e->h7_head = (e->h7_head + 1) % H7_PEND;
     e->h7_n--;
-    int flood = o->flood || h7_copy_on__(e, o->key, o->aff, o->ts);
     struct capread_pkt p = {.frame = o->frame, .ts = o->ts};
     struct check_frame f = {.p = &p, .file = o->file, .ifname = o->ifname, .member = o->member};
-    check_offend(e, R_HVP007, o->learned && !flood, &f, NULL, "unicast to %s received on %s, its "
-                 "affinitized member is %s%s%s", vname__(e, o->vport), mname__(e, o->member),
-                 mname__(e, o->aff), inf__(o->inf),
-                 flood         ? " (flooded: a copy reached it too)"
-                 : o->learned ? ""
-                              : " (not learned yet: flooded)");
+    h7_offend__(e, &f, o->vport, o->aff, o->inf, o->learned,
+                h7_flooded__(e, o->key, o->aff, o->ts));
+}
+
+/* Slot + 1 of the waiting offence of frame key for A(p) a, 0 none. */
+static uint32_t *h7_waiting__(struct check_eng *e, uint64_t key, int a, int *live)
+{
+    uint32_t *bk = &e->h7_by_key[(h7_mkey__(key, a) >> 13) & (H7_KEYS - 1)];
+    *live = *bk && (*bk - 1 + H7_PEND - e->h7_head) % H7_PEND < e->h7_n &&
+            e->h7[*bk - 1].key == key && e->h7[*bk - 1].aff == a;
+    return bk;
 }
 
 /* HVP-007 TRACE/error [P~]: known unicast to MAC(p) arrives on A(p) once
  * learn_grace has passed since the last affinity change.  A warning when
- * the switch floods it: the same frame reaches A(p) too (within 1 ms; with
- * two switches MAC(p) may be known to one only), or MAC(p) has not been
- * seen as a source yet.  An offence is judged once a copy could no longer
- * come (1 ms later, or at the end). */
+ * the switch floods it: the same frame reaches A(p) too (within 1 ms,
+ * before or after; with two switches MAC(p) may be known to one only), or
+ * MAC(p) has not been seen as a source yet.  An offence whose copy has not
+ * come yet is judged once it could no longer come (1 ms later, or at the
+ * end); the copies of one frame on several members wait as one. */
 static void hvp007_frame(struct check_eng *e, const struct check_frame *f)
 {
     if (f->tx || f->member < 0 || f->dst_vport < 0)
         return;
     int v = f->dst_vport;
-    if (e->vs[v].team != f->team)
-        return;
     if (!e->ucast) {
-        e->ucast = calloc(H7_UCAST, sizeof *e->ucast);
+        e->ucast = calloc(H7_SETS * H7_WAYS, sizeof *e->ucast);
         e->h7 = calloc(H7_PEND, sizeof *e->h7);
         e->h7_by_key = calloc(H7_KEYS, sizeof *e->h7_by_key);
         if (!e->ucast || !e->h7 || !e->h7_by_key) {
@@ -307,32 +371,30 @@ static void hvp007_frame(struct check_eng *e, const struct check_frame *f)
     while (e->h7_n && (e->h7[e->h7_head].ts + H7_FLOOD_WINDOW < now || e->h7_n == H7_PEND))
         h7_resolve__(e);
     uint64_t key = h7_key__(f->p);
-    h7_note__(e, key, f->member, now);
-    /* A copy of a waiting offence's frame on its A(p): the switch floods. */
-    uint32_t *bk = &e->h7_by_key[(key >> 13) & (H7_KEYS - 1)];
-    for (uint32_t s = *bk, n = 0; s && n < H7_PEND; n++) {
-        struct check_h7 *w = &e->h7[s - 1];
-        if ((s - 1 + H7_PEND - e->h7_head) % H7_PEND >= e->h7_n || w->key != key)
-            break; /* resolved already, or another frame's */
-        if (w->aff == f->member)
-            w->flood = 1;
-        s = w->prev;
-    }
+    h7_note__(e, key, f->member, now); /* on any host's member: floods reach them all */
+    if (e->vs[v].team != f->team)
+        return;
     int inf, a = check_affinity(e, v, &inf);
     if (a < 0)
         return;
     check_seen(e, R_HVP007);
     if (a == f->member || check_in_change_window(e, f->team, v, now, e->in->opt.learn_grace))
         return;
-    uint32_t prev = 0;
-    if (*bk && (*bk - 1 + H7_PEND - e->h7_head) % H7_PEND < e->h7_n && e->h7[*bk - 1].key == key)
-        prev = *bk;
+    int learned = e->vs[v].seen_as_src;
+    if (h7_flooded__(e, key, a, now)) { /* flooded, as a copy seen already shows */
+        h7_offend__(e, f, v, a, inf, learned, 1);
+        return;
+    }
+    int live;
+    uint32_t *bk = h7_waiting__(e, key, a, &live);
+    if (live)
+        return; /* this frame waits already (seen on another member) */
     size_t slot = (e->h7_head + e->h7_n++) % H7_PEND;
     *bk = (uint32_t)slot + 1;
     struct check_h7 *o = &e->h7[slot];
     *o = (struct check_h7){.key = key, .ts = now, .frame = f->p->frame, .file = f->file,
                            .vport = v, .member = f->member, .aff = a, .inf = inf,
-                           .learned = e->vs[v].seen_as_src, .prev = prev};
+                           .learned = learned};
     snprintf(o->ifname, sizeof o->ifname, "%s", f->ifname ? f->ifname : "");
 }
 

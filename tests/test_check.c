@@ -687,6 +687,16 @@ static void test_hvp007_flood_copy(void)
     struct check_report *r = check_dir(out);
     expect(r, "HVP-007", CHECK_WARN, hit - 1, 0);
     check_report_free(r);
+    /* no copy on A(p), but the same frame received by another host (hv2):
+     * a unicast frame on two ports is a flood too (with two switches the
+     * copy towards A(p) may be lost on the way) */
+    struct sel s3 = {.n = 1, .ifname = "hv1/SLOT 2", .dir = PCAPNG_DIR_IN, .dst = FO_VM1_MAC,
+                     .move_to = "hv1/SLOT 3", .copy_to = "hv2/SLOT 2"};
+    hit = mutate(dir, crafted("hvp007flood3", out, sizeof out), sel_apply, &s3, NULL);
+    CU_ASSERT_FATAL(hit > 1);
+    r = check_dir(out);
+    expect(r, "HVP-007", CHECK_WARN, hit - 1, 0);
+    check_report_free(r);
 }
 
 /* FO-001: after SLOT 2 is cut at 5 ms, a frame of SLOT 3 moved to it. */
