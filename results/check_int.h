@@ -177,6 +177,7 @@ struct check_eng {
         const char *file;
         char ifname[CHECK_NAME_MAX];
         int vport, member, aff, inf, learned;
+        int flood;             /* a copy came on A(p) or another port */
     } *h7;
     uint32_t *h7_by_key;       /* direct-mapped frame hash -> waiting slot + 1 */
     /* DCB-005: per priority, when a frame of it was last dropped for a

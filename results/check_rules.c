@@ -329,16 +329,17 @@ static void h7_resolve__(struct check_eng *e)
     struct capread_pkt p = {.frame = o->frame, .ts = o->ts};
     struct check_frame f = {.p = &p, .file = o->file, .ifname = o->ifname, .member = o->member};
     h7_offend__(e, &f, o->vport, o->aff, o->inf, o->learned,
-                h7_flooded__(e, o->key, o->aff, o->ts));
+                o->flood || h7_flooded__(e, o->key, o->aff, o->ts));
 }
 
-/* Slot + 1 of the waiting offence of frame key for A(p) a, 0 none. */
-static uint32_t *h7_waiting__(struct check_eng *e, uint64_t key, int a, int *live)
+/* The waiting offence of frame key (NULL none); *bk its slot's index. */
+static struct check_h7 *h7_waiting__(struct check_eng *e, uint64_t key, uint32_t **bk)
 {
-    uint32_t *bk = &e->h7_by_key[(h7_mkey__(key, a) >> 13) & (H7_KEYS - 1)];
-    *live = *bk && (*bk - 1 + H7_PEND - e->h7_head) % H7_PEND < e->h7_n &&
-            e->h7[*bk - 1].key == key && e->h7[*bk - 1].aff == a;
-    return bk;
+    *bk = &e->h7_by_key[(h7_mkey__(key, -2) >> 13) & (H7_KEYS - 1)];
+    uint32_t s = **bk;
+    if (s && (s - 1 + H7_PEND - e->h7_head) % H7_PEND < e->h7_n && e->h7[s - 1].key == key)
+        return &e->h7[s - 1];
+    return NULL;
 }
 
 /* HVP-007 TRACE/error [P~]: known unicast to MAC(p) arrives on A(p) once
@@ -372,6 +373,10 @@ static void hvp007_frame(struct check_eng *e, const struct check_frame *f)
         h7_resolve__(e);
     uint64_t key = h7_key__(f->p);
     h7_note__(e, key, f->member, now); /* on any host's member: floods reach them all */
+    uint32_t *bk;
+    struct check_h7 *w = h7_waiting__(e, key, &bk);
+    if (w && (f->member == w->aff || f->member != w->member))
+        w->flood = 1; /* its copy on A(p) or on another port: a flood */
     if (e->vs[v].team != f->team)
         return;
     int inf, a = check_affinity(e, v, &inf);
@@ -385,9 +390,7 @@ static void hvp007_frame(struct check_eng *e, const struct check_frame *f)
         h7_offend__(e, f, v, a, inf, learned, 1);
         return;
     }
-    int live;
-    uint32_t *bk = h7_waiting__(e, key, a, &live);
-    if (live)
+    if (w)
         return; /* this frame waits already (seen on another member) */
     size_t slot = (e->h7_head + e->h7_n++) % H7_PEND;
     *bk = (uint32_t)slot + 1;
