@@ -118,11 +118,16 @@ struct ipstack;
 /* Requests per resolution or probe: RFC 4861 MAX_MULTICAST_SOLICIT and
  * MAX_UNICAST_SOLICIT (3), Windows and Linux alike. */
 #define IPSTACK_DEFAULT_MAX_SOLICIT 3
-/* Frames held per unresolved neighbour: Linux's classic unres_qlen (3).
- * RFC 4861 7.2.2 asks for "a small queue"; three keeps a transport's first
- * burst through a resolution while a larger burst visibly loses its head
- * (the oldest frames are dropped, as in Linux's __neigh_event_send). */
-#define IPSTACK_DEFAULT_MAX_QUEUED 3
+/* Frames held per unresolved neighbour: Linux's unres_qlen default, 101
+ * (ip-sysctl: derived from unres_qlen_bytes, 212992 bytes since 4.14, and
+ * a full frame's true size).  Linux's old default of 3 "is responsible for
+ * strange drops, especially if IP fragments are used, or multiple sessions
+ * start in parallel" (commit 8b5c171bb3dc, 3.3, which replaced it): with
+ * it, the first SYN of four connections a VM opened at once to a new peer
+ * was pushed out, and the connection waited for the 1 s initial RTO.
+ * Past the limit the oldest frames are dropped, as in Linux's
+ * __neigh_event_send.  RFC 4861 7.2.2 asks for "a small queue". */
+#define IPSTACK_DEFAULT_MAX_QUEUED 101
 /* Neighbour entries per stack: a vNIC talks to a handful of peers; when
  * full, the least recently confirmed resolved entry is reused. */
 #define IPSTACK_DEFAULT_MAX_NEIGHBORS 256

@@ -455,7 +455,10 @@ static void test_queue_flush_order(void)
 {
     struct hub h;
     hub_init(&h, NULL);
-    struct ipstack *a = hub_host(&h, "a", 1, 1, 0);
+    struct ipstack_settings sa;
+    settings_for(&sa, "a", 1, 1, 0);
+    sa.max_queued = 3; /* the mechanism, at Linux's old limit */
+    struct ipstack *a = hub_add(&h, &sa);
     hub_host(&h, "b", 2, 1, 0);
     hub_host(&h, "c", 3, 1, 0);
     uint8_t ipb[4], ipc[4];
@@ -483,6 +486,31 @@ static void test_queue_flush_order(void)
     CU_ASSERT_EQUAL(ca->flushed, 6);
     CU_ASSERT_EQUAL(ca->neigh_misses, 8);
     CU_ASSERT_EQUAL(ipstack_neigh_queued(a, 4, ipb), 0);
+    hub_free(&h);
+}
+
+/* The default limit, Linux's unres_qlen (101): a burst that a limit of 3
+ * cut (four TCP connections opened at once to a new peer lost the first
+ * SYN) goes through whole; past 101 the oldest frame is pushed out. */
+static void test_queue_default_limit(void)
+{
+    struct hub h;
+    hub_init(&h, NULL);
+    struct ipstack *a = hub_host(&h, "a", 1, 1, 0);
+    hub_host(&h, "b", 2, 1, 0);
+    uint8_t ipb[4];
+    ip4(ipb, 2);
+    for (uint16_t p = 1; p <= 101; p++)
+        CU_ASSERT_EQUAL(send_udp(&h, a, 4, ipb, p, SINK_PORT, 0), -EINPROGRESS);
+    CU_ASSERT_EQUAL(ipstack_neigh_queued(a, 4, ipb), 101);
+    CU_ASSERT_EQUAL(ipstack_counters(a)->drops[IPSTACK_DROP_QUEUE_FULL], 0);
+    CU_ASSERT_EQUAL(send_udp(&h, a, 4, ipb, 102, SINK_PORT, 0), -EINPROGRESS);
+    CU_ASSERT_EQUAL(ipstack_neigh_queued(a, 4, ipb), 101);
+    CU_ASSERT_EQUAL(ipstack_counters(a)->drops[IPSTACK_DROP_QUEUE_FULL], 1);
+    run_to(&h, 1 * SIM_MS);
+    CU_ASSERT_EQUAL_FATAL(h.sink[1].n, SINK_MAX); /* the first 64 recorded */
+    CU_ASSERT_EQUAL(h.sink[1].sport[0], 2);       /* port 1's frame was the oldest */
+    CU_ASSERT_EQUAL(ipstack_counters(a)->flushed, 101);
     hub_free(&h);
 }
 
@@ -1339,7 +1367,7 @@ static void test_lifecycle(void)
     CU_ASSERT_EQUAL(s.reachable_time, 30 * SIM_S);
     CU_ASSERT_EQUAL(s.retrans_time, 1 * SIM_S);
     CU_ASSERT_EQUAL(s.max_solicit, 3);
-    CU_ASSERT_EQUAL(s.max_queued, 3);
+    CU_ASSERT_EQUAL(s.max_queued, 101);
     CU_ASSERT_EQUAL(s.hop_limit, 128);
 
     /* RFC 4291 appendix A: 00:15:5d:01:02:03 -> fe80::215:5dff:fe01:203. */
@@ -1590,6 +1618,7 @@ int suite_ipstack(void)
         {"ARP resolution then UDP: exact frames", test_arp_then_udp},
         {"ND resolution then UDP (global and link-local)", test_nd_then_udp},
         {"queued frames flushed in order, oldest dropped past the limit", test_queue_flush_order},
+        {"default queue limit: Linux's unres_qlen (101)", test_queue_default_limit},
         {"unanswered ARP: max_solicit requests, then drops (traced)", test_unanswered_arp},
         {"unanswered NS: max_solicit requests, then drops (traced)", test_unanswered_ns},
         {"expiry: stale use, delayed unicast probe, probe failure", test_cache_expiry},
