@@ -330,10 +330,13 @@ static void drop__(struct sw *sw, uint32_t port, struct frame *f, enum trace_dro
     frame_unref(f);
 }
 
-/* Admits f (from port in, priority p) into egress port out's queue.
- * Returns 0 or the drop reason. */
+/* Admits f (from port in, priority p) into egress port out's queue: len
+ * bytes join that queue, `charge` of them count against the ingress port
+ * and the shared buffer (all of them, except for a copy of a flooded frame,
+ * which holds its share of one stored frame).  Returns 0 or the drop
+ * reason. */
 static int admit__(struct sw *sw, struct sw_port *in, struct sw_port *out, uint8_t p,
-                   uint32_t len)
+                   uint32_t qlen, uint32_t len)
 {
     if (sw->cfg.pfc_enabled & (1u << p)) {
         uint64_t xoff = xoff__(sw);
@@ -352,7 +355,7 @@ static int admit__(struct sw *sw, struct sw_port *in, struct sw_port *out, uint8
         uint64_t limit = sw->cfg.lossy_mode == SWITCH_THRESH_DYNAMIC
                              ? (uint64_t)(sw->cfg.lossy_alpha * (double)free_shared__(sw))
                              : sw->cfg.lossy_limit;
-        if (out->tx.eg.q[p].bytes + len > limit || sw->shared_used + len > sw->cfg.buffer)
+        if (out->tx.eg.q[p].bytes + qlen > limit || sw->shared_used + len > sw->cfg.buffer)
             return TRACE_DROP_LOSSY_QUEUE_FULL;
         in->shared_part[p] += len;
         sw->shared_used += len;
@@ -371,7 +374,8 @@ static void release__(struct sw *sw, struct frame *f)
 {
     struct sw_port *in = &sw->ports[f->ingress_port];
     uint8_t p = f->priority & 7;
-    uint64_t len = frame_wire_len(f);
+    uint64_t len = f->flags & FRAME_F_CHARGED ? f->charge : frame_wire_len(f);
+    f->flags &= (uint16_t)~FRAME_F_CHARGED; /* the next switch charges it afresh */
     in->ingress[p] -= len;
     uint64_t from_head = in->head_part[p] < len ? in->head_part[p] : len;
     in->head_part[p] -= from_head;
@@ -481,7 +485,7 @@ static void forward__(struct sw *sw, struct sw_port *in, struct sw_port *out, st
         return;
     }
     uint32_t len = frame_wire_len(f);
-    int why = admit__(sw, in, out, pcp, len);
+    int why = admit__(sw, in, out, pcp, len, f->flags & FRAME_F_CHARGED ? f->charge : len);
     if (why) {
         drop__(sw, why == TRACE_DROP_HEADROOM_OVERFLOW ? in->num : out->num, f, why);
         return;
@@ -499,16 +503,39 @@ static void forward__(struct sw *sw, struct sw_port *in, struct sw_port *out, st
         out->ctr.max_queue[pcp] = q;
 }
 
+static int flood_to__(const struct sw_port *in, const struct sw_port *out, uint16_t vlan)
+{
+    return out != in && out->link && vlan_allowed__(out, vlan) && out->carrier;
+}
+
+/* A flooded frame is stored once and sent from every egress queue it is
+ * copied to, as in a shared-buffer switch: its bytes count once against
+ * the ingress port (PFC) and the shared buffer, split over its copies, and
+ * each copy gives its share back when it leaves.  (Counted once per copy, a
+ * lossless priority's flood after a MAC flush overran the ingress headroom
+ * N times faster than the wire fills it.) */
 static void flood__(struct sw *sw, struct sw_port *in, struct frame *f, const struct pkt_l2 *l2,
                     uint16_t vlan, uint8_t pcp)
 {
     sw->ctr.flooded++;
-    uint32_t n = sw->cfg.nports;
-    for (uint32_t i = 1; i <= n; i++) {
+    uint32_t n = sw->cfg.nports, copies = 0;
+    for (uint32_t i = 1; i <= n; i++)
+        copies += (uint32_t)flood_to__(in, &sw->ports[i], vlan);
+    uint32_t len = frame_wire_len(f), left = copies;
+    for (uint32_t i = 1; i <= n && left; i++) {
         struct sw_port *out = &sw->ports[i];
-        if (out == in || !out->link || !vlan_allowed__(out, vlan) || !out->carrier)
+        if (!flood_to__(in, out, vlan))
             continue;
-        forward__(sw, in, out, frame_ref(f), l2, vlan, pcp);
+        /* Its own object per copy (the share travels with it); the last
+         * copy is f itself. */
+        struct frame *c = --left ? frame_copy(f) : frame_ref(f);
+        if (!c)
+            continue;
+        if (copies > 1) {
+            c->flags |= FRAME_F_CHARGED;
+            c->charge = (uint16_t)(len / copies + (left == copies - 1 ? len % copies : 0));
+        }
+        forward__(sw, in, out, c, l2, vlan, pcp);
     }
     frame_unref(f);
 }

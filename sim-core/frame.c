@@ -97,6 +97,7 @@ struct frame *frame_alloc(struct frame_pool *pool)
     f->ingress_port = FRAME_NO_PORT;
     f->flow_id = 0;
     f->nd_port = 0;
+    f->charge = 0;
     f->t_created = 0;
     f->t_enqueued = 0;
     return f;
@@ -124,6 +125,7 @@ struct frame *frame_copy(const struct frame *f)
     c->ingress_port = f->ingress_port;
     c->flow_id = f->flow_id;
     c->nd_port = f->nd_port;
+    c->charge = f->charge;
     c->t_created = f->t_created;
     c->t_enqueued = f->t_enqueued;
     memcpy(c->trailer, f->trailer, sizeof c->trailer);

@@ -57,6 +57,8 @@ struct frame {
     uint16_t nd_port;        /* RDMA frames: the NetworkDirect port of their
                               * connection (SMB Direct: 445), for host QoS
                               * policies (CFG-031); 0 otherwise */
+    uint16_t charge;         /* with FRAME_F_CHARGED: the switch buffer bytes
+                              * this copy of a flooded frame holds */
     uint64_t flow_id;        /* traffic flow this frame belongs to, 0 if none */
     sim_time_t t_created;    /* time the frame was built */
     sim_time_t t_enqueued;   /* time it entered the current queue */
@@ -66,6 +68,7 @@ struct frame {
 };
 
 #define FRAME_F_ECN_MARKED 0x0001u /* marked CE by a device on the path */
+#define FRAME_F_CHARGED 0x0004u    /* in a switch: charge holds its buffer share */
 #define FRAME_F_RDMA 0x0002u       /* sent by an RDMA engine (RoCE/iWARP): SET keeps it
                                     * on the affinitized member (DYN-010) */
 

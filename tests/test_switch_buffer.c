@@ -84,6 +84,49 @@ static long long db_value(const char *dir, const char *sql)
     return n;
 }
 
+/* ---- a flood holds its bytes once ------------------------------------- */
+
+/* Host 0 floods (a destination nobody has), 10 Gb/s of 1500-byte frames on
+ * lossless priority 3, into three 1 Gb/s ports: each frame is stored once,
+ * so the ingress port holds a third of what the three egress queues hold
+ * (within the frame on each line), XOFF comes at xoff such bytes, and the
+ * headroom is never overrun.  Counted once per copy it was three times that
+ * and the headroom overflowed. */
+static void test_flood_counted_once(void)
+{
+    struct fx fx;
+    fx_init(&fx, NULL);
+    fx.trunk_hosts = 1;
+    struct switch_settings ss;
+    switch_settings_default(&ss, "tor", 4);
+    ss.pfc_enabled = 0x08;
+    ss.xoff = 96 * 1024;
+    struct sw *sw = fx_switch(&fx, &ss);
+    for (int i = 0; i < 4; i++)
+        fx_host(&fx, sw, (uint32_t)i + 1, i ? G1 : G10, 3, 0x08);
+    struct rawhost_flow fl = {.pattern = RAWHOST_FIXED, .frame_size = 1500, .rate_bps = G10,
+                              .tagged = 1, .vid = 1, .pcp = 3, .flow_id = 1};
+    const uint8_t nobody[6] = {0x02, 0xee, 0, 0, 0, 0x99};
+    memcpy(fl.dst, nobody, 6);
+    CU_ASSERT_EQUAL_FATAL(rawhost_start(fx.host[0], &fl), 0);
+    int checked = 0;
+    for (sim_time_t t = 100 * SIM_US; t <= 2 * SIM_MS; t += 100 * SIM_US) {
+        sim_run_until(fx.eng, t);
+        uint64_t q = 0;
+        for (uint32_t p = 2; p <= 4; p++)
+            q += switch_queue_bytes(sw, p, 3);
+        uint64_t in = switch_ingress_bytes(sw, 1, 3);
+        uint64_t wire = 1500 + 4; /* the frame with its FCS */
+        CU_ASSERT(in * 3 >= q && in * 3 <= q + 3 * wire);
+        checked += q > 100000;
+    }
+    CU_ASSERT(checked > 5);
+    CU_ASSERT(switch_port_counters(sw, 1)->pfc_tx[3] > 0);
+    CU_ASSERT_EQUAL(drops(sw, 4, TRACE_DROP_HEADROOM_OVERFLOW), 0);
+    CU_ASSERT_EQUAL(drops_all(sw, 4), 0);
+    fx_free(&fx);
+}
+
 /* ---- where XOFF triggers -------------------------------------------- */
 
 /* Senders on ports 1 (and 3) at 10G line rate into receivers on ports 2
@@ -702,6 +745,7 @@ int suite_switch_buffer(void)
 {
     CU_pSuite s = test_suite("switch_buffer");
     if (!s || !CU_add_test(s, "dynamic vs static XOFF", test_dynamic_vs_static_xoff) ||
+        !CU_add_test(s, "a flooded lossless frame holds its bytes once", test_flood_counted_once) ||
         !CU_add_test(s, "lossy dynamic threshold shares the buffer",
                      test_lossy_dynamic_shares_buffer) ||
         !CU_add_test(s, "ECN RED marking against queue depth", test_ecn_red_marking) ||
