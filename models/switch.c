@@ -528,7 +528,7 @@ static void flood__(struct sw *sw, struct sw_port *in, struct frame *f, const st
             continue;
         /* Its own object per copy (the share travels with it); the last
          * copy is f itself. */
-        struct frame *c = --left ? frame_copy(f) : frame_ref(f);
+        struct frame *c = --left ? frame_copy(f) : f;
         if (!c)
             continue;
         if (copies > 1) {
@@ -537,7 +537,8 @@ static void flood__(struct sw *sw, struct sw_port *in, struct frame *f, const st
         }
         forward__(sw, in, out, c, l2, vlan, pcp);
     }
-    frame_unref(f);
+    if (!copies)
+        frame_unref(f);
 }
 
 static void wd_check__(struct sim_engine *eng, void *ctx, void *arg);
