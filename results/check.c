@@ -358,10 +358,14 @@ static void apply_event__(struct check_eng *e, struct check_event *ev)
         break;
     case CHECK_EV_LB_MODE:
         if (t >= 0) {
+            enum check_mode was = e->ts[t].mode;
             if (strcmp(ev->detail, "Dynamic") == 0)
                 e->ts[t].mode = CHECK_MODE_DYNAMIC;
             else if (strcmp(ev->detail, "HyperVPort") == 0)
                 e->ts[t].mode = CHECK_MODE_HYPERV_PORT;
+            /* Frames the old mode queued still drain (CFG-011). */
+            if (e->ts[t].mode != was && ev->time > 0)
+                e->ts[t].mode_changed = ev->time;
         }
         break;
     default:

@@ -66,6 +66,7 @@ struct check_mstate {
 struct check_tstate {
     enum check_mode mode;
     sim_time_t last_change;    /* last affinity-changing event of the team */
+    sim_time_t mode_changed;   /* last lb_mode_set that changed its mode, 0 none */
     int nmembers;              /* members now (CFG-001) */
     int dirty;                 /* HVP-001 recheck at the end of this instant */
 };

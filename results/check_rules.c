@@ -182,12 +182,24 @@ static void hvp003_frame(struct check_eng *e, const struct check_frame *f)
                      mname__(e, a), inf__(inf));
 }
 
+/* 1 while the frames team t queued in its previous balancing mode may still
+ * be draining from the members' queues (within move_window of the change,
+ * CFG-011: every frame sent from the change on follows the new mode). */
+static int mode_draining__(struct check_eng *e, int t, sim_time_t now)
+{
+    sim_time_t c = t >= 0 ? e->ts[t].mode_changed : 0;
+    return c && now >= c && now - c <= e->in->opt.move_window;
+}
+
 /* HVP-004 TRACE/error [P]: in Hyper-V Port mode no source MAC replacement:
- * a member's MAC is a source only on link-local control frames. */
+ * a member's MAC is a source only on link-local control frames.
+ * Not while frames queued in Dynamic mode drain after a mode change. */
 static void hvp004_frame(struct check_eng *e, const struct check_frame *f)
 {
     if (!f->tx || f->member < 0 || mode__(e, f->team) != CHECK_MODE_HYPERV_PORT)
         return;
+    if (mode_draining__(e, f->team, f->p->ts))
+        return; /* sent in Dynamic mode, with its member's MAC, before the change */
     check_seen(e, R_HVP004);
     if (f->src_member >= 0 && f->pi.ethertype != PKT_ETH_P_MAC_CTRL &&
         f->pi.ethertype != ETH_P_LLDP) {

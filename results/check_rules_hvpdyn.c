@@ -405,7 +405,9 @@ static void dyn009_vport__(struct check_eng *e, int v, int m, sim_time_t now)
  * flowlet gap before is on two members at once: split, not moved.  (Coming
  * back later, with no gap on the wire in between, is a second move: SET
  * measures the gap where it sends, and a deep transmit queue can fill the
- * gap on the wire, as between the requests of a request/response flow.)  DYN-011 [P]: the same for HNV
+ * gap on the wire, as between the requests of a request/response flow.)
+ * Nor within move_window of a change of the team's balancing mode: the
+ * flows are placed afresh (CFG-011) while the old member's queue drains.  DYN-011 [P]: the same for HNV
  * frames, whose flow is their outer key.  DYN-009 TRACE/error [P]: one
  * flow's bits in any 10 ms window <= the member's rate * 10 ms * 1.01 (a
  * leaky bucket, as HVP-005); its information: vPorts on several members
@@ -437,8 +439,10 @@ void check_dynflow_frame(struct check_eng *e, const struct check_frame *f)
         if (!in_flowlet)
             fl->prev = -1;
         if (f->member != fl->member) {
+            sim_time_t mc = e->ts[f->team].mode_changed;
+            int draining = mc && now >= mc && now - mc <= e->in->opt.move_window;
             if (in_flowlet && fl->prev == f->member &&
-                now - fl->prev_last < e->in->opt.flowlet_gap)
+                now - fl->prev_last < e->in->opt.flowlet_gap && !draining)
                 check_offend(e, rule, 1, f, NULL, "%s flow %s on %s again %lld ns after its "
                              "last frame on %s: on two members within one flowlet%s",
                              hnv ? "HNV" : "TCP/UDP", f->owner >= 0 ?
