@@ -906,9 +906,17 @@ static void dcb004_frame(struct check_eng *e, const struct check_frame *f)
  * [P]: a NAK (PSN sequence error) on a lossless priority is a loss.  With
  * the run's events, a NAK within 100 ms of a drop of its priority for a
  * failure (link down, team down, a member removed: not congestion, so not
- * DCB-005's) is that loss's recovery. */
+ * DCB-005's), or of a member going down or leaving its team, is that
+ * loss's recovery. */
 static void dcb005_event(struct check_eng *e, const struct check_event *ev)
 {
+    if (ev->kind == CHECK_EV_MEMBER_DOWN || ev->kind == CHECK_EV_MEMBER_REMOVED) {
+        /* Frames towards a member that went down may vanish unrecorded (a
+         * switch floods them once it flushed the MAC): a failure's loss. */
+        for (int p = 0; p < 8; p++)
+            e->fail_drop_at[p] = ev->time;
+        return;
+    }
     if (ev->kind != CHECK_EV_DROP || !e->pfc_known || ev->prio < 0 || ev->prio > 7)
         return;
     if (!(e->pfc_union & (1u << ev->prio)))

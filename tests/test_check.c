@@ -853,6 +853,19 @@ static void test_roce_rules(void)
     struct check_report *r = check_dir(out);
     CU_ASSERT_EQUAL(check_report_find(r, "DCB-005")->status, CHECK_PASS);
     check_report_free(r);
+    /* ... or after a member went down (frames towards it may vanish in the
+     * switch's flood without a drop row) */
+    struct sel e3 = {.n = 5, .need_roce = 1, .need_ack = 1, .nak = 1};
+    hit = mutate(dir, crafted("dcb005down", out, sizeof out), sel_apply, &e3,
+                 "UPDATE events SET kind = (SELECT id FROM event_kinds WHERE name = "
+                 "'member_down'), obj = (SELECT id FROM objects WHERE name = 'hv9/SLOT 2'), "
+                 "obj2 = (SELECT id FROM objects WHERE name = 'hv9/SETswitch'), reason = NULL, "
+                 "prio = NULL, value = NULL, aux = NULL WHERE seq = (SELECT MIN(e.seq) FROM "
+                 "events e JOIN event_kinds k ON k.id = e.kind WHERE k.name = 'mac_learn')");
+    CU_ASSERT_FATAL(hit > 0);
+    r = check_dir(out);
+    CU_ASSERT_NOT_EQUAL(check_report_find(r, "DCB-005")->status, CHECK_FAIL);
+    check_report_free(r);
 }
 
 /* DCB-002: a sender of the incast (hv1) captured too: it receives PFC from
