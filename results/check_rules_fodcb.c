@@ -70,11 +70,11 @@ struct fodcb_v {
     int fo7_watch;            /* FO-007: its mapped member failed this instant */
     uint64_t fo7_seq;
     int qp_member;            /* FO-009: member its RoCE was last seen on, -1 */
-    uint32_t qps[QPS];        /* ... the destination QPs seen there */
+    uint64_t qps[QPS];        /* ... the destination QPs seen there (qp_key__) */
     int nqps;
     int fo9_to;               /* moved to this member: judged there, -1 */
     int fo9_first_done;
-    uint32_t old[QPS];
+    uint64_t old[QPS];
     int nold;
     int fo9_need_err;         /* [S]: a qp_error(failover) is due this instant */
     int fo9_errs;
@@ -501,7 +501,19 @@ void check_fo008_frame(struct check_eng *e, const struct check_frame *f)
 
 /* ---- FO-009 ---- */
 
-static int has_qp__(const uint32_t *q, int n, uint32_t qp)
+/* A QP is its number at its peer's address: every RDMA device numbers its
+ * QPs from the same first one, so a reconnection to another of the peer's
+ * vNICs may well meet the number of an old QP. */
+static uint64_t qp_key__(const struct check_frame *f)
+{
+    uint64_t a = 1469598103934665603ull;
+    size_t n = f->pi.ip_version == 6 ? 16 : 4;
+    for (size_t i = 0; i < n; i++)
+        a = (a ^ f->pi.ip_dst[i]) * 1099511628211ull;
+    return a << 24 | (f->pi.bth.dest_qp & 0xffffff);
+}
+
+static int has_qp__(const uint64_t *q, int n, uint64_t qp)
 {
     for (int i = 0; i < n; i++)
         if (q[i] == qp)
@@ -533,6 +545,7 @@ void check_fo009_frame(struct check_eng *e, const struct check_frame *f)
         return;
     struct fodcb_v *v = &e->fodcb->v[f->src_vport];
     uint32_t qp = f->pi.bth.dest_qp;
+    uint64_t key = qp_key__(f);
     if (!e->have_events && v->qp_member >= 0 && v->qp_member != f->member && v->nqps)
         fo009_moved__(v, f->member);
     if (v->fo9_to == f->member) {
@@ -545,7 +558,7 @@ void check_fo009_frame(struct check_eng *e, const struct check_frame *f)
                              "to QP 1): the connection was not re-established",
                              vname__(e, f->src_vport), mname__(e, f->member), qp);
         }
-        if (qp != MAD_QP && has_qp__(v->old, v->nold, qp)) {
+        if (qp != MAD_QP && has_qp__(v->old, v->nold, key)) {
             check_seen(e, R(F_FO009));
             check_offend(e, R(F_FO009), 1, f, NULL, "frame of %s's old QP 0x%06x on its new "
                          "member %s (QPs are torn down, not migrated)",
@@ -557,12 +570,12 @@ void check_fo009_frame(struct check_eng *e, const struct check_frame *f)
     if (v->qp_member != f->member)
         v->nqps = 0;
     v->qp_member = f->member;
-    if (!has_qp__(v->qps, v->nqps, qp)) {
+    if (!has_qp__(v->qps, v->nqps, key)) {
         if (v->nqps == QPS)
             memmove(v->qps, v->qps + 1, (QPS - 1) * sizeof v->qps[0]);
         else
             v->nqps++;
-        v->qps[v->nqps - 1] = qp;
+        v->qps[v->nqps - 1] = key;
     }
 }
 
