@@ -715,14 +715,7 @@ static int flood_echo__(struct check_eng *e, const struct check_frame *f)
     for (size_t i = 0; i < n; i++)
         k = (k ^ p->data[i]) * 1099511628211ull;
     k |= 1;
-    /* FNV barely mixes its middle bits (frames that differ in a few bytes
-     * land in one slot): MurmurHash3's finalizer picks the slot. */
-    uint64_t m = k ^ k >> 33;
-    m *= 0xff51afd7ed558ccdull;
-    m ^= m >> 33;
-    m *= 0xc4ceb9fe1a85ec53ull;
-    m ^= m >> 33;
-    struct check_echo *c = &e->echo[m & 255];
+    struct check_echo *c = &e->echo[check_mix64(k) & 255];
     if (c->key == k && c->member != f->member && p->ts >= c->ts &&
         p->ts - c->ts <= FLOOD_ECHO_WINDOW)
         return 1;

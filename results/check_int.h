@@ -213,6 +213,27 @@ int check_affinity(struct check_eng *e, int v, int *inferred);
 int check_in_change_window(struct check_eng *e, int t, int v, sim_time_t now,
                            sim_time_t window);
 
+/* MurmurHash3's 64-bit finalizer: table slots are picked from a hash's
+ * middle bits, which FNV barely mixes (frames that differ in a few bytes,
+ * a sequence number or an IP ID, would share a slot). */
+static inline uint64_t check_mix64(uint64_t k)
+{
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdull;
+    k ^= k >> 33;
+    k *= 0xc4ceb9fe1a85ec53ull;
+    return k ^ k >> 33;
+}
+
+/* 1 while the frames team t queued in its previous balancing mode may still
+ * be draining from the members' queues (within move_window of the change,
+ * CFG-011: every frame sent from the change on follows the new mode). */
+static inline int check_mode_draining(const struct check_eng *e, int t, sim_time_t now)
+{
+    sim_time_t c = t >= 0 ? e->ts[t].mode_changed : 0;
+    return c && now >= c && now - c <= e->in->opt.move_window;
+}
+
 /* check_rules_fodcb.c: its state (check_eng.fodcb) and the index of its
  * first rule in the table (check_rules.c). */
 int check_fodcb_init(struct check_eng *e);

@@ -182,15 +182,6 @@ static void hvp003_frame(struct check_eng *e, const struct check_frame *f)
                      mname__(e, a), inf__(inf));
 }
 
-/* 1 while the frames team t queued in its previous balancing mode may still
- * be draining from the members' queues (within move_window of the change,
- * CFG-011: every frame sent from the change on follows the new mode). */
-static int mode_draining__(struct check_eng *e, int t, sim_time_t now)
-{
-    sim_time_t c = t >= 0 ? e->ts[t].mode_changed : 0;
-    return c && now >= c && now - c <= e->in->opt.move_window;
-}
-
 /* HVP-004 TRACE/error [P]: in Hyper-V Port mode no source MAC replacement:
  * a member's MAC is a source only on link-local control frames.
  * Not while frames queued in Dynamic mode drain after a mode change. */
@@ -198,7 +189,7 @@ static void hvp004_frame(struct check_eng *e, const struct check_frame *f)
 {
     if (!f->tx || f->member < 0 || mode__(e, f->team) != CHECK_MODE_HYPERV_PORT)
         return;
-    if (mode_draining__(e, f->team, f->p->ts))
+    if (check_mode_draining(e, f->team, f->p->ts))
         return; /* sent in Dynamic mode, with its member's MAC, before the change */
     check_seen(e, R_HVP004);
     if (f->src_member >= 0 && f->pi.ethertype != PKT_ETH_P_MAC_CTRL &&
@@ -250,18 +241,11 @@ static uint64_t h7_key__(const struct capread_pkt *p)
     return k | 1;
 }
 
-/* The (frame, member) key, mixed (MurmurHash3's finalizer): the FNV hash
- * of frames that differ in a few bytes (a sequence number, an IP ID)
- * barely differs in its middle bits, which index the tables. */
+/* The (frame, member) key, mixed (check_mix64): its middle bits index the
+ * tables. */
 static uint64_t h7_mkey__(uint64_t key, int member)
 {
-    uint64_t k = key ^ ((uint64_t)(member + 1) * 0x9e3779b97f4a7c15ull);
-    k ^= k >> 33;
-    k *= 0xff51afd7ed558ccdull;
-    k ^= k >> 33;
-    k *= 0xc4ceb9fe1a85ec53ull;
-    k ^= k >> 33;
-    return k | 1;
+    return check_mix64(key ^ ((uint64_t)(member + 1) * 0x9e3779b97f4a7c15ull)) | 1;
 }
 
 /* The entry of (frame, member) k, or the oldest of its set. */
@@ -281,43 +265,40 @@ static struct check_ucast *h7_entry__(struct check_eng *e, uint64_t k, int *foun
     return victim;
 }
 
+/* Times a and b within the flood window of each other (either order). */
+static int h7_near__(sim_time_t a, sim_time_t b)
+{
+    return (a >= b ? a - b : b - a) <= H7_FLOOD_WINDOW;
+}
+
 /* Frame `key` seen on `member` at ts: kept in its set over the oldest; and
  * under member -1 the first member that saw it, and whether another one
  * did (within the window): a unicast frame on two ports is a flood. */
 static void h7_note__(struct check_eng *e, uint64_t key, int member, sim_time_t ts)
 {
     int found;
-    struct check_ucast *u = h7_entry__(e, h7_mkey__(key, member), &found);
-    u->key = h7_mkey__(key, member);
+    uint64_t k = h7_mkey__(key, member), kany = h7_mkey__(key, -1);
+    struct check_ucast *u = h7_entry__(e, k, &found);
+    u->key = k;
     u->ts = ts;
-    struct check_ucast *any = h7_entry__(e, h7_mkey__(key, -1), &found);
-    if (found && ts - any->ts <= H7_FLOOD_WINDOW) {
+    struct check_ucast *any = h7_entry__(e, kany, &found);
+    if (found && h7_near__(ts, any->ts)) {
         any->multi |= any->member != member;
         return;
     }
-    *any = (struct check_ucast){.key = h7_mkey__(key, -1), .ts = ts, .member = member};
-}
-
-/* A copy of frame `key` reached member a within the window of ts. */
-static int h7_copy_on__(const struct check_eng *e, uint64_t key, int a, sim_time_t ts)
-{
-    uint64_t k = h7_mkey__(key, a);
-    const struct check_ucast *set = &e->ucast[((k >> 17) & (H7_SETS - 1)) * H7_WAYS];
-    for (unsigned w = 0; w < H7_WAYS; w++)
-        if (set[w].key == k)
-            return (set[w].ts >= ts ? set[w].ts - ts : ts - set[w].ts) <= H7_FLOOD_WINDOW;
-    return 0;
+    *any = (struct check_ucast){.key = kany, .ts = ts, .member = member};
 }
 
 /* The switch flooded frame `key` (seen at ts): a copy reached A(p) = a, or
  * it was received on two ports (of any host). */
 static int h7_flooded__(struct check_eng *e, uint64_t key, int a, sim_time_t ts)
 {
-    if (h7_copy_on__(e, key, a, ts))
-        return 1;
     int found;
-    const struct check_ucast *any = h7_entry__(e, h7_mkey__(key, -1), &found);
-    return found && any->multi && (any->ts >= ts ? any->ts - ts : ts - any->ts) <= H7_FLOOD_WINDOW;
+    const struct check_ucast *u = h7_entry__(e, h7_mkey__(key, a), &found);
+    if (found && h7_near__(u->ts, ts))
+        return 1;
+    u = h7_entry__(e, h7_mkey__(key, -1), &found);
+    return found && u->multi && h7_near__(u->ts, ts);
 }
 
 static void h7_offend__(struct check_eng *e, const struct check_frame *f, int v, int a, int inf,

@@ -439,10 +439,9 @@ void check_dynflow_frame(struct check_eng *e, const struct check_frame *f)
         if (!in_flowlet)
             fl->prev = -1;
         if (f->member != fl->member) {
-            sim_time_t mc = e->ts[f->team].mode_changed;
-            int draining = mc && now >= mc && now - mc <= e->in->opt.move_window;
             if (in_flowlet && fl->prev == f->member &&
-                now - fl->prev_last < e->in->opt.flowlet_gap && !draining)
+                now - fl->prev_last < e->in->opt.flowlet_gap &&
+                !check_mode_draining(e, f->team, now))
                 check_offend(e, rule, 1, f, NULL, "%s flow %s on %s again %lld ns after its "
                              "last frame on %s: on two members within one flowlet%s",
                              hnv ? "HNV" : "TCP/UDP", f->owner >= 0 ?
