@@ -66,6 +66,7 @@ int egress_reconfigure(struct egress *q, const struct egress_settings *s)
         if (!(s->pfc_enabled & (1u << p)) && q->paused_until[p] > q->pause_start[p]) {
             q->paused_total[p] += q->paused_until[p] - q->pause_start[p];
             q->paused_until[p] = 0;
+            q->pause_set &= (uint8_t)~(1u << p);
         }
     }
     return 0;
@@ -219,12 +220,12 @@ struct frame *egress_next(struct egress *q, sim_time_t now, sim_time_t *wake)
             int p = eligible[tc];
             if (q->ets_fresh) {
                 unsigned bw = q->cfg.tc_bw[tc] ? q->cfg.tc_bw[tc] : 1;
-                q->deficit[tc] += (int64_t)bw * ETS_QUANTUM_PER_PCT;
+                q->deficit[tc] += (int32_t)(bw * ETS_QUANTUM_PER_PCT);
                 q->ets_fresh = 0;
             }
             uint32_t len = frame_wire_len(q->q[p].head);
             if (q->deficit[tc] >= (int64_t)len) {
-                q->deficit[tc] -= len;
+                q->deficit[tc] -= (int32_t)len;
                 return pop__(q, p);
             }
         }
@@ -240,6 +241,14 @@ sim_time_t egress_paused_time(const struct egress *q, uint8_t p, sim_time_t now)
     if (end > q->pause_start[p])
         t += end - q->pause_start[p];
     return t;
+}
+
+void egress_pause_end(struct egress *q, uint8_t p, sim_time_t now)
+{
+    p &= 7;
+    q->paused_total[p] = egress_paused_time(q, p, now);
+    q->paused_until[p] = 0;
+    q->pause_set &= (uint8_t)~(1u << p);
 }
 
 void egress_pfc_receive(struct egress *q, sim_time_t now, uint16_t enable_vector,
@@ -260,6 +269,7 @@ void egress_pfc_receive(struct egress *q, sim_time_t now, uint16_t enable_vector
             q->paused_total[p] += end - q->pause_start[p];
         if (quanta[p] == 0) {
             q->paused_until[p] = 0;
+            q->pause_set &= (uint8_t)~(1u << p);
             q->pause_start[p] = now;
             if (was)
                 *resumed |= (uint8_t)(1u << p);
@@ -275,6 +285,8 @@ void egress_pfc_receive(struct egress *q, sim_time_t now, uint16_t enable_vector
                 q->pause_start[p] = from;
             }
             q->paused_until[p] = from + pkt_pfc_quanta_time(quanta[p], q->cfg.rate_bps);
+            if (q->paused_until[p])
+                q->pause_set |= (uint8_t)(1u << p);
             if (!was)
                 *paused |= (uint8_t)(1u << p);
         }

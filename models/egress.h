@@ -34,12 +34,14 @@ enum egress_tsa {
 };
 
 struct egress_settings {
-    uint64_t rate_bps;                  /* line rate: converts pause quanta to time */
+    /* What egress_enqueue() and egress_next() read, first (with egress's
+     * per-frame fields below, few cache lines per frame). */
     uint8_t prio_tc[EGRESS_PRIOS];      /* priority -> traffic class 0..7 */
-    uint8_t tc_tsa[EGRESS_PRIOS];       /* enum egress_tsa per class */
     uint8_t tc_bw[EGRESS_PRIOS];        /* ETS share in percent per class */
-    uint8_t pfc_enabled;                /* bit p: honour received PFC for priority p */
     uint32_t queue_limit[EGRESS_PRIOS]; /* bytes per priority queue; 0: unlimited */
+    uint8_t tc_tsa[EGRESS_PRIOS];       /* enum egress_tsa per class */
+    uint8_t pfc_enabled;                /* bit p: honour received PFC for priority p */
+    uint64_t rate_bps;                  /* line rate: converts pause quanta to time */
     sim_time_t pfc_react;               /* a received pause takes effect this long
                                          * after it arrives (DCB-002 model choice
                                          * pfc.react_ns; frames may start until then) */
@@ -59,22 +61,27 @@ struct egress_queue {
 };
 
 struct egress {
+    /* Per frame: the fields egress_enqueue() and egress_next() use, then
+     * the settings they read, then the queues; the pause state is read
+     * only for priorities in pause_set. */
+    uint64_t total_bytes;                  /* bytes in all queues */
+    uint8_t backlog;                       /* bit p: q[p] holds a frame */
+    uint8_t ets_turn;                      /* class whose turn it is (ETS) */
+    uint8_t ets_fresh;                     /* the turn's quantum not yet added */
+    uint8_t strict_tcs, ets_tcs;           /* bit tc: class tc is strict / ETS
+                                            * (from cfg.tc_tsa) */
+    uint8_t pause_set;                     /* bit p: paused_until[p] != 0 */
+    int32_t deficit[EGRESS_PRIOS];         /* ETS deficit per class, bytes (at most
+                                            * a quantum plus a frame) */
     struct egress_settings cfg;
     struct egress_queue q[EGRESS_PRIOS];
     sim_time_t paused_until[EGRESS_PRIOS]; /* paused while pause_from <= now < it */
     sim_time_t pause_from[EGRESS_PRIOS];   /* when the last pause takes effect */
     sim_time_t pause_start[EGRESS_PRIOS];  /* start of the last pause interval */
     sim_time_t paused_total[EGRESS_PRIOS]; /* closed pause intervals, summed */
-    int64_t deficit[EGRESS_PRIOS];         /* ETS deficit per class, bytes */
-    uint8_t ets_turn;                      /* class whose turn it is (ETS) */
-    uint8_t ets_fresh;                     /* the turn's quantum not yet added */
-    uint8_t backlog;                       /* bit p: q[p] holds a frame */
-    uint8_t strict_tcs, ets_tcs;           /* bit tc: class tc is strict / ETS
-                                            * (from cfg.tc_tsa) */
-    uint64_t total_bytes;                  /* bytes in all queues */
 };
 /* The queues change only through the functions below, which keep
- * backlog and total_bytes; cfg changes through egress_reconfigure()
+ * backlog, total_bytes and pause_set; cfg changes through egress_reconfigure()
  * (pfc_enabled may also be changed directly). */
 
 /* Initializes q (no allocation).  Returns 0 or -EINVAL for a bad map. */
@@ -110,8 +117,11 @@ void egress_pfc_receive(struct egress *q, sim_time_t now, uint16_t enable_vector
 /* 1 if priority p is paused at now. */
 static inline int egress_is_paused(const struct egress *q, uint8_t p, sim_time_t now)
 {
-    return q->pause_from[p] <= now && now < q->paused_until[p];
+    return (q->pause_set & (1u << p)) && q->pause_from[p] <= now && now < q->paused_until[p];
 }
+
+/* Ends priority p's pause now, if any (its interval counts up to now). */
+void egress_pause_end(struct egress *q, uint8_t p, sim_time_t now);
 
 /* Total time priority p has been paused up to now. */
 sim_time_t egress_paused_time(const struct egress *q, uint8_t p, sim_time_t now);

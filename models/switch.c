@@ -44,27 +44,42 @@ struct mac_entry {
     uint32_t moves;          /* moves within the window */
 };
 
+/* What a frame's passage through the switch reads and writes for its
+ * priority on its ingress port (buffer accounting, rx counters) and on its
+ * egress port (tx counters): one cache line per port and priority instead
+ * of one per array.  switch_port_counters() copies the counters into the
+ * port's switch_port_counters. */
+struct sw_prio {
+    uint64_t ingress;         /* bytes admitted from this port */
+    uint64_t shared_part;     /* ... charged to the shared pool */
+    uint64_t head_part;       /* ... held in headroom */
+    uint64_t max_ingress;     /* largest ingress seen */
+    uint64_t rx_frames, rx_bytes;
+    uint64_t tx_frames, tx_bytes;
+};
+
 struct sw_port {
+    /* Read for every frame (the first cache line, with cfg's mode, pvid
+     * and default_pcp). */
     struct sw *sw;
-    uint32_t num;             /* 1-based */
-    trace_obj_t obj;
-    uint8_t mac[6];           /* source of the PFC frames it sends */
-    struct switch_port_settings cfg;
-    uint8_t allowed[512];     /* trunk VLAN bitmap */
     struct link *link;        /* not owned */
+    uint32_t num;             /* 1-based */
     int carrier;
+    uint32_t headroom;
+    uint8_t wd_tripped;       /* priorities whose PFC is being ignored */
+    struct switch_port_settings cfg;
     struct txport tx;
     struct pfc_gen pfc;
-    uint32_t headroom;
-    uint64_t ingress[8];      /* bytes admitted from this port, per priority */
-    uint64_t shared_part[8];  /* ... charged to the shared pool */
-    uint64_t head_part[8];    /* ... held in headroom */
+    _Alignas(64) struct sw_prio pr[8];
+    trace_obj_t obj;
+    uint8_t mac[6];           /* source of the PFC frames it sends */
+    uint8_t allowed[512];     /* trunk VLAN bitmap */
     /* PFC watchdog */
     sim_time_t paused_since[8]; /* 0: not paused */
     sim_time_t last_pfc_rx[8];
-    uint8_t wd_tripped;       /* priorities whose PFC is being ignored */
     sim_event_id wd_timer;
-    struct switch_port_counters ctr;
+    struct switch_port_counters ctr; /* drops, PFC, ECN and max_queue counted here;
+                                      * the rest copied from pr[] */
 };
 
 struct sw {
@@ -340,16 +355,16 @@ static int admit__(struct sw *sw, struct sw_port *in, struct sw_port *out, uint8
 {
     if (sw->cfg.pfc_enabled & (1u << p)) {
         uint64_t xoff = xoff__(sw);
-        if (in->ingress[p] < xoff && sw->shared_used + len <= sw->cfg.buffer) {
-            in->shared_part[p] += len;
+        if (in->pr[p].ingress < xoff && sw->shared_used + len <= sw->cfg.buffer) {
+            in->pr[p].shared_part += len;
             sw->shared_used += len;
-        } else if (in->head_part[p] + len <= in->headroom) {
-            in->head_part[p] += len;
+        } else if (in->pr[p].head_part + len <= in->headroom) {
+            in->pr[p].head_part += len;
         } else {
             return TRACE_DROP_HEADROOM_OVERFLOW;
         }
-        in->ingress[p] += len;
-        if (in->ingress[p] >= xoff)
+        in->pr[p].ingress += len;
+        if (in->pr[p].ingress >= xoff)
             pfc_gen_set(&in->pfc, p, 1);
     } else {
         uint64_t limit = sw->cfg.lossy_mode == SWITCH_THRESH_DYNAMIC
@@ -357,12 +372,12 @@ static int admit__(struct sw *sw, struct sw_port *in, struct sw_port *out, uint8
                              : sw->cfg.lossy_limit;
         if (out->tx.eg.q[p].bytes + qlen > limit || sw->shared_used + len > sw->cfg.buffer)
             return TRACE_DROP_LOSSY_QUEUE_FULL;
-        in->shared_part[p] += len;
+        in->pr[p].shared_part += len;
         sw->shared_used += len;
-        in->ingress[p] += len;
+        in->pr[p].ingress += len;
     }
-    if (in->ingress[p] > in->ctr.max_ingress[p])
-        in->ctr.max_ingress[p] = in->ingress[p];
+    if (in->pr[p].ingress > in->pr[p].max_ingress)
+        in->pr[p].max_ingress = in->pr[p].ingress;
     if (sw->shared_used > sw->ctr.buffer_peak)
         sw->ctr.buffer_peak = sw->shared_used;
     return 0;
@@ -376,12 +391,12 @@ static void release__(struct sw *sw, struct frame *f)
     uint8_t p = f->priority & 7;
     uint64_t len = f->flags & FRAME_F_CHARGED ? f->charge : frame_wire_len(f);
     f->flags &= (uint16_t)~FRAME_F_CHARGED; /* the next switch charges it afresh */
-    in->ingress[p] -= len;
-    uint64_t from_head = in->head_part[p] < len ? in->head_part[p] : len;
-    in->head_part[p] -= from_head;
-    in->shared_part[p] -= len - from_head;
+    in->pr[p].ingress -= len;
+    uint64_t from_head = in->pr[p].head_part < len ? in->pr[p].head_part : len;
+    in->pr[p].head_part -= from_head;
+    in->pr[p].shared_part -= len - from_head;
     sw->shared_used -= len - from_head;
-    if ((in->pfc.xoff & (1u << p)) && in->ingress[p] <= xon__(sw, xoff__(sw)))
+    if ((in->pfc.xoff & (1u << p)) && in->pr[p].ingress <= xon__(sw, xoff__(sw)))
         pfc_gen_set(&in->pfc, p, 0);
 }
 
@@ -389,8 +404,8 @@ static void on_tx__(void *owner, struct frame *f)
 {
     struct sw_port *sp = owner;
     uint8_t p = f->priority & 7;
-    sp->ctr.tx_frames[p]++;
-    sp->ctr.tx_bytes[p] += frame_wire_len(f);
+    sp->pr[p].tx_frames++;
+    sp->pr[p].tx_bytes += frame_wire_len(f);
     release__(sp->sw, f);
 }
 
@@ -621,8 +636,8 @@ static void rx__(void *dev, uint32_t port, struct frame *f)
             return;
         }
     }
-    sp->ctr.rx_frames[pcp]++;
-    sp->ctr.rx_bytes[pcp] += frame_wire_len(f);
+    sp->pr[pcp].rx_frames++;
+    sp->pr[pcp].rx_bytes += frame_wire_len(f);
     if (!pkt_mac_is_multicast(l2.src))
         learn__(sw, vlan, l2.src, sp->num);
     if (pkt_mac_is_multicast(l2.dst)) {
@@ -679,8 +694,7 @@ static void wd_check__(struct sim_engine *eng, void *ctx, void *arg)
             sp->wd_tripped |= bit;
             sp->tx.eg.cfg.pfc_enabled &= (uint8_t)~bit;
             /* The pause ends now: close its interval in the paused time. */
-            sp->tx.eg.paused_total[p] = egress_paused_time(&sp->tx.eg, p, now);
-            sp->tx.eg.paused_until[p] = 0;
+            egress_pause_end(&sp->tx.eg, p, now);
             sp->paused_since[p] = 0;
             if (sw->trace) {
                 struct trace_rec r = {.obj = sp->obj, .prio = p, .has = TRACE_HAS_PRIO,
@@ -796,7 +810,9 @@ struct sw *switch_create(struct sim_engine *eng, struct trace *trace, struct fra
     while (sw->mac_size < 2 * (size_t)sw->cfg.mac_capacity)
         sw->mac_size *= 2;
     sw->mac = calloc(sw->mac_size, sizeof *sw->mac);
-    sw->ports = calloc(s->nports + 1, sizeof *sw->ports);
+    sw->ports = aligned_alloc(_Alignof(struct sw_port), (s->nports + 1) * sizeof *sw->ports);
+    if (sw->ports)
+        memset(sw->ports, 0, (s->nports + 1) * sizeof *sw->ports);
     if (!sw->name || !sw->mac || !sw->ports)
         goto fail;
     sim_rng_init(&sw->rng, s->seed, sw->name);
@@ -927,7 +943,17 @@ uint32_t switch_mac_moves(struct sw *sw, uint16_t vlan, const uint8_t mac[6])
 
 const struct switch_port_counters *switch_port_counters(const struct sw *sw, uint32_t port)
 {
-    return port >= 1 && port <= sw->cfg.nports ? &sw->ports[port].ctr : NULL;
+    if (port < 1 || port > sw->cfg.nports)
+        return NULL;
+    struct sw_port *sp = &sw->ports[port];
+    for (int p = 0; p < 8; p++) {
+        sp->ctr.rx_frames[p] = sp->pr[p].rx_frames;
+        sp->ctr.rx_bytes[p] = sp->pr[p].rx_bytes;
+        sp->ctr.tx_frames[p] = sp->pr[p].tx_frames;
+        sp->ctr.tx_bytes[p] = sp->pr[p].tx_bytes;
+        sp->ctr.max_ingress[p] = sp->pr[p].max_ingress;
+    }
+    return &sp->ctr;
 }
 
 const struct switch_counters *switch_counters(const struct sw *sw) { return &sw->ctr; }
@@ -939,7 +965,7 @@ uint64_t switch_queue_bytes(const struct sw *sw, uint32_t port, uint8_t prio)
 
 uint64_t switch_ingress_bytes(const struct sw *sw, uint32_t port, uint8_t prio)
 {
-    return sw->ports[port].ingress[prio & 7];
+    return sw->ports[port].pr[prio & 7].ingress;
 }
 
 sim_time_t switch_paused_time(const struct sw *sw, uint32_t port, uint8_t prio)

@@ -145,6 +145,9 @@ size_t switch_mac_count(const struct sw *sw);
 /* Moves of one MAC within the current window. */
 uint32_t switch_mac_moves(struct sw *sw, uint16_t vlan, const uint8_t mac[6]);
 
+/* The port's counters as of the call (NULL for no such port): call again
+ * after the engine has run (the per-frame counters are kept elsewhere and
+ * copied in here). */
 const struct switch_port_counters *switch_port_counters(const struct sw *sw, uint32_t port);
 const struct switch_counters *switch_counters(const struct sw *sw);
 /* Current egress queue bytes of (port, prio), and ingress counter. */

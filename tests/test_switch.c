@@ -277,6 +277,7 @@ static void ets_run(int both, double *share3, double *util)
     const struct switch_port_counters *c = switch_port_counters(sw, 1);
     uint64_t b3 = c->tx_bytes[3], b0 = c->tx_bytes[0];
     sim_run_until(fx.eng, 4 * SIM_MS);
+    c = switch_port_counters(sw, 1); /* a snapshot: read again */
     uint64_t d3 = c->tx_bytes[3] - b3, d0 = c->tx_bytes[0] - b0;
     *share3 = (double)d3 / (double)(d3 + d0);
     /* Utilization in line bits (24 bytes overhead per 1500-byte frame). */
