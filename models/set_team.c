@@ -96,13 +96,20 @@ struct flow {
     int8_t member;        /* member index or SET_NO_MEMBER */
     uint8_t own_mac;      /* sent with the vPort's MAC (member is its affinity) */
     struct flow_key key;  /* at offset 8 */
-    sim_time_t last_tx;
+    sim_time_t last_tx;   /* when its last frame leaves its member (may be ahead of now) */
     uint64_t id;          /* trace flow id */
     sim_time_t placed_at;
     uint8_t pad__[FLOW_ALIGN - 80];
 };
 _Static_assert(offsetof(struct flow, id) == 64, "a flow's per-frame fields are one line");
 _Static_assert(sizeof(struct flow) == FLOW_ALIGN, "flows stay aligned");
+
+/* How long the flow has been idle on the wire at now: 0 while its last
+ * frame is still queued on (or leaving) its member. */
+static inline sim_time_t flow_idle__(const struct flow *fl, sim_time_t now)
+{
+    return now > fl->last_tx ? now - fl->last_tx : 0;
+}
 
 struct set_team {
     struct sim_engine *eng;   /* not owned */
@@ -385,7 +392,7 @@ static void evacuate__(struct set_team *t, int failed, enum trace_affinity_reaso
             t->flow_count--;
             continue;
         }
-        trace_flow_move__(t, fl, failed, to, now - fl->last_tx, TRACE_MOVE_FAILOVER);
+        trace_flow_move__(t, fl, failed, to, flow_idle__(fl, now), TRACE_MOVE_FAILOVER);
         fl->member = (int8_t)to;
         fl->own_mac = to == t->vports[fl->key.vport].affinity;
         fl->placed_at = now;
@@ -886,7 +893,7 @@ static int rebuild_flows__(struct set_team *t, sim_time_t now)
 {
     size_t live = 0;
     for (size_t i = 0; i < t->flow_used; i++)
-        if (t->flows[i].hash && now - t->flows[i].last_tx < FLOW_IDLE_EVICT)
+        if (t->flows[i].hash && flow_idle__(&t->flows[i], now) < FLOW_IDLE_EVICT)
             live++;
     size_t ncap = FLOW_TABLE_MIN;
     while (ncap < live * 2)
@@ -901,7 +908,7 @@ static int rebuild_flows__(struct set_team *t, sim_time_t now)
     size_t n = 0;
     for (size_t i = 0; i < t->flow_used; i++) {
         struct flow *fl = &t->flows[i];
-        if (!fl->hash || now - fl->last_tx >= FLOW_IDLE_EVICT)
+        if (!fl->hash || flow_idle__(fl, now) >= FLOW_IDLE_EVICT)
             continue;
         size_t j = fl->hash & (2 * ncap - 1);
         while (ns[j])
@@ -1201,13 +1208,20 @@ static int pick_dynamic__(struct set_team *t, int vp, struct frame *f, int *own_
         if (t->trace && fl->member >= 0)
             trace_flow_place__(t, fl, &fl->key, now);
     } else {
-        sim_time_t gap = now - fl->last_tx;
+        sim_time_t gap = flow_idle__(fl, now);
         if (gap >= t->cfg.flowlet_gap)
             rebalance__(t, fl, gap, TRACE_MOVE_FLOWLET);
         else if (t->cfg.periodic_rebalance && now - fl->placed_at >= t->cfg.periodic_rebalance)
             rebalance__(t, fl, gap, TRACE_MOVE_PERIODIC);
     }
-    fl->last_tx = now;
+    /* DYN-003: the gap is the flow's silence on the wire, so it is
+     * measured from when this frame will have left its member (behind the
+     * bytes queued there), as a sender that counts from its send
+     * completions would: measured from the hand-over to the NIC, a flow
+     * whose frames sat in a deep queue looked idle while they still
+     * drained, moved, and its first frames on the new member overtook them
+     * (DYN-002 [P]). */
+    fl->last_tx = now + nic_tx_drain_time(t->members[fl->member]->nic, frame_wire_len(f));
     if (raw) {
         size_t fi = (size_t)(fl - t->flows);
         if (!cache_hit && fi < RAW4_TCP - 1) {

@@ -1118,6 +1118,68 @@ static void test_dynamic_flowlet_gap(void)
                     17);
 }
 
+/* DYN-003: the flowlet gap is the flow's silence on the wire.  A burst
+ * queued deep on its member (about 600 us to drain at 10 Gb/s) is not
+ * silence: a frame the VM sends 550 us after handing the burst over stays
+ * on that member (moved to the idle one, it would overtake the burst's
+ * last frames); a frame sent when the burst has been gone for longer than
+ * the gap moves.  On the wire the flow's frames stay in order. */
+static void test_dynamic_gap_on_wire(void)
+{
+    struct hv h;
+    hv_init(&h, 2, SET_LB_DYNAMIC, 1);
+    struct vm *v = hv_vm(&h);
+    sim_run_until(h.eng, 10 * SIM_US);
+    for (int i = 0; i < 500; i++)
+        vm_send_tcp(v, 4242, 1400);
+    sim_run_until(h.eng, 560 * SIM_US);
+    vm_send_tcp(v, 4242, 1400); /* the burst still drains */
+    sim_run_until(h.eng, 2 * SIM_MS);
+    vm_send_tcp(v, 4242, 1400); /* the burst left about 1.4 ms ago */
+    sim_run_until(h.eng, 3 * SIM_MS);
+    hv_close_captures(&h);
+    struct rec *r;
+    size_t n = read_recs(&h, &r);
+    int members[2] = {-1, -1}, frames = 0, second = -1;
+    sim_time_t last_burst = 0, second_ts = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (r[i].sport != 4242)
+            continue;
+        frames++;
+        if (frames <= 500)
+            last_burst = r[i].ts;
+        if (frames == 501) {
+            second = r[i].member;
+            second_ts = r[i].ts;
+        }
+        if (frames == 1)
+            members[0] = r[i].member;
+        if (frames == 502)
+            members[1] = r[i].member;
+    }
+    struct flow_changes fc[4];
+    int nf = flow_changes(r, n, fc, 4, NULL, NULL);
+    free(r);
+    CU_ASSERT_EQUAL(nf, 1);
+    CU_ASSERT_EQUAL(frames, 502);
+    CU_ASSERT(last_burst > 560 * SIM_US); /* the queue was still draining at 560 us */
+    CU_ASSERT_EQUAL(second, members[0]);  /* stayed, behind the burst */
+    CU_ASSERT(second_ts > last_burst);
+    CU_ASSERT(members[1] >= 0 && members[1] != members[0]); /* a real boundary: moved */
+    CU_ASSERT_EQUAL(fc[0].changes, 1);
+    CU_ASSERT(fc[0].min_gap >= 500 * SIM_US);
+    hv_free(&h);
+    /* One flowlet move, its gap the silence since the burst's last frame
+     * left (the trace's gap counts from the end of that frame). */
+    CU_ASSERT_EQUAL(trace_count(h.dir, "SELECT count(*) FROM events_v WHERE kind = 'flow_move'"),
+                    1);
+    long long gap = trace_count(h.dir, "SELECT value FROM events_v WHERE kind = 'flow_move'");
+    fprintf(stderr, "\n    DYN-003: burst on the wire until %.1f us, the frame sent at 560 us "
+                    "behind it at %.1f us; moved at 2000 us after %.1f us of silence\n",
+            (double)last_burst / SIM_US, (double)second_ts / SIM_US, (double)gap / SIM_US);
+    CU_ASSERT(gap > 1300 * (long long)SIM_US && gap < 1450 * (long long)SIM_US);
+}
+
 /* DYN-003 periodic rebalancing (dyn.periodic_rebalance_s): never-idle flows
  * piled on one member (the other was down when they started) stay there
  * without it, and move, logged as periodic, with it. */
@@ -1605,6 +1667,7 @@ int suite_set(void)
         !CU_add_test(s, "CFG-015 frames queued on a removed member", test_member_removed_queue) ||
         !CU_add_test(s, "CFG-024 EAPOL dropped", test_eapol_dropped) ||
         !CU_add_test(s, "DYN-003 moves only after a flowlet gap", test_dynamic_flowlet_gap) ||
+        !CU_add_test(s, "DYN-003 the gap is the silence on the wire", test_dynamic_gap_on_wire) ||
         !CU_add_test(s, "DYN-003 periodic rebalancing", test_dynamic_periodic_rebalance) ||
         !CU_add_test(s, "FO-001..006 dynamic, detection delay, failback, trace events",
                      test_failover_detect_dynamic) ||
