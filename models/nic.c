@@ -477,11 +477,12 @@ sim_time_t nic_paused_time(const struct nic *n, uint8_t prio)
 
 uint64_t nic_tx_backlog(const struct nic *n, uint8_t prio) { return n->tx.eg.q[prio & 7].bytes; }
 
-sim_time_t nic_tx_drain_time(const struct nic *n, uint32_t len)
+sim_time_t nic_tx_drain_time(const struct nic *n)
 {
-    uint64_t bytes = (uint64_t)len + FRAME_ETH_OVERHEAD;
-    if (n->tx.eg.total_bytes)
-        for (int p = 0; p < EGRESS_PRIOS; p++)
-            bytes += n->tx.eg.q[p].bytes + (uint64_t)n->tx.eg.q[p].frames * FRAME_ETH_OVERHEAD;
-    return n->rate_bps ? sim_tx_time(bytes, n->rate_bps) : 0;
+    if (!n->tx.eg.total_bytes || !n->rate_bps)
+        return 0;
+    uint64_t bytes = 0;
+    for (int p = 0; p < EGRESS_PRIOS; p++)
+        bytes += n->tx.eg.q[p].bytes + (uint64_t)n->tx.eg.q[p].frames * FRAME_ETH_OVERHEAD;
+    return sim_tx_time(bytes, n->rate_bps);
 }

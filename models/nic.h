@@ -108,10 +108,10 @@ const struct nic_prio_counters *nic_counters(const struct nic *n, uint8_t prio);
 sim_time_t nic_paused_time(const struct nic *n, uint8_t prio);
 /* Bytes queued for transmission at priority prio. */
 uint64_t nic_tx_backlog(const struct nic *n, uint8_t prio);
-/* Time from now until a frame of `len` wire bytes queued now has left, if
- * nothing overtakes it and no pause holds it: everything queued at every
- * priority, then the frame itself (preamble, FCS and gap included). */
-sim_time_t nic_tx_drain_time(const struct nic *n, uint32_t len);
+/* Time from now until a frame queued now begins to leave, if nothing
+ * overtakes it and no pause holds it: the line time of everything queued
+ * at every priority (preamble, FCS and gap included); 0 when nothing is. */
+sim_time_t nic_tx_drain_time(const struct nic *n);
 
 /* A one-shot "transmit queue drained" notification, for a sender that
  * holds back while the queue is full (an RDMA engine's tx gate) instead of

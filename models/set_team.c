@@ -96,7 +96,8 @@ struct flow {
     int8_t member;        /* member index or SET_NO_MEMBER */
     uint8_t own_mac;      /* sent with the vPort's MAC (member is its affinity) */
     struct flow_key key;  /* at offset 8 */
-    sim_time_t last_tx;   /* when its last frame leaves its member (may be ahead of now) */
+    sim_time_t last_tx;   /* when its last frame begins to leave its member (may be
+                           * ahead of now) */
     uint64_t id;          /* trace flow id */
     sim_time_t placed_at;
     uint8_t pad__[FLOW_ALIGN - 80];
@@ -1215,13 +1216,13 @@ static int pick_dynamic__(struct set_team *t, int vp, struct frame *f, int *own_
             rebalance__(t, fl, gap, TRACE_MOVE_PERIODIC);
     }
     /* DYN-003: the gap is the flow's silence on the wire, so it is
-     * measured from when this frame will have left its member (behind the
+     * measured from when this frame begins to leave its member (behind the
      * bytes queued there), as a sender that counts from its send
      * completions would: measured from the hand-over to the NIC, a flow
      * whose frames sat in a deep queue looked idle while they still
      * drained, moved, and its first frames on the new member overtook them
      * (DYN-002 [P]). */
-    fl->last_tx = now + nic_tx_drain_time(t->members[fl->member]->nic, frame_wire_len(f));
+    fl->last_tx = now + nic_tx_drain_time(t->members[fl->member]->nic);
     if (raw) {
         size_t fi = (size_t)(fl - t->flows);
         if (!cache_hit && fi < RAW4_TCP - 1) {
