@@ -397,6 +397,8 @@ static const char *const ev_names[] = {
     [CHECK_EV_MIGRATED] = "note", [CHECK_EV_QOS] = "qos_programmed",
     [CHECK_EV_RESTART] = "adapter_restart", [CHECK_EV_QP_ERROR] = "qp_error",
     [CHECK_EV_RX_DELIVER] = "rx_deliver", [CHECK_EV_FLOW_PLACE] = "flow_place",
+    [CHECK_EV_MAC_LEARN] = "mac_learn", [CHECK_EV_MAC_MOVE] = "mac_move",
+    [CHECK_EV_MAC_AGE] = "mac_age",
 };
 
 static int cursor_step__(struct ev_cursor *c)
@@ -452,7 +454,7 @@ static int cursor_open__(struct ev_cursor *c, sqlite3 *db, char *err, size_t err
         "WHERE k.name IN ('member_up','member_down','member_added','member_removed',"
         "'affinity_set','team_mapping_set','lb_mode_set','flow_move','drop','qos_programmed',"
         "'rx_deliver','flow_place') "
-        "OR k.name IN ('adapter_restart','qp_error') "
+        "OR k.name IN ('adapter_restart','qp_error','mac_learn','mac_move','mac_age') "
         "OR (k.name = 'note' AND e.detail = 'switch_removed') "
         "OR (k.name = 'note' AND e.detail LIKE 'vm_migrated %') "
         "OR (k.name = 'note' AND e.detail LIKE 'vm_departed %') "
@@ -618,6 +620,16 @@ static void run_event__(struct check_eng *e, struct ev_cursor *c)
             dispatch_event__(e, &ev);
         }
         return;
+    case CHECK_EV_MAC_LEARN:
+    case CHECK_EV_MAC_MOVE:
+    case CHECK_EV_MAC_AGE: {
+        /* HVP-007: obj the switch port ("tor1/3"), value the MAC. */
+        const char *sl = c->obj ? strrchr(c->obj, '/') : NULL;
+        if (sl)
+            check_switch_mac(e, check_sw_hash(c->obj, (size_t)(sl - c->obj)),
+                             (uint64_t)ev.value, ev.kind != CHECK_EV_MAC_AGE);
+        return;
+    }
     case CHECK_EV_RX_DELIVER:
         /* HVP-008: obj the vPort, obj2 the member the copy came in on. */
         ev.vport = c->obj ? vport_by_name__(e, c->obj) : -1;
@@ -991,6 +1003,7 @@ static void eng_free__(struct ctx *x)
     free(x->e.worst);
     free(x->e.flows);
     free(x->e.ucast);
+    free(x->e.swmac);
     free(x->e.h7);
     free(x->e.h7_by_key);
     free(x->e.frame_hooks);

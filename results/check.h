@@ -83,6 +83,9 @@ struct check_member {
     int in_team;                /* 1: a member at the start (0: added later) */
     int qos;                    /* CHECK_QOS_*: NetAdapterQos state from the
                                  * mapping (run directories: qos_programmed rows) */
+    char sw[CHECK_NAME_MAX];    /* run directories: the switch its cable ends at
+                                 * ("tor1"), whose mac_* rows tell what it has
+                                 * learned (HVP-007); "": unknown */
 };
 
 /* A member's NetAdapterQos state (qos_programmed "ok" / "blocked(why)"). */

@@ -31,6 +31,9 @@ enum check_ev {
     CHECK_EV_RESTART,      /* adapter_restart of a NIC (CFG-021) */
     CHECK_EV_QP_ERROR,     /* qp_error of vPort's "<vport>/rdma" device, reason (FO-009) */
     CHECK_EV_SWITCH_REMOVED, /* note switch_removed: team (CFG-016) */
+    CHECK_EV_MAC_LEARN,    /* mac_learn: a switch port learned value (a MAC) */
+    CHECK_EV_MAC_MOVE,     /* mac_move: ... moved to the port obj */
+    CHECK_EV_MAC_AGE,      /* mac_age: the switch forgot it (aged, flushed) */
 };
 
 struct check_event {
@@ -181,6 +184,12 @@ struct check_eng {
         int flood;             /* a copy came on A(p) or another port */
     } *h7;
     uint32_t *h7_by_key;       /* direct-mapped frame hash -> waiting slot + 1 */
+    /* HVP-007 in run directories: which MACs each switch knows, from its
+     * mac_learn / mac_move / mac_age rows (open addressing by switch and
+     * MAC; grows): a switch that does not know MAC(p) floods to p. */
+    struct check_swmac { uint64_t sw, mac; int known; } *swmac;
+    size_t swmac_cap, swmac_n;
+    int swmac_off;             /* out of memory: the switches' state is not used */
     /* DCB-005: per priority, when a frame of it was last dropped for a
      * failure (link_down, team_down, member_removed, ...); SIM_TIME_MAX: never. */
     sim_time_t fail_drop_at[8];
@@ -195,6 +204,12 @@ struct check_eng {
     void (**frame_hooks)(struct check_eng *e, const struct check_frame *f);
     uint8_t *hooks_built;      /* per combination: its list is built */
 };
+
+/* HVP-007: switch `sw` (a name's hash, check_sw_hash) learned (known 1)
+ * or forgot (known 0) MAC `mac`.  0, or -ENOMEM (and the state is
+ * not used from then on). */
+int check_switch_mac(struct check_eng *e, uint64_t sw, uint64_t mac, int known);
+uint64_t check_sw_hash(const char *name, size_t len);
 
 /* Index of a rule by id (the table order), -1. */
 int check_rule_index(const char *id);

@@ -309,11 +309,74 @@ static void h7_offend__(struct check_eng *e, const struct check_frame *f, int v,
                         int learned, int flood)
 {
     check_offend(e, R_HVP007, learned && !flood, f, NULL, "unicast to %s received on %s, its "
-                 "affinitized member is %s%s%s", vname__(e, v), mname__(e, f->member),
+                 "affinitized member is %s%s%s%s%s", vname__(e, v), mname__(e, f->member),
                  mname__(e, a), inf__(inf),
-                 flood     ? " (flooded: the same frame reached A(p) or another port)"
-                 : learned ? ""
-                           : " (not learned yet: flooded)");
+                 flood == 2  ? " (flooded: its switch "
+                 : flood     ? " (flooded: the same frame reached A(p) or another port)"
+                 : learned   ? ""
+                             : " (not learned yet: flooded)",
+                 flood == 2 ? e->in->members[f->member].sw : "",
+                 flood == 2 ? " did not know MAC(p))" : "");
+}
+
+uint64_t check_sw_hash(const char *name, size_t len)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (uint8_t)name[i]) * 1099511628211ull;
+    return h | 1;
+}
+
+/* The slot of (sw, mac), or the empty one it would take. */
+static struct check_swmac *swmac_slot__(struct check_swmac *t, size_t cap, uint64_t sw,
+                                        uint64_t mac)
+{
+    size_t i = (size_t)check_mix64(sw ^ mac) & (cap - 1);
+    while (t[i].sw && !(t[i].sw == sw && t[i].mac == mac))
+        i = (i + 1) & (cap - 1);
+    return &t[i];
+}
+
+int check_switch_mac(struct check_eng *e, uint64_t sw, uint64_t mac, int known)
+{
+    if (2 * (e->swmac_n + 1) > e->swmac_cap) {
+        size_t cap = e->swmac_cap ? 2 * e->swmac_cap : 256;
+        struct check_swmac *n = calloc(cap, sizeof *n);
+        if (!n) {
+            e->swmac_off = 1;
+            return -ENOMEM;
+        }
+        for (size_t i = 0; i < e->swmac_cap; i++)
+            if (e->swmac[i].sw)
+                *swmac_slot__(n, cap, e->swmac[i].sw, e->swmac[i].mac) = e->swmac[i];
+        free(e->swmac);
+        e->swmac = n;
+        e->swmac_cap = cap;
+    }
+    struct check_swmac *s = swmac_slot__(e->swmac, e->swmac_cap, sw, mac);
+    if (!s->sw) {
+        e->swmac_n++;
+        *s = (struct check_swmac){.sw = sw, .mac = mac};
+    }
+    s->known = known;
+    return 0;
+}
+
+/* Run directories: member m's switch (its cable and mac_* rows known)
+ * floods a frame to MAC mac: it does not know mac now (never
+ * learned, aged or flushed; one it learned at another port would not have
+ * sent the frame to m, one it learned at m's port is the host's fault). */
+static int h7_switch_floods__(const struct check_eng *e, int m, const uint8_t mac[6])
+{
+    const char *sw = e->in->members[m].sw;
+    if (!sw[0] || !e->swmac_cap || e->swmac_off)
+        return 0;
+    uint64_t k = 0;
+    for (int i = 0; i < 6; i++)
+        k = k << 8 | mac[i];
+    const struct check_swmac *s =
+        swmac_slot__(e->swmac, e->swmac_cap, check_sw_hash(sw, strlen(sw)), k);
+    return !s->sw || !s->known;
 }
 
 /* Judges the oldest waiting offence: a flood (a copy on A(p)) or a switch
@@ -383,6 +446,10 @@ static void hvp007_frame(struct check_eng *e, const struct check_frame *f)
     if (a == f->member || check_in_change_window(e, f->team, v, now, e->in->opt.learn_grace))
         return;
     int learned = e->vs[v].seen_as_src;
+    if (h7_switch_floods__(e, f->member, e->in->vports[v].mac)) {
+        h7_offend__(e, f, v, a, inf, learned, 2);
+        return;
+    }
     if (h7_flooded__(e, key, a, now)) { /* flooded, as a copy seen already shows */
         h7_offend__(e, f, v, a, inf, learned, 1);
         return;

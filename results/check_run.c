@@ -165,6 +165,22 @@ static void add_capture__(struct check_input *in, const char *path, const char *
  * belongs to the team of its first member_added row: the rules count a
  * team's members by their team, and its state (in_team, up) follows the
  * rows as for every member. */
+/* The switch a cable end belongs to, when it is a switch port ("tor1/3"
+ * -> "tor1"); sw is left as it is otherwise (a NIC cabled to a NIC). */
+static void switch_of__(sqlite3 *db, const char *end, char sw[CHECK_NAME_MAX])
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT kind FROM objects WHERE name = ?1", -1, &st, NULL) !=
+        SQLITE_OK)
+        return;
+    sqlite3_bind_text(st, 1, end, -1, SQLITE_STATIC);
+    const char *slash = strrchr(end, '/');
+    if (sqlite3_step(st) == SQLITE_ROW && slash &&
+        strcmp((const char *)sqlite3_column_text(st, 0), "port") == 0)
+        snprintf(sw, CHECK_NAME_MAX, "%.*s", (int)(slash - end), end);
+    sqlite3_finalize(st);
+}
+
 static int later_members__(struct check_input *in, sqlite3 *db)
 {
     sqlite3_stmt *st = NULL;
@@ -245,8 +261,10 @@ int check_input_from_run(struct check_input *in, const char *dir, struct sqlite3
         add_capture__(in, path, in->members[m].name, (int)m, CHECK_SIDE_HOST);
         for (size_t c = 0; c < ncables; c++)
             for (int e = 0; e < 2; e++)
-                if (strcmp(cables[c][e], in->members[m].name) == 0)
+                if (strcmp(cables[c][e], in->members[m].name) == 0) {
                     add_capture__(in, path, cables[c][e ^ 1], (int)m, CHECK_SIDE_SWITCH);
+                    switch_of__(db, cables[c][e ^ 1], in->members[m].sw);
+                }
     }
     if (rc == 0)
         add_capture__(in, path, "", -1, CHECK_SIDE_HOST);
