@@ -597,6 +597,15 @@ void check_fo009_event(struct check_eng *e, const struct check_event *ev)
         s->fo9_any = 1;
     } else if (ev->kind == CHECK_EV_QP_ERROR && strcmp(ev->reason, "failover") == 0) {
         v->fo9_errs++;
+        /* Every QP of the device went to error: none carries RoCE until
+         * frames show a new one (after a move FO-009 did not judge, e.g.
+         * back from a whole-team outage, they would otherwise still count
+         * as in flight at the next move). */
+        if (v->nqps) {
+            memcpy(v->old, v->qps, sizeof v->old);
+            v->nold = v->nqps;
+            v->nqps = 0;
+        }
     }
 }
 

@@ -112,6 +112,7 @@ static const char *run_scn(const char *rel)
 #define FO_ADMIN "tests/check/fo-admin.yaml"
 #define HVP007_LATE "tests/check/hvp007-late-copy.yaml"
 #define HVP007_UNKNOWN "tests/check/hvp007-unknown-switch.yaml"
+#define FO009_TEAM_DOWN "tests/check/fo009-team-down.yaml"
 #define IWARP "scenarios/examples/iwarp-without-dcb.yaml"
 #define SEED_SET_RDMA "scenarios/examples/seed-set-rdma.yaml"
 
@@ -209,12 +210,15 @@ static void test_fodcb_clean(void)
      * the list given again in another order with a NIC new to the team
      * (DYN-002 picks among the members in the order they joined) */
     static const char *const adm[] = {"FO-004", "DYN-002", NULL};
+    /* a QP that failed (qp_error failover) when its vNIC came back from a
+     * team outage is not in flight at the vNIC's next move (FO-009) */
+    static const char *const f9[] = {"CFG-021", NULL};
     struct {
         const char *rel;
         const char *const *pass;
     } cases[] = {{FO_FAILBACK, fb}, {FO_ALLDOWN, ad}, {RDMA_FO, rf}, {SWITCH_REMOVE, sr},
                  {DCB_ETS, ets}, {FO_MIGRATE, mig}, {FO_MIGRATE_CUT, mcut},
-                 {FO_ADMIN, adm}};
+                 {FO_ADMIN, adm}, {FO009_TEAM_DOWN, f9}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *dir = run_scn(cases[i].rel);
         CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
