@@ -41,6 +41,13 @@ static void class_masks__(struct egress *q)
     }
 }
 
+/* Priority p is no longer paused (pause_set follows paused_until). */
+static void unpause__(struct egress *q, int p)
+{
+    q->paused_until[p] = 0;
+    q->pause_set &= (uint8_t)~(1u << p);
+}
+
 int egress_init(struct egress *q, const struct egress_settings *s)
 {
     if (validate__(s) != 0)
@@ -65,8 +72,7 @@ int egress_reconfigure(struct egress *q, const struct egress_settings *s)
     for (int p = 0; p < EGRESS_PRIOS; p++) {
         if (!(s->pfc_enabled & (1u << p)) && q->paused_until[p] > q->pause_start[p]) {
             q->paused_total[p] += q->paused_until[p] - q->pause_start[p];
-            q->paused_until[p] = 0;
-            q->pause_set &= (uint8_t)~(1u << p);
+            unpause__(q, p);
         }
     }
     return 0;
@@ -247,8 +253,7 @@ void egress_pause_end(struct egress *q, uint8_t p, sim_time_t now)
 {
     p &= 7;
     q->paused_total[p] = egress_paused_time(q, p, now);
-    q->paused_until[p] = 0;
-    q->pause_set &= (uint8_t)~(1u << p);
+    unpause__(q, p);
 }
 
 void egress_pfc_receive(struct egress *q, sim_time_t now, uint16_t enable_vector,
@@ -268,8 +273,7 @@ void egress_pfc_receive(struct egress *q, sim_time_t now, uint16_t enable_vector
         if (end > q->pause_start[p])
             q->paused_total[p] += end - q->pause_start[p];
         if (quanta[p] == 0) {
-            q->paused_until[p] = 0;
-            q->pause_set &= (uint8_t)~(1u << p);
+            unpause__(q, p);
             q->pause_start[p] = now;
             if (was)
                 *resumed |= (uint8_t)(1u << p);

@@ -131,12 +131,6 @@ static inline int lookup_get__(const struct lookup *l, uint64_t k)
     return -1;
 }
 
-static inline uint64_t mac64__(const uint8_t *m)
-{
-    return (uint64_t)m[0] << 40 | (uint64_t)m[1] << 32 | (uint64_t)m[2] << 24 |
-           (uint64_t)m[3] << 16 | (uint64_t)m[4] << 8 | m[5];
-}
-
 const char *check_mac_str(const uint8_t m[6], char *buf)
 {
     snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
@@ -763,12 +757,12 @@ static void classify__(struct ctx *x, struct check_frame *f)
         memcpy(f->pi.dst, p->data, 6);
         memcpy(f->pi.src, p->data + 6, 6);
     }
-    int s = lookup_get__(&x->macs, mac64__(f->pi.src));
+    int s = lookup_get__(&x->macs, check_mac64(f->pi.src));
     if (s >= 0)
         f->src_vport = s;
     else if (s <= -2)
         f->src_member = -s - 2;
-    int d = lookup_get__(&x->macs, mac64__(f->pi.dst));
+    int d = lookup_get__(&x->macs, check_mac64(f->pi.dst));
     if (d >= 0)
         f->dst_vport = d;
     else if (d <= -2)
@@ -792,13 +786,13 @@ static void classify__(struct ctx *x, struct check_frame *f)
     f->is_roce = (L & PKT_HAS_ROCE) != 0;
     if (L & PKT_HAS_ARP) {
         f->is_arp_ns = 1;
-        int a = lookup_get__(&x->macs, mac64__(f->pi.arp_sha));
+        int a = lookup_get__(&x->macs, check_mac64(f->pi.arp_sha));
         if (a >= 0)
             f->owner = a;
     } else if ((L & PKT_HAS_ND) && f->pi.icmp6_type == PKT_ICMPV6_NS) {
         f->is_arp_ns = 1;
         if (L & PKT_HAS_ND_LLADDR) {
-            int a = lookup_get__(&x->macs, mac64__(f->pi.nd_lladdr));
+            int a = lookup_get__(&x->macs, check_mac64(f->pi.nd_lladdr));
             if (a >= 0)
                 f->owner = a;
         }
@@ -964,7 +958,7 @@ static int eng_init__(struct ctx *x, const struct check_input *in, struct check_
         lookup_init__(&x->ips, in->nvports))
         return -ENOMEM;
     for (size_t v = 0; v < in->nvports; v++) {
-        lookup_put__(&x->macs, mac64__(in->vports[v].mac), (int)v);
+        lookup_put__(&x->macs, check_mac64(in->vports[v].mac), (int)v);
         if (in->vports[v].has_ipv4) {
             const uint8_t *a = in->vports[v].ipv4;
             lookup_put__(&x->ips, (uint64_t)a[0] << 24 | (uint64_t)a[1] << 16 |
@@ -975,10 +969,12 @@ static int eng_init__(struct ctx *x, const struct check_input *in, struct check_
         e->vs[v].roce_member = -1;
     }
     for (size_t m = 0; m < in->nmembers; m++) {
-        lookup_put__(&x->macs, mac64__(in->members[m].pmac), -(int)m - 2);
+        lookup_put__(&x->macs, check_mac64(in->members[m].pmac), -(int)m - 2);
         /* Without events, members of the input are up unless a link event
          * says otherwise; with events, member_up rows bring them up. */
         e->ms[m].up = in->events ? 0 : in->members[m].in_team;
+        if (in->members[m].sw[0])
+            e->ms[m].sw_hash = check_sw_hash(in->members[m].sw, strlen(in->members[m].sw));
         if (in->members[m].pfc_known) {
             e->pfc_known = 1;
             e->pfc_union |= in->members[m].pfc_mask;

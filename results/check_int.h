@@ -64,6 +64,7 @@ struct check_mstate {
     int qos_known;             /* DCB-009: a qos_programmed row seen */
     int qos_debugger;          /* ... and it said blocked(debugger) */
     int has_host_cap;          /* a host-side capture exists (switch side is skipped) */
+    uint64_t sw_hash;          /* check_sw_hash of the switch it is cabled to, 0: unknown */
 };
 
 struct check_tstate {
@@ -231,6 +232,14 @@ int check_in_change_window(struct check_eng *e, int t, int v, sim_time_t now,
 /* MurmurHash3's 64-bit finalizer: table slots are picked from a hash's
  * middle bits, which FNV barely mixes (frames that differ in a few bytes,
  * a sequence number or an IP ID, would share a slot). */
+/* A MAC address as a number (its bytes big-endian), as the events' value
+ * column holds it. */
+static inline uint64_t check_mac64(const uint8_t *m)
+{
+    return (uint64_t)m[0] << 40 | (uint64_t)m[1] << 32 | (uint64_t)m[2] << 24 |
+           (uint64_t)m[3] << 16 | (uint64_t)m[4] << 8 | m[5];
+}
+
 static inline uint64_t check_mix64(uint64_t k)
 {
     k ^= k >> 33;

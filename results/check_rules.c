@@ -368,14 +368,10 @@ int check_switch_mac(struct check_eng *e, uint64_t sw, uint64_t mac, int known)
  * sent the frame to m, one it learned at m's port is the host's fault). */
 static int h7_switch_floods__(const struct check_eng *e, int m, const uint8_t mac[6])
 {
-    const char *sw = e->in->members[m].sw;
-    if (!sw[0] || !e->swmac_cap || e->swmac_off)
+    uint64_t sw = e->ms[m].sw_hash;
+    if (!sw || !e->swmac_cap || e->swmac_off)
         return 0;
-    uint64_t k = 0;
-    for (int i = 0; i < 6; i++)
-        k = k << 8 | mac[i];
-    const struct check_swmac *s =
-        swmac_slot__(e->swmac, e->swmac_cap, check_sw_hash(sw, strlen(sw)), k);
+    const struct check_swmac *s = swmac_slot__(e->swmac, e->swmac_cap, sw, check_mac64(mac));
     return !s->sw || !s->known;
 }
 

@@ -160,11 +160,6 @@ static void add_capture__(struct check_input *in, const char *path, const char *
     c->side = side;
 }
 
-/* A NIC outside every team at the end of the setup (check.nic team "-")
- * that a team takes later (Set-VMSwitchTeam -NetAdapterName, CFG-015)
- * belongs to the team of its first member_added row: the rules count a
- * team's members by their team, and its state (in_team, up) follows the
- * rows as for every member. */
 /* The switch a cable end belongs to, when it is a switch port ("tor1/3"
  * -> "tor1"); sw is left as it is otherwise (a NIC cabled to a NIC). */
 static void switch_of__(sqlite3 *db, const char *end, char sw[CHECK_NAME_MAX])
@@ -181,6 +176,11 @@ static void switch_of__(sqlite3 *db, const char *end, char sw[CHECK_NAME_MAX])
     sqlite3_finalize(st);
 }
 
+/* A NIC outside every team at the end of the setup (check.nic team "-")
+ * that a team takes later (Set-VMSwitchTeam -NetAdapterName, CFG-015)
+ * belongs to the team of its first member_added row: the rules count a
+ * team's members by their team, and its state (in_team, up) follows the
+ * rows as for every member. */
 static int later_members__(struct check_input *in, sqlite3 *db)
 {
     sqlite3_stmt *st = NULL;
